@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Builds the test environment's real components from the package registries into the user's
+# cache directory: Kubernetes (kube-apiserver, kube-controller-manager, kube-scheduler,
+# kubectl) and etcd from Go modules, KWOK, sops and kustomize with `go install`, and moto in
+# a Python virtualenv. Each component is keyed by its version (and by the hash of its wrapper
+# module), reused when present and rebuilt when not. Safe to run again; prints what it did.
+#
+# Usage: bash test/env/install.sh [--print-root]
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+cache_root=${PLUMBLINE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/plumbline}
+root="$cache_root/testenv"
+if [[ "${1:-}" == "--print-root" ]]; then
+  echo "$root"
+  exit 0
+fi
+
+fail() {
+  echo "plumbline test environment: $*" >&2
+  exit 1
+}
+log() { echo "[testenv $(date +%H:%M:%S)] $*" >&2; }
+
+version_ge() { # version_ge HAVE WANT: true when HAVE >= WANT (dotted numbers)
+  [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" == "$2" ]]
+}
+
+check_go() {
+  command -v go >/dev/null 2>&1 ||
+    fail "Go is not installed. Install Go $GO_MIN_VERSION or later (https://go.dev/doc/install, or your distribution's golang package) and run 'npm test' again."
+  local have
+  have=$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null | sed 's/^go//')
+  version_ge "$have" "$GO_MIN_VERSION" ||
+    fail "Go $have is too old: the Kubernetes $KUBERNETES_VERSION modules need Go $GO_MIN_VERSION or later. Upgrade Go and run 'npm test' again."
+}
+
+check_python() {
+  command -v python3 >/dev/null 2>&1 ||
+    fail "Python 3 is not installed. Install Python $PYTHON_MIN_VERSION or later with the venv module (Debian: apt-get install python3 python3-venv) and run 'npm test' again."
+  local have
+  have=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  version_ge "$have" "$PYTHON_MIN_VERSION" ||
+    fail "Python $have is too old: moto $MOTO_VERSION needs Python $PYTHON_MIN_VERSION or later."
+  python3 -c 'import venv, ensurepip' 2>/dev/null ||
+    fail "Python $have has no venv/ensurepip module (Debian: apt-get install python3-venv)."
+}
+
+# Hash of a wrapper module's files, so editing go.mod rebuilds the component.
+module_hash() { (cd "$1" && find . -maxdepth 1 -type f \( -name 'go.*' -o -name '*.go' \) -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-12; }
+
+# A component directory is complete when its stamp exists; a failed build leaves none.
+done_already() { [[ -f "$1/.complete" ]]; }
+mark_done() { date -u +%FT%TZ >"$1/.complete"; }
+
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
+go_build_flags=(-trimpath -tags selinux,notest,grpcnotrace)
+
+build_kubernetes() {
+  local mod="$here/go/kube" dir
+  dir="$root/kubernetes-$KUBERNETES_VERSION-$(module_hash "$mod")"
+  if done_already "$dir"; then log "kubernetes $KUBERNETES_VERSION: cached"; return; fi
+  log "kubernetes $KUBERNETES_VERSION: building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (cold: 15-30 min on 2 cores)"
+  rm -rf "$dir" && mkdir -p "$dir/bin"
+  local minor=${KUBERNETES_VERSION#v1.}
+  minor=${minor%%.*}
+  local ld="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  (cd "$mod" && go build "${go_build_flags[@]}" -ldflags "$ld" -o "$dir/bin/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+  mark_done "$dir"
+}
+
+build_etcd() {
+  local mod="$here/go/etcd" dir
+  dir="$root/etcd-$ETCD_VERSION-$(module_hash "$mod")"
+  if done_already "$dir"; then log "etcd $ETCD_VERSION: cached"; return; fi
+  log "etcd $ETCD_VERSION: building"
+  rm -rf "$dir" && mkdir -p "$dir/bin"
+  (cd "$mod" && go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$dir/bin/etcd" .)
+  mark_done "$dir"
+}
+
+go_install() { # go_install NAME MODULE_PATH PACKAGE VERSION
+  local name=$1 pkg=$3 version=$4 dir
+  dir="$root/$name-$version"
+  if done_already "$dir"; then log "$name $version: cached"; return; fi
+  log "$name $version: building"
+  rm -rf "$dir" && mkdir -p "$dir/bin"
+  (cd "$dir" && GOBIN="$dir/bin" GOFLAGS= go install -trimpath -ldflags "-s -w" "$pkg@$version")
+  mark_done "$dir"
+}
+
+install_moto() {
+  local dir="$root/moto-$MOTO_VERSION"
+  if done_already "$dir"; then log "moto $MOTO_VERSION: cached"; return; fi
+  log "moto $MOTO_VERSION: creating virtualenv"
+  rm -rf "$dir"
+  python3 -m venv "$dir/venv"
+  "$dir/venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  mkdir -p "$dir/bin" && ln -sf ../venv/bin/moto_server "$dir/bin/moto_server"
+  mark_done "$dir"
+}
+
+main() {
+  check_go
+  check_python
+  mkdir -p "$root"
+  local start=$SECONDS
+  # moto installs from PyPI while Go compiles: the network and the CPU overlap.
+  install_moto >"$root/moto-install.log" 2>&1 &
+  local moto_pid=$!
+  build_etcd
+  build_kubernetes
+  go_install kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
+  go_install sops github.com/getsops/sops/v3 github.com/getsops/sops/v3/cmd/sops "$SOPS_VERSION"
+  go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
+  if ! wait "$moto_pid"; then
+    cat "$root/moto-install.log" >&2
+    fail "moto $MOTO_VERSION did not install into a virtualenv (log above)."
+  fi
+  log "ready in $((SECONDS - start)) s: $root"
+}
+
+main "$@"
