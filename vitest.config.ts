@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing outside the process; `env` runs against the real test
-// environment (kube-apiserver, etcd, KWOK, moto, sops, kustomize) started by its global setup.
+// Three projects, by what a test needs besides the process:
+// - unit: nothing.
+// - tools: the real binaries and services of the test environment (kustomize, sops, moto),
+//   each test file starting what it uses.
+// - cluster: a real control plane (etcd, kube-apiserver, controller manager, scheduler, KWOK),
+//   started once by the global setup and shared.
 export default defineConfig({
   test: {
     projects: [
@@ -14,12 +18,16 @@ export default defineConfig({
       },
       {
         test: {
-          name: 'env',
-          include: [
-            'test/env/**/*.test.ts',
-            'test/integration/**/*.test.ts',
-            'test/e2e/**/*.test.ts',
-          ],
+          name: 'tools',
+          include: ['test/tools/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           globalSetup: ['test/env/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -1,0 +1,20 @@
+/**
+ * The port through which rendering decrypts SOPS files as it loads them. Rendering knows
+ * nothing of SOPS; `lib/secrets` implements this.
+ */
+
+/** The plaintext of an encrypted file. */
+export interface DecryptedFile {
+  /** The file as if it had been written in the clear (same format: YAML, JSON or dotenv). */
+  plaintext: Uint8Array;
+}
+
+/** Decrypts files that are SOPS-encrypted and leaves others alone. */
+export interface FileDecryptor {
+  /**
+   * The plaintext of `path` when `content` is a SOPS-encrypted file, `undefined` when it is
+   * not encrypted. Throws `DecryptError` (naming the file) when it is encrypted but cannot be
+   * decrypted or fails its MAC check.
+   */
+  decrypt(path: string, content: Uint8Array): Promise<DecryptedFile | undefined>;
+}
