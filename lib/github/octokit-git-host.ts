@@ -1,0 +1,130 @@
+/**
+ * `GitHost` over GitHub's REST API through Octokit (fetch-based, so it runs on Workers and
+ * Node alike). A repository at a commit comes from one tarball request, decompressed with
+ * `DecompressionStream` and read by `tar-archive.ts`, and is cached by commit sha.
+ */
+import type { Octokit } from '@octokit/rest';
+import { GitHubError, PlumblineError, SourceError } from '../errors.ts';
+import type { ChangeStatus, Comparison, GitHost, RepoRef } from '../ports/git-host.ts';
+import { repoFullName } from '../ports/git-host.ts';
+import type { FileTree } from '../source/file-tree.ts';
+import { treeFromArchive } from './archive-tree.ts';
+import { LruCache } from './lru-cache.ts';
+import { gunzip, readTar } from './tar-archive.ts';
+
+/** GitHub lists at most this many files in a comparison. */
+export const COMPARE_FILE_LIMIT = 300;
+
+/** How an `OctokitGitHost` is built. */
+export interface OctokitGitHostOptions {
+  /** An authenticated Octokit (token, or a GitHub App installation). */
+  octokit: Octokit;
+  /** Bound on a repository's uncompressed archive (default 256 MiB). */
+  maxArchiveBytes?: number;
+  /** Trees kept in memory, by commit (default 8). */
+  treeCacheSize?: number;
+}
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
+/** GitHub through Octokit. */
+export class OctokitGitHost implements GitHost {
+  readonly #octokit: Octokit;
+  readonly #maxArchiveBytes: number;
+  readonly #trees: LruCache<string, Promise<FileTree>>;
+
+  constructor(options: OctokitGitHostOptions) {
+    this.#octokit = options.octokit;
+    this.#maxArchiveBytes = options.maxArchiveBytes ?? 256 * 1024 * 1024;
+    this.#trees = new LruCache(options.treeCacheSize ?? 8);
+  }
+
+  async branchHead(repo: RepoRef, branch: string): Promise<string> {
+    try {
+      const { data } = await this.#octokit.rest.repos.getBranch({ ...repo, branch });
+      return data.commit.sha;
+    } catch (error) {
+      throw asGitHubError(error, `${repoFullName(repo)}: cannot read branch '${branch}'`);
+    }
+  }
+
+  treeAt(repo: RepoRef, sha: string): Promise<FileTree> {
+    if (!FULL_SHA.test(sha)) {
+      // A branch name would make the cache key mutable, and the result a moving target.
+      return Promise.reject(
+        new SourceError(`${repoFullName(repo)}: '${sha}' is not a full commit sha`),
+      );
+    }
+    const key = `${repoFullName(repo)}@${sha}`;
+    const cached = this.#trees.get(key);
+    if (cached) return cached;
+    const loading = this.#downloadTree(repo, sha);
+    this.#trees.set(key, loading);
+    loading.catch(() => this.#trees.delete(key));
+    return loading;
+  }
+
+  async #downloadTree(repo: RepoRef, sha: string): Promise<FileTree> {
+    const what = `${repoFullName(repo)}@${sha.slice(0, 7)}`;
+    let body: unknown;
+    try {
+      // The redirect to codeload is followed by fetch; the body is streamed, not buffered.
+      const response = await this.#octokit.request('GET /repos/{owner}/{repo}/tarball/{ref}', {
+        ...repo,
+        ref: sha,
+        request: { parseSuccessResponseBody: false },
+      });
+      body = response.data;
+    } catch (error) {
+      throw asGitHubError(error, `${what}: cannot download the repository archive`);
+    }
+    if (!(body instanceof ReadableStream)) {
+      throw new SourceError(`${what}: the archive response had no body`);
+    }
+    const archive = await gunzip(body as ReadableStream<Uint8Array>, this.#maxArchiveBytes, what);
+    return treeFromArchive(readTar(archive, what), { revision: sha, stripComponents: 1, what });
+  }
+
+  async compare(repo: RepoRef, base: string, head: string): Promise<Comparison> {
+    try {
+      const { data } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
+        ...repo,
+        basehead: `${base}...${head}`,
+      });
+      const files = (data.files ?? []).map((file) => ({
+        path: file.filename,
+        status: file.status as ChangeStatus,
+        ...(file.previous_filename ? { previousPath: file.previous_filename } : {}),
+      }));
+      // GitHub cuts the list at 300 without saying so; a full page may hide more.
+      return { base, head, files, truncated: files.length >= COMPARE_FILE_LIMIT };
+    } catch (error) {
+      throw asGitHubError(error, `${repoFullName(repo)}: cannot compare ${base}...${head}`);
+    }
+  }
+}
+
+/** Wraps an Octokit `RequestError` (or any failure) as a `GitHubError` naming the request. */
+function asGitHubError(error: unknown, what: string): PlumblineError {
+  if (error instanceof PlumblineError) return error;
+  const status =
+    typeof error === 'object' && error !== null && 'status' in error
+      ? Number((error as { status: unknown }).status)
+      : 0;
+  const reason =
+    status === 404
+      ? 'not found (or the token cannot see it)'
+      : status === 401
+        ? 'the GitHub token was refused'
+        : status === 403
+          ? 'forbidden or rate limited'
+          : status === 0
+            ? 'GitHub could not be reached'
+            : `GitHub answered ${status}`;
+  return new GitHubError(`${what}: ${reason}`, status, {
+    cause: error,
+    ...(status === 401
+      ? { hint: 'Check the GitHub token or App installation of this deployment.' }
+      : {}),
+  });
+}
