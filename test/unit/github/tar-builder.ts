@@ -79,5 +79,7 @@ export function buildTar(entries: TestEntry[]): Uint8Array {
 
 /** `bytes` gzipped, as a stream (what the tarball endpoint's body is). */
 export function gzipStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new Blob([bytes]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Blob([bytes as Uint8Array<ArrayBuffer>])
+    .stream()
+    .pipeThrough(new CompressionStream('gzip'));
 }
