@@ -1,0 +1,387 @@
+/**
+ * `KubeClient`: the port through which Plumbline talks to an API server. The implementation
+ * speaks plain HTTP through an injected `fetch`: on Node a dispatcher carries the cluster CA
+ * and client certificate (functions/node/kube-transport.ts); on Workers it is the global fetch
+ * plus headers. Discovery is cached; transient failures are retried with backoff.
+ */
+
+import { describeRef, type KubeObject, type ObjectRef, splitApiVersion } from '../core/object.ts';
+import { KubeError } from '../errors.ts';
+import {
+  aggregatedAccept,
+  findResource,
+  parseAggregated,
+  parseGroupList,
+  parseResourceList,
+  type ResourceInfo,
+} from './discovery.ts';
+import { kubeErrorOf } from './errors.ts';
+
+/** Options of a server-side apply. */
+export interface ApplyOptions {
+  /** Validate and compute the result without persisting it (`dryRun=All`). */
+  dryRun?: boolean;
+  /** Take ownership of fields other managers own instead of failing with a conflict. */
+  force?: boolean;
+  /** Defaults to `plumbline`. */
+  fieldManager?: string;
+}
+
+/** Options of a delete. */
+export interface DeleteOptions {
+  /** Delete only if the object still has this uid / resourceVersion (409 otherwise). */
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  dryRun?: boolean;
+}
+
+/** What a delete did: gone at once, accepted but waiting on finalizers, or already absent. */
+export type DeleteOutcome = 'deleted' | 'pending' | 'absent';
+
+/** The answer of a list. */
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+}
+
+/** A minted ServiceAccount token. */
+export interface TokenRequestResult {
+  token: string;
+  /** RFC 3339. */
+  expirationTimestamp: string;
+}
+
+/** A group-kind, optionally pinned to a version. */
+export interface GroupKind {
+  group: string;
+  kind: string;
+  version?: string;
+}
+
+/** The operations Plumbline needs from an API server. */
+export interface KubeClient {
+  /** The served resource for a group-kind (preferred version unless `version` is given). */
+  discover(group: string, kind: string, version?: string): Promise<ResourceInfo>;
+  /** Forgets cached discovery, e.g. after CRDs were established. */
+  invalidateDiscovery(): void;
+  /** The live object, or `undefined` if it does not exist. */
+  get(ref: ObjectRef, version?: string): Promise<KubeObject | undefined>;
+  /** Lists one group-kind, in one namespace or (namespace omitted) the whole cluster. */
+  list(
+    gk: GroupKind,
+    options?: { namespace?: string; labelSelector?: string },
+  ): Promise<ListResult>;
+  /** Creates an object; fails with 409 AlreadyExists if it exists (used for leases). */
+  create(object: KubeObject, options?: { fieldManager?: string }): Promise<KubeObject>;
+  /** Server-side apply; a `metadata.resourceVersion` in the body acts as a precondition. */
+  apply(object: KubeObject, options?: ApplyOptions): Promise<KubeObject>;
+  /** Deletes an object. */
+  delete(ref: ObjectRef, options?: DeleteOptions): Promise<DeleteOutcome>;
+  /** Mints a token for a ServiceAccount (TokenRequest). */
+  createToken(
+    namespace: string,
+    serviceAccount: string,
+    options?: { audiences?: string[]; expirationSeconds?: number },
+  ): Promise<TokenRequestResult>;
+}
+
+/** Retry policy for 429, 5xx and dropped connections. */
+export interface RetryPolicy {
+  /** Total attempts, first included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Options of `createKubeClient`. */
+export interface KubeClientOptions {
+  /** `https://host:port`, without a trailing path. */
+  server: string;
+  /** The transport; defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Extra headers (e.g. `Authorization`), or a function giving fresh ones per request. */
+  headers?: Record<string, string> | (() => Promise<Record<string, string>>);
+  retry?: Partial<RetryPolicy>;
+  /** Injected for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Default field manager; `plumbline`. */
+  fieldManager?: string;
+}
+
+const defaultRetry: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
+
+/** The default field manager: every field Plumbline sets is owned by this name. */
+export const plumblineFieldManager = 'plumbline';
+
+/** Creates a fetch-based `KubeClient`. */
+export function createKubeClient(options: KubeClientOptions): KubeClient {
+  const server = options.server.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? fetch;
+  const retry = { ...defaultRetry, ...options.retry };
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const manager = options.fieldManager ?? plumblineFieldManager;
+  let discovery: Promise<ResourceInfo[]> | undefined;
+
+  async function headersFor(extra: Record<string, string>): Promise<Record<string, string>> {
+    const base =
+      typeof options.headers === 'function' ? await options.headers() : (options.headers ?? {});
+    return { accept: 'application/json', ...base, ...extra };
+  }
+
+  /** One HTTP exchange with retries; returns status and body text. */
+  async function send(
+    method: string,
+    path: string,
+    init: { body?: string; headers?: Record<string, string>; verb: string; ref?: ObjectRef },
+  ): Promise<{ status: number; text: string }> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+      let response: Response;
+      try {
+        response = await doFetch(`${server}${path}`, {
+          method,
+          headers: await headersFor(init.headers ?? {}),
+          body: init.body,
+        });
+      } catch (error) {
+        // A dropped connection or refused socket: retried like a 503.
+        lastError = error;
+        if (attempt < retry.attempts) await sleep(backoff(attempt, undefined));
+        continue;
+      }
+      const text = await response.text();
+      const transient = response.status === 429 || response.status >= 500;
+      if (!transient || attempt === retry.attempts) return { status: response.status, text };
+      await sleep(backoff(attempt, response.headers.get('retry-after')));
+    }
+    const subject = init.ref ? describeRef(init.ref) : path;
+    throw new KubeError(
+      `${subject}: ${init.verb} failed: no answer from ${server} after ${retry.attempts} attempts (${lastError instanceof Error ? lastError.message : String(lastError)})`,
+      0,
+      'NoAnswer',
+      {
+        cause: lastError,
+        hint: 'check the server URL, the network and the cluster CA',
+        object: init.ref ? describeRef(init.ref) : undefined,
+      },
+    );
+  }
+
+  function backoff(attempt: number, retryAfter: string | null | undefined): number {
+    const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, retry.maxDelayMs);
+    const exp = Math.min(retry.baseDelayMs * 2 ** (attempt - 1), retry.maxDelayMs);
+    return exp / 2 + Math.random() * (exp / 2);
+  }
+
+  async function getJson(path: string, accept?: string): Promise<unknown> {
+    const { status, text } = await send('GET', path, {
+      verb: 'discovery',
+      headers: accept ? { accept } : {},
+    });
+    if (status >= 400) throw kubeErrorOf(status, text, { verb: 'discovery', path });
+    return JSON.parse(text);
+  }
+
+  async function loadDiscovery(): Promise<ResourceInfo[]> {
+    const core = await getJson('/api', aggregatedAccept);
+    const apis = await getJson('/apis', aggregatedAccept);
+    const aggregatedCore = parseAggregated(core);
+    const aggregatedApis = parseAggregated(apis);
+    if (aggregatedCore && aggregatedApis) return [...aggregatedCore, ...aggregatedApis];
+    // Legacy discovery: one request per group version.
+    const out = parseResourceList('', 'v1', await getJson('/api/v1'));
+    const lists = await Promise.all(
+      parseGroupList(apis).flatMap(({ group, versions }) =>
+        versions.map(async (version) =>
+          parseResourceList(group, version, await getJson(`/apis/${group}/${version}`)),
+        ),
+      ),
+    );
+    return [...out, ...lists.flat()];
+  }
+
+  async function resources(): Promise<ResourceInfo[]> {
+    if (!discovery) {
+      discovery = loadDiscovery();
+      discovery.catch(() => {
+        discovery = undefined;
+      });
+    }
+    return discovery;
+  }
+
+  async function discover(group: string, kind: string, version?: string): Promise<ResourceInfo> {
+    let found = findResource(await resources(), group, kind, version);
+    if (!found) {
+      // Maybe a CRD established since the cache was filled: look once more.
+      discovery = undefined;
+      found = findResource(await resources(), group, kind, version);
+    }
+    if (!found) {
+      const apiVersion = version ? (group ? `${group}/${version}` : version) : group || 'v1';
+      throw new KubeError(
+        `${kind}${group ? `.${group}` : ''}: the API server serves no such kind at ${apiVersion}`,
+        404,
+        'NoKindMatch',
+        {
+          hint: 'install the CRD that defines it (in the same app, it is applied first) or fix apiVersion',
+        },
+      );
+    }
+    return found;
+  }
+
+  function collectionPath(info: ResourceInfo, namespace: string | undefined): string {
+    const base = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
+    const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return `${base}${ns}/${info.resource}`;
+  }
+
+  async function objectPath(ref: ObjectRef, version?: string): Promise<string> {
+    const info = await discover(ref.group, ref.kind, version);
+    if (info.namespaced && !ref.namespace) {
+      throw new KubeError(
+        `${describeRef(ref)}: a namespaced kind needs metadata.namespace`,
+        422,
+        'Invalid',
+        {
+          object: describeRef(ref),
+          hint: 'set metadata.namespace or the app namespace',
+        },
+      );
+    }
+    return `${collectionPath(info, ref.namespace)}/${encodeURIComponent(ref.name)}`;
+  }
+
+  function refOfObject(object: KubeObject): ObjectRef {
+    return {
+      group: splitApiVersion(object.apiVersion).group,
+      kind: object.kind,
+      namespace: object.metadata.namespace ?? '',
+      name: object.metadata.name ?? '',
+    };
+  }
+
+  return {
+    discover,
+    invalidateDiscovery() {
+      discovery = undefined;
+    },
+
+    async get(ref, version) {
+      const path = await objectPath(ref, version);
+      const { status, text } = await send('GET', path, { verb: 'get', ref });
+      if (status === 404) return undefined;
+      if (status >= 400) throw kubeErrorOf(status, text, { verb: 'get', ref, path });
+      return JSON.parse(text) as KubeObject;
+    },
+
+    async list(gk, listOptions = {}) {
+      const info = await discover(gk.group, gk.kind, gk.version);
+      const query = listOptions.labelSelector
+        ? `?labelSelector=${encodeURIComponent(listOptions.labelSelector)}`
+        : '';
+      const path = `${collectionPath(info, listOptions.namespace)}${query}`;
+      const { status, text } = await send('GET', path, { verb: 'list' });
+      if (status >= 400) throw kubeErrorOf(status, text, { verb: `list ${gk.kind}`, path });
+      const body = JSON.parse(text) as {
+        items?: KubeObject[];
+        metadata?: { resourceVersion?: string };
+      };
+      const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+      // Lists omit apiVersion/kind on items; restore them so items are whole objects.
+      const items = (body.items ?? []).map((item) => ({ ...item, apiVersion, kind: info.kind }));
+      return { items, resourceVersion: body.metadata?.resourceVersion ?? '' };
+    },
+
+    async create(object, createOptions = {}) {
+      const ref = refOfObject(object);
+      const info = await discover(ref.group, ref.kind, splitApiVersion(object.apiVersion).version);
+      const path = `${collectionPath(info, ref.namespace)}?fieldManager=${encodeURIComponent(createOptions.fieldManager ?? manager)}`;
+      const { status, text } = await send('POST', path, {
+        verb: 'create',
+        ref,
+        body: JSON.stringify(object),
+        headers: { 'content-type': 'application/json' },
+      });
+      if (status >= 400) throw kubeErrorOf(status, text, { verb: 'create', ref, path });
+      return JSON.parse(text) as KubeObject;
+    },
+
+    async apply(object, applyOptions = {}) {
+      const ref = refOfObject(object);
+      const path = await objectPath(ref, splitApiVersion(object.apiVersion).version);
+      const params = new URLSearchParams({ fieldManager: applyOptions.fieldManager ?? manager });
+      if (applyOptions.force) params.set('force', 'true');
+      if (applyOptions.dryRun) params.set('dryRun', 'All');
+      params.set('fieldValidation', 'Strict');
+      const { managedFields: _dropped, ...metadata } = object.metadata;
+      const verb = applyOptions.dryRun ? 'dry-run apply' : 'apply';
+      const { status, text } = await send('PATCH', `${path}?${params}`, {
+        verb,
+        ref,
+        body: JSON.stringify({ ...object, metadata }),
+        headers: { 'content-type': 'application/apply-patch+yaml' },
+      });
+      if (status >= 400) throw kubeErrorOf(status, text, { verb, ref, path });
+      return JSON.parse(text) as KubeObject;
+    },
+
+    async delete(ref, deleteOptions = {}) {
+      const path = await objectPath(ref);
+      const body = {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        ...(deleteOptions.propagationPolicy
+          ? { propagationPolicy: deleteOptions.propagationPolicy }
+          : {}),
+        ...(deleteOptions.preconditions ? { preconditions: deleteOptions.preconditions } : {}),
+        ...(deleteOptions.dryRun ? { dryRun: ['All'] } : {}),
+      };
+      const { status, text } = await send('DELETE', path, {
+        verb: 'delete',
+        ref,
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+      if (status === 404) return 'absent';
+      if (status >= 400) throw kubeErrorOf(status, text, { verb: 'delete', ref, path });
+      if (status === 202) return 'pending';
+      const answer = JSON.parse(text) as KubeObject;
+      // 200 with the object (not a Status) means finalizers still hold it.
+      return answer.kind !== 'Status' && answer.metadata?.deletionTimestamp ? 'pending' : 'deleted';
+    },
+
+    async createToken(namespace, serviceAccount, tokenOptions = {}) {
+      const ref: ObjectRef = { group: '', kind: 'ServiceAccount', namespace, name: serviceAccount };
+      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}/token`;
+      const spec = {
+        expirationSeconds: tokenOptions.expirationSeconds ?? 600,
+        ...(tokenOptions.audiences ? { audiences: tokenOptions.audiences } : {}),
+      };
+      const { status, text } = await send('POST', path, {
+        verb: 'create token',
+        ref,
+        body: JSON.stringify({
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
+          spec,
+        }),
+        headers: { 'content-type': 'application/json' },
+      });
+      if (status >= 400) throw kubeErrorOf(status, text, { verb: 'create token', ref, path });
+      const answer = JSON.parse(text) as {
+        status?: { token?: string; expirationTimestamp?: string };
+      };
+      if (!answer.status?.token || !answer.status.expirationTimestamp) {
+        throw new KubeError(
+          `${describeRef(ref)}: TokenRequest answered without a token`,
+          status,
+          'NoToken',
+        );
+      }
+      return { token: answer.status.token, expirationTimestamp: answer.status.expirationTimestamp };
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Turns an API server error answer (a `Status` object) into a `KubeError` that names the
+ * object first, keeps the HTTP status and reason, and carries a hint for the common cases.
+ */
+
+import { describeRef, isJsonObject, type ObjectRef } from '../core/object.ts';
+import { KubeError } from '../errors.ts';
+
+/** One cause of a `Status`, e.g. a field manager conflict or an invalid field. */
+export interface StatusCause {
+  type?: string;
+  field?: string;
+  message?: string;
+}
+
+/** The parts of a Kubernetes `Status` answer Plumbline reads. */
+export interface KubeStatus {
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: { causes?: StatusCause[] };
+}
+
+const hints: Record<number, string> = {
+  401: 'the credential was refused: check the kubeconfig user or mint a fresh token',
+  403: "the credential lacks RBAC permission for this: see infra/rbac/ for the deployer's role",
+  404: 'the object or its API is missing: is the CRD installed and the namespace created?',
+  409: 'another field manager owns these fields, or the object changed meanwhile: re-plan, or apply with force',
+  422: 'the object is invalid for this API server: fix the manifest',
+};
+
+/**
+ * Removes quoted values from a server message about a Secret: validation messages may
+ * echo the offending value (`Invalid value: "..."`), which must never reach a log.
+ */
+function redact(message: string, ref: ObjectRef | undefined): string {
+  if (ref?.kind !== 'Secret') return message;
+  return message.replace(/Invalid value: "(?:[^"\\]|\\.)*"/g, 'Invalid value: "***"');
+}
+
+/** Parses a response body as a `Status`, or `undefined` if it is not one. */
+export function parseStatus(text: string): KubeStatus | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isJsonObject(value) && value.kind === 'Status' ? (value as KubeStatus) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds the error for a failed request: `<object>: <verb> failed (<status> <reason>): <message>`. */
+export function kubeErrorOf(
+  status: number,
+  body: string,
+  request: { verb: string; ref?: ObjectRef; path: string },
+): KubeError {
+  const parsed = parseStatus(body);
+  const reason = parsed?.reason ?? (status === 0 ? 'NoAnswer' : `HTTP${status}`);
+  const subject = request.ref ? describeRef(request.ref) : request.path;
+  const causes = (parsed?.details?.causes ?? [])
+    .map((cause) => [cause.field, cause.message].filter(Boolean).join(': '))
+    .filter(Boolean);
+  const serverMessage = redact(parsed?.message ?? body.slice(0, 300).trim(), request.ref);
+  const detail =
+    causes.length > 0 && status === 409 ? `; ${redact(causes.join('; '), request.ref)}` : '';
+  return new KubeError(
+    `${subject}: ${request.verb} failed (${status} ${reason}): ${serverMessage}${detail}`,
+    status,
+    reason,
+    { hint: hints[status], object: request.ref ? describeRef(request.ref) : undefined },
+  );
+}
+
+/** True for a `KubeError` with the given HTTP status. */
+export function isKubeStatus(error: unknown, status: number): error is KubeError {
+  return error instanceof KubeError && error.status === status;
+}

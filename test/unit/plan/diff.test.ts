@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { KubeObject } from '../../../lib/core/object.ts';
+import { maskPair } from '../../../lib/plan/mask.ts';
+import { normalizeObject } from '../../../lib/plan/normalize.ts';
+import { objectDiff } from '../../../lib/plan/plan.ts';
+import { unifiedDiff } from '../../../lib/plan/unified-diff.ts';
+
+const live = parse(`
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  uid: 5d7c
+  resourceVersion: "812"
+  generation: 3
+  creationTimestamp: "2026-01-01T00:00:00Z"
+  annotations:
+    deployment.kubernetes.io/revision: "3"
+  managedFields:
+  - manager: plumbline
+    operation: Apply
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+status:
+  availableReplicas: 2
+`) as KubeObject;
+
+describe('normalizeObject', () => {
+  it('drops server-set noise and keeps what a manifest sets', () => {
+    expect(normalizeObject(live)).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        replicas: 2,
+        template: { spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+      },
+    });
+  });
+});
+
+describe('unifiedDiff', () => {
+  it('prints hunks with three lines of context like diff -u', () => {
+    const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].join('\n');
+    const after = ['a', 'b', 'c', 'd', 'E', 'f', 'g', 'h', 'i', 'j', 'k'].join('\n');
+    expect(unifiedDiff(before, after, { before: 'old', after: 'new' })).toBe(
+      [
+        '--- old',
+        '+++ new',
+        '@@ -2,9 +2,10 @@',
+        ' b',
+        ' c',
+        ' d',
+        '-e',
+        '+E',
+        ' f',
+        ' g',
+        ' h',
+        ' i',
+        ' j',
+        '+k',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('splits distant changes into separate hunks', () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${i}`);
+    const changed = [...lines];
+    changed[2] = 'changed 2';
+    changed[25] = 'changed 25';
+    const diff = unifiedDiff(lines.join('\n'), changed.join('\n'), { before: 'a', after: 'b' });
+    expect(diff.match(/^@@ /gm)).toHaveLength(2);
+    expect(diff).toContain('@@ -1,6 +1,6 @@');
+    expect(diff).toContain('@@ -23,7 +23,7 @@');
+  });
+
+  it('is empty for equal texts and whole-file for creations', () => {
+    expect(unifiedDiff('a\n', 'a\n', { before: 'x', after: 'y' })).toBe('');
+    expect(unifiedDiff('', 'a\nb\n', { before: 'x', after: 'y' })).toBe(
+      '--- x\n+++ y\n@@ -0,0 +1,2 @@\n+a\n+b\n',
+    );
+  });
+});
+
+describe('objectDiff', () => {
+  it('shows a replica change as kubectl diff would', () => {
+    const planned = structuredClone(live);
+    (planned.spec as { replicas: number }).replicas = 3;
+    const diff = objectDiff(
+      { group: 'apps', kind: 'Deployment', namespace: 'shop', name: 'web' },
+      live,
+      planned,
+      false,
+    );
+    expect(diff).toContain('--- live/Deployment.apps.shop.web');
+    expect(diff).toContain('-  replicas: 2\n+  replicas: 3');
+    expect(diff).not.toContain('managedFields');
+    expect(diff).not.toContain('resourceVersion');
+  });
+
+  it('masks Secret data but shows that a value changed', () => {
+    const before = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: 'shop' },
+      data: { password: 'aHVudGVyMg==', user: 'YWRtaW4=' },
+    };
+    const after = {
+      ...before,
+      data: { password: 'czNjcjN0', user: 'YWRtaW4=' },
+      stringData: { token: 'plain-token' },
+    };
+    const diff = objectDiff(
+      { group: '', kind: 'Secret', namespace: 'shop', name: 'db' },
+      before,
+      after,
+      false,
+    );
+    expect(diff).toContain('-  password: "*** (before)"');
+    expect(diff).toContain('+  password: "*** (after)"');
+    expect(diff).toContain('   user: "***"');
+    expect(diff).toContain('+  token: "***"');
+    for (const secret of ['aHVudGVyMg', 'czNjcjN0', 'YWRtaW4', 'plain-token'])
+      expect(diff).not.toContain(secret);
+  });
+
+  it('masks every value of an object marked sensitive', () => {
+    const after = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'conf', namespace: 'shop' },
+      data: { dsn: 'postgres://u:p@db' },
+    };
+    const masked = maskPair(undefined, after, { sensitive: true });
+    expect(JSON.stringify(masked.after)).not.toContain('postgres');
+    expect(masked.after?.metadata.name).toBe('conf');
+  });
+});
