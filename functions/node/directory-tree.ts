@@ -4,9 +4,9 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { SourceError } from '../../lib/errors.ts';
 import type { FileStat, FileTree } from '../../lib/source/file-tree.ts';
 import { normalizePath } from '../../lib/source/file-tree.ts';
-import { SourceError } from '../../lib/errors.ts';
 
 /** A root-confined, read-only view of a directory. */
 export class DirectoryFileTree implements FileTree {
@@ -47,7 +47,8 @@ export class DirectoryFileTree implements FileTree {
     const rel = normalizePath(path);
     if (!real) throw new SourceError(`${rel}: no such file`, { file: rel });
     const info = await stat(real);
-    if (info.isDirectory()) throw new SourceError(`${rel}: is a directory, not a file`, { file: rel });
+    if (info.isDirectory())
+      throw new SourceError(`${rel}: is a directory, not a file`, { file: rel });
     return new Uint8Array(await readFile(real));
   }
 

@@ -1,0 +1,97 @@
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { describe, expect, it } from 'vitest';
+import { eksToken } from '../../../lib/credentials/eks-token.ts';
+import { CredentialsError } from '../../../lib/errors.ts';
+
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session/token+1=',
+};
+const now = Date.parse('2026-03-04T05:06:07Z');
+
+/** The hash constructor the SDK signer takes (with a secret: HMAC), over node:crypto. */
+class Sha256 {
+  private hash: Hash | Hmac;
+  constructor(secret?: string | Uint8Array) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  }
+  update(data: string | Uint8Array): void {
+    this.hash.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+function decode(token: string): URL {
+  expect(token.startsWith('k8s-aws-v1.')).toBe(true);
+  const b64 = token.slice('k8s-aws-v1.'.length);
+  expect(b64).toMatch(/^[A-Za-z0-9_-]+$/);
+  return new URL(Buffer.from(b64, 'base64url').toString('utf8'));
+}
+
+describe('eksToken', () => {
+  it('is a base64url presigned STS GetCallerIdentity URL with the cluster header signed', async () => {
+    const { token, expiresAt } = await eksToken({
+      clusterName: 'prod',
+      region: 'eu-west-1',
+      credentials,
+      now: () => now,
+    });
+    const url = decode(token);
+    expect(url.origin).toBe('https://sts.eu-west-1.amazonaws.com');
+    expect(url.searchParams.get('Action')).toBe('GetCallerIdentity');
+    expect(url.searchParams.get('Version')).toBe('2011-06-15');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('60');
+    expect(url.searchParams.get('X-Amz-Date')).toBe('20260304T050607Z');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host;x-k8s-aws-id');
+    expect(url.searchParams.get('X-Amz-Credential')).toBe(
+      'AKIDEXAMPLE/20260304/eu-west-1/sts/aws4_request',
+    );
+    expect(url.searchParams.get('X-Amz-Security-Token')).toBe('session/token+1=');
+    expect(expiresAt - now).toBe(14 * 60_000);
+  });
+
+  it('signs exactly as the AWS SDK signer does', async () => {
+    const { token } = await eksToken({
+      clusterName: 'prod',
+      region: 'eu-west-1',
+      credentials,
+      now: () => now,
+    });
+    const signer = new SignatureV4({
+      credentials,
+      region: 'eu-west-1',
+      service: 'sts',
+      sha256: Sha256,
+    });
+    const presigned = await signer.presign(
+      {
+        method: 'GET',
+        protocol: 'https:',
+        hostname: 'sts.eu-west-1.amazonaws.com',
+        path: '/',
+        query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+        headers: { host: 'sts.eu-west-1.amazonaws.com', 'x-k8s-aws-id': 'prod' },
+      },
+      { expiresIn: 60, signingDate: new Date(now) },
+    );
+    expect(decode(token).searchParams.get('X-Amz-Signature')).toBe(
+      presigned.query['X-Amz-Signature'],
+    );
+  });
+
+  it('refuses missing inputs without echoing the secret key', async () => {
+    const error = await eksToken({
+      clusterName: '',
+      region: 'eu-west-1',
+      credentials,
+      now: () => now,
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect(error.message).toContain('clusterName, region and AWS credentials');
+    expect(error.message).not.toContain(credentials.secretAccessKey);
+  });
+});
