@@ -1,0 +1,124 @@
+/**
+ * Patch and replacement targets: group, version, kind, name and namespace as anchored regular
+ * expressions, plus Kubernetes label and annotation selectors.
+ */
+import { isJsonObject } from '../core/object.ts';
+import { RenderError } from '../errors.ts';
+import type { Selector } from './kustomization.ts';
+import { curId, effectiveNamespace, type Resource } from './resource.ts';
+
+type Requirement = { key: string; op: 'in' | 'notin' | 'exists' | '!'; values: string[] };
+
+/** Parses a Kubernetes label selector string (`a=b,c!=d,e in (x,y),!f`). */
+export function parseLabelSelector(text: string, file: string): Requirement[] {
+  const out: Requirement[] = [];
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const c of text) {
+    if (c === '(') depth++;
+    if (c === ')') depth--;
+    if (c === ',' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += c;
+  }
+  if (current.trim() !== '') parts.push(current);
+  for (const raw of parts) {
+    const part = raw.trim();
+    const set = part.match(/^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/);
+    const equality = part.match(/^([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)$/);
+    const absent = part.match(/^!\s*([\w./-]+)$/);
+    const exists = part.match(/^([\w./-]+)$/);
+    if (set) {
+      out.push({
+        key: set[1] as string,
+        op: set[2] as 'in' | 'notin',
+        values: (set[3] as string).split(',').map((v) => v.trim()),
+      });
+    } else if (equality) {
+      out.push({
+        key: equality[1] as string,
+        op: equality[2] === '!=' ? 'notin' : 'in',
+        values: [equality[3] as string],
+      });
+    } else if (absent) {
+      out.push({ key: absent[1] as string, op: '!', values: [] });
+    } else if (exists) {
+      out.push({ key: exists[1] as string, op: 'exists', values: [] });
+    } else {
+      throw new RenderError(`${file}: cannot parse selector '${text}'`, { file });
+    }
+  }
+  return out;
+}
+
+function matchesRequirements(map: unknown, reqs: Requirement[]): boolean {
+  const m = isJsonObject(map) ? map : {};
+  return reqs.every((r) => {
+    const has = r.key in m;
+    const value = has ? String(m[r.key]) : undefined;
+    switch (r.op) {
+      case 'in':
+        return has && r.values.includes(value as string);
+      case 'notin':
+        return !has || !r.values.includes(value as string);
+      case 'exists':
+        return has;
+      case '!':
+        return !has;
+    }
+    return false;
+  });
+}
+
+function anchored(pattern: string | undefined, file: string): RegExp | undefined {
+  if (pattern === undefined || pattern === '') return undefined;
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch (error) {
+    throw new RenderError(
+      `${file}: target pattern '${pattern}' is not a valid regular expression`,
+      {
+        file,
+        cause: error,
+      },
+    );
+  }
+}
+
+/** A compiled selector. */
+export type ResourceMatcher = (resource: Resource) => boolean;
+
+/** Compiles a selector into a predicate over resources (kustomize's `ResMap.Select`). */
+export function compileSelector(selector: Selector, file: string): ResourceMatcher {
+  const group = anchored(selector.group, file);
+  const version = anchored(selector.version, file);
+  const kind = anchored(selector.kind, file);
+  const name = anchored(selector.name, file);
+  const namespace = anchored(selector.namespace, file);
+  const labels = selector.labelSelector
+    ? parseLabelSelector(selector.labelSelector, file)
+    : undefined;
+  const annotations = selector.annotationSelector
+    ? parseLabelSelector(selector.annotationSelector, file)
+    : undefined;
+  return (r) => {
+    const cur = curId(r);
+    if (
+      namespace &&
+      !namespace.test(effectiveNamespace(r.orgId)) &&
+      !namespace.test(effectiveNamespace(cur))
+    ) {
+      return false;
+    }
+    if (name && !name.test(r.orgId.name) && !name.test(cur.name)) return false;
+    if (group && !group.test(cur.group)) return false;
+    if (version && !version.test(cur.version)) return false;
+    if (kind && !kind.test(cur.kind)) return false;
+    if (labels && !matchesRequirements(r.object.metadata?.labels, labels)) return false;
+    if (annotations && !matchesRequirements(r.object.metadata?.annotations, annotations))
+      return false;
+    return true;
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Parsing manifests: multi-document YAML (or JSON) into objects, `*List` kinds expanded, with
+ * alias expansion and object counts bounded. Keys keep the order they were written in.
+ */
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../core/object.ts';
+import { isJsonObject } from '../core/object.ts';
+import { RenderError } from '../errors.ts';
+import type { RenderLimits } from './limits.ts';
+
+/** Parses every non-empty YAML document of `text` into plain values. */
+export function parseYamlDocuments(text: string, file: string, limits: RenderLimits): unknown[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: false });
+  const values: unknown[] = [];
+  for (const doc of docs) {
+    const problem = doc.errors[0];
+    if (problem) {
+      const line = problem.linePos?.[0]?.line;
+      throw new RenderError(
+        `${file}${line ? `:${line}` : ''}: invalid YAML: ${problem.message.split('\n')[0]}`,
+        { file, line, cause: problem, hint: 'Fix the YAML syntax.' },
+      );
+    }
+    if (doc.contents === null) continue;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (error) {
+      throw new RenderError(
+        `${file}: YAML aliases expand beyond the render limit (${limits.maxAliasCount})`,
+        { file, cause: error, hint: 'Avoid deeply nested YAML aliases.' },
+      );
+    }
+    if (value === null || value === undefined) continue;
+    values.push(value);
+    if (values.length > limits.maxObjects) {
+      throw new RenderError(`${file}: more than ${limits.maxObjects} documents`, { file });
+    }
+  }
+  return values;
+}
+
+/** Parses a manifest file into Kubernetes objects, expanding `*List` kinds. */
+export function parseManifests(text: string, file: string, limits: RenderLimits): KubeObject[] {
+  const out: KubeObject[] = [];
+  const visit = (value: unknown): void => {
+    if (!isJsonObject(value)) {
+      throw new RenderError(`${file}: a document is not a YAML mapping`, {
+        file,
+        hint: 'Each document must be a Kubernetes object.',
+      });
+    }
+    const kind = value.kind;
+    if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(value.items)) {
+      for (const item of value.items) visit(item);
+      return;
+    }
+    if (typeof kind !== 'string' || kind === '') {
+      throw new RenderError(`${file}: an object has no kind`, {
+        file,
+        hint: 'Every Kubernetes object needs apiVersion and kind.',
+      });
+    }
+    if (!isJsonObject(value.metadata)) value.metadata = {};
+    out.push(value as unknown as KubeObject);
+    if (out.length > limits.maxObjects) {
+      throw new RenderError(`${file}: more than ${limits.maxObjects} objects`, { file });
+    }
+  };
+  for (const value of parseYamlDocuments(text, file, limits)) visit(value);
+  return out;
+}

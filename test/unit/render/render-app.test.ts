@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import type { FileDecryptor } from '../../../lib/core/decryptor.ts';
+import { DecryptError, RenderError } from '../../../lib/errors.ts';
+import { renderApp, toYaml } from '../../../lib/render/index.ts';
+import { MemoryFileTree } from '../../../lib/source/file-tree.ts';
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.0
+        envFrom:
+        - configMapRef: {name: cfg}
+`;
+
+async function renderError(
+  files: Record<string, string>,
+  app: string,
+  limits = {},
+): Promise<RenderError> {
+  const error = await renderApp(new MemoryFileTree(files), app, { limits }).catch(
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RenderError);
+  return error as RenderError;
+}
+
+describe('renderApp', () => {
+  it('renders every manifest of a directory without a kustomization, multi-document and List kinds included', async () => {
+    const tree = new MemoryFileTree({
+      'app/a.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n',
+      'app/list.yaml':
+        'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: s}\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: x}\n',
+      'app/README.md': 'not a manifest',
+    });
+    const result = await renderApp(tree, 'app');
+    expect(result.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Namespace/ns',
+      'ConfigMap/a',
+      'Secret/x',
+      'Service/s',
+    ]);
+    expect(result.files).toEqual(['app/a.yaml', 'app/list.yaml']);
+    expect(result.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('records bases outside the app path in the dependency set', async () => {
+    const tree = new MemoryFileTree({
+      'base/kustomization.yaml': 'resources: [deploy.yaml]\n',
+      'base/deploy.yaml': deployment,
+      'apps/web/kustomization.yaml': 'resources: [../../base]\nnamePrefix: p-\n',
+    });
+    const result = await renderApp(tree, 'apps/web');
+    expect(result.files).toEqual([
+      'apps/web/kustomization.yaml',
+      'base/deploy.yaml',
+      'base/kustomization.yaml',
+    ]);
+    expect(result.objects[0]?.metadata.name).toBe('p-web');
+  });
+
+  it('appends a content hash to generated ConfigMaps and rewrites references to it', async () => {
+    const tree = new MemoryFileTree({
+      'app/kustomization.yaml':
+        'resources: [deploy.yaml]\nconfigMapGenerator:\n- name: cfg\n  literals: [a=1]\n',
+      'app/deploy.yaml': deployment,
+    });
+    const { objects } = await renderApp(tree, 'app');
+    expect(objects[0]?.metadata.name).toBe('cfg-h29d89cmmt');
+    expect(toYaml(objects)).toContain('name: cfg-h29d89cmmt\n');
+    expect(JSON.stringify(objects[1])).toContain('"configMapRef":{"name":"cfg-h29d89cmmt"}');
+  });
+
+  it('gives the same digest for the same output and a different one when it changes', async () => {
+    const files = {
+      'app/kustomization.yaml': 'resources: [deploy.yaml]\n',
+      'app/deploy.yaml': deployment,
+    };
+    const a = await renderApp(new MemoryFileTree(files), 'app');
+    const b = await renderApp(new MemoryFileTree(files), 'app');
+    const c = await renderApp(
+      new MemoryFileTree({
+        ...files,
+        'app/kustomization.yaml': 'resources: [deploy.yaml]\nnamespace: x\n',
+      }),
+      'app',
+    );
+    expect(a.digest).toBe(b.digest);
+    expect(c.digest).not.toBe(a.digest);
+  });
+
+  it('prints objects separated by --- with sorted keys and unindented sequences', () => {
+    const text = toYaml([
+      { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'a' }, data: { x: '1' } },
+      { kind: 'List', apiVersion: 'v1', metadata: {}, items: [{ b: 1 }] },
+    ]);
+    expect(text).toBe(
+      'apiVersion: v1\ndata:\n  x: "1"\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nitems:\n- b: 1\nkind: List\nmetadata: {}\n',
+    );
+  });
+
+  it('marks objects built from decrypted files as sensitive and keeps the mark through generators', async () => {
+    const decryptor: FileDecryptor = {
+      async decrypt(path) {
+        return path.endsWith('.enc.env')
+          ? { plaintext: new TextEncoder().encode('PASSWORD=hunter2\n') }
+          : undefined;
+      },
+    };
+    const tree = new MemoryFileTree({
+      'app/kustomization.yaml':
+        'resources: [cm.yaml]\nsecretGenerator:\n- name: creds\n  envs: [secret.enc.env]\n',
+      'app/secret.enc.env': 'ENC[...]',
+      'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n',
+    });
+    const result = await renderApp(tree, 'app', { decryptor });
+    const secret = result.objects.find((o) => o.kind === 'Secret');
+    expect(secret?.data).toEqual({ PASSWORD: btoa('hunter2') });
+    expect(result.sensitive).toEqual([`|Secret||${secret?.metadata.name}`]);
+  });
+
+  it('lets decryption errors through unchanged', async () => {
+    const decryptor: FileDecryptor = {
+      async decrypt(path) {
+        throw new DecryptError(`${path}: MAC mismatch`, { file: path });
+      },
+    };
+    const tree = new MemoryFileTree({
+      'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n',
+    });
+    await expect(renderApp(tree, 'app', { decryptor })).rejects.toBeInstanceOf(DecryptError);
+  });
+
+  it('refuses unsupported fields, naming the file and the field', async () => {
+    for (const field of ['helmCharts', 'generators', 'transformers', 'vars']) {
+      const error = await renderError({ 'app/kustomization.yaml': `${field}: []\n` }, 'app');
+      expect(error.message).toBe(
+        `app/kustomization.yaml: field '${field}' is not supported by Plumbline`,
+      );
+      expect(error.file).toBe('app/kustomization.yaml');
+    }
+  });
+
+  it('refuses unknown fields', async () => {
+    const error = await renderError({ 'app/kustomization.yaml': 'resourcez: [a.yaml]\n' }, 'app');
+    expect(error.message).toBe("app/kustomization.yaml: unknown field 'resourcez'");
+  });
+
+  it('refuses remote resources with a clear error', async () => {
+    const error = await renderError(
+      { 'app/kustomization.yaml': 'resources: [https://github.com/org/repo//base?ref=v1]\n' },
+      'app',
+    );
+    expect(error.message).toContain('is a remote resource');
+    expect(error.hint).toContain('Vendor');
+  });
+
+  it('refuses files outside the kustomization directory (RootOnly) and outside the repository', async () => {
+    const outside = await renderError(
+      {
+        'app/kustomization.yaml': 'resources: [../shared/cm.yaml]\n',
+        'shared/cm.yaml': 'kind: ConfigMap\n',
+      },
+      'app',
+    );
+    expect(outside.message).toContain("is outside the kustomization directory 'app'");
+    const escaped = await renderError(
+      { 'app/kustomization.yaml': 'resources: [../../etc/passwd]\n' },
+      'app',
+    );
+    expect(escaped.message).toContain('leaves the repository root');
+  });
+
+  it('detects cycles between kustomizations', async () => {
+    const error = await renderError(
+      {
+        'a/kustomization.yaml': 'resources: [../b]\n',
+        'b/kustomization.yaml': 'resources: [../a]\n',
+      },
+      'a',
+    );
+    expect(error.message).toContain('cycle');
+  });
+
+  it('bounds YAML alias expansion, file size and object count', async () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      'kind: ConfigMap',
+    ].join('\n');
+    const alias = await renderError({ 'app/bomb.yaml': bomb }, 'app');
+    expect(alias.message).toContain('YAML aliases expand beyond the render limit');
+    const big = await renderError(
+      { 'app/cm.yaml': `kind: ConfigMap\n#${'x'.repeat(200)}\n` },
+      'app',
+      {
+        maxFileBytes: 100,
+      },
+    );
+    expect(big.message).toContain('more than the render limit of 100');
+    const many = await renderError(
+      {
+        'app/cm.yaml':
+          'kind: ConfigMap\nmetadata: {name: a}\n---\nkind: ConfigMap\nmetadata: {name: b}\n',
+      },
+      'app',
+      { maxObjects: 1 },
+    );
+    expect(many.message).toContain('more than 1');
+  });
+
+  it('reports YAML syntax errors with the file and line', async () => {
+    const error = await renderError(
+      { 'app/cm.yaml': 'kind: ConfigMap\nmetadata:\n  name: [a\n' },
+      'app',
+    );
+    expect(error.file).toBe('app/cm.yaml');
+    expect(error.line).toBeGreaterThan(0);
+    expect(error.message).toMatch(/^app\/cm.yaml:\d+: invalid YAML/);
+  });
+
+  it('never puts secret values in error messages', async () => {
+    const error = await renderError(
+      {
+        'app/kustomization.yaml':
+          'secretGenerator:\n- name: s\n  literals: [password=hunter2, password=hunter3]\n',
+      },
+      'app',
+    );
+    expect(error.message).toContain("repeats the key 'password'");
+    expect(error.message).not.toContain('hunter');
+  });
+});
