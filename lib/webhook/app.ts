@@ -1,0 +1,193 @@
+/**
+ * The webhook function as a Hono app: `POST /webhooks/github` and `GET /healthz`. It verifies
+ * the signature over the raw body, reads `plumbline.yaml` at the branch head to find which
+ * apps a push affects, enqueues one level-triggered reconcile job per app, and answers. No
+ * cluster work happens here; the consumer does it.
+ */
+import { Hono } from 'hono';
+import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import { ConfigError, messageOf, PlumblineError, WebhookError } from '../errors.ts';
+import type { Job, ReconcileJob } from '../jobs/job.ts';
+import type { Clock } from '../ports/clock.ts';
+import { systemClock } from '../ports/clock.ts';
+import type { GitHost } from '../ports/git-host.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { Queue } from '../ports/queue.ts';
+import { readText } from '../source/file-tree.ts';
+import { type PushEvent, PushEventSchema } from './push-event.ts';
+import { readBoundedBody } from './read-bounded-body.ts';
+import type { RegisteredRepo, RepoRegistry } from './repo-registry.ts';
+import { verifySignature } from './verify-signature.ts';
+
+/** Default bound on a webhook body: 1 MiB, well above any push Plumbline acts on. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Everything the webhook function needs, injected by the runtime. */
+export interface WebhookDeps {
+  /** Webhook secrets: the current one first, older ones still accepted during a rotation. */
+  secrets: readonly string[];
+  /** Which repositories are served. */
+  registry: RepoRegistry;
+  /** The Git host to read a registered repository through (per repo: tokens may differ). */
+  gitHostFor: (repo: RegisteredRepo) => GitHost;
+  /** Where reconcile jobs go. */
+  queue: Queue<Job>;
+  logger: Logger;
+  clock?: Clock;
+  /** Larger bodies are refused with 413 (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Extra fields for `/healthz` (queue depth, say). */
+  health?: () => Record<string, unknown>;
+}
+
+/** What the webhook answers, as JSON. */
+export interface WebhookAnswer {
+  status: 'accepted' | 'ignored' | 'pong' | 'refused';
+  /** Why nothing (or what) was done. */
+  reason?: string;
+  /** Apps a reconcile job was enqueued for. */
+  apps?: string[];
+}
+
+const ZERO_SHA = /^0{40}$/;
+
+/** Builds the webhook app. */
+export function createApp(deps: WebhookDeps): Hono {
+  const app = new Hono();
+  const clock = deps.clock ?? systemClock;
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (deps.secrets.filter((s) => s !== '').length === 0) {
+    deps.logger.log('warn', 'no webhook secret configured: every delivery will be refused');
+  }
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', ...(deps.health?.() ?? {}) }));
+
+  app.post('/webhooks/github', async (c) => {
+    const started = clock.now().getTime();
+    const deliveryId = c.req.header('x-github-delivery') ?? '';
+    const event = c.req.header('x-github-event') ?? '';
+    const body = await readBoundedBody(c.req.raw, maxBodyBytes);
+    if (!(await verifySignature(deps.secrets, body, c.req.header('x-hub-signature-256')))) {
+      throw new WebhookError('missing or invalid X-Hub-Signature-256', 401, {
+        hint: "Set the webhook's secret to one of this deployment's PLUMBLINE_WEBHOOK_SECRETS.",
+      });
+    }
+    if (event === '' || deliveryId === '') {
+      throw new WebhookError('missing X-GitHub-Event or X-GitHub-Delivery header', 400);
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(new TextDecoder().decode(body));
+    } catch {
+      throw new WebhookError('body is not valid JSON', 400);
+    }
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+      throw new WebhookError('body is not a JSON object', 400);
+    }
+    const answer = await route(deps, event, deliveryId, payload);
+    deps.logger.log('info', `webhook ${event}: ${answer.status}`, {
+      deliveryId,
+      event,
+      ...(answer.reason ? { reason: answer.reason } : {}),
+      ...(answer.apps ? { apps: answer.apps } : {}),
+      ms: clock.now().getTime() - started,
+    });
+    const status = answer.status === 'pong' ? 200 : 202;
+    return c.json(answer, status);
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof WebhookError) {
+      deps.logger.log('warn', `webhook refused: ${error.message}`, {
+        status: error.status,
+        deliveryId: c.req.header('x-github-delivery') ?? '',
+      });
+      return c.json(
+        { status: 'refused', reason: error.message } satisfies WebhookAnswer,
+        error.status as 400,
+      );
+    }
+    deps.logger.log('error', 'webhook failed', { error: messageOf(error) });
+    const status = error instanceof PlumblineError && error.stage === 'github' ? 502 : 500;
+    return c.json(
+      { status: 'refused', reason: status === 502 ? messageOf(error) : 'internal error' },
+      status,
+    );
+  });
+
+  return app;
+}
+
+/** Decides what a verified delivery leads to. */
+async function route(
+  deps: WebhookDeps,
+  event: string,
+  deliveryId: string,
+  payload: object,
+): Promise<WebhookAnswer> {
+  switch (event) {
+    case 'ping':
+      return { status: 'pong' };
+    case 'push': {
+      const parsed = PushEventSchema.safeParse(payload);
+      if (!parsed.success)
+        throw new WebhookError('push payload is missing ref, after or repository', 400);
+      return onPush(deps, deliveryId, parsed.data);
+    }
+    case 'pull_request':
+      return { status: 'ignored', reason: 'pull request plans are not implemented yet' };
+    default:
+      return { status: 'ignored', reason: `event '${event}' is not handled` };
+  }
+}
+
+/** A push: enqueue a reconcile job for every app tracking the pushed branch. */
+async function onPush(
+  deps: WebhookDeps,
+  deliveryId: string,
+  push: PushEvent,
+): Promise<WebhookAnswer> {
+  const repo = deps.registry.lookup(push.repository.full_name);
+  if (!repo) {
+    return {
+      status: 'ignored',
+      reason: `repository ${push.repository.full_name} is not configured here`,
+    };
+  }
+  if (!push.ref.startsWith('refs/heads/')) {
+    return { status: 'ignored', reason: `${push.ref} is not a branch` };
+  }
+  const branch = push.ref.slice('refs/heads/'.length);
+  if (push.deleted === true || ZERO_SHA.test(push.after)) {
+    return { status: 'ignored', reason: `branch ${branch} was deleted` };
+  }
+  // Level-triggered: read the configuration at the branch head now, not at `after`, which a
+  // later push may already have replaced.
+  const gitHost = deps.gitHostFor(repo);
+  const head = await gitHost.branchHead(repo.ref, branch);
+  const tree = await gitHost.treeAt(repo.ref, head);
+  if ((await tree.stat(REPO_CONFIG_FILE))?.kind !== 'file') {
+    return { status: 'ignored', reason: `no ${REPO_CONFIG_FILE} at the head of ${branch}` };
+  }
+  let apps: string[];
+  try {
+    const config = parseRepoConfig(await readText(tree, REPO_CONFIG_FILE));
+    apps = config.apps.filter((app) => app.branch === branch).map((app) => app.name);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    deps.logger.log('error', `${repo.fullName}@${head.slice(0, 7)}: ${error.message}`, {
+      deliveryId,
+      file: error.file,
+      line: error.line,
+    });
+    return { status: 'ignored', reason: `${REPO_CONFIG_FILE} at ${head.slice(0, 7)} is invalid` };
+  }
+  if (apps.length === 0) {
+    return { status: 'ignored', reason: `no app tracks branch ${branch}` };
+  }
+  for (const app of apps) {
+    const job: ReconcileJob = { kind: 'reconcile', repo: repo.fullName, app, branch, deliveryId };
+    await deps.queue.send(job);
+  }
+  return { status: 'accepted', apps };
+}

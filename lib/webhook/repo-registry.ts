@@ -1,0 +1,47 @@
+/**
+ * `RepoRegistry`: which repositories this deployment serves, and how to reach each. Webhooks
+ * from any other repository are refused (answered, and nothing done), whatever their
+ * signature: a shared secret must not let one repository deploy through another's config.
+ */
+import type { RepoRef } from '../ports/git-host.ts';
+import { parseRepoFullName } from '../ports/git-host.ts';
+
+/** A repository this deployment serves. */
+export interface RegisteredRepo {
+  /** Canonical `owner/name` as configured. */
+  fullName: string;
+  ref: RepoRef;
+  /** GitHub App installation to authenticate as, when the runtime uses an App. */
+  installationId?: number;
+}
+
+/** Looks up repositories by full name (case-insensitively, as GitHub does). */
+export interface RepoRegistry {
+  lookup(fullName: string): RegisteredRepo | undefined;
+  /** Every registered repository (for the sweep and the status page). */
+  all(): RegisteredRepo[];
+}
+
+/** A registry fixed at start-up, from the runtime settings. */
+export class StaticRepoRegistry implements RepoRegistry {
+  readonly #repos = new Map<string, RegisteredRepo>();
+
+  /** Throws on a name that is not `owner/name`, so a typo in the settings fails at start-up. */
+  constructor(repos: (string | Omit<RegisteredRepo, 'ref'>)[]) {
+    for (const entry of repos) {
+      const repo = typeof entry === 'string' ? { fullName: entry } : entry;
+      const ref = parseRepoFullName(repo.fullName);
+      if (!ref)
+        throw new Error(`'${repo.fullName}' is not a repository name of the form owner/name`);
+      this.#repos.set(repo.fullName.toLowerCase(), { ...repo, ref });
+    }
+  }
+
+  lookup(fullName: string): RegisteredRepo | undefined {
+    return this.#repos.get(fullName.toLowerCase());
+  }
+
+  all(): RegisteredRepo[] {
+    return [...this.#repos.values()];
+  }
+}

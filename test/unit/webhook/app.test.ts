@@ -1,0 +1,452 @@
+import { describe, expect, it } from 'vitest';
+import { GitHubError } from '../../../lib/errors.ts';
+import type { Job } from '../../../lib/jobs/job.ts';
+import { MemoryLogger } from '../../../lib/ports/logger.ts';
+import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
+import { RecordingQueue } from '../../../lib/ports/queue.ts';
+import { createApp, type WebhookDeps } from '../../../lib/webhook/app.ts';
+import { StaticRepoRegistry } from '../../../lib/webhook/repo-registry.ts';
+import {
+  pingDelivery,
+  pullRequestDelivery,
+  pushDelivery,
+  signedDelivery,
+  type WebhookDelivery,
+} from '../../github-server/webhook-delivery.ts';
+
+const SECRET = 'current-webhook-secret';
+const OLD_SECRET = 'previous-webhook-secret';
+const ZERO = '0'.repeat(40);
+
+const config = (extra = '') => `targets:
+  - name: staging
+    server: https://k8s.example.com
+    credentials:
+      token:
+        secret: staging-token
+apps:
+  - name: web
+    path: apps/web
+    target: staging
+    namespace: web
+  - name: api
+    path: apps/api
+    target: staging
+    namespace: api
+  - name: web-release
+    path: apps/web
+    target: staging
+    namespace: web
+    branch: release
+${extra}`;
+
+function setup(overrides: Partial<WebhookDeps> = {}) {
+  const gitHost = new MemoryGitHost();
+  const before = gitHost.commit('acme/deploy', 'main', { 'plumbline.yaml': config() });
+  const after = gitHost.commit('acme/deploy', 'main', {
+    'plumbline.yaml': config(),
+    'apps/web/a.yaml': 'x',
+  });
+  const queue = new RecordingQueue<Job>();
+  const logger = new MemoryLogger();
+  const app = createApp({
+    secrets: [SECRET, OLD_SECRET],
+    registry: new StaticRepoRegistry(['acme/deploy']),
+    gitHostFor: () => gitHost,
+    queue,
+    logger,
+    ...overrides,
+  });
+  const post = (delivery: WebhookDelivery, init: RequestInit = {}) =>
+    app.request('/webhooks/github', {
+      method: 'POST',
+      headers: delivery.headers,
+      body: delivery.body,
+      ...init,
+    });
+  return { app, gitHost, queue, logger, post, before, after };
+}
+
+async function json(response: Response): Promise<Record<string, unknown>> {
+  return (await response.json()) as Record<string, unknown>;
+}
+
+describe('webhook: push', () => {
+  it('enqueues a reconcile job for every app tracking the pushed branch', async () => {
+    const { post, queue, before, after } = setup();
+    const delivery = await pushDelivery({
+      secret: SECRET,
+      repo: 'acme/deploy',
+      branch: 'main',
+      before,
+      after,
+    });
+    const response = await post(delivery);
+    expect(response.status).toBe(202);
+    expect(await json(response)).toEqual({ status: 'accepted', apps: ['web', 'api'] });
+    expect(queue.sent.map((s) => s.message)).toEqual([
+      {
+        kind: 'reconcile',
+        repo: 'acme/deploy',
+        app: 'web',
+        branch: 'main',
+        deliveryId: delivery.deliveryId,
+      },
+      {
+        kind: 'reconcile',
+        repo: 'acme/deploy',
+        app: 'api',
+        branch: 'main',
+        deliveryId: delivery.deliveryId,
+      },
+    ]);
+  });
+
+  it('reads plumbline.yaml at the branch head, not at the pushed commit', async () => {
+    const { post, queue, gitHost, before, after } = setup();
+    // A later push landed before this delivery was handled: its config adds an app.
+    gitHost.commit('acme/deploy', 'main', {
+      'plumbline.yaml': config(
+        `  - name: late\n    path: apps/late\n    target: staging\n    namespace: late\n`,
+      ),
+    });
+    const response = await post(
+      await pushDelivery({ secret: SECRET, repo: 'acme/deploy', branch: 'main', before, after }),
+    );
+    expect(await json(response)).toMatchObject({ apps: ['web', 'api', 'late'] });
+    // Jobs never carry a commit: the consumer re-reads the head.
+    expect(JSON.stringify(queue.sent)).not.toContain(after);
+  });
+
+  it('accepts a delivery signed with a previous secret during a rotation', async () => {
+    const { post, queue, before, after } = setup();
+    const response = await post(
+      await pushDelivery({
+        secret: OLD_SECRET,
+        repo: 'acme/deploy',
+        branch: 'main',
+        before,
+        after,
+      }),
+    );
+    expect(response.status).toBe(202);
+    expect(queue.sent).toHaveLength(2);
+  });
+
+  it('matches the repository name case-insensitively and enqueues its configured name', async () => {
+    const { post, queue, before, after } = setup();
+    await post(
+      await pushDelivery({ secret: SECRET, repo: 'ACME/Deploy', branch: 'main', before, after }),
+    );
+    expect(queue.sent[0]?.message.repo).toBe('acme/deploy');
+  });
+
+  it('ignores a repository that is not configured, without reading it', async () => {
+    const { post, queue, gitHost, logger, before, after } = setup();
+    const response = await post(
+      await pushDelivery({ secret: SECRET, repo: 'evil/other', branch: 'main', before, after }),
+    );
+    expect(response.status).toBe(202);
+    expect(await json(response)).toEqual({
+      status: 'ignored',
+      reason: 'repository evil/other is not configured here',
+    });
+    expect(queue.sent).toEqual([]);
+    expect(gitHost.calls).toEqual([]);
+    expect(logger.find('webhook push: ignored')[0]?.fields.reason).toBe(
+      'repository evil/other is not configured here',
+    );
+  });
+
+  it('ignores a branch no app tracks', async () => {
+    const { post, queue, gitHost, before, after } = setup();
+    gitHost.commit('acme/deploy', 'feature', { 'plumbline.yaml': config() });
+    const response = await post(
+      await pushDelivery({ secret: SECRET, repo: 'acme/deploy', branch: 'feature', before, after }),
+    );
+    expect(await json(response)).toEqual({
+      status: 'ignored',
+      reason: 'no app tracks branch feature',
+    });
+    expect(response.status).toBe(202);
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('ignores tags and deleted branches', async () => {
+    const { post, queue, gitHost, before, after } = setup();
+    const tag = await post(
+      await pushDelivery({
+        secret: SECRET,
+        repo: 'acme/deploy',
+        branch: 'refs/tags/v1',
+        before,
+        after,
+      }),
+    );
+    expect(await json(tag)).toEqual({ status: 'ignored', reason: 'refs/tags/v1 is not a branch' });
+    const deleted = await post(
+      await pushDelivery({
+        secret: SECRET,
+        repo: 'acme/deploy',
+        branch: 'main',
+        before,
+        after: ZERO,
+      }),
+    );
+    expect(await json(deleted)).toEqual({ status: 'ignored', reason: 'branch main was deleted' });
+    expect(queue.sent).toEqual([]);
+    expect(gitHost.calls).toEqual([]);
+  });
+
+  it('ignores a branch without plumbline.yaml', async () => {
+    const { post, queue, gitHost, before, after } = setup();
+    gitHost.commit('acme/deploy', 'docs', { 'README.md': '# hi' });
+    const response = await post(
+      await pushDelivery({ secret: SECRET, repo: 'acme/deploy', branch: 'docs', before, after }),
+    );
+    expect(await json(response)).toEqual({
+      status: 'ignored',
+      reason: 'no plumbline.yaml at the head of docs',
+    });
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('logs an invalid plumbline.yaml with its line and enqueues nothing', async () => {
+    const { post, queue, gitHost, logger, before, after } = setup();
+    const head = gitHost.commit('acme/deploy', 'main', {
+      'plumbline.yaml': config().replace(
+        'target: staging\n    namespace: api',
+        'target: prod\n    namespace: api',
+      ),
+    });
+    const response = await post(
+      await pushDelivery({ secret: SECRET, repo: 'acme/deploy', branch: 'main', before, after }),
+    );
+    expect(response.status).toBe(202);
+    expect(await json(response)).toEqual({
+      status: 'ignored',
+      reason: `plumbline.yaml at ${head.slice(0, 7)} is invalid`,
+    });
+    expect(queue.sent).toEqual([]);
+    const logged = logger.entries.find((e) => e.level === 'error');
+    expect(logged?.message).toBe(
+      `acme/deploy@${head.slice(0, 7)}: plumbline.yaml:14: apps[1].target: unknown target 'prod'; defined targets: staging`,
+    );
+    expect(logged?.fields).toMatchObject({ file: 'plumbline.yaml', line: 14 });
+  });
+
+  it('answers 502 when GitHub cannot be read, so the delivery shows as failed', async () => {
+    const failing = new MemoryGitHost();
+    failing.branchHead = async () => {
+      throw new GitHubError(
+        "acme/deploy: cannot read branch 'main': GitHub could not be reached",
+        0,
+      );
+    };
+    const { post, queue, before, after } = setup({ gitHostFor: () => failing });
+    const response = await post(
+      await pushDelivery({ secret: SECRET, repo: 'acme/deploy', branch: 'main', before, after }),
+    );
+    expect(response.status).toBe(502);
+    expect(await json(response)).toEqual({
+      status: 'refused',
+      reason: "acme/deploy: cannot read branch 'main': GitHub could not be reached",
+    });
+    expect(queue.sent).toEqual([]);
+  });
+});
+
+describe('webhook: verification', () => {
+  it('refuses a delivery signed with an unknown secret (401), doing nothing', async () => {
+    const { post, queue, gitHost, logger, before, after } = setup();
+    const response = await post(
+      await pushDelivery({
+        secret: 'attacker-guess',
+        repo: 'acme/deploy',
+        branch: 'main',
+        before,
+        after,
+      }),
+    );
+    expect(response.status).toBe(401);
+    expect(await json(response)).toEqual({
+      status: 'refused',
+      reason: 'missing or invalid X-Hub-Signature-256',
+    });
+    expect(queue.sent).toEqual([]);
+    expect(gitHost.calls).toEqual([]);
+    expect(JSON.stringify(logger.entries)).not.toContain(SECRET);
+  });
+
+  it('refuses a missing or malformed signature header (401)', async () => {
+    const { post, queue, before, after } = setup();
+    const delivery = await pushDelivery({
+      secret: SECRET,
+      repo: 'acme/deploy',
+      branch: 'main',
+      before,
+      after,
+    });
+    const { 'x-hub-signature-256': _, ...unsigned } = delivery.headers;
+    expect((await post({ ...delivery, headers: unsigned })).status).toBe(401);
+    for (const bad of ['sha256=zz', 'sha1=0123', `sha256=${'0'.repeat(64)}`, '']) {
+      const headers = { ...delivery.headers, 'x-hub-signature-256': bad };
+      expect((await post({ ...delivery, headers })).status).toBe(401);
+    }
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('refuses a body changed after signing (401)', async () => {
+    const { post, queue, before, after } = setup();
+    const delivery = await pushDelivery({
+      secret: SECRET,
+      repo: 'acme/deploy',
+      branch: 'main',
+      before,
+      after,
+    });
+    const tampered = delivery.body.replace('refs/heads/main', 'refs/heads/prod');
+    expect((await post({ ...delivery, body: tampered })).status).toBe(401);
+    // Whitespace matters too: the signature covers the raw bytes, not the parsed JSON.
+    expect((await post({ ...delivery, body: `${delivery.body} ` })).status).toBe(401);
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('refuses everything when no secret is configured, and warns at start-up', async () => {
+    const { post, logger, before, after } = setup({ secrets: [] });
+    expect(logger.find('no webhook secret configured')).toHaveLength(1);
+    const delivery = await pushDelivery({
+      secret: SECRET,
+      repo: 'acme/deploy',
+      branch: 'main',
+      before,
+      after,
+    });
+    expect((await post(delivery)).status).toBe(401);
+  });
+
+  it("accepts the SPECS test vector ('Hello, World!' signed with GitHub's example secret)", async () => {
+    const { post } = setup({ secrets: ["It's a Secret to Everybody"] });
+    const response = await post({
+      deliveryId: 'vector',
+      body: 'Hello, World!',
+      headers: {
+        'x-github-event': 'push',
+        'x-github-delivery': 'vector',
+        'x-hub-signature-256':
+          'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+      },
+    });
+    // Verified, then refused as a malformed body: the signature check passed.
+    expect(response.status).toBe(400);
+    expect(await json(response)).toEqual({ status: 'refused', reason: 'body is not valid JSON' });
+  });
+});
+
+describe('webhook: malformed and oversize bodies', () => {
+  it('refuses a signed body that is not JSON, not an object, or not a push (400)', async () => {
+    const { post, queue } = setup();
+    for (const [body, reason] of [
+      ['{"ref": ', 'body is not valid JSON'],
+      ['[1, 2]', 'body is not a JSON object'],
+      ['{"ref": "refs/heads/main"}', 'push payload is missing ref, after or repository'],
+    ] as const) {
+      const response = await post(await signedDelivery('push', body, SECRET));
+      expect(response.status).toBe(400);
+      expect(await json(response)).toEqual({ status: 'refused', reason });
+    }
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('refuses a signed delivery without event or delivery id headers (400)', async () => {
+    const { post } = setup();
+    const delivery = await signedDelivery('ping', '{}', SECRET);
+    const { 'x-github-event': _, ...headers } = delivery.headers;
+    expect((await post({ ...delivery, headers })).status).toBe(400);
+  });
+
+  it('refuses a body whose Content-Length exceeds the bound (413) before reading it', async () => {
+    const { post, queue, before, after } = setup({ maxBodyBytes: 1000 });
+    const delivery = await pushDelivery({
+      secret: SECRET,
+      repo: 'acme/deploy',
+      branch: 'main',
+      before,
+      after,
+    });
+    expect(delivery.body.length).toBeGreaterThan(1000);
+    const response = await post({
+      ...delivery,
+      headers: { ...delivery.headers, 'content-length': String(delivery.body.length) },
+    });
+    expect(response.status).toBe(413);
+    expect(await json(response)).toEqual({
+      status: 'refused',
+      reason: 'request body is larger than 1000 bytes',
+    });
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('counts bytes while reading when Content-Length is absent or lies (413)', async () => {
+    const { app, queue, before, after } = setup({ maxBodyBytes: 1000 });
+    const delivery = await pushDelivery({
+      secret: SECRET,
+      repo: 'acme/deploy',
+      branch: 'main',
+      before,
+      after,
+    });
+    const bytes = new TextEncoder().encode(delivery.body);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 256) controller.enqueue(bytes.slice(i, i + 256));
+        controller.close();
+      },
+    });
+    const response = await app.request('/webhooks/github', {
+      method: 'POST',
+      headers: { ...delivery.headers, 'content-length': '10' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(queue.sent).toEqual([]);
+  });
+});
+
+describe('webhook: other events', () => {
+  it('answers ping with 200', async () => {
+    const { post } = setup();
+    const response = await post(await pingDelivery(SECRET, 'acme/deploy'));
+    expect(response.status).toBe(200);
+    expect(await json(response)).toEqual({ status: 'pong' });
+  });
+
+  it('accepts and ignores pull requests for now (202 with a reason)', async () => {
+    const { post, queue } = setup();
+    const response = await post(await pullRequestDelivery(SECRET, 'acme/deploy', 'opened'));
+    expect(response.status).toBe(202);
+    expect(await json(response)).toEqual({
+      status: 'ignored',
+      reason: 'pull request plans are not implemented yet',
+    });
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('ignores other events with a reason', async () => {
+    const { post } = setup();
+    const response = await post(await signedDelivery('star', '{"action":"created"}', SECRET));
+    expect(response.status).toBe(202);
+    expect(await json(response)).toEqual({
+      status: 'ignored',
+      reason: "event 'star' is not handled",
+    });
+  });
+
+  it('serves /healthz with the runtime-provided fields', async () => {
+    const { app } = setup({ health: () => ({ queue: { running: 0 } }) });
+    const response = await app.request('/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', queue: { running: 0 } });
+  });
+});
