@@ -23,7 +23,10 @@ interface Command {
 }
 
 /** Every command, in the order `plumbline --help` lists them. */
-const commands: Record<string, Command> = {};
+const commands: Record<string, Command> = {
+  plan: { summary: 'show what applying an app would change', load: () => import('./cli/plan.ts') },
+  apply: { summary: 'apply an app, prune what left it', load: () => import('./cli/apply.ts') },
+};
 
 /** The usage text. */
 export function usage(): string {

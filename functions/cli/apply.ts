@@ -1,0 +1,81 @@
+/**
+ * `plumbline apply <dir>`: plans, then applies an app from a local directory to a kubeconfig
+ * context under the app's lease, prunes what left the set and optionally waits for rollouts.
+ * Exit codes: 0 applied, 2 anything failed.
+ */
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { applyPlan, type ChangeSet } from '../../lib/apply/apply.ts';
+import { describeRef } from '../../lib/core/object.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { planApp } from '../../lib/plan/plan.ts';
+import type { CommandMain } from '../cli.ts';
+import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
+
+const options = {
+  ...clusterOptions,
+  prune: { type: 'boolean', default: true },
+  'no-prune': { type: 'boolean', default: false },
+  'allow-empty': { type: 'boolean', default: false },
+  'allow-mass-prune': { type: 'boolean', default: false },
+  wait: { type: 'string' },
+  'lease-wait': { type: 'string', default: '0' },
+} as const;
+
+function seconds(flag: string, value: string): number {
+  const n = Number(value.replace(/s$/, ''));
+  if (!Number.isFinite(n) || n < 0)
+    throw new ConfigError(`--${flag} ${value}: expected a number of seconds`);
+  return n * 1000;
+}
+
+/** The change set as kubectl prints apply results: `kind/name action`. */
+export function renderChangeSetText(changes: ChangeSet): string {
+  const lines = changes.entries.map(
+    (e) =>
+      `${describeRef(e.ref)} ${e.action}${e.health ? ` (${e.health.message})` : ''}${e.error ? `: ${e.error}` : ''}`,
+  );
+  const status = changes.ok ? 'applied' : `FAILED (${changes.errors.length} error(s))`;
+  lines.push(`${changes.app} at ${changes.revision.slice(0, 12)}: ${status}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Entry point. */
+export const main: CommandMain = async (args, io) => {
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
+  if (values.help || positionals.length !== 1) {
+    (values.help ? io.stdout : io.stderr)(
+      [
+        'Usage: plumbline apply <dir> [options]',
+        '',
+        clusterOptionsHelp,
+        '  --no-prune            keep members that left the set',
+        '  --allow-empty         allow an empty app (prunes every member)',
+        '  --allow-mass-prune    allow pruning more than half of the set',
+        '  --wait SECONDS        wait for rollouts of workloads',
+        '  --lease-wait SECONDS  wait for another apply of the same app to finish',
+        '',
+        'Exit codes: 0 applied, 2 error.',
+        '',
+      ].join('\n'),
+    );
+    return values.help ? 0 : 2;
+  }
+  const format = outputFormat(values.output);
+  const { input, client } = await prepare(positionals[0] as string, values);
+  const force = values['force-conflicts'];
+  const plan = await planApp(input, client, undefined, { force });
+  const changes = await applyPlan({ ...input, plan }, client, {
+    holder: `cli/${hostname()}/${process.pid}`,
+    force,
+    prune: values.prune && !values['no-prune'],
+    allowEmpty: values['allow-empty'],
+    allowMassPrune: values['allow-mass-prune'],
+    lease: { waitMs: seconds('lease-wait', values['lease-wait']) },
+    ...(values.wait !== undefined ? { health: { timeoutMs: seconds('wait', values.wait) } } : {}),
+  });
+  io.stdout(
+    format === 'json' ? `${JSON.stringify(changes, null, 2)}\n` : renderChangeSetText(changes),
+  );
+  return changes.ok ? 0 : 2;
+};

@@ -1,0 +1,117 @@
+/**
+ * `plumbline plan <dir>`: renders an app from a local directory and shows what applying it to
+ * a kubeconfig context would change. Exit codes follow `kubectl diff`: 0 no changes, 1
+ * changes, 2 (above 1) an error.
+ */
+import { execFileSync } from 'node:child_process';
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../../lib/errors.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+import type { AppInput } from '../../lib/plan/plan.ts';
+import { planApp } from '../../lib/plan/plan.ts';
+import { renderPlanJson } from '../../lib/plan/render-json.ts';
+import { renderPlanMarkdown } from '../../lib/plan/render-markdown.ts';
+import { renderPlanText } from '../../lib/plan/render-text.ts';
+import { renderApp } from '../../lib/render/index.ts';
+import type { CommandMain } from '../cli.ts';
+import { DirectoryFileTree } from '../node/directory-tree.ts';
+import { nodeKubeClient } from '../node/kube-transport.ts';
+import { loadKubeconfig } from '../node/kubeconfig.ts';
+
+/** Options shared by `plan` and `apply`. */
+export const clusterOptions = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+  app: { type: 'string' },
+  revision: { type: 'string' },
+  output: { type: 'string', short: 'o', default: 'text' },
+  'force-conflicts': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** The help text of the shared options. */
+export const clusterOptionsHelp = [
+  '  --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG or ~/.kube/config)',
+  '  --context NAME        kubeconfig context (default: the current one)',
+  '  -n, --namespace NS    app namespace (default: the context namespace, else default)',
+  '  --app NAME            app name: the ApplySet parent Secret (default: directory name)',
+  '  --revision REV        revision recorded (default: git HEAD of the directory)',
+  '  -o, --output FORMAT   text, markdown or json',
+  '  --force-conflicts     take fields owned by other field managers',
+].join('\n');
+
+function gitRevision(dir: string): string {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'local';
+  }
+}
+
+/** Renders the directory and connects to the cluster: what `plan` and `apply` both need. */
+export async function prepare(
+  dir: string,
+  values: {
+    kubeconfig?: string;
+    context?: string;
+    namespace?: string;
+    app?: string;
+    revision?: string;
+  },
+): Promise<{ input: AppInput & { digest: string }; client: KubeClient }> {
+  const root = resolve(dir);
+  const access = await loadKubeconfig({ path: values.kubeconfig, context: values.context });
+  const rendered = await renderApp(new DirectoryFileTree(root), '.');
+  const namespace = values.namespace ?? access.namespace ?? 'default';
+  const app = values.app ?? basename(root);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(app)) {
+    throw new ConfigError(`--app ${app}: not a valid object name`, {
+      hint: 'use lower-case letters, digits and dashes',
+    });
+  }
+  return {
+    input: {
+      app,
+      namespace,
+      objects: rendered.objects,
+      revision: values.revision ?? gitRevision(root),
+      sensitive: new Set(rendered.sensitive),
+      digest: `sha256:${rendered.digest}`,
+    },
+    client: nodeKubeClient(access),
+  };
+}
+
+/** Checks the output flag. */
+export function outputFormat(value: string | undefined): 'text' | 'markdown' | 'json' {
+  if (value === 'text' || value === 'markdown' || value === 'json') return value;
+  throw new ConfigError(`--output ${value}: expected text, markdown or json`);
+}
+
+/** Entry point. */
+export const main: CommandMain = async (args, io) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: clusterOptions,
+    allowPositionals: true,
+  });
+  if (values.help || positionals.length !== 1) {
+    (values.help ? io.stdout : io.stderr)(
+      `Usage: plumbline plan <dir> [options]\n\n${clusterOptionsHelp}\n\nExit codes: 0 no changes, 1 changes, 2 error.\n`,
+    );
+    return values.help ? 0 : 2;
+  }
+  const format = outputFormat(values.output);
+  const { input, client } = await prepare(positionals[0] as string, values);
+  const plan = await planApp(input, client, undefined, { force: values['force-conflicts'] });
+  if (format === 'json') io.stdout(renderPlanJson(plan));
+  else if (format === 'markdown') io.stdout(renderPlanMarkdown(plan));
+  else io.stdout(renderPlanText(plan, { colour: io.isTTY }));
+  if (plan.summary.errors > 0) return 2;
+  return plan.summary.create + plan.summary.update + plan.summary.delete > 0 ? 1 : 0;
+};
