@@ -1,0 +1,112 @@
+/**
+ * Decrypts one SOPS file in memory: parse by format, recover the data key from the key groups,
+ * decrypt and verify the MAC, write the plaintext in the same format. Every failure is a
+ * `DecryptError` naming the file, the keys tried and why each failed; never a value.
+ */
+import { DecryptError } from '../errors.ts';
+import { DataKeyUnavailable, type KeySources, recoverDataKey } from './data-key.ts';
+import { loadDotenvSopsFile } from './dotenv-store.ts';
+import { loadJsonSopsFile } from './json-store.ts';
+import type { LoadedSopsFile, SopsFormat } from './sops-file.ts';
+import { decryptTree } from './sops-tree.ts';
+import { importDataKey } from './sops-value.ts';
+import { loadYamlSopsFile } from './yaml-store.ts';
+
+/** The store sops picks for a path: by extension, binary for anything else. */
+export function sopsFormatOf(path: string): SopsFormat | 'binary' {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.env')) return 'dotenv';
+  return 'binary';
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Parses `text` as a SOPS file of `format`: `undefined` when it is not one (a plain file, or
+ * one that does not parse: rendering reports those). Throws `DecryptError` when it is a SOPS
+ * file whose metadata is malformed.
+ */
+export function loadSopsFile(
+  path: string,
+  text: string,
+  format: SopsFormat | 'binary',
+): LoadedSopsFile | undefined {
+  // Cheap test first: rendering calls this for every file it reads.
+  if (!text.includes('sops')) return undefined;
+  try {
+    switch (format) {
+      case 'yaml':
+        return loadYamlSopsFile(text);
+      case 'json':
+        return loadJsonSopsFile(text);
+      case 'dotenv':
+        return loadDotenvSopsFile(text);
+      default:
+        if (!text.trimStart().startsWith('{')) return undefined;
+        return loadJsonSopsFile(text, true);
+    }
+  } catch (error) {
+    if (/^not valid (YAML|JSON)|is not KEY=value$/.test(message(error))) return undefined;
+    throw new DecryptError(`${path}: the sops metadata is invalid: ${message(error)}`, {
+      file: path,
+      hint: 'Re-encrypt the file with sops; its sops block was edited by hand or truncated.',
+    });
+  }
+}
+
+/** Decrypts a parsed SOPS file with the given key sources; returns the plaintext text. */
+export async function decryptLoadedFile(
+  path: string,
+  file: LoadedSopsFile,
+  sources: KeySources,
+): Promise<string> {
+  let dataKey: Uint8Array;
+  try {
+    dataKey = await recoverDataKey(file.metadata, sources);
+  } catch (error) {
+    if (!(error instanceof DataKeyUnavailable)) throw error;
+    const tried =
+      error.attempts.length === 0
+        ? 'no keys were tried'
+        : error.attempts.map((a) => `group ${a.group + 1}: ${a.key}: ${a.error}`).join('; ');
+    throw new DecryptError(
+      `${path}: cannot decrypt the data key: ${error.message}. Tried ${tried}`,
+      {
+        file: path,
+        hint: 'Give Plumbline an age identity or KMS access (kms:Decrypt with the encryption context in the file) for one key of each key group needed.',
+      },
+    );
+  }
+  const key = await importDataKey(dataKey);
+  dataKey.fill(0);
+  let result: Awaited<ReturnType<typeof decryptTree>>;
+  try {
+    result = await decryptTree(file.leaves, file.comments, file.metadata, key);
+  } catch (error) {
+    throw new DecryptError(`${path}: ${message(error)}`, {
+      file: path,
+      hint: 'Edit encrypted files only with `sops edit`; restore the file from Git or re-encrypt it.',
+    });
+  }
+  return file.emit(result);
+}
+
+/**
+ * Decrypts `content` when it is a SOPS file (format from the path's extension unless given);
+ * `undefined` when it is not.
+ */
+export async function decryptSopsFile(
+  path: string,
+  content: Uint8Array | string,
+  sources: KeySources,
+  format: SopsFormat | 'binary' = sopsFormatOf(path),
+): Promise<string | undefined> {
+  const text = typeof content === 'string' ? content : new TextDecoder().decode(content);
+  const file = loadSopsFile(path, text, format);
+  if (!file) return undefined;
+  return decryptLoadedFile(path, file, sources);
+}

@@ -1,0 +1,31 @@
+/**
+ * The `FileDecryptor` rendering uses: SOPS files (detected by their top-level `sops` metadata)
+ * come back as plaintext in the same format, plain files as `undefined`.
+ */
+import type { DecryptedFile, FileDecryptor } from '../core/decryptor.ts';
+import { createAgeKeySource } from './age-key-source.ts';
+import { decryptSopsFile } from './decrypt-sops-file.ts';
+import { createKmsKeySource, type KmsOptions } from './kms-key-source.ts';
+
+/** Where the data keys of SOPS files can be opened. */
+export interface SopsDecryptorOptions {
+  /** AWS KMS access; without it, KMS keys fail with "AWS KMS is not configured". */
+  kms?: KmsOptions;
+  /** age identities (`AGE-SECRET-KEY-1...`, or whole key files). */
+  ageIdentities?: readonly string[];
+}
+
+/** A `FileDecryptor` for SOPS files (YAML, JSON, dotenv and binary envelopes). */
+export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDecryptor {
+  const sources = {
+    age: createAgeKeySource(options.ageIdentities),
+    kms: createKmsKeySource(options.kms),
+  };
+  const encoder = new TextEncoder();
+  return {
+    async decrypt(path: string, content: Uint8Array): Promise<DecryptedFile | undefined> {
+      const plaintext = await decryptSopsFile(path, content, sources);
+      return plaintext === undefined ? undefined : { plaintext: encoder.encode(plaintext) };
+    },
+  };
+}
