@@ -5,7 +5,8 @@
 # a Python virtualenv. Each component is keyed by its version (and by the hash of its wrapper
 # module), reused when present and rebuilt when not. Safe to run again; prints what it did.
 #
-# Usage: bash test/env/install.sh [--print-root]
+# Usage: bash test/env/install.sh [--print-root] [component ...]
+#   components: kubernetes etcd kwok sops kustomize moto (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -98,6 +99,23 @@ go_install() { # go_install NAME MODULE_PATH PACKAGE VERSION
   mark_done "$dir"
 }
 
+# KWOK needs Stage objects to move fake nodes and pods along; they ship in its module, so copy
+# the ones the tests use next to the binary (the module cache may be cleaned later).
+install_kwok() {
+  local dir="$root/kwok-$KWOK_VERSION"
+  if done_already "$dir"; then log "kwok $KWOK_VERSION: cached"; return; fi
+  go_install kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
+  rm -f "$dir/.complete"
+  local src
+  src="$(GOFLAGS= go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')/kustomize/stage"
+  [[ -d "$src" ]] || fail "kwok $KWOK_VERSION: stage files not found in the module cache ($src)."
+  mkdir -p "$dir/stages"
+  cp "$src/node/fast/node-initialize.yaml" "$src/node/heartbeat/node-heartbeat.yaml" \
+    "$src/pod/fast/pod-ready.yaml" "$src/pod/fast/pod-complete.yaml" "$src/pod/fast/pod-delete.yaml" \
+    "$dir/stages/"
+  mark_done "$dir"
+}
+
 install_moto() {
   local dir="$root/moto-$MOTO_VERSION"
   if done_already "$dir"; then log "moto $MOTO_VERSION: cached"; return; fi
@@ -109,19 +127,34 @@ install_moto() {
   mark_done "$dir"
 }
 
+build() {
+  case "$1" in
+    kubernetes) build_kubernetes ;;
+    etcd) build_etcd ;;
+    kwok) install_kwok ;;
+    sops) go_install sops github.com/getsops/sops/v3 github.com/getsops/sops/v3/cmd/sops "$SOPS_VERSION" ;;
+    kustomize) go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" ;;
+    moto) install_moto ;;
+    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize moto)" ;;
+  esac
+}
+
 main() {
   check_go
-  check_python
   mkdir -p "$root"
   local start=$SECONDS
+  if [[ $# -gt 0 ]]; then
+    for component in "$@"; do
+      [[ "$component" == moto ]] && check_python
+      build "$component"
+    done
+    return
+  fi
+  check_python
   # moto installs from PyPI while Go compiles: the network and the CPU overlap.
   install_moto >"$root/moto-install.log" 2>&1 &
   local moto_pid=$!
-  build_etcd
-  build_kubernetes
-  go_install kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
-  go_install sops github.com/getsops/sops/v3 github.com/getsops/sops/v3/cmd/sops "$SOPS_VERSION"
-  go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
+  for component in etcd kubernetes kwok sops kustomize; do build "$component"; done
   if ! wait "$moto_pid"; then
     cat "$root/moto-install.log" >&2
     fail "moto $MOTO_VERSION did not install into a virtualenv (log above)."
