@@ -26,6 +26,7 @@ interface Command {
 const commands: Record<string, Command> = {
   plan: { summary: 'show what applying an app would change', load: () => import('./cli/plan.ts') },
   apply: { summary: 'apply an app, prune what left it', load: () => import('./cli/apply.ts') },
+  serve: { summary: 'serve webhooks and run jobs (Node)', load: () => import('./cli/serve.ts') },
 };
 
 /** The usage text. */

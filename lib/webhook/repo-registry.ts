@@ -3,6 +3,7 @@
  * from any other repository are refused (answered, and nothing done), whatever their
  * signature: a shared secret must not let one repository deploy through another's config.
  */
+import { ConfigError } from '../errors.ts';
 import type { RepoRef } from '../ports/git-host.ts';
 import { parseRepoFullName } from '../ports/git-host.ts';
 
@@ -31,8 +32,11 @@ export class StaticRepoRegistry implements RepoRegistry {
     for (const entry of repos) {
       const repo = typeof entry === 'string' ? { fullName: entry } : entry;
       const ref = parseRepoFullName(repo.fullName);
-      if (!ref)
-        throw new Error(`'${repo.fullName}' is not a repository name of the form owner/name`);
+      if (!ref) {
+        throw new ConfigError(`repositories: '${repo.fullName}' is not of the form owner/name`, {
+          hint: 'List repositories as owner/name, e.g. acme/deploy.',
+        });
+      }
       this.#repos.set(repo.fullName.toLowerCase(), { ...repo, ref });
     }
   }

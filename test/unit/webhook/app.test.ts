@@ -450,3 +450,14 @@ describe('webhook: other events', () => {
     expect(await response.json()).toEqual({ status: 'ok', queue: { running: 0 } });
   });
 });
+
+describe('StaticRepoRegistry', () => {
+  it('refuses a malformed repository name at start-up', () => {
+    expect(() => new StaticRepoRegistry(['acme/deploy', 'not-a-repo'])).toThrow(
+      "repositories: 'not-a-repo' is not of the form owner/name",
+    );
+    expect(new StaticRepoRegistry(['Acme/Deploy']).all()).toEqual([
+      { fullName: 'Acme/Deploy', ref: { owner: 'Acme', repo: 'Deploy' } },
+    ]);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * `plumbline serve`: runs the Node runtime (webhook endpoint, health endpoint, in-process
+ * queue and consumer) until SIGINT or SIGTERM, then shuts down gracefully. With no flags it
+ * starts on the embedded defaults and answers `/healthz`.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../../lib/errors.ts';
+import type { Job } from '../../lib/jobs/job.ts';
+import { jsonLogger, type Logger } from '../../lib/ports/logger.ts';
+import type { CliIo, CommandMain } from '../cli.ts';
+import { loadSettings } from '../node/settings.ts';
+import { startNodeRuntime } from '../node.ts';
+
+const HELP = `Usage: plumbline serve [options]
+
+Serves the GitHub webhook (POST /webhooks/github) and a health check (GET /healthz), and runs
+reconcile jobs in this process.
+
+Options:
+  --port N           port to listen on (default: $PORT, the settings file, else 8080; 0: any)
+  --host ADDRESS     address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
+  --config FILE      runtime settings file (YAML or JSON), see docs/configuration.md
+  -h, --help         show this help
+
+Environment: PLUMBLINE_WEBHOOK_SECRETS (comma-separated, current first),
+PLUMBLINE_REPOSITORIES (comma-separated owner/name), GITHUB_TOKEN, PLUMBLINE_GITHUB_API_URL, PORT.
+`;
+
+/** What the lead's wiring (and tests) inject into `serve`. */
+export interface ServeOptions {
+  /** Runs one job; default: logs that no reconciler is wired yet. */
+  runJob?: (job: Job, logger: Logger) => Promise<void>;
+  /** Stops the server when aborted; default: SIGINT or SIGTERM. */
+  signal?: AbortSignal;
+  env?: Record<string, string | undefined>;
+}
+
+/** A job runner used until the reconciler is plugged in. */
+async function logOnly(job: Job, logger: Logger): Promise<void> {
+  logger.log('warn', 'no reconciler wired: job dropped', { ...job });
+}
+
+/** Runs `plumbline serve` with injectable job runner and stop signal. */
+export async function serveCommand(
+  args: string[],
+  io: CliIo,
+  options: ServeOptions = {},
+): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new ConfigError(`--port: '${values.port}' is not a port number`);
+  }
+  const settings = loadSettings({
+    ...(values.config ? { file: values.config } : {}),
+    env: options.env ?? process.env,
+    flags: {
+      ...(port === undefined ? {} : { port }),
+      ...(values.host ? { host: values.host } : {}),
+    },
+  });
+  const logger = jsonLogger(io.stdout);
+  const runJob = options.runJob ?? logOnly;
+  const runtime = await startNodeRuntime({
+    settings,
+    logger,
+    runJob: (job) => runJob(job, logger),
+  });
+  logger.log('info', `listening on ${runtime.url}`, {
+    repositories: settings.repositories.length,
+    hmacKeys: settings.webhookSecrets.length,
+  });
+  await new Promise<void>((resolve) => {
+    if (options.signal) {
+      if (options.signal.aborted) resolve();
+      options.signal.addEventListener('abort', () => resolve(), { once: true });
+      return;
+    }
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  logger.log('info', 'shutting down: finishing running jobs');
+  await runtime.close();
+  logger.log('info', 'stopped');
+  return 0;
+}
+
+/** `plumbline serve`. */
+export const main: CommandMain = (args, io) => serveCommand(args, io);

@@ -1,0 +1,99 @@
+/**
+ * The Node runtime: one process serving the webhook over HTTP (`@hono/node-server`) with the
+ * in-process job queue and its consumer. It wires settings into the ports `lib/` expects and
+ * decides nothing itself.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Octokit } from '@octokit/rest';
+import { OctokitGitHost } from '../lib/github/octokit-git-host.ts';
+import { type Job, jobKey } from '../lib/jobs/job.ts';
+import { JobQueue } from '../lib/jobs/job-queue.ts';
+import type { GitHost } from '../lib/ports/git-host.ts';
+import type { Logger } from '../lib/ports/logger.ts';
+import { createApp } from '../lib/webhook/app.ts';
+import { type RegisteredRepo, StaticRepoRegistry } from '../lib/webhook/repo-registry.ts';
+import type { NodeSettings } from './node/settings.ts';
+
+/** What the Node runtime is started with. */
+export interface NodeRuntimeOptions {
+  settings: NodeSettings;
+  /** Runs one job (the reconciler). Called at most once at a time per app. */
+  runJob: (job: Job) => Promise<void>;
+  logger: Logger;
+  /** Overrides how repositories are read (default: Octokit with the settings' token). */
+  gitHostFor?: (repo: RegisteredRepo) => GitHost;
+  /** Jobs of different apps run at once (default 4). */
+  concurrency?: number;
+}
+
+/** A running Node runtime. */
+export interface NodeRuntime {
+  /** Base URL it listens on, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  port: number;
+  queue: JobQueue<Job>;
+  /** Graceful shutdown: stop accepting requests, then let running and waiting jobs finish. */
+  close(): Promise<void>;
+}
+
+/** An Octokit-backed GitHost shared by every repository (one token, one tree cache). */
+export function octokitGitHost(settings: NodeSettings, logger: Logger): GitHost {
+  const octokit = new Octokit({
+    baseUrl: settings.githubApiUrl,
+    userAgent: 'plumbline',
+    ...(settings.githubToken ? { auth: settings.githubToken } : {}),
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string) => logger.log('warn', message),
+      error: (message: string) => logger.log('error', message),
+    },
+  });
+  return new OctokitGitHost({ octokit });
+}
+
+/** Starts the HTTP server and the consumer. */
+export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<NodeRuntime> {
+  const { settings, logger } = options;
+  const queue = new JobQueue<Job>({
+    keyOf: jobKey,
+    run: options.runJob,
+    logger,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  });
+  const gitHost = options.gitHostFor ? undefined : octokitGitHost(settings, logger);
+  const app = createApp({
+    secrets: settings.webhookSecrets,
+    registry: new StaticRepoRegistry(settings.repositories),
+    gitHostFor: options.gitHostFor ?? (() => gitHost as GitHost),
+    queue,
+    logger,
+    maxBodyBytes: settings.maxBodyBytes,
+    health: () => ({ queue: queue.stats() }),
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, () =>
+      resolve(s),
+    );
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    queue,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        });
+        await queue.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Runtime settings of the Node runtime (`plumbline serve`): embedded defaults, overridden by a
+ * settings file, then by environment variables, then by flags. Only `functions/` reads the
+ * environment; `lib/` receives plain values.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, messageOf } from '../../lib/errors.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../../lib/webhook/app.ts';
+
+/** Everything the Node runtime is configured with. */
+export interface NodeSettings {
+  port: number;
+  host: string;
+  /** Webhook secrets, current first. Empty: every delivery is refused. */
+  webhookSecrets: string[];
+  /** `owner/name` of the repositories served. */
+  repositories: string[];
+  /** Token for the GitHub API; absent: anonymous (public repositories only). */
+  githubToken?: string;
+  githubApiUrl: string;
+  maxBodyBytes: number;
+}
+
+/** What `plumbline serve` runs with when given nothing: it starts and answers `/healthz`. */
+export const DEFAULT_SETTINGS: NodeSettings = {
+  port: 8080,
+  host: '127.0.0.1',
+  webhookSecrets: [],
+  repositories: [],
+  githubApiUrl: 'https://api.github.com',
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+};
+
+const SettingsFileSchema = z.strictObject({
+  port: z.int().min(0).max(65535).optional(),
+  host: z.string().min(1).optional(),
+  webhookSecrets: z.array(z.string().min(1)).optional(),
+  repositories: z.array(z.string()).optional(),
+  githubApiUrl: z.url().optional(),
+  maxBodyBytes: z.int().positive().optional(),
+});
+
+/** Where settings come from, besides the defaults. */
+export interface SettingsSources {
+  /** Path of a YAML or JSON settings file. */
+  file?: string;
+  env: Record<string, string | undefined>;
+  flags: { port?: number; host?: string };
+}
+
+/** A comma-separated list, trimmed, empty items dropped. */
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function readSettingsFile(file: string): z.infer<typeof SettingsFileSchema> {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${file}: cannot read the settings file: ${messageOf(error)}`, {
+      file,
+      cause: error,
+    });
+  }
+  const result = SettingsFileSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const issues = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`${file}: invalid settings: ${issues.join('; ')}`, {
+      file,
+      hint: 'See docs/configuration.md, "Runtime settings".',
+    });
+  }
+  return result.data;
+}
+
+/** Resolves the settings: defaults < file < environment < flags. */
+export function loadSettings(sources: SettingsSources): NodeSettings {
+  const fromFile = sources.file ? readSettingsFile(sources.file) : {};
+  const { env } = sources;
+  const envPort = env.PORT === undefined ? undefined : Number(env.PORT);
+  if (envPort !== undefined && !(Number.isInteger(envPort) && envPort >= 0 && envPort <= 65535)) {
+    throw new ConfigError(`PORT: '${env.PORT}' is not a port number`);
+  }
+  const githubToken = env.GITHUB_TOKEN;
+  return {
+    port: sources.flags.port ?? envPort ?? fromFile.port ?? DEFAULT_SETTINGS.port,
+    host: sources.flags.host ?? fromFile.host ?? DEFAULT_SETTINGS.host,
+    webhookSecrets:
+      list(env.PLUMBLINE_WEBHOOK_SECRETS) ??
+      fromFile.webhookSecrets ??
+      DEFAULT_SETTINGS.webhookSecrets,
+    repositories:
+      list(env.PLUMBLINE_REPOSITORIES) ?? fromFile.repositories ?? DEFAULT_SETTINGS.repositories,
+    githubApiUrl:
+      env.PLUMBLINE_GITHUB_API_URL ?? fromFile.githubApiUrl ?? DEFAULT_SETTINGS.githubApiUrl,
+    maxBodyBytes: fromFile.maxBodyBytes ?? DEFAULT_SETTINGS.maxBodyBytes,
+    ...(githubToken ? { githubToken } : {}),
+  };
+}

@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveCommand } from '../../../functions/cli/serve.ts';
+import type { CliIo } from '../../../functions/cli.ts';
+import type { Job } from '../../../lib/jobs/job.ts';
+import { TestGitRepo } from '../../github-server/git-repo.ts';
+import { type GitHubServer, startGitHubServer } from '../../github-server/server.ts';
+import { pushDelivery } from '../../github-server/webhook-delivery.ts';
+
+const TOKEN = 'ghs_serve_test_token';
+const SECRET = 'serve-test-secret';
+let git: TestGitRepo;
+let github: GitHubServer;
+
+const plumblineYaml = `targets:
+  - name: staging
+    server: https://127.0.0.1:6443
+    credentials:
+      token:
+        secret: staging-token
+apps:
+  - name: web
+    path: apps/web
+    target: staging
+    namespace: web
+`;
+
+beforeAll(async () => {
+  git = TestGitRepo.create();
+  git.commit({ 'plumbline.yaml': plumblineYaml, 'apps/web/cm.yaml': 'kind: ConfigMap\n' });
+  github = await startGitHubServer({ repos: { 'acme/deploy': git }, token: TOKEN });
+});
+
+afterAll(async () => {
+  await github?.close();
+  git?.remove();
+});
+
+/** A CLI io capturing output, and a promise of the URL once the server logs it. */
+function capture() {
+  const lines: string[] = [];
+  let announce: (url: string) => void = () => {};
+  const listening = new Promise<string>((resolve) => {
+    announce = resolve;
+  });
+  const io: CliIo = {
+    isTTY: false,
+    stderr: (text) => lines.push(text),
+    stdout: (text) => {
+      lines.push(text);
+      const match = /listening on (http:\/\/[^"]+)/.exec(text);
+      if (match) announce(match[1] as string);
+    },
+  };
+  return { io, lines, listening };
+}
+
+describe('plumbline serve', () => {
+  it('takes a signed push from HTTP to runJob, reading the repository through GitHub', async () => {
+    const { io, lines, listening } = capture();
+    const stop = new AbortController();
+    const jobs: Job[] = [];
+    let jobSeen: () => void = () => {};
+    const seen = new Promise<void>((resolve) => {
+      jobSeen = resolve;
+    });
+    const exit = serveCommand(['--port', '0'], io, {
+      signal: stop.signal,
+      env: {
+        PLUMBLINE_WEBHOOK_SECRETS: `${SECRET},old-secret`,
+        PLUMBLINE_REPOSITORIES: 'acme/deploy',
+        GITHUB_TOKEN: TOKEN,
+        PLUMBLINE_GITHUB_API_URL: github.url,
+      },
+      runJob: async (job) => {
+        jobs.push(job);
+        jobSeen();
+      },
+    });
+    const url = await listening;
+
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', queue: { running: 0, waiting: 0 } });
+
+    const head = git.head();
+    const delivery = await pushDelivery({
+      secret: SECRET,
+      repo: 'acme/deploy',
+      branch: 'main',
+      before: '0'.repeat(40),
+      after: head,
+    });
+    const response = await fetch(`${url}/webhooks/github`, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: delivery.body,
+    });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ status: 'accepted', apps: ['web'] });
+    await seen;
+    expect(jobs).toEqual([
+      {
+        kind: 'reconcile',
+        repo: 'acme/deploy',
+        app: 'web',
+        branch: 'main',
+        deliveryId: delivery.deliveryId,
+      },
+    ]);
+    expect(github.count('GET', '/repos/acme/deploy/branches/main')).toBe(1);
+    expect(github.count('GET', `/repos/acme/deploy/tarball/${head}`)).toBe(1);
+    expect(github.requests.every((r) => r.authorized || r.path.startsWith('/codeload/'))).toBe(
+      true,
+    );
+
+    stop.abort();
+    expect(await exit).toBe(0);
+    const output = lines.join('');
+    expect(output).toContain('"message":"stopped"');
+    expect(output).not.toContain(SECRET);
+    expect(output).not.toContain(TOKEN);
+  });
+
+  it('starts with embedded defaults and answers /healthz', async () => {
+    const { io, listening } = capture();
+    const stop = new AbortController();
+    // Only the port is chosen (any free one); everything else is the embedded default.
+    const exit = serveCommand([], io, { signal: stop.signal, env: { PORT: '0' } });
+    const url = await listening;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(`${url}/healthz`);
+    expect(response.status).toBe(200);
+    stop.abort();
+    expect(await exit).toBe(0);
+  });
+
+  it('runs as a process: `plumbline serve` answers /healthz and stops cleanly on SIGTERM', async () => {
+    const cli = fileURLToPath(new URL('../../../functions/cli.ts', import.meta.url));
+    // The project's Node 24 (from npm), which runs .ts files; the system node may be older.
+    const node = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
+    const child = spawn(node, [cli, 'serve', '--port', '0'], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += String(chunk);
+        const match = /listening on (http:\/\/[^"]+)/.exec(stdout);
+        if (match) resolve(match[1] as string);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${stderr}`)));
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('"message":"stopped"');
+  });
+});

@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS, loadSettings } from '../../../functions/node/settings.ts';
+import { ConfigError } from '../../../lib/errors.ts';
+
+function settingsFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'plumbline-settings-')), 'settings.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('runtime settings', () => {
+  it('uses the embedded defaults when given nothing', () => {
+    expect(loadSettings({ env: {}, flags: {} })).toEqual(DEFAULT_SETTINGS);
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      maxBodyBytes: 1048576,
+    });
+  });
+
+  it('layers file < environment < flags', () => {
+    const file = settingsFile(
+      'port: 9000\nhost: 0.0.0.0\nrepositories: [acme/from-file]\nwebhookSecrets: [file-secret]\nmaxBodyBytes: 2048\n',
+    );
+    expect(loadSettings({ file, env: {}, flags: {} })).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      repositories: ['acme/from-file'],
+      webhookSecrets: ['file-secret'],
+      maxBodyBytes: 2048,
+    });
+    const settings = loadSettings({
+      file,
+      env: {
+        PORT: '9100',
+        PLUMBLINE_WEBHOOK_SECRETS: ' new , old ,',
+        PLUMBLINE_REPOSITORIES: 'acme/a,acme/b',
+        GITHUB_TOKEN: 'ghp_x',
+        PLUMBLINE_GITHUB_API_URL: 'http://127.0.0.1:1234',
+      },
+      flags: { port: 9200 },
+    });
+    expect(settings).toEqual({
+      port: 9200,
+      host: '0.0.0.0',
+      webhookSecrets: ['new', 'old'],
+      repositories: ['acme/a', 'acme/b'],
+      githubToken: 'ghp_x',
+      githubApiUrl: 'http://127.0.0.1:1234',
+      maxBodyBytes: 2048,
+    });
+  });
+
+  it('refuses unknown fields in the settings file, naming the file', () => {
+    const file = settingsFile('prot: 9000\n');
+    expect(() => loadSettings({ file, env: {}, flags: {} })).toThrow(ConfigError);
+    expect(() => loadSettings({ file, env: {}, flags: {} })).toThrow(`${file}: invalid settings`);
+  });
+
+  it('refuses a missing settings file and a bad PORT', () => {
+    expect(() => loadSettings({ file: '/nonexistent/settings.yaml', env: {}, flags: {} })).toThrow(
+      '/nonexistent/settings.yaml: cannot read the settings file',
+    );
+    expect(() => loadSettings({ env: { PORT: 'http' }, flags: {} })).toThrow(
+      "PORT: 'http' is not a port number",
+    );
+  });
+});
