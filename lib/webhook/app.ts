@@ -17,7 +17,7 @@ import { readText } from '../source/file-tree.ts';
 import { type PushEvent, PushEventSchema } from './push-event.ts';
 import { readBoundedBody } from './read-bounded-body.ts';
 import type { RegisteredRepo, RepoRegistry } from './repo-registry.ts';
-import { verifySignature } from './verify-signature.ts';
+import { SignatureVerifier } from './verify-signature.ts';
 
 /** Default bound on a webhook body: 1 MiB, well above any push Plumbline acts on. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -56,7 +56,8 @@ export function createApp(deps: WebhookDeps): Hono {
   const app = new Hono();
   const clock = deps.clock ?? systemClock;
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (deps.secrets.filter((s) => s !== '').length === 0) {
+  const verifier = new SignatureVerifier(deps.secrets);
+  if (verifier.size === 0) {
     deps.logger.log('warn', 'no webhook secret configured: every delivery will be refused');
   }
 
@@ -67,7 +68,7 @@ export function createApp(deps: WebhookDeps): Hono {
     const deliveryId = c.req.header('x-github-delivery') ?? '';
     const event = c.req.header('x-github-event') ?? '';
     const body = await readBoundedBody(c.req.raw, maxBodyBytes);
-    if (!(await verifySignature(deps.secrets, body, c.req.header('x-hub-signature-256')))) {
+    if (!(await verifier.verify(body, c.req.header('x-hub-signature-256')))) {
       throw new WebhookError('missing or invalid X-Hub-Signature-256', 401, {
         hint: "Set the webhook's secret to one of this deployment's PLUMBLINE_WEBHOOK_SECRETS.",
       });
