@@ -5,7 +5,8 @@
  * cluster work happens here; the consumer does it.
  */
 import { Hono } from 'hono';
-import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import { loadRepoConfig } from '../config/load-repo-config.ts';
+import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import { ConfigError, messageOf, PlumblineError, WebhookError } from '../errors.ts';
 import type { Job, ReconcileJob } from '../jobs/job.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -13,7 +14,6 @@ import { systemClock } from '../ports/clock.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Queue } from '../ports/queue.ts';
-import { readText } from '../source/file-tree.ts';
 import { type PushEvent, PushEventSchema } from './push-event.ts';
 import { readBoundedBody } from './read-bounded-body.ts';
 import type { RegisteredRepo, RepoRegistry } from './repo-registry.ts';
@@ -167,12 +167,12 @@ async function onPush(
   const gitHost = deps.gitHostFor(repo);
   const head = await gitHost.branchHead(repo.ref, branch);
   const tree = await gitHost.treeAt(repo.ref, head);
-  if ((await tree.stat(REPO_CONFIG_FILE))?.kind !== 'file') {
-    return { status: 'ignored', reason: `no ${REPO_CONFIG_FILE} at the head of ${branch}` };
-  }
   let apps: string[];
   try {
-    const config = parseRepoConfig(await readText(tree, REPO_CONFIG_FILE));
+    const config = await loadRepoConfig(tree);
+    if (!config) {
+      return { status: 'ignored', reason: `no ${REPO_CONFIG_FILE} at the head of ${branch}` };
+    }
     apps = config.apps.filter((app) => app.branch === branch).map((app) => app.name);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

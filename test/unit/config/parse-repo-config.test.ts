@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { loadRepoConfig } from '../../../lib/config/load-repo-config.ts';
 import { parseRepoConfig, RepoConfigError } from '../../../lib/config/parse-repo-config.ts';
 import { ConfigError } from '../../../lib/errors.ts';
+import { MemoryFileTree } from '../../../lib/source/file-tree.ts';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/config/${name}`, import.meta.url), 'utf8');
@@ -265,5 +267,18 @@ describe('parseRepoConfig', () => {
       'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
     ].join('\n');
     expect(errorOf(bomb).message).toContain('plumbline.yaml: cannot be read');
+  });
+});
+
+describe('loadRepoConfig', () => {
+  it('reads plumbline.yaml from a tree, or says there is none', async () => {
+    expect(
+      (await loadRepoConfig(new MemoryFileTree({ 'plumbline.yaml': minimal })))?.apps,
+    ).toHaveLength(1);
+    expect(await loadRepoConfig(new MemoryFileTree({ 'README.md': '# hi' }))).toBeUndefined();
+    expect(await loadRepoConfig(new MemoryFileTree({ 'plumbline.yaml/x': 'dir' }))).toBeUndefined();
+    await expect(
+      loadRepoConfig(new MemoryFileTree({ 'plumbline.yaml': 'targets: 1\napps: []\n' })),
+    ).rejects.toThrow('plumbline.yaml:1: targets: must be a list, not number 1');
   });
 });
