@@ -51,7 +51,7 @@ export function loadSopsFile(
     }
   } catch (error) {
     if (/^not valid (YAML|JSON)|is not KEY=value$/.test(message(error))) return undefined;
-    throw new DecryptError(`${path}: the sops metadata is invalid: ${message(error)}`, {
+    throw new DecryptError(`${path}: not a valid SOPS file: ${message(error)}`, {
       file: path,
       hint: 'Re-encrypt the file with sops; its sops block was edited by hand or truncated.',
     });

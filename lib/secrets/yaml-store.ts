@@ -23,6 +23,8 @@ interface Container {
   path: readonly string[];
 }
 
+const MAX_ALIASES_WALKED = 10_000;
+
 const COMMENT = /(^|[ \t])#(ENC\[AES256_GCM,data:[^\]\n]*,type:comment\])/gm;
 
 function columnOf(source: string, offset: number): number {
@@ -75,6 +77,7 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
   const containers: Container[] = [];
   const scalarRanges: [number, number][] = [];
   const removals: TextEdit[] = [];
+  let aliasesWalked = 0;
 
   const walk = (
     node: Node | null,
@@ -85,7 +88,11 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
   ): void => {
     if (node === null) return;
     if (isAlias(node)) {
-      // go-yaml v3 walks the anchored node again under the alias' path.
+      // go-yaml v3 walks the anchored node again under the alias' path; nested aliases could
+      // make that exponential, so their expansion is bounded.
+      if (++aliasesWalked > MAX_ALIASES_WALKED) {
+        throw new Error(`more than ${MAX_ALIASES_WALKED} YAML alias expansions`);
+      }
       walk(node.resolve(doc) ?? null, path, place, keyColumn, doc);
       return;
     }

@@ -142,7 +142,28 @@ describe('createSopsDecryptor', () => {
       createSopsDecryptor({ ageIdentities }).decrypt('s.yaml', encode(broken)),
     );
     expect(error.message).toBe(
-      's.yaml: the sops metadata is invalid: the sops metadata has no lastmodified',
+      's.yaml: not a valid SOPS file: the sops metadata has no lastmodified',
     );
+  });
+});
+
+describe('YAML aliases', () => {
+  it('bounds alias expansion instead of walking an exponential tree', async () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `l${i}: &l${i} [${Array(10)
+          .fill(i === 1 ? '*a' : `*l${i - 1}`)
+          .join(', ')}]`,
+      );
+    const bomb = `${levels.join('\n')}\nsops:\n  lastmodified: "2024-01-01T00:00:00Z"\n  mac: x\n  age: [{recipient: r, enc: e}]\n`;
+    const started = Date.now();
+    const error = await failure(
+      createSopsDecryptor({ ageIdentities }).decrypt('bomb.yaml', encode(bomb)),
+    );
+    expect(error.message).toBe(
+      'bomb.yaml: not a valid SOPS file: more than 10000 YAML alias expansions',
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
