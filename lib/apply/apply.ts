@@ -10,7 +10,7 @@ import { ApplyError, HealthError, KubeError, messageOf, PruneError } from '../er
 import type { KubeClient } from '../kube/client.ts';
 import { resolveDesired } from '../plan/desired.ts';
 import { planDigest } from '../plan/digest.ts';
-import { type AppInput, mapLimit, type Plan } from '../plan/plan.ts';
+import { type AppInput, appliesAsNoOp, mapLimit, type Plan } from '../plan/plan.ts';
 import {
   type Inventory,
   listMembers,
@@ -154,7 +154,11 @@ export async function applyPlan(
     for (const entry of input.plan?.entries ?? [])
       live.set(refKey(entry.ref), entry.liveResourceVersion);
     const previous = inv.live ? await listMembers(client, inv) : [];
-    for (const member of previous) live.set(refKey(refOf(member)), member.metadata.resourceVersion);
+    const liveMembers = new Map<string, KubeObject>();
+    for (const member of previous) {
+      live.set(refKey(refOf(member)), member.metadata.resourceVersion);
+      liveMembers.set(refKey(refOf(member)), member);
+    }
 
     // Record the union first, so a crash mid-apply still lets the next run find every member.
     const next = membership(desired, input.namespace);
@@ -168,6 +172,12 @@ export async function applyPlan(
     const applyOne = async (object: KubeObject) => {
       const ref = refOf(object);
       const key = refKey(ref);
+      const member = liveMembers.get(key);
+      if (member && appliesAsNoOp(object, member)) {
+        // Applying would change nothing: save the request (most objects on most runs).
+        entries.push({ ref, action: 'unchanged' });
+        return;
+      }
       try {
         const before = live.has(key)
           ? live.get(key)

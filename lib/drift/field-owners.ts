@@ -129,3 +129,49 @@ export function changedPaths(before: unknown, after: unknown, path: PathStep[] =
   }
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [path];
 }
+
+/** Does a `k:{...}` key name this item? Keys the item lacks are ones the server defaulted. */
+function keyNamesItem(fieldKey: string, item: unknown): boolean {
+  if (!isJsonObject(item)) return false;
+  try {
+    const keys = Object.entries(JSON.parse(fieldKey.slice(2)) as JsonObject);
+    const present = keys.filter(([k]) => item[k] !== undefined);
+    return (
+      present.length > 0 && present.every(([k, v]) => JSON.stringify(item[k]) === JSON.stringify(v))
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when every field in a manager's field set (fieldsV1) is also set by `desired`: applying
+ * `desired` as that manager then removes nothing. With `unheldPaths` empty it means applying
+ * would change nothing, so the dry run can be skipped.
+ */
+export function fieldSetCoveredBy(fields: JsonObject | undefined, desired: unknown): boolean {
+  if (!fields) return true;
+  for (const [fieldKey, sub] of Object.entries(fields)) {
+    if (fieldKey === '.') continue;
+    const child = isJsonObject(sub) ? sub : undefined;
+    if (fieldKey.startsWith('f:')) {
+      if (!isJsonObject(desired)) return false;
+      const value = desired[fieldKey.slice(2)];
+      if (value === undefined || !fieldSetCoveredBy(child, value)) return false;
+    } else if (fieldKey.startsWith('k:')) {
+      const item = Array.isArray(desired)
+        ? desired.find((i) => keyNamesItem(fieldKey, i))
+        : undefined;
+      if (item === undefined || !fieldSetCoveredBy(child, item)) return false;
+    } else if (fieldKey.startsWith('v:')) {
+      if (!Array.isArray(desired) || !desired.some((i) => JSON.stringify(i) === fieldKey.slice(2)))
+        return false;
+    } else if (fieldKey.startsWith('i:')) {
+      const item = Array.isArray(desired) ? desired[Number(fieldKey.slice(2))] : undefined;
+      if (item === undefined || !fieldSetCoveredBy(child, item)) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}

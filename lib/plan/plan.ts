@@ -20,9 +20,16 @@ import {
   refKey,
   refOf,
 } from '../core/object.ts';
-import { changedPaths, fieldOwners, formatPath } from '../drift/field-owners.ts';
+import {
+  changedPaths,
+  fieldOwners,
+  fieldSetCoveredBy,
+  formatPath,
+  unheldPaths,
+} from '../drift/field-owners.ts';
 import { KubeError, PlanError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { plumblineFieldManager } from '../kube/client.ts';
 import { isKubeStatus } from '../kube/errors.ts';
 import { resolveDesired } from './desired.ts';
 import { planDigest } from './digest.ts';
@@ -122,6 +129,19 @@ export function objectDiff(
   });
 }
 
+/**
+ * True when applying `object` could not change `live`: every value it sets holds, and
+ * Plumbline's applied field set has nothing the object dropped (which apply would remove).
+ * Such objects, most of an app on most runs, need no dry run.
+ */
+export function appliesAsNoOp(object: KubeObject, live: KubeObject): boolean {
+  const mine = (live.metadata.managedFields ?? []).filter(
+    (e) => e.manager === plumblineFieldManager && e.operation === 'Apply' && !e.subresource,
+  );
+  if (mine.length !== 1 || mine[0]?.apiVersion !== object.apiVersion) return false;
+  return unheldPaths(object, live).length === 0 && fieldSetCoveredBy(mine[0]?.fieldsV1, object);
+}
+
 /** Plans one desired object against its live state. */
 async function planObject(
   object: KubeObject,
@@ -131,6 +151,14 @@ async function planObject(
 ): Promise<PlanEntry> {
   const ref = refOf(object);
   const base = { ref, apiVersion: object.apiVersion };
+  if (live && appliesAsNoOp(object, live)) {
+    return {
+      ...base,
+      action: 'unchanged',
+      diff: '',
+      liveResourceVersion: live.metadata.resourceVersion,
+    };
+  }
   let planned: KubeObject;
   try {
     planned = await client.apply(object, { dryRun: true, force: options.force });
@@ -183,6 +211,45 @@ async function planObject(
   };
 }
 
+/** From this many objects of one kind in one namespace, one LIST is cheaper than a GET each. */
+const listThreshold = 4;
+
+/**
+ * Fetches live objects for desired objects that are not (yet) members, one LIST per kind and
+ * namespace where many share one, adding them to `liveByKey`. Returns the keys whose liveness
+ * is now known (found or absent), so they need no GET.
+ */
+async function listUnknown(
+  desired: readonly KubeObject[],
+  liveByKey: Map<string, KubeObject>,
+  client: KubeClient,
+): Promise<Set<string>> {
+  const groups = new Map<string, ObjectRef[]>();
+  for (const object of desired) {
+    const ref = refOf(object);
+    if (liveByKey.has(refKey(ref))) continue;
+    const key = `${ref.group}|${ref.kind}|${ref.namespace}`;
+    groups.set(key, [...(groups.get(key) ?? []), ref]);
+  }
+  const known = new Set<string>();
+  for (const refs of groups.values()) {
+    const first = refs[0] as ObjectRef;
+    if (refs.length < listThreshold) continue;
+    try {
+      const { items } = await client.list(
+        first,
+        first.namespace ? { namespace: first.namespace } : {},
+      );
+      for (const item of items) liveByKey.set(refKey(refOf(item)), item);
+      for (const ref of refs) known.add(refKey(ref));
+    } catch (error) {
+      // Not listable (no RBAC for list, kind not yet installed): fall back to one GET each.
+      if (!(error instanceof KubeError)) throw error;
+    }
+  }
+  return known;
+}
+
 /** Plans an app: dry runs, diffs, prune candidates and a digest. */
 export async function planApp(
   input: AppInput,
@@ -196,10 +263,11 @@ export async function planApp(
   // Live members come from one LIST per group-kind; only objects outside the set need a GET.
   const members = inv.live ? await listMembers(client, inv) : [];
   const liveByKey = new Map(members.map((m) => [refKey(refOf(m)), m]));
+  const listed = await listUnknown(desired, liveByKey, client);
   const entries = await mapLimit(desired, options.concurrency ?? 16, async (object) => {
     const ref = refOf(object);
     let live = liveByKey.get(refKey(ref));
-    if (!live) {
+    if (!live && !listed.has(refKey(ref))) {
       try {
         live = await client.get(ref);
       } catch (error) {
@@ -229,7 +297,11 @@ export async function planApp(
     });
   }
   const versions = new Map<string, string>();
-  for (const [key, live] of liveByKey) versions.set(key, live.metadata.resourceVersion ?? '');
+  // Only the app's objects bind the digest, not neighbours a LIST happened to return.
+  for (const key of [...desiredKeys, ...members.map((m) => refKey(refOf(m)))]) {
+    const live = liveByKey.get(key);
+    if (live) versions.set(key, live.metadata.resourceVersion ?? '');
+  }
   const summary = { create: 0, update: 0, unchanged: 0, delete: 0, errors: 0 };
   for (const entry of entries) {
     summary[entry.action]++;
