@@ -85,6 +85,35 @@ export class OctokitGitHost implements GitHost {
     return treeFromArchive(readTar(archive, what), { revision: sha, stripComponents: 1, what });
   }
 
+  async readFile(repo: RepoRef, sha: string, path: string): Promise<Uint8Array | undefined> {
+    const cached = this.#trees.get(`${repoFullName(repo)}@${sha}`);
+    if (cached) {
+      const tree = await cached;
+      return (await tree.stat(path))?.kind === 'file' ? tree.read(path) : undefined;
+    }
+    const what = `${repoFullName(repo)}@${sha.slice(0, 7)}: ${path}`;
+    let response: { data: unknown; headers: Record<string, unknown> };
+    try {
+      response = await this.#octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+        ...repo,
+        path,
+        ref: sha,
+        headers: { accept: 'application/vnd.github.raw+json' },
+        request: { parseSuccessResponseBody: false },
+      });
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw asGitHubError(error, `${what}: cannot read the file`);
+    }
+    // A directory is answered with a JSON listing whatever the media type asked for.
+    if (String(response.headers['content-type'] ?? '').includes('json')) {
+      await (response.data as ReadableStream | null)?.cancel();
+      return undefined;
+    }
+    if (!(response.data instanceof ReadableStream)) return new Uint8Array();
+    return readAll(response.data as ReadableStream<Uint8Array>, MAX_FILE_BYTES, what);
+  }
+
   async compare(repo: RepoRef, base: string, head: string): Promise<Comparison> {
     try {
       const { data } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
@@ -104,13 +133,47 @@ export class OctokitGitHost implements GitHost {
   }
 }
 
+/** Files read one at a time (configuration) are small; anything bigger is refused. */
+const MAX_FILE_BYTES = 1024 * 1024;
+
+/** The bytes of a stream, refusing more than `maxBytes`. */
+async function readAll(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  what: string,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new SourceError(`${what}: larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+function statusOf(error: unknown): number {
+  return typeof error === 'object' && error !== null && 'status' in error
+    ? Number((error as { status: unknown }).status)
+    : 0;
+}
+
 /** Wraps an Octokit `RequestError` (or any failure) as a `GitHubError` naming the request. */
 function asGitHubError(error: unknown, what: string): PlumblineError {
   if (error instanceof PlumblineError) return error;
-  const status =
-    typeof error === 'object' && error !== null && 'status' in error
-      ? Number((error as { status: unknown }).status)
-      : 0;
+  const status = statusOf(error);
   const reason =
     status === 404
       ? 'not found (or the token cannot see it)'

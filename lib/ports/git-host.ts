@@ -52,6 +52,11 @@ export interface GitHost {
   branchHead(repo: RepoRef, branch: string): Promise<string>;
   /** The whole repository at commit `sha` (a full 40-hex sha, never a branch name). */
   treeAt(repo: RepoRef, sha: string): Promise<FileTree>;
+  /**
+   * One file at commit `sha`, or `undefined` when there is no file at `path`. Much cheaper
+   * than `treeAt` for one small file (the webhook reads `plumbline.yaml` this way).
+   */
+  readFile(repo: RepoRef, sha: string, path: string): Promise<Uint8Array | undefined>;
   /** The files changed from `base` to `head` (three-dot: since their merge base). */
   compare(repo: RepoRef, base: string, head: string): Promise<Comparison>;
 }

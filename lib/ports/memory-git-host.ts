@@ -57,6 +57,12 @@ export class MemoryGitHost implements GitHost {
     return this.#tree(ref, sha);
   }
 
+  async readFile(ref: RepoRef, sha: string, path: string): Promise<Uint8Array | undefined> {
+    this.calls.push(`readFile ${repoFullName(ref)} ${sha} ${path}`);
+    const tree = this.#tree(ref, sha);
+    return (await tree.stat(path))?.kind === 'file' ? tree.read(path) : undefined;
+  }
+
   async compare(ref: RepoRef, base: string, head: string): Promise<Comparison> {
     this.calls.push(`compare ${repoFullName(ref)} ${base}...${head}`);
     const before = this.#tree(ref, base);

@@ -5,8 +5,7 @@
  * cluster work happens here; the consumer does it.
  */
 import { Hono } from 'hono';
-import { loadRepoConfig } from '../config/load-repo-config.ts';
-import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import { ConfigError, messageOf, PlumblineError, WebhookError } from '../errors.ts';
 import type { Job, ReconcileJob } from '../jobs/job.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -166,13 +165,13 @@ async function onPush(
   // later push may already have replaced.
   const gitHost = deps.gitHostFor(repo);
   const head = await gitHost.branchHead(repo.ref, branch);
-  const tree = await gitHost.treeAt(repo.ref, head);
+  const file = await gitHost.readFile(repo.ref, head, REPO_CONFIG_FILE);
+  if (!file) {
+    return { status: 'ignored', reason: `no ${REPO_CONFIG_FILE} at the head of ${branch}` };
+  }
   let apps: string[];
   try {
-    const config = await loadRepoConfig(tree);
-    if (!config) {
-      return { status: 'ignored', reason: `no ${REPO_CONFIG_FILE} at the head of ${branch}` };
-    }
+    const config = parseRepoConfig(new TextDecoder().decode(file), REPO_CONFIG_FILE);
     apps = config.apps.filter((app) => app.branch === branch).map((app) => app.name);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -266,3 +266,86 @@ export function blobJson(git: TestGitRepo, loc: RepoLocation, sha: string): Json
     encoding: 'base64',
   };
 }
+
+/** One entry of `git ls-tree -l`, or `undefined` when `path` is not in the commit. */
+export function lsTreeEntry(
+  git: TestGitRepo,
+  commit: string,
+  path: string,
+): { mode: string; type: string; sha: string; size: number; path: string } | undefined {
+  const line = git.tryGit(['ls-tree', '-z', '-l', commit, '--', path])?.split('\0')[0];
+  if (!line) return undefined;
+  const tab = line.indexOf('\t');
+  const [mode, type, sha, size] = line.slice(0, tab).split(/\s+/) as string[];
+  return {
+    mode: mode as string,
+    type: type as string,
+    sha: sha as string,
+    size: Number(size) || 0,
+    path: line.slice(tab + 1),
+  };
+}
+
+/** A file, directory or symlink at `path` of `commit`, as GitHub's contents schemas. */
+export function contentJson(
+  git: TestGitRepo,
+  loc: RepoLocation,
+  commit: string,
+  path: string,
+): Json | Json[] | undefined {
+  const entry = lsTreeEntry(git, commit, path);
+  if (!entry) return undefined;
+  const describe = (e: {
+    mode: string;
+    type: string;
+    sha: string;
+    size: number;
+    path: string;
+  }): Json => {
+    const type =
+      e.type === 'tree'
+        ? 'dir'
+        : e.type === 'commit'
+          ? 'submodule'
+          : e.mode === '120000'
+            ? 'symlink'
+            : 'file';
+    const self = apiUrl(loc, `contents/${encodeURI(e.path)}?ref=${commit}`);
+    const gitUrl = apiUrl(loc, `git/${e.type === 'tree' ? 'trees' : 'blobs'}/${e.sha}`);
+    const html = htmlUrl(loc, `${type === 'dir' ? 'tree' : 'blob'}/${commit}/${encodeURI(e.path)}`);
+    return {
+      type,
+      size: type === 'dir' ? 0 : e.size,
+      name: e.path.slice(e.path.lastIndexOf('/') + 1),
+      path: e.path,
+      sha: e.sha,
+      url: self,
+      git_url: gitUrl,
+      html_url: html,
+      download_url: type === 'file' ? htmlUrl(loc, `raw/${commit}/${encodeURI(e.path)}`) : null,
+      _links: { self, git: gitUrl, html },
+    };
+  };
+  if (entry.type === 'tree') {
+    const lines = git.git(['ls-tree', '-z', '-l', commit, '--', `${entry.path}/`]).split('\0');
+    return lines
+      .filter((line) => line !== '')
+      .map((line) => {
+        const tab = line.indexOf('\t');
+        const [mode, type, sha, size] = line.slice(0, tab).split(/\s+/) as string[];
+        return describe({
+          mode: mode as string,
+          type: type as string,
+          sha: sha as string,
+          size: Number(size) || 0,
+          path: line.slice(tab + 1),
+        });
+      });
+  }
+  const json = describe(entry);
+  if (json.type === 'symlink') {
+    return { ...json, target: git.git(['cat-file', 'blob', entry.sha]) };
+  }
+  const blob = blobJson(git, loc, entry.sha);
+  return { ...json, content: blob.content, encoding: 'base64' };
+}

@@ -60,7 +60,10 @@ export function findOperation(
   for (const [template, item] of Object.entries(doc.paths)) {
     const operation = item[method.toLowerCase()];
     const parts = template.split('/');
-    if (!operation || parts.length !== segments.length) continue;
+    if (!operation || parts.length > segments.length) continue;
+    // A trailing parameter may span several segments (`contents/{path}`, a branch `a/b`).
+    const lastIsParam = /^\{[^}]+\}$/.test(parts[parts.length - 1] ?? '');
+    if (parts.length < segments.length && !lastIsParam) continue;
     let literals = 0;
     const matches = parts.every((part, i) => {
       if (/^\{[^}]+\}$/.test(part)) return segments[i] !== '';
@@ -70,8 +73,11 @@ export function findOperation(
       }
       return false;
     });
-    // The most specific template wins (`/git/trees/{sha}` over `/{a}/{b}/{c}`).
-    if (matches && (!best || literals > best.literals)) best = { template, operation, literals };
+    // The most specific template wins (`/git/trees/{sha}` over `/{a}/{b}/{c}`), and on a tie
+    // one whose segments line up exactly.
+    const score = literals * 2 + (parts.length === segments.length ? 1 : 0);
+    if (matches && (!best || score > best.literals))
+      best = { template, operation, literals: score };
   }
   return best && { template: best.template, operation: best.operation };
 }

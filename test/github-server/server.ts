@@ -16,6 +16,8 @@ import {
   branchJson,
   commitJson,
   comparisonJson,
+  contentJson,
+  lsTreeEntry,
   type RepoLocation,
   resolveCommit,
   treeJson,
@@ -200,6 +202,23 @@ export function createGitHubApp(state: ServerState): Hono {
       : undefined;
     if (!found || type !== 'blob') return notFound(c);
     return c.json(blobJson(found.git, found.loc, sha));
+  });
+
+  app.get('/repos/:owner/:repo/contents/:path{.+}', (c) => {
+    const found = repoOf(c);
+    const commit = found && resolveCommit(found.git, c.req.query('ref') ?? 'main');
+    const path = c.req.param('path');
+    if (!found || !commit) return notFound(c);
+    const accept = c.req.header('accept') ?? '';
+    if (accept.includes('application/vnd.github.raw')) {
+      // The raw media type answers with the file's bytes instead of JSON.
+      const entry = lsTreeEntry(found.git, commit, path);
+      if (entry?.type !== 'blob') return notFound(c);
+      const bytes = found.git.gitBytes(['cat-file', 'blob', entry.sha]);
+      return c.body(new Uint8Array(bytes), 200, { 'content-type': 'application/vnd.github.raw' });
+    }
+    const json = contentJson(found.git, found.loc, commit, path);
+    return json === undefined ? notFound(c) : c.json(json);
   });
 
   app.notFound((c) => notFound(c));

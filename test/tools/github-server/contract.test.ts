@@ -130,6 +130,33 @@ describe('GitHub test server contract', () => {
     expect(blob.size).toBe(5);
   });
 
+  it('serves contents: a file, a directory, a symlink, and raw bytes on request', async () => {
+    const file = await getChecked(`/repos/acme/deploy/contents/apps/web/service.yaml?ref=${first}`);
+    expect(file).toMatchObject({ type: 'file', path: 'apps/web/service.yaml', encoding: 'base64' });
+    expect(Buffer.from(file.content as string, 'base64').toString()).toBe('kind: Service\n');
+    const dir = (await getChecked(
+      `/repos/acme/deploy/contents/apps/web?ref=${first}`,
+    )) as unknown as {
+      name: string;
+      type: string;
+    }[];
+    expect(dir.map((e) => `${e.type} ${e.name}`)).toEqual([
+      'file deployment.yaml',
+      'file service.yaml',
+    ]);
+    const link = await getChecked(`/repos/acme/deploy/contents/link.yaml?ref=${first}`);
+    expect(link).toMatchObject({ type: 'symlink', target: 'base/config.yaml' });
+    await getChecked(`/repos/acme/deploy/contents/missing.yaml?ref=${first}`, 404);
+    const raw = await fetch(
+      `${server.url}/repos/acme/deploy/contents/plumbline.yaml?ref=${first}`,
+      {
+        headers: { accept: 'application/vnd.github.raw+json' },
+      },
+    );
+    expect(raw.status).toBe(200);
+    expect(await raw.text()).toBe('targets: []\n');
+  });
+
   it('redirects a tarball to an archive with the GitHub prefix', async () => {
     await getChecked(`/repos/acme/deploy/tarball/${second}`, 302);
     const redirect = await fetch(`${server.url}/repos/acme/deploy/tarball/main`, {

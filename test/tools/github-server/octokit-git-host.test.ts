@@ -65,6 +65,26 @@ describe('OctokitGitHost against the GitHub test server', () => {
     ]);
   });
 
+  it('reads one file through the contents API, and from a cached tree when there is one', async () => {
+    const gitHost = host();
+    const before = server.requests.length;
+    const bytes = await gitHost.readFile(repo, first, 'apps/web/deployment.yaml');
+    expect(new TextDecoder().decode(bytes)).toBe('kind: Deployment\n');
+    expect(await gitHost.readFile(repo, first, 'missing.yaml')).toBeUndefined();
+    expect(await gitHost.readFile(repo, first, 'apps/web')).toBeUndefined();
+    expect(server.requests.slice(before).map((r) => r.path)).toEqual([
+      '/repos/acme/deploy/contents/apps/web/deployment.yaml',
+      '/repos/acme/deploy/contents/missing.yaml',
+      '/repos/acme/deploy/contents/apps/web',
+    ]);
+    await gitHost.treeAt(repo, first);
+    const after = server.requests.length;
+    expect(new TextDecoder().decode(await gitHost.readFile(repo, first, 'plumbline.yaml'))).toBe(
+      'apps: []\n',
+    );
+    expect(server.requests.length).toBe(after);
+  });
+
   it('refuses a branch name where a commit sha is required', async () => {
     await expect(host().treeAt(repo, 'main')).rejects.toThrow(
       new SourceError("acme/deploy: 'main' is not a full commit sha"),

@@ -110,7 +110,9 @@ describe('plumbline serve', () => {
       },
     ]);
     expect(github.count('GET', '/repos/acme/deploy/branches/main')).toBe(1);
-    expect(github.count('GET', `/repos/acme/deploy/tarball/${head}`)).toBe(1);
+    // One small request for plumbline.yaml; the archive is left to the consumer.
+    expect(github.count('GET', '/repos/acme/deploy/contents/plumbline.yaml')).toBe(1);
+    expect(github.count('GET', `/repos/acme/deploy/tarball/${head}`)).toBe(0);
     expect(github.requests.every((r) => r.authorized || r.path.startsWith('/codeload/'))).toBe(
       true,
     );

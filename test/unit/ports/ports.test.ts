@@ -116,6 +116,8 @@ describe('MemoryGitHost', () => {
     const second = host.commit('acme/deploy', 'main', { 'a.yaml': 'A', 'c.yaml': 'c' });
     expect(await host.branchHead(repo, 'main')).toBe(second);
     expect((await host.treeAt(repo, first)).paths()).toEqual(['a.yaml', 'b.yaml']);
+    expect(new TextDecoder().decode(await host.readFile(repo, second, 'a.yaml'))).toBe('A');
+    expect(await host.readFile(repo, second, 'b.yaml')).toBeUndefined();
     expect(await host.compare(repo, first, second)).toEqual({
       base: first,
       head: second,
