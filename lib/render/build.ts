@@ -82,6 +82,17 @@ export async function buildApp(loader: Loader, dir: string): Promise<Resource[]>
   resources = resources.filter(
     (r) => r.object.metadata?.annotations?.['config.kubernetes.io/local-config'] !== 'true',
   );
+  for (const r of resources) {
+    // kustomize drops annotations that end up empty (its own build annotations lived there).
+    const meta = r.object.metadata;
+    if (
+      meta &&
+      (meta.annotations === null ||
+        (isJsonObject(meta.annotations) && Object.keys(meta.annotations).length === 0))
+    ) {
+      delete meta.annotations;
+    }
+  }
   if (sort?.order === 'fifo') return resources;
   return legacySort(resources, curId, sort?.legacySortOptions);
 }

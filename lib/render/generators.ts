@@ -17,9 +17,6 @@ import {
   type Resource,
 } from './resource.ts';
 
-const envVarName = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-const configMapKey = /^[-._a-zA-Z0-9]+$/;
-
 interface Pair {
   key: string;
   value: Uint8Array | string;
@@ -30,7 +27,8 @@ function removeQuotes(value: string): string {
   return value[0] === '"' || value[0] === "'" ? value.slice(1, -1) : value;
 }
 
-function envPairs(text: string, file: string): Pair[] {
+/** Env-file lines as kustomize reads them: keys taken as written (the API server validates). */
+function envPairs(text: string): Pair[] {
   const out: Pair[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (const raw of lines) {
@@ -38,15 +36,12 @@ function envPairs(text: string, file: string): Pair[] {
     if (line === '' || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     const key = eq < 0 ? line : line.slice(0, eq);
-    if (!envVarName.test(key)) {
-      throw new RenderError(`${file}: '${key}' is not a valid environment variable name`, { file });
-    }
     out.push({ key, value: eq < 0 ? '' : line.slice(eq + 1) });
   }
   return out;
 }
 
-/** Merged global and local generator options (local wins). */
+/** Merged global and local generator options (local labels and annotations win). */
 export function mergeOptions(
   global?: GeneratorOptions,
   local?: GeneratorOptions,
@@ -57,7 +52,9 @@ export function mergeOptions(
       global?.annotations || local?.annotations
         ? { ...global?.annotations, ...local?.annotations }
         : undefined,
-    disableNameSuffixHash: local?.disableNameSuffixHash ?? global?.disableNameSuffixHash ?? false,
+    // kustomize's options are plain booleans: `false` locally cannot undo `true` globally.
+    disableNameSuffixHash:
+      (local?.disableNameSuffixHash ?? false) || (global?.disableNameSuffixHash ?? false),
     immutable: (local?.immutable ?? false) || (global?.immutable ?? false),
   };
 }
@@ -95,7 +92,7 @@ export async function generate(
     const path = loader.resolve(k.dir, env, ctx('envs'));
     const loaded = await loader.read(path, k.dir, ctx('envs'));
     sensitive ||= loaded.sensitive;
-    pairs.push(...envPairs(loaded.text, path));
+    pairs.push(...envPairs(loaded.text));
   }
   for (const literal of args.literals) {
     const eq = literal.indexOf('=');
@@ -128,15 +125,6 @@ export async function generate(
   const data: Record<string, string> = {};
   const binaryData: Record<string, string> = {};
   for (const { key, value } of pairs) {
-    if (!configMapKey.test(key)) {
-      throw new RenderError(
-        `${file}: ${args.field} key '${key}' is not a valid ConfigMap/Secret key`,
-        {
-          file,
-          hint: "Keys may hold only letters, digits, '-', '_' and '.'.",
-        },
-      );
-    }
     if (key in data || key in binaryData) {
       throw new RenderError(`${file}: ${args.field} '${name}' repeats the key '${key}'`, { file });
     }

@@ -3,7 +3,6 @@
  * resources, no plugins, bounded sizes), decrypting SOPS files as they are loaded.
  */
 
-import { stringify } from 'yaml';
 import type { FileDecryptor } from '../core/decryptor.ts';
 import { type KubeObject, refKey, refOf } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
@@ -12,6 +11,7 @@ import { buildApp } from './build.ts';
 import { goJson } from './hash.ts';
 import { defaultLimits, type RenderLimits } from './limits.ts';
 import { Loader } from './loader.ts';
+import { objectsToYaml } from './yaml-output.ts';
 
 export type { RenderLimits } from './limits.ts';
 export { defaultLimits } from './limits.ts';
@@ -70,25 +70,5 @@ async function sha256Hex(text: string): Promise<string> {
 
 /** The YAML `plumbline render` prints: objects as `kustomize build` writes them, `---` between. */
 export function toYaml(objects: KubeObject[]): string {
-  return objects
-    .map((object) =>
-      stringify(sortedKeys(object), {
-        indentSeq: false,
-        lineWidth: 0,
-        minContentWidth: 0,
-        blockQuote: 'literal',
-        aliasDuplicateObjects: false,
-      }),
-    )
-    .join('---\n');
-}
-
-/** kustomize prints every map with its keys sorted. */
-function sortedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort())
-    out[key] = sortedKeys((value as Record<string, unknown>)[key]);
-  return out;
+  return objectsToYaml(objects);
 }

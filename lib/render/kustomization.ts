@@ -146,7 +146,7 @@ export function parseKustomization(
   dir: string,
   limits: RenderLimits,
 ): Kustomization {
-  const docs = parseYamlDocuments(text, file, limits);
+  const docs = parseYamlDocuments(text, file, limits, '1.1');
   if (docs.length > 1) {
     throw new RenderError(`${file}: holds more than one YAML document`, { file });
   }

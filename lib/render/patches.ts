@@ -48,7 +48,9 @@ function parsePatch(source: PatchSource, limits: RenderLimits): ParsedPatch {
   }
   const docs = parseYamlDocuments(text, source.file, limits);
   if (docs.length === 1 && Array.isArray(docs[0])) {
-    return { kind: 'json', ops: toJsonPatchOps(docs[0], source.file) };
+    // kustomize converts YAML JSON patches with sigs.k8s.io/yaml, which reads YAML 1.1.
+    const ops = parseYamlDocuments(text, source.file, limits, '1.1')[0];
+    return { kind: 'json', ops: toJsonPatchOps(ops, source.file) };
   }
   const out: JsonObject[] = [];
   for (const doc of docs) {
@@ -127,6 +129,10 @@ export function applyPatch(
     for (const r of resources) {
       if (!matches(r)) continue;
       storePreviousId(r);
+      // kustomize always carries internal annotations while building, so a patch may add to
+      // /metadata/annotations even when the object has none; empty annotations go at the end.
+      const meta = metadataOf(r.object);
+      if (!isJsonObject(meta.annotations)) meta.annotations = {};
       const patched = applyJsonPatch(r.object, parsed.ops, source.file, describeId(curId(r)));
       if (!isJsonObject(patched)) {
         throw new RenderError(
@@ -137,7 +143,14 @@ export function applyPatch(
         );
       }
       r.object = patched as unknown as KubeObject;
-      metadataOf(r.object);
+      // kustomize reads annotations back as strings after a JSON patch.
+      const annotations = metadataOf(r.object).annotations;
+      if (isJsonObject(annotations)) {
+        for (const [key, value] of Object.entries(annotations)) {
+          if (typeof value === 'boolean' || typeof value === 'number')
+            annotations[key] = String(value);
+        }
+      }
       if (source.sensitive) r.sensitive = true;
     }
     return resources;

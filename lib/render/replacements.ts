@@ -215,7 +215,9 @@ export function applyReplacement(
           if (options.delimiter) {
             if (isJsonObject(old) || Array.isArray(old))
               fail('delimiter option can only be used with scalars');
-            const parts = old === undefined ? [] : scalarText(old).split(options.delimiter);
+            const parts = (old === undefined || old === null ? '' : scalarText(old)).split(
+              options.delimiter,
+            );
             const v = scalarText(value);
             const index = options.index ?? 0;
             if (index < 0) parts.unshift(v);

@@ -8,10 +8,19 @@ import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import type { RenderLimits } from './limits.ts';
 
-/** Parses every non-empty YAML document of `text` into plain values. */
-export function parseYamlDocuments(text: string, file: string, limits: RenderLimits): unknown[] {
+/**
+ * Parses every non-empty YAML document of `text` into plain values. Manifests are YAML 1.2 (as
+ * kyaml reads them); kustomization files are YAML 1.1 (as sigs.k8s.io/yaml reads them, so
+ * `namespace: no` is a boolean there).
+ */
+export function parseYamlDocuments(
+  text: string,
+  file: string,
+  limits: RenderLimits,
+  version: '1.1' | '1.2' = '1.2',
+): unknown[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: false });
+  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: false, version });
   const values: unknown[] = [];
   for (const doc of docs) {
     const problem = doc.errors[0];
