@@ -33,6 +33,8 @@ export interface SopsWorld {
   age: AgeKey[];
   /** Encrypts `plaintext` written as `name` (format from its extension) with sops `args`. */
   encrypt(name: string, plaintext: string, args: string[]): Promise<string>;
+  /** Runs the sops CLI with `args` in `cwd` (default: the workspace); returns its stdout. */
+  run(args: string[], cwd?: string): Promise<string>;
   /** What `sops --decrypt` prints for an encrypted file's text (with every key available). */
   decrypt(name: string, encrypted: string): Promise<string>;
   close(): Promise<void>;
@@ -70,9 +72,9 @@ export async function createSopsWorld(): Promise<SopsWorld> {
     AWS_ENDPOINT_URL_KMS: moto.endpoint,
     SOPS_AGE_KEY: age.map((k) => k.identity).join('\n'),
   };
-  const sopsRun = async (args: string[]) => {
+  const sopsRun = async (args: string[], cwd = dir) => {
     try {
-      const { stdout } = await run(sops, args, { cwd: dir, env, maxBuffer: 64 << 20 });
+      const { stdout } = await run(sops, args, { cwd, env, maxBuffer: 64 << 20 });
       return stdout;
     } catch (error) {
       const e = error as { stderr?: string; message: string };
@@ -88,6 +90,7 @@ export async function createSopsWorld(): Promise<SopsWorld> {
     keyB,
     aliasA,
     age,
+    run: sopsRun,
     async encrypt(name, plaintext, args) {
       const path = join(dir, `${n++}-${name}`);
       writeFileSync(path, plaintext);
