@@ -11,8 +11,8 @@ import { type Job, jobKey } from '../lib/jobs/job.ts';
 import { JobQueue } from '../lib/jobs/job-queue.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import type { Logger } from '../lib/ports/logger.ts';
+import { type RegisteredRepo, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import { createApp } from '../lib/webhook/app.ts';
-import { type RegisteredRepo, StaticRepoRegistry } from '../lib/webhook/repo-registry.ts';
 import type { NodeSettings } from './node/settings.ts';
 
 /** What the Node runtime is started with. */

@@ -13,9 +13,9 @@ import { systemClock } from '../ports/clock.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Queue } from '../ports/queue.ts';
+import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
 import { type PushEvent, PushEventSchema } from './push-event.ts';
 import { readBoundedBody } from './read-bounded-body.ts';
-import type { RegisteredRepo, RepoRegistry } from './repo-registry.ts';
 import { SignatureVerifier } from './verify-signature.ts';
 
 /** Default bound on a webhook body: 1 MiB, well above any push Plumbline acts on. */

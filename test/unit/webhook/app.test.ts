@@ -4,8 +4,8 @@ import type { Job } from '../../../lib/jobs/job.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
 import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { RecordingQueue } from '../../../lib/ports/queue.ts';
+import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
 import { createApp, type WebhookDeps } from '../../../lib/webhook/app.ts';
-import { StaticRepoRegistry } from '../../../lib/webhook/repo-registry.ts';
 import {
   pingDelivery,
   pullRequestDelivery,

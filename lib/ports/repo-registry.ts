@@ -4,8 +4,8 @@
  * signature: a shared secret must not let one repository deploy through another's config.
  */
 import { ConfigError } from '../errors.ts';
-import type { RepoRef } from '../ports/git-host.ts';
-import { parseRepoFullName } from '../ports/git-host.ts';
+import type { RepoRef } from './git-host.ts';
+import { parseRepoFullName } from './git-host.ts';
 
 /** A repository this deployment serves. */
 export interface RegisteredRepo {
