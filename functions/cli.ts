@@ -24,6 +24,7 @@ interface Command {
 
 /** Every command, in the order `plumbline --help` lists them. */
 const commands: Record<string, Command> = {
+  render: { summary: 'print the YAML an app renders to', load: () => import('./cli/render.ts') },
   plan: { summary: 'show what applying an app would change', load: () => import('./cli/plan.ts') },
   apply: { summary: 'apply an app, prune what left it', load: () => import('./cli/apply.ts') },
   serve: { summary: 'serve webhooks and run jobs (Node)', load: () => import('./cli/serve.ts') },

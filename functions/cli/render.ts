@@ -1,0 +1,93 @@
+/**
+ * `plumbline render DIR...`: prints each app's objects as `kustomize build` does. The tree is
+ * rooted at the repository (the nearest directory holding `.git`, or `--root`), so bases
+ * outside the app are readable while nothing outside the repository is.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PlumblineError } from '../../lib/errors.ts';
+import { renderApp, toYaml } from '../../lib/render/index.ts';
+import type { CommandMain } from '../cli.ts';
+import { DirectoryFileTree } from '../node/directory-tree.ts';
+
+const help = `Usage: plumbline render [options] DIR...
+
+Renders each kustomization (or plain directory of manifests) and prints the YAML
+that 'kustomize build DIR' prints; several apps are separated by '---'.
+
+Options:
+  --root DIR    repository root the render may read (default: the nearest .git above
+                DIR, else the working directory when DIR is inside it)
+  -h, --help    show this help
+`;
+
+/**
+ * The nearest ancestor of `dir` (itself included) holding `.git`; outside a repository, the
+ * working directory when `dir` is inside it, else `dir` itself.
+ */
+function repositoryRoot(dir: string): string {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, '.git'))) return current;
+    if (dirname(current) === current) break;
+  }
+  const cwd = process.cwd();
+  const inside = relative(cwd, dir);
+  return inside === '..' || inside.startsWith(`..${sep}`) ? dir : cwd;
+}
+
+/** Renders every directory given and prints them. */
+export const main: CommandMain = async (args, io) => {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    io.stderr(`plumbline render: ${(error as Error).message}\n\n${help}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    io.stdout(help);
+    return 0;
+  }
+  if (parsed.positionals.length === 0) {
+    io.stderr(`plumbline render: name at least one directory\n\n${help}`);
+    return 2;
+  }
+  const outputs: string[] = [];
+  const trees = new Map<string, DirectoryFileTree>();
+  for (const dir of parsed.positionals) {
+    const absolute = resolve(dir);
+    if (!existsSync(absolute)) {
+      io.stderr(`plumbline render: ${dir}: no such directory\n`);
+      return 1;
+    }
+    const root = resolve(parsed.values.root ?? repositoryRoot(absolute));
+    const app = relative(root, absolute);
+    if (app === '..' || app.startsWith(`..${sep}`)) {
+      io.stderr(`plumbline render: ${dir} is outside the root ${root}\n`);
+      return 1;
+    }
+    let tree = trees.get(root);
+    if (!tree) {
+      tree = new DirectoryFileTree(root);
+      trees.set(root, tree);
+    }
+    try {
+      const result = await renderApp(tree, app.split(sep).join('/'));
+      outputs.push(toYaml(result.objects));
+    } catch (error) {
+      io.stderr(`${error instanceof PlumblineError ? error.describe() : String(error)}\n`);
+      return 1;
+    }
+  }
+  io.stdout(outputs.filter((o) => o !== '').join('---\n'));
+  return 0;
+};
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: { root: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+}
