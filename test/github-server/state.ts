@@ -1,0 +1,48 @@
+/** What the GitHub test server's routes share: its repositories, URL and request log. */
+import type { Context } from 'hono';
+import type { RepoLocation } from './git-objects.ts';
+import type { TestGitRepo } from './git-repo.ts';
+
+/** One request the server received. */
+export interface RecordedRequest {
+  method: string;
+  /** The path without the query string, e.g. `/repos/acme/deploy/tarball/<sha>`. */
+  path: string;
+  /** The query string without `?` (`''` when none). */
+  query: string;
+  /** Whether an `Authorization` header was sent (its value is never recorded). */
+  authorized: boolean;
+}
+
+/** The server's state. Routes for comments, check runs, statuses and deployments add theirs. */
+export interface ServerState {
+  repos: Map<string, TestGitRepo>;
+  /** Base URL, for the URLs inside responses. */
+  baseUrl: string;
+  token: string | undefined;
+  requests: RecordedRequest[];
+}
+
+/** GitHub's error body (`basic-error`). */
+export function errorJson(c: Context, status: 401 | 404 | 422, message: string): Response {
+  return c.json(
+    { message, documentation_url: 'https://docs.github.com/rest', status: String(status) },
+    status,
+  );
+}
+
+/** GitHub's 404. */
+export function notFound(c: Context): Response {
+  return errorJson(c, 404, 'Not Found');
+}
+
+/** The repository a route's `:owner/:repo` names, or `undefined` (answer 404). */
+export function repoOf(
+  state: ServerState,
+  c: Context,
+): { git: TestGitRepo; loc: RepoLocation } | undefined {
+  const owner = c.req.param('owner') as string;
+  const repo = c.req.param('repo') as string;
+  const git = state.repos.get(`${owner}/${repo}`);
+  return git ? { git, loc: { baseUrl: state.baseUrl, owner, repo } } : undefined;
+}
