@@ -149,6 +149,8 @@ export function goJsonString(value: string): string {
     else if (c === '\n') out += '\\n';
     else if (c === '\r') out += '\\r';
     else if (c === '\t') out += '\\t';
+    else if (c === '\b') out += '\\b';
+    else if (c === '\f') out += '\\f';
     else if (cp < 0x20 || c === '<' || c === '>' || c === '&' || cp === 0x2028 || cp === 0x2029) {
       out += `\\u${cp.toString(16).padStart(4, '0')}`;
     } else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd';

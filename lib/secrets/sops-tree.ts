@@ -34,7 +34,9 @@ export type PlainValue =
   | { type: 'float'; value: number }
   | { type: 'bool'; value: boolean }
   | { type: 'time'; value: string }
-  | { type: 'bytes'; value: string };
+  | { type: 'bytes'; value: string }
+  /** A comment sops stored as a list item (it encrypts comments in lists that way). */
+  | { type: 'comment'; value: string };
 
 /** An encrypted comment with the key paths whose AAD may have sealed it, likeliest first. */
 export interface SopsComment {
@@ -56,7 +58,8 @@ export class TreeError extends Error {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: false });
+// A leading U+FEFF is part of a value, not a byte-order mark to drop.
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 function aad(path: readonly string[]): string {
   return `${path.join(':')}:`;
@@ -94,6 +97,9 @@ function typed(
       if (value === undefined) throw bad();
       return { plain: { type: 'time', value }, mac: encoder.encode(value) };
     }
+    case 'comment':
+      // Not part of the MAC: sops hashed nothing for it when it was a comment at encryption.
+      return { plain: { type: 'comment', value: text }, mac: new Uint8Array() };
     default:
       throw new TreeError(`${where}: an encrypted value has type ${type}`);
   }

@@ -234,9 +234,12 @@ const ESCAPES: Record<number, string> = {
 
 function doubleQuoted(value: string): string {
   let out = '"';
+  // libyaml tests for a byte-order mark at the start of the value, not at each character:
+  // a value starting with one has every character escaped.
+  const bom = value.startsWith('\ufeff');
   for (const c of value) {
     const cp = c.codePointAt(0) as number;
-    const escaped = !isPrintable(cp) || cp === 0xfeff || isBreak(cp) || c === '"' || c === '\\';
+    const escaped = bom || !isPrintable(cp) || isBreak(cp) || c === '"' || c === '\\';
     if (!escaped) out += c;
     else if (ESCAPES[cp] !== undefined) out += ESCAPES[cp];
     else {
@@ -247,6 +250,24 @@ function doubleQuoted(value: string): string {
     }
   }
   return `${out}"`;
+}
+
+/** libyaml's single-quoted writer: after line breaks other than LF, it indents the next line. */
+function singleQuoted(value: string, indent: number): string {
+  let out = "'";
+  let afterBreak = false;
+  for (const c of value) {
+    const cp = c.codePointAt(0) as number;
+    if (isBreak(cp)) {
+      out += c;
+      afterBreak = true;
+      continue;
+    }
+    if (afterBreak) out += ' '.repeat(indent);
+    afterBreak = false;
+    out += c === "'" ? "''" : c;
+  }
+  return `${out}'`;
 }
 
 /** A rendered scalar: `inline` goes where the value was; `block` lines (if any) follow the line. */
@@ -267,6 +288,8 @@ export function renderYamlScalar(plain: PlainValue, indent: number): RenderedSca
       return { inline: plain.value ? 'true' : 'false' };
     case 'time':
       return { inline: plain.value };
+    case 'comment':
+      return { inline: `#${plain.value}` };
     case 'float': {
       const g = formatFloatG(plain.value);
       return { inline: g === '+Inf' ? '.inf' : g === '-Inf' ? '-.inf' : g === 'NaN' ? '.nan' : g };
@@ -289,7 +312,7 @@ function renderString(value: string, indent: number): RenderedScalar {
   }
   if (canUsePlain) {
     if (a.blockPlain) return { inline: value };
-    if (a.singleQuoted) return { inline: `'${value.replace(/'/g, "''")}'` };
+    if (a.singleQuoted) return { inline: singleQuoted(value, indent) };
   }
   return { inline: doubleQuoted(value) };
 }

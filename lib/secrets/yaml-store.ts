@@ -174,7 +174,12 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
         const place = places[i];
         if (!value || !place) return;
         const rendered = renderYamlScalar(value, place.blockIndent);
-        edits.push({ start: place.start, end: place.end, text: rendered.inline, order: 0 });
+        // A comment stored as a list item becomes a comment line again, dash included.
+        const start =
+          value.type === 'comment'
+            ? lineStart(source, place.start) + place.blockIndent - 2
+            : place.start;
+        edits.push({ start, end: place.end, text: rendered.inline, order: 0 });
         if (rendered.block) {
           const at = nextLineStart(source, place.end);
           const lines = `${rendered.block.join('\n')}\n`;
