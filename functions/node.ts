@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import { Octokit } from '@octokit/rest';
 import { OctokitGitHost } from '../lib/github/octokit-git-host.ts';
 import { type Job, jobKey } from '../lib/jobs/job.ts';
+import type { JobContext, RunJob } from '../lib/jobs/job-context.ts';
 import { JobQueue } from '../lib/jobs/job-queue.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import type { Logger } from '../lib/ports/logger.ts';
@@ -19,7 +20,7 @@ import type { NodeSettings } from './node/settings.ts';
 export interface NodeRuntimeOptions {
   settings: NodeSettings;
   /** Runs one job (the reconciler). Called at most once at a time per app. */
-  runJob: (job: Job) => Promise<void>;
+  runJob: RunJob;
   logger: Logger;
   /** Overrides how repositories are read (default: Octokit with the settings' token). */
   gitHostFor?: (repo: RegisteredRepo) => GitHost;
@@ -56,17 +57,23 @@ export function octokitGitHost(settings: NodeSettings, logger: Logger): GitHost 
 /** Starts the HTTP server and the consumer. */
 export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<NodeRuntime> {
   const { settings, logger } = options;
+  const gitHost = options.gitHostFor ? undefined : octokitGitHost(settings, logger);
+  // The webhook and the jobs share one GitHost, so a tree read by one is cached for the other.
+  const context: JobContext = {
+    registry: new StaticRepoRegistry(settings.repositories),
+    gitHostFor: options.gitHostFor ?? (() => gitHost as GitHost),
+    logger,
+  };
   const queue = new JobQueue<Job>({
     keyOf: jobKey,
-    run: options.runJob,
+    run: (job) => options.runJob(job, context),
     logger,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
-  const gitHost = options.gitHostFor ? undefined : octokitGitHost(settings, logger);
   const app = createApp({
     secrets: settings.webhookSecrets,
-    registry: new StaticRepoRegistry(settings.repositories),
-    gitHostFor: options.gitHostFor ?? (() => gitHost as GitHost),
+    registry: context.registry,
+    gitHostFor: context.gitHostFor,
     queue,
     logger,
     maxBodyBytes: settings.maxBodyBytes,

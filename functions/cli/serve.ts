@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../lib/errors.ts';
 import type { Job } from '../../lib/jobs/job.ts';
-import { jsonLogger, type Logger } from '../../lib/ports/logger.ts';
+import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
+import { jsonLogger } from '../../lib/ports/logger.ts';
 import type { CliIo, CommandMain } from '../cli.ts';
 import { loadSettings } from '../node/settings.ts';
 import { startNodeRuntime } from '../node.ts';
@@ -29,15 +30,15 @@ PLUMBLINE_REPOSITORIES (comma-separated owner/name), GITHUB_TOKEN, PLUMBLINE_GIT
 /** What the lead's wiring (and tests) inject into `serve`. */
 export interface ServeOptions {
   /** Runs one job; default: logs that no reconciler is wired yet. */
-  runJob?: (job: Job, logger: Logger) => Promise<void>;
+  runJob?: RunJob;
   /** Stops the server when aborted; default: SIGINT or SIGTERM. */
   signal?: AbortSignal;
   env?: Record<string, string | undefined>;
 }
 
 /** A job runner used until the reconciler is plugged in. */
-async function logOnly(job: Job, logger: Logger): Promise<void> {
-  logger.log('warn', 'no reconciler wired: job dropped', { ...job });
+async function logOnly(job: Job, context: JobContext): Promise<void> {
+  context.logger.log('warn', 'no reconciler wired: job dropped', { ...job });
 }
 
 /** Runs `plumbline serve` with injectable job runner and stop signal. */
@@ -74,12 +75,7 @@ export async function serveCommand(
     },
   });
   const logger = jsonLogger(io.stdout);
-  const runJob = options.runJob ?? logOnly;
-  const runtime = await startNodeRuntime({
-    settings,
-    logger,
-    runJob: (job) => runJob(job, logger),
-  });
+  const runtime = await startNodeRuntime({ settings, logger, runJob: options.runJob ?? logOnly });
   logger.log('info', `listening on ${runtime.url}`, {
     repositories: settings.repositories.length,
     hmacKeys: settings.webhookSecrets.length,

@@ -30,7 +30,7 @@ export interface SkippedJob {
   reason: string;
 }
 
-/** What the source stage needs. */
+/** What the source stage needs (a `JobContext` has it). */
 export interface ResolveJobDeps {
   registry: RepoRegistry;
   gitHostFor: (repo: RegisteredRepo) => GitHost;

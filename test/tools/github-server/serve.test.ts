@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveCommand } from '../../../functions/cli/serve.ts';
 import type { CliIo } from '../../../functions/cli.ts';
 import type { Job } from '../../../lib/jobs/job.ts';
+import { resolveReconcileJob } from '../../../lib/jobs/resolve-job.ts';
+import { readText } from '../../../lib/source/file-tree.ts';
 import { TestGitRepo } from '../../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../../github-server/server.ts';
 import { pushDelivery } from '../../github-server/webhook-delivery.ts';
@@ -61,6 +63,7 @@ describe('plumbline serve', () => {
     const { io, lines, listening } = capture();
     const stop = new AbortController();
     const jobs: Job[] = [];
+    let resolved: Awaited<ReturnType<typeof resolveReconcileJob>> | undefined;
     let jobSeen: () => void = () => {};
     const seen = new Promise<void>((resolve) => {
       jobSeen = resolve;
@@ -73,8 +76,10 @@ describe('plumbline serve', () => {
         GITHUB_TOKEN: TOKEN,
         PLUMBLINE_GITHUB_API_URL: github.url,
       },
-      runJob: async (job) => {
+      runJob: async (job, context) => {
         jobs.push(job);
+        // What the reconciler will do first: re-read the head through the runtime's ports.
+        resolved = await resolveReconcileJob(job, context);
         jobSeen();
       },
     });
@@ -109,10 +114,15 @@ describe('plumbline serve', () => {
         deliveryId: delivery.deliveryId,
       },
     ]);
-    expect(github.count('GET', '/repos/acme/deploy/branches/main')).toBe(1);
-    // One small request for plumbline.yaml; the archive is left to the consumer.
+    expect(github.count('GET', '/repos/acme/deploy/branches/main')).toBe(2);
+    // The webhook read plumbline.yaml with one small request; only the job fetched the archive.
     expect(github.count('GET', '/repos/acme/deploy/contents/plumbline.yaml')).toBe(1);
-    expect(github.count('GET', `/repos/acme/deploy/tarball/${head}`)).toBe(0);
+    expect(github.count('GET', `/repos/acme/deploy/tarball/${head}`)).toBe(1);
+    if (resolved?.kind !== 'ready')
+      throw new Error(`job not resolved: ${JSON.stringify(resolved)}`);
+    expect(resolved.sha).toBe(head);
+    expect(resolved.app).toMatchObject({ name: 'web', namespace: 'web', path: 'apps/web' });
+    expect(await readText(resolved.tree, 'apps/web/cm.yaml')).toBe('kind: ConfigMap\n');
     expect(github.requests.every((r) => r.authorized || r.path.startsWith('/codeload/'))).toBe(
       true,
     );

@@ -1,0 +1,15 @@
+/** What a runtime hands to the job runner along with each job. */
+import type { GitHost } from '../ports/git-host.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
+import type { Job } from './job.ts';
+
+/** The ports a job runner reads repositories and logs through (the same ones the webhook uses). */
+export interface JobContext {
+  registry: RepoRegistry;
+  gitHostFor: (repo: RegisteredRepo) => GitHost;
+  logger: Logger;
+}
+
+/** Runs one job: the reconciler, plugged in by the runtime's entry point. */
+export type RunJob = (job: Job, context: JobContext) => Promise<void>;
