@@ -13,6 +13,7 @@ import { JobQueue } from '../lib/jobs/job-queue.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import type { Logger } from '../lib/ports/logger.ts';
 import { type RegisteredRepo, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
+import { MemorySecretStore } from '../lib/ports/secret-store.ts';
 import { createApp } from '../lib/webhook/app.ts';
 import type { NodeSettings } from './node/settings.ts';
 
@@ -62,6 +63,7 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
   const context: JobContext = {
     registry: new StaticRepoRegistry(settings.repositories),
     gitHostFor: options.gitHostFor ?? (() => gitHost as GitHost),
+    secrets: new MemorySecretStore(settings.secrets),
     logger,
   };
   const queue = new JobQueue<Job>({

@@ -79,6 +79,7 @@ export async function serveCommand(
   logger.log('info', `listening on ${runtime.url}`, {
     repositories: settings.repositories.length,
     hmacKeys: settings.webhookSecrets.length,
+    namedCredentials: Object.keys(settings.secrets).sort(),
   });
   await new Promise<void>((resolve) => {
     if (options.signal) {

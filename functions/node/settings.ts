@@ -21,6 +21,8 @@ export interface NodeSettings {
   githubToken?: string;
   githubApiUrl: string;
   maxBodyBytes: number;
+  /** Secrets `plumbline.yaml` refers to by name (`token.secret`, `tokenRequest.bootstrapSecret`). */
+  secrets: Record<string, string>;
 }
 
 /** What `plumbline serve` runs with when given nothing: it starts and answers `/healthz`. */
@@ -31,7 +33,16 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   repositories: [],
   githubApiUrl: 'https://api.github.com',
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  secrets: {},
 };
+
+/** Environment variables `PLUMBLINE_SECRET_<NAME>` hold the secret `<name>`. */
+const SECRET_ENV_PREFIX = 'PLUMBLINE_SECRET_';
+
+/** The environment variable holding secret `name`: `staging-token` -> `PLUMBLINE_SECRET_STAGING_TOKEN`. */
+export function secretEnvName(name: string): string {
+  return `${SECRET_ENV_PREFIX}${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
 
 const SettingsFileSchema = z.strictObject({
   port: z.int().min(0).max(65535).optional(),
@@ -40,6 +51,7 @@ const SettingsFileSchema = z.strictObject({
   repositories: z.array(z.string()).optional(),
   githubApiUrl: z.url().optional(),
   maxBodyBytes: z.int().positive().optional(),
+  secrets: z.record(z.string().min(1), z.string().min(1)).optional(),
 });
 
 /** Where settings come from, besides the defaults. */
@@ -91,7 +103,22 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
     throw new ConfigError(`PORT: '${env.PORT}' is not a port number`);
   }
   const githubToken = env.GITHUB_TOKEN;
+  // Secrets from the environment are keyed by their variable's suffix; a secret named in the
+  // file is also looked up under its environment name, which wins.
+  const secrets: Record<string, string> = { ...(fromFile.secrets ?? {}) };
+  for (const name of Object.keys(secrets)) {
+    const value = env[secretEnvName(name)];
+    if (value) secrets[name] = value;
+  }
+  for (const [variable, value] of Object.entries(env)) {
+    if (!variable.startsWith(SECRET_ENV_PREFIX) || !value) continue;
+    const name = variable.slice(SECRET_ENV_PREFIX.length).toLowerCase().replaceAll('_', '-');
+    if (!Object.keys(secrets).some((known) => secretEnvName(known) === variable)) {
+      secrets[name] = value;
+    }
+  }
   return {
+    secrets,
     port: sources.flags.port ?? envPort ?? fromFile.port ?? DEFAULT_SETTINGS.port,
     host: sources.flags.host ?? fromFile.host ?? DEFAULT_SETTINGS.host,
     webhookSecrets:

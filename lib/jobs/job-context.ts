@@ -2,12 +2,15 @@
 import type { GitHost } from '../ports/git-host.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
+import type { SecretStore } from '../ports/secret-store.ts';
 import type { Job } from './job.ts';
 
 /** The ports a job runner reads repositories and logs through (the same ones the webhook uses). */
 export interface JobContext {
   registry: RepoRegistry;
   gitHostFor: (repo: RegisteredRepo) => GitHost;
+  /** Secrets named by `plumbline.yaml` (target tokens, bootstrap credentials). */
+  secrets: SecretStore;
   logger: Logger;
 }
 

@@ -64,6 +64,7 @@ describe('plumbline serve', () => {
     const stop = new AbortController();
     const jobs: Job[] = [];
     let resolved: Awaited<ReturnType<typeof resolveReconcileJob>> | undefined;
+    let clusterToken: string | undefined;
     let jobSeen: () => void = () => {};
     const seen = new Promise<void>((resolve) => {
       jobSeen = resolve;
@@ -75,11 +76,13 @@ describe('plumbline serve', () => {
         PLUMBLINE_REPOSITORIES: 'acme/deploy',
         GITHUB_TOKEN: TOKEN,
         PLUMBLINE_GITHUB_API_URL: github.url,
+        PLUMBLINE_SECRET_STAGING_TOKEN: 'cluster-token-value',
       },
       runJob: async (job, context) => {
         jobs.push(job);
         // What the reconciler will do first: re-read the head through the runtime's ports.
         resolved = await resolveReconcileJob(job, context);
+        clusterToken = await context.secrets.get('staging-token');
         jobSeen();
       },
     });
@@ -123,6 +126,8 @@ describe('plumbline serve', () => {
     expect(resolved.sha).toBe(head);
     expect(resolved.app).toMatchObject({ name: 'web', namespace: 'web', path: 'apps/web' });
     expect(await readText(resolved.tree, 'apps/web/cm.yaml')).toBe('kind: ConfigMap\n');
+    expect(resolved.target.credentials).toEqual({ kind: 'token', secret: 'staging-token' });
+    expect(clusterToken).toBe('cluster-token-value');
     expect(github.requests.every((r) => r.authorized || r.path.startsWith('/codeload/'))).toBe(
       true,
     );
@@ -133,6 +138,8 @@ describe('plumbline serve', () => {
     expect(output).toContain('"message":"stopped"');
     expect(output).not.toContain(SECRET);
     expect(output).not.toContain(TOKEN);
+    expect(output).not.toContain('cluster-token-value');
+    expect(output).toContain('"namedCredentials":["staging-token"]');
   });
 
   it('starts with embedded defaults and answers /healthz', async () => {

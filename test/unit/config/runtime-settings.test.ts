@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, loadSettings } from '../../../functions/node/settings.ts';
+import { DEFAULT_SETTINGS, loadSettings, secretEnvName } from '../../../functions/node/settings.ts';
 import { ConfigError } from '../../../lib/errors.ts';
 
 function settingsFile(text: string): string {
@@ -51,7 +51,27 @@ describe('runtime settings', () => {
       githubToken: 'ghp_x',
       githubApiUrl: 'http://127.0.0.1:1234',
       maxBodyBytes: 2048,
+      secrets: {},
     });
+  });
+
+  it('holds named secrets from the file and PLUMBLINE_SECRET_* variables, the environment winning', () => {
+    const file = settingsFile('secrets:\n  staging-token: from-file\n  lab_token: lab-from-file\n');
+    const settings = loadSettings({
+      file,
+      env: {
+        PLUMBLINE_SECRET_STAGING_TOKEN: 'from-env',
+        PLUMBLINE_SECRET_PROD_BOOTSTRAP: 'bootstrap-value',
+        PLUMBLINE_SECRET_EMPTY: '',
+      },
+      flags: {},
+    });
+    expect(settings.secrets).toEqual({
+      'staging-token': 'from-env',
+      lab_token: 'lab-from-file',
+      'prod-bootstrap': 'bootstrap-value',
+    });
+    expect(secretEnvName('staging-token')).toBe('PLUMBLINE_SECRET_STAGING_TOKEN');
   });
 
   it('refuses unknown fields in the settings file, naming the file', () => {

@@ -5,6 +5,7 @@ import { MemoryLock } from '../../../lib/ports/lock.ts';
 import { jsonLogger, MemoryLogger } from '../../../lib/ports/logger.ts';
 import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { RecordingQueue } from '../../../lib/ports/queue.ts';
+import { MemorySecretStore } from '../../../lib/ports/secret-store.ts';
 
 describe('MemoryLock', () => {
   it('runs functions holding the same key one after another', async () => {
@@ -92,6 +93,15 @@ describe('RecordingQueue', () => {
     const queue = new RecordingQueue<string>();
     await queue.send('a', { delaySeconds: 5 });
     expect(queue.sent).toEqual([{ message: 'a', options: { delaySeconds: 5 } }]);
+  });
+});
+
+describe('MemorySecretStore', () => {
+  it('returns held secrets by name and lists names only', async () => {
+    const store = new MemorySecretStore({ 'staging-token': 'abc', boot: 'xyz' });
+    expect(await store.get('staging-token')).toBe('abc');
+    expect(await store.get('missing')).toBeUndefined();
+    expect(store.names()).toEqual(['boot', 'staging-token']);
   });
 });
 
