@@ -15,7 +15,7 @@ import type { Logger } from '../lib/ports/logger.ts';
 import { type RegisteredRepo, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../lib/ports/secret-store.ts';
 import { createApp } from '../lib/webhook/app.ts';
-import type { NodeSettings } from './node/settings.ts';
+import { type NodeSettings, secretEnvName } from './node/settings.ts';
 
 /** What the Node runtime is started with. */
 export interface NodeRuntimeOptions {
@@ -63,7 +63,7 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
   const context: JobContext = {
     registry: new StaticRepoRegistry(settings.repositories),
     gitHostFor: options.gitHostFor ?? (() => gitHost as GitHost),
-    secrets: new MemorySecretStore(settings.secrets),
+    secrets: new MemorySecretStore(settings.secrets, secretEnvName),
     logger,
   };
   const queue = new JobQueue<Job>({

@@ -12,18 +12,26 @@ export interface SecretStore {
 
 /** A secret store over a fixed map: for tests, and for runtimes that load secrets at start-up. */
 export class MemorySecretStore implements SecretStore {
-  readonly #values: Map<string, string>;
+  readonly #values = new Map<string, string>();
+  readonly #names: string[];
+  readonly #normalize: (name: string) => string;
 
-  constructor(values: Record<string, string> = {}) {
-    this.#values = new Map(Object.entries(values));
+  /**
+   * `normalize` maps names that must find the same secret to one key (on Node,
+   * `staging-token` and `staging_token` both live in `PLUMBLINE_SECRET_STAGING_TOKEN`).
+   */
+  constructor(values: Record<string, string> = {}, normalize: (name: string) => string = (n) => n) {
+    this.#normalize = normalize;
+    this.#names = Object.keys(values).sort();
+    for (const [name, value] of Object.entries(values)) this.#values.set(normalize(name), value);
   }
 
   async get(name: string): Promise<string | undefined> {
-    return this.#values.get(name);
+    return this.#values.get(this.#normalize(name));
   }
 
   /** The names held (never the values), for start-up logs. */
   names(): string[] {
-    return [...this.#values.keys()].sort();
+    return [...this.#names];
   }
 }

@@ -103,6 +103,14 @@ describe('MemorySecretStore', () => {
     expect(await store.get('missing')).toBeUndefined();
     expect(store.names()).toEqual(['boot', 'staging-token']);
   });
+
+  it('finds a secret under any name that normalizes to the same key', async () => {
+    const normalize = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+    const store = new MemorySecretStore({ 'staging-token': 'abc' }, normalize);
+    expect(await store.get('staging_token')).toBe('abc');
+    expect(await store.get('STAGING-TOKEN')).toBe('abc');
+    expect(await store.get('staging')).toBeUndefined();
+  });
 });
 
 describe('repository names', () => {
