@@ -25,10 +25,17 @@ export interface TextEdit {
   order: number;
 }
 
-/** Applies non-overlapping edits to a text. */
+/** Applies non-overlapping edits to a text in one pass. */
 export function applyEdits(source: string, edits: readonly TextEdit[]): string {
-  const sorted = [...edits].sort((a, b) => b.start - a.start || b.order - a.order);
-  let out = source;
-  for (const e of sorted) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
+  // Ascending by start; among insertions at one offset, higher `order` goes last, so that it
+  // ends up after the others, as applying them from the end would place it.
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.order - b.order);
+  const parts: string[] = [];
+  let at = 0;
+  for (const e of sorted) {
+    parts.push(source.slice(at, e.start), e.text);
+    at = Math.max(at, e.end);
+  }
+  parts.push(source.slice(at));
+  return parts.join('');
 }

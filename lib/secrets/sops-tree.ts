@@ -139,24 +139,22 @@ export async function decryptTree(
 ): Promise<TreeResult> {
   const decide = encryptionDecider(metadata.rules);
   const chunks: Uint8Array[] = metadata.macOnlyEncrypted ? [MAC_ONLY_ENCRYPTED_SEED] : [];
-  const values: (PlainValue | undefined)[] = [];
-  for (const leaf of leaves) {
+  // All values are decrypted concurrently (WebCrypto may use several threads), then
+  // assembled in file order, which the MAC depends on.
+  type Job =
+    | { kind: 'clear'; macText: string }
+    | { kind: 'empty' }
+    | { kind: 'sealed'; type: string; where: string; bytes: Promise<Uint8Array | undefined> };
+  const jobs: Job[] = leaves.map((leaf) => {
     const decision = decide(leaf.path);
     const encrypted =
       decision === 'by-shape'
         ? leaf.stored !== undefined && isEncryptedValue(leaf.stored)
         : decision;
+    if (!encrypted) return { kind: 'clear', macText: leaf.macText };
+    // sops stores an empty string as is, without ENC[].
+    if (leaf.stored === '') return { kind: 'empty' };
     const where = describePath(leaf.path);
-    if (!encrypted) {
-      values.push(undefined);
-      if (!metadata.macOnlyEncrypted) chunks.push(encoder.encode(leaf.macText));
-      continue;
-    }
-    if (leaf.stored === '') {
-      // sops stores an empty string as is, without ENC[].
-      values.push({ type: 'str', value: '' });
-      continue;
-    }
     if (leaf.stored === undefined || !isEncryptedValue(leaf.stored)) {
       throw new TreeError(
         `${where} should be encrypted by the file's rules but is stored in clear`,
@@ -168,15 +166,27 @@ export async function decryptTree(
     } catch (error) {
       throw new TreeError(`${where}: ${error instanceof Error ? error.message : error}`);
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = await decryptValue(parsed, key, aad(leaf.path));
-    } catch {
+    const bytes = decryptValue(parsed, key, aad(leaf.path)).catch(() => undefined);
+    return { kind: 'sealed', type: parsed.type, where, bytes };
+  });
+  const values: (PlainValue | undefined)[] = [];
+  for (const job of jobs) {
+    if (job.kind === 'clear') {
+      values.push(undefined);
+      if (!metadata.macOnlyEncrypted) chunks.push(encoder.encode(job.macText));
+      continue;
+    }
+    if (job.kind === 'empty') {
+      values.push({ type: 'str', value: '' });
+      continue;
+    }
+    const bytes = await job.bytes;
+    if (!bytes) {
       throw new TreeError(
-        `${where} does not decrypt with the data key (the value was altered, moved to another key, or belongs to another file)`,
+        `${job.where} does not decrypt with the data key (the value was altered, moved to another key, or belongs to another file)`,
       );
     }
-    const { plain, mac } = typed(parsed.type, bytes, where);
+    const { plain, mac } = typed(job.type, bytes, job.where);
     values.push(plain);
     chunks.push(mac);
   }
@@ -189,8 +199,7 @@ export async function decryptTree(
     );
   }
 
-  const plainComments: (string | undefined)[] = [];
-  for (const comment of comments) plainComments.push(await decryptComment(comment, key));
+  const plainComments = await Promise.all(comments.map((c) => decryptComment(c, key)));
   return { values, comments: plainComments };
 }
 

@@ -59,7 +59,11 @@ function scalarLeaf(scalar: Scalar): { stored: string | undefined; macText: stri
  * metadata is malformed.
  */
 export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
-  const docs = parseAllDocuments(source, { schema: 'failsafe', uniqueKeys: true });
+  const docs = parseAllDocuments(source, {
+    schema: 'failsafe',
+    // Duplicate keys cannot slip past the MAC (every leaf is hashed); rendering rejects them.
+    uniqueKeys: false,
+  });
   if (!Array.isArray(docs)) return undefined;
   for (const doc of docs) {
     const error = doc.errors[0];
