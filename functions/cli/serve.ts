@@ -5,10 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../lib/errors.ts';
-import type { Job } from '../../lib/jobs/job.ts';
-import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
+import type { RunJob } from '../../lib/jobs/job-context.ts';
 import { jsonLogger } from '../../lib/ports/logger.ts';
 import type { CliIo, CommandMain } from '../cli.ts';
+import { nodeReconciler, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings } from '../node/settings.ts';
 import { startNodeRuntime } from '../node.ts';
 
@@ -24,21 +24,19 @@ Options:
   -h, --help         show this help
 
 Environment: PLUMBLINE_WEBHOOK_SECRETS (comma-separated, current first),
-PLUMBLINE_REPOSITORIES (comma-separated owner/name), GITHUB_TOKEN, PLUMBLINE_GITHUB_API_URL, PORT.
+PLUMBLINE_REPOSITORIES (comma-separated owner/name), GITHUB_TOKEN, PLUMBLINE_GITHUB_API_URL, PORT,
+PLUMBLINE_SECRET_<NAME> (secrets plumbline.yaml names), KUBECONFIG (targets with kubeconfig
+credentials), SOPS_AGE_KEY / SOPS_AGE_KEY_FILE (age identities), AWS_ACCESS_KEY_ID /
+AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN / AWS_ENDPOINT_URL_KMS (KMS and EKS).
 `;
 
 /** What the lead's wiring (and tests) inject into `serve`. */
 export interface ServeOptions {
-  /** Runs one job; default: logs that no reconciler is wired yet. */
+  /** Runs one job; default: the Node reconciler (`functions/node/reconciler.ts`). */
   runJob?: RunJob;
   /** Stops the server when aborted; default: SIGINT or SIGTERM. */
   signal?: AbortSignal;
   env?: Record<string, string | undefined>;
-}
-
-/** A job runner used until the reconciler is plugged in. */
-async function logOnly(job: Job, context: JobContext): Promise<void> {
-  context.logger.log('warn', 'no reconciler wired: job dropped', { ...job });
 }
 
 /** Runs `plumbline serve` with injectable job runner and stop signal. */
@@ -75,7 +73,11 @@ export async function serveCommand(
     },
   });
   const logger = jsonLogger(io.stdout);
-  const runtime = await startNodeRuntime({ settings, logger, runJob: options.runJob ?? logOnly });
+  const runtime = await startNodeRuntime({
+    settings,
+    logger,
+    runJob: options.runJob ?? nodeReconciler(reconcilerOptionsFromEnv(options.env ?? process.env)),
+  });
   logger.log('info', `listening on ${runtime.url}`, {
     repositories: settings.repositories.length,
     hmacKeys: settings.webhookSecrets.length,

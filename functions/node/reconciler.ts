@@ -1,0 +1,102 @@
+/**
+ * The reconciler of the Node runtime: `reconcileApp` with Node's cluster transport (which can
+ * trust a target's private CA), kubeconfig contexts for local use, and SOPS keys taken from
+ * the environment the way the sops CLI takes them.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { TargetConfig } from '../../lib/config/repo-config.ts';
+import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
+import type { RunJob } from '../../lib/jobs/job-context.ts';
+import { type ClusterAccess, createClusterAccess } from '../../lib/reconcile/cluster-access.ts';
+import { reconcileApp } from '../../lib/reconcile/reconcile-app.ts';
+import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
+import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
+import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
+import { loadKubeconfig } from './kubeconfig.ts';
+
+/** How the Node reconciler reaches clusters and opens SOPS files. */
+export interface NodeReconcilerOptions {
+  /** Kubeconfig for targets with `kubeconfig` credentials (default: the usual lookup). */
+  kubeconfig?: string;
+  ageIdentities?: string[];
+  kms?: KmsOptions;
+  aws?: AwsCredentials;
+  /** Wait for rollouts after applying. */
+  health?: { timeoutMs: number };
+}
+
+/** Reads SOPS and AWS settings from the environment, as sops and the AWS SDK name them. */
+export function reconcilerOptionsFromEnv(
+  env: Record<string, string | undefined>,
+): NodeReconcilerOptions {
+  const ageIdentities: string[] = [];
+  if (env.SOPS_AGE_KEY) ageIdentities.push(env.SOPS_AGE_KEY);
+  if (env.SOPS_AGE_KEY_FILE) ageIdentities.push(readFileSync(env.SOPS_AGE_KEY_FILE, 'utf8'));
+  const aws =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        }
+      : undefined;
+  return {
+    ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
+    ageIdentities,
+    ...(aws
+      ? {
+          aws,
+          kms: {
+            credentials: aws,
+            ...(env.AWS_ENDPOINT_URL_KMS ? { endpoint: env.AWS_ENDPOINT_URL_KMS } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The `RunJob` of `plumbline serve`. */
+export function nodeReconciler(options: NodeReconcilerOptions = {}): RunJob {
+  const holder = `node/${hostname()}/${process.pid}`;
+  const decryptor = createSopsDecryptor({
+    ...(options.kms ? { kms: options.kms } : {}),
+    ageIdentities: options.ageIdentities ?? [],
+  });
+  // One transport per server and CA, so connections are pooled across jobs.
+  const transports = new Map<string, typeof fetch>();
+  const transport = (target: TargetConfig) => {
+    const key = `${target.server}\n${target.ca ?? ''}`;
+    let fetcher = transports.get(key);
+    if (!fetcher) {
+      fetcher = nodeKubeFetch({
+        server: target.server,
+        ...(target.ca ? { caPem: target.ca } : {}),
+      });
+      transports.set(key, fetcher);
+    }
+    return fetcher;
+  };
+  let clusters: ClusterAccess | undefined;
+  return async (job, context) => {
+    clusters ??= createClusterAccess({
+      secrets: context.secrets,
+      transport,
+      ...(options.aws ? { aws: async () => options.aws } : {}),
+      kubeconfig: async (name) => {
+        const access = await loadKubeconfig({
+          ...(options.kubeconfig ? { path: options.kubeconfig } : {}),
+          context: name,
+        });
+        return nodeKubeClient(access);
+      },
+    });
+    await reconcileApp(job, {
+      ...context,
+      clusters,
+      holder,
+      decryptorFor: () => decryptor,
+      ...(options.health ? { health: options.health } : {}),
+    });
+  };
+}
