@@ -86,7 +86,9 @@ describe('the sops of the test environment', () => {
       SOPS_AGE_KEY_FILE: join(dir, 'keys.txt'),
     });
     expect(parse(decrypted)).toEqual(parse(plaintext));
-    expect(() => sops(['decrypt', 'secret.age.yaml'])).toThrow(/Failed to get the data key required to decrypt the SOPS file/);
+    expect(() => sops(['decrypt', 'secret.age.yaml'])).toThrow(
+      /Failed to get the data key required to decrypt the SOPS file/,
+    );
     expect(readFileSync(join(dir, 'secret.yaml'), 'utf8')).toBe(plaintext);
   });
 });
