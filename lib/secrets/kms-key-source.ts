@@ -26,6 +26,8 @@ export interface KmsOptions {
    * are tried with `credentials` directly.
    */
   credentialsForRole?: (roleArn: string) => Promise<AwsCredentials>;
+  /** How long one KMS request may take before it fails (default 15 s; two attempts). */
+  timeoutMs?: number;
 }
 
 /** Decrypts KMS envelopes. */
@@ -43,6 +45,7 @@ export function regionOfKmsArn(arn: string): string | undefined {
 /** A KMS key source over `@aws-sdk/client-kms`, one client per region and role. */
 export function createKmsKeySource(options: KmsOptions | undefined): KmsKeySource {
   const clients = new Map<string, KMSClient>();
+  const timeoutMs = options?.timeoutMs ?? 15_000;
   const clientFor = (region: string, role: string | undefined): KMSClient => {
     const id = `${region}|${role ?? ''}`;
     let client = clients.get(id);
@@ -54,6 +57,13 @@ export function createKmsKeySource(options: KmsOptions | undefined): KmsKeySourc
         credentials: role && roleCredentials ? () => roleCredentials(role) : options.credentials,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         maxAttempts: 2,
+        // A KMS that does not answer must fail the render, not hang the job.
+        requestHandler: {
+          connectionTimeout: Math.min(5_000, timeoutMs),
+          requestTimeout: timeoutMs,
+          // Without it the Node handler only warns when the timeout passes.
+          throwOnRequestTimeout: true,
+        },
       });
       clients.set(id, client);
     }

@@ -3,6 +3,7 @@
  * each failed; and a known plaintext (the canary) shows up in no error, log line, masked object
  * or masked diff on any path.
  */
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../../lib/core/object.ts';
@@ -116,6 +117,27 @@ describe('decryption failures', () => {
       kms: { ...world.kms, endpoint: 'http://127.0.0.1:9' },
     });
     expect(error.message).toContain(`kms ${world.keyA}: KMS Decrypt failed:`);
+  });
+
+  it('gives up on a KMS that accepts connections but never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const encrypted = await world.encrypt('s.yaml', manifest(), ['--kms', world.keyA]);
+      const started = Date.now();
+      const error = await decryptError(encrypted, {
+        kms: { ...world.kms, endpoint: `http://127.0.0.1:${port}`, timeoutMs: 1_000 },
+      });
+      expect(error.message).toContain(`kms ${world.keyA}: KMS Decrypt failed:`);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('says KMS is not configured when no KMS options were given', async () => {
