@@ -231,17 +231,21 @@ async function startWorkloads(
   request: (path: string, init?: RequestInit) => Promise<Response>,
 ): Promise<void> {
   if (!bin.controllerManager || !bin.scheduler || !bin.kwok) throw new Error('unreachable');
+  // Both run as admin, serve on a free loopback port, and never compete for a lease.
+  const controllerFlags = async (name: string) => [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--leader-elect=false',
+    '--bind-address=127.0.0.1',
+    `--secure-port=${await freePort()}`,
+    `--cert-dir=${join(dir, name)}`,
+  ];
   const controllerManager = startComponent(
     'kube-controller-manager',
     bin.controllerManager,
     [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      '--leader-elect=false',
-      '--bind-address=127.0.0.1',
-      `--secure-port=${await freePort()}`,
-      `--cert-dir=${join(dir, 'controller-manager')}`,
+      ...(await controllerFlags('controller-manager')),
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
       `--root-ca-file=${pki.caCert}`,
       '--use-service-account-credentials=false',
@@ -253,15 +257,7 @@ async function startWorkloads(
   const scheduler = startComponent(
     'kube-scheduler',
     bin.scheduler,
-    [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      '--leader-elect=false',
-      '--bind-address=127.0.0.1',
-      `--secure-port=${await freePort()}`,
-      `--cert-dir=${join(dir, 'scheduler')}`,
-    ],
+    await controllerFlags('scheduler'),
     join(dir, 'kube-scheduler.log'),
   );
   components.push(scheduler);
