@@ -55,7 +55,11 @@ export function createKmsKeySource(options: KmsOptions | undefined): KmsKeySourc
       client = new KMSClient({
         region,
         credentials: role && roleCredentials ? () => roleCredentials(role) : options.credentials,
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        // The endpoint is what the options say, never AWS_ENDPOINT_URL* from the environment
+        // or ~/.aws/config, which the SDK would otherwise read on Node.
+        ...(options.endpoint
+          ? { endpoint: options.endpoint }
+          : { ignoreConfiguredEndpointUrls: true }),
         maxAttempts: 2,
         // A KMS that does not answer must fail the render, not hang the job.
         requestHandler: {
