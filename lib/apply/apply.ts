@@ -227,10 +227,23 @@ export async function applyPlan(
     }
 
     const wanted = new Set(desired.map((o) => refKey(refOf(o))));
-    const members =
-      inv.live || previous.length > 0 ? await listMembers(client, { ...inv, ...union }) : [];
+    // Only kinds recorded before this run can hold members that left the set.
+    let members: KubeObject[] = [];
+    let listed = true;
+    try {
+      members = inv.live ? await listMembers(client, { ...inv, namespaces: union.namespaces }) : [];
+    } catch (error) {
+      if (!(error instanceof KubeError)) throw error;
+      errors.push(
+        new PruneError(
+          `${describeRef(inv.parent)}: cannot list the set's members: ${error.message}`,
+        ).message,
+      );
+      listed = false;
+    }
     const leaving = applyOrder(members.filter((m) => !wanted.has(refKey(refOf(m))))).reverse();
-    const pruned = await prune(client, leaving, members.length, errors, entries, options);
+    const pruned =
+      listed && (await prune(client, leaving, members.length, errors, entries, options));
 
     if (errors.length === 0 && pruned) {
       const applied = {

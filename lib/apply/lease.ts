@@ -69,6 +69,7 @@ export async function acquireLease(
   const duration = options.durationMs ?? 600_000;
   const deadline = now() + (options.waitMs ?? 0);
   const subject = describeRef(inv.parent);
+  let conflicts = 0;
   for (;;) {
     const expiresAt = new Date(now() + duration).toISOString();
     const mine = {
@@ -108,8 +109,9 @@ export async function acquireLease(
         return makeLease(client, inv, options.holder, expiresAt);
       }
     } catch (error) {
-      // Lost a race (create or compare-and-swap): look again.
+      // Lost a race (create or compare-and-swap): look again at once, to name the winner.
       if (!isKubeStatus(error, 409)) throw error;
+      if (++conflicts <= 5) continue;
     }
     if (now() >= deadline) {
       throw new ApplyError(

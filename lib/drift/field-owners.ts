@@ -75,10 +75,15 @@ export function fieldOwners(
   exclude: string[] = [],
 ): string[] {
   const entries: ManagedFieldsEntry[] = live.metadata.managedFields ?? [];
-  return entries
-    .filter((e) => e.manager && !exclude.includes(e.manager) && fieldSetContains(e.fieldsV1, path))
-    .sort((a, b) => (b.time ?? '').localeCompare(a.time ?? ''))
-    .map((e) => e.manager as string);
+  return (
+    entries
+      .filter(
+        (e) => e.manager && !exclude.includes(e.manager) && fieldSetContains(e.fieldsV1, path),
+      )
+      .sort((a, b) => (b.time ?? '').localeCompare(a.time ?? ''))
+      // A change through a subresource says so: `kubectl scale` shows as `kubectl (scale)`.
+      .map((e) => (e.subresource ? `${e.manager} (${e.subresource})` : (e.manager as string)))
+  );
 }
 
 /**

@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { applyPlan } from '../../../lib/apply/apply.ts';
 import { applySetId, parentRef } from '../../../lib/apply/applyset.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
@@ -95,6 +99,8 @@ describe('applyPlan against a real API server', () => {
       'name',
     ]);
     expect(members.trim()).toBe('configmap/a');
+    const file = join(mkdtempSync(join(tmpdir(), 'applyset-')), 'cm.yaml');
+    writeFileSync(file, stringify(configMap('a', { v: '2' }, ns)));
     // kubectl reads the parent, checks the id and refuses to take over another tool's set.
     const error = await kubectl(
       [
@@ -106,7 +112,7 @@ describe('applyPlan against a real API server', () => {
         '--server-side',
         '--dry-run=server',
         '-f',
-        '-',
+        file,
       ],
       { KUBECTL_APPLYSET: 'true' },
     ).catch((e: { stderr?: string }) => e);

@@ -127,7 +127,7 @@ describe('short-lived credentials and least-privilege RBAC on a real API server'
     expect(byName.sneaky?.action).toBe('failed');
     expect(byName.sneaky?.error).toMatch(
       new RegExp(
-        `^Role.rbac.authorization.k8s.io ${appNs}/sneaky: apply failed \\(403 Forbidden\\)`,
+        `^Role.rbac.authorization.k8s.io ${appNs}/sneaky: (get|apply) failed \\(403 Forbidden\\)`,
       ),
     );
     expect(byName.old).toMatchObject({

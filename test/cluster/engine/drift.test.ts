@@ -31,7 +31,8 @@ describe('drift against a real API server', () => {
     const report = await detectDrift(input, client);
     expect(report.inSync).toBe(false);
     const byName = Object.fromEntries(report.drifted.map((d) => [d.ref.name, d.fields]));
-    expect(byName.web).toEqual([{ path: 'spec.replicas', managers: ['kubectl-scale'] }]);
+    // kubectl scale writes through the scale subresource as manager `kubectl`.
+    expect(byName.web).toEqual([{ path: 'spec.replicas', managers: ['kubectl (scale)'] }]);
     expect(byName.conf).toEqual([{ path: 'data.level', managers: ['kubectl-edit'] }]);
     expect(report.drifted.find((d) => d.ref.name === 'conf')?.diff).toContain(
       '-  level: debug\n+  level: info',
