@@ -77,7 +77,7 @@ describe('drift attribution', () => {
   it('attributes each drifted field to the manager that now owns it', () => {
     const paths = unheldPaths(desired, live);
     expect(paths.map((p) => fieldOwners(live, p, ['plumbline']))).toEqual([
-      ['kubectl-scale'],
+      ['kubectl-scale (scale)'],
       ['kubectl-edit'],
     ]);
   });
