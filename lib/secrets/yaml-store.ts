@@ -89,6 +89,7 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
     place: 'map' | 'seq',
     keyColumn: number,
     doc: (typeof docs)[number],
+    viaAlias = false,
   ): void => {
     if (node === null) return;
     if (isAlias(node)) {
@@ -97,13 +98,16 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
       if (++aliasesWalked > MAX_ALIASES_WALKED) {
         throw new Error(`more than ${MAX_ALIASES_WALKED} YAML alias expansions`);
       }
-      walk(node.resolve(doc) ?? null, path, place, keyColumn, doc);
+      // The anchored text is edited once, where it is; the alias keeps pointing at it.
+      walk(node.resolve(doc) ?? null, path, place, keyColumn, doc, true);
       return;
     }
     if (isMap(node) || isSeq(node)) {
-      if (node.range) containers.push({ start: node.range[0], end: node.range[2], path });
+      if (node.range && !viaAlias)
+        containers.push({ start: node.range[0], end: node.range[2], path });
       if (isSeq(node)) {
-        for (const item of node.items) walk(item as Node | null, path, 'seq', keyColumn, doc);
+        for (const item of node.items)
+          walk(item as Node | null, path, 'seq', keyColumn, doc, viaAlias);
         return;
       }
       for (const pair of node.items) {
@@ -123,16 +127,16 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
           continue;
         }
         const column = pair.key.range ? columnOf(source, pair.key.range[0]) : 0;
-        walk(pair.value as Node | null, [...path, key], 'map', column, doc);
+        walk(pair.value as Node | null, [...path, key], 'map', column, doc, viaAlias);
       }
       return;
     }
     if (!isScalar(node)) return;
-    if (node.range) scalarRanges.push([node.range[0], node.range[1]]);
+    if (node.range && !viaAlias) scalarRanges.push([node.range[0], node.range[1]]);
     const leaf = scalarLeaf(node);
     if (!leaf) return;
     leaves.push({ path, ...leaf });
-    if (!node.range) {
+    if (!node.range || viaAlias) {
       places.push(undefined);
       return;
     }

@@ -167,3 +167,18 @@ describe('YAML aliases', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
+
+describe('YAML aliases in hand-edited files', () => {
+  it('keeps an alias to clear content as written', async () => {
+    const edited = fixture('mac-only.sops.yaml').replace(
+      '        app: db\n',
+      '        app: &app db\n        copy: *app\n',
+    );
+    expect(edited).toContain('copy: *app');
+    const out = text(
+      (await createSopsDecryptor({ ageIdentities }).decrypt('m.yaml', encode(edited)))?.plaintext,
+    );
+    expect(out).toContain('        app: &app db\n        copy: *app\n');
+    expect(out).toContain('password: correct horse battery staple');
+  });
+});
