@@ -47,6 +47,38 @@ export function describeKey(entry: KeyEntry): string {
   }
 }
 
+/**
+ * Key sources that open each envelope once: files rendered again in one job (a base shared by
+ * overlays, a retried render) cost no second KMS call. Only successes are kept, in memory,
+ * for the life of the returned object.
+ */
+export function memoizeKeySources(sources: KeySources): KeySources {
+  const opened = new Map<string, Promise<Uint8Array>>();
+  const once = (id: string, open: () => Promise<Uint8Array>): Promise<Uint8Array> => {
+    let result = opened.get(id);
+    if (!result) {
+      result = open();
+      opened.set(id, result);
+      result.catch(() => opened.delete(id));
+    }
+    // Callers may zero what they get; each gets its own copy.
+    return result.then((key) => key.slice());
+  };
+  return {
+    age: {
+      configured: sources.age.configured,
+      decrypt: (armored) => once(`age|${armored}`, () => sources.age.decrypt(armored)),
+    },
+    kms: {
+      decrypt: (entry) =>
+        once(
+          `kms|${entry.arn}|${JSON.stringify(Object.entries(entry.context).sort())}|${entry.role ?? ''}|${entry.enc}`,
+          () => sources.kms.decrypt(entry),
+        ),
+    },
+  };
+}
+
 const ORDER: Record<KeyEntry['type'], number> = { age: 0, kms: 1, unsupported: 2 };
 
 async function openGroup(

@@ -4,6 +4,7 @@
  */
 import type { DecryptedFile, FileDecryptor } from '../core/decryptor.ts';
 import { createAgeKeySource } from './age-key-source.ts';
+import { memoizeKeySources } from './data-key.ts';
 import { decryptSopsFile } from './decrypt-sops-file.ts';
 import { createKmsKeySource, type KmsOptions } from './kms-key-source.ts';
 
@@ -15,12 +16,15 @@ export interface SopsDecryptorOptions {
   ageIdentities?: readonly string[];
 }
 
-/** A `FileDecryptor` for SOPS files (YAML, JSON, dotenv and binary envelopes). */
+/**
+ * A `FileDecryptor` for SOPS files (YAML, JSON, dotenv and binary envelopes). Data keys it
+ * opens are remembered for its lifetime: make one per job.
+ */
 export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDecryptor {
-  const sources = {
+  const sources = memoizeKeySources({
     age: createAgeKeySource(options.ageIdentities),
     kms: createKmsKeySource(options.kms),
-  };
+  });
   const encoder = new TextEncoder();
   return {
     async decrypt(path: string, content: Uint8Array): Promise<DecryptedFile | undefined> {

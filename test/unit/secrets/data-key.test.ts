@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AgeKeySource } from '../../../lib/secrets/age-key-source.ts';
-import { DataKeyUnavailable, recoverDataKey } from '../../../lib/secrets/data-key.ts';
+import {
+  DataKeyUnavailable,
+  memoizeKeySources,
+  recoverDataKey,
+} from '../../../lib/secrets/data-key.ts';
 import type { KmsKeySource } from '../../../lib/secrets/kms-key-source.ts';
 import { regionOfKmsArn } from '../../../lib/secrets/kms-key-source.ts';
 import { splitSecret } from '../../../lib/secrets/shamir.ts';
@@ -155,5 +159,34 @@ describe('parseSopsMetadata', () => {
     expect(() => parseSopsMetadata({ ...base, kms: [{ enc: 'x' }] })).toThrow(
       'sops.kms[0] needs arn and enc',
     );
+  });
+});
+
+describe('memoizeKeySources', () => {
+  it('opens each envelope once and retries after a failure', async () => {
+    let fail = true;
+    const s = sources({ 'kms-1': dataKey });
+    const flaky = {
+      ...s,
+      kms: {
+        decrypt: async (entry: Parameters<KmsKeySource['decrypt']>[0]) => {
+          if (fail) {
+            fail = false;
+            throw new Error('throttled');
+          }
+          return s.kms.decrypt(entry);
+        },
+      },
+    };
+    const memo = memoizeKeySources(flaky);
+    const entry = kms(1) as Parameters<KmsKeySource['decrypt']>[0];
+    await expect(memo.kms.decrypt(entry)).rejects.toThrow('throttled');
+    const first = await memo.kms.decrypt(entry);
+    first.fill(0);
+    expect(await memo.kms.decrypt(entry)).toEqual(dataKey);
+    expect(s.calls).toEqual(['kms-1']);
+    // Another context is another envelope as far as KMS is concerned: asked again.
+    await memo.kms.decrypt({ ...entry, context: { app: 'other' } });
+    expect(s.calls).toEqual(['kms-1', 'kms-1']);
   });
 });
