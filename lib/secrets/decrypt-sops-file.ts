@@ -13,11 +13,12 @@ import { importDataKey } from './sops-value.ts';
 import { loadYamlSopsFile } from './yaml-store.ts';
 
 /** The store sops picks for a path: by extension, binary for anything else. */
-export function sopsFormatOf(path: string): SopsFormat | 'binary' {
+export function sopsFormatOf(path: string): SopsFormat | 'binary' | 'ini' {
   const lower = path.toLowerCase();
   if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
   if (lower.endsWith('.json')) return 'json';
   if (lower.endsWith('.env')) return 'dotenv';
+  if (lower.endsWith('.ini')) return 'ini';
   return 'binary';
 }
 
@@ -33,10 +34,18 @@ function message(error: unknown): string {
 export function loadSopsFile(
   path: string,
   text: string,
-  format: SopsFormat | 'binary',
+  format: SopsFormat | 'binary' | 'ini',
 ): LoadedSopsFile | undefined {
   // Cheap test first: rendering calls this for every file it reads.
   if (!text.includes('sops')) return undefined;
+  if (format === 'ini') {
+    if (!/^\[sops\]\s*$/m.test(text)) return undefined;
+    // Passing it on undecrypted would deploy ENC[...] strings as values.
+    throw new DecryptError(`${path}: sops INI files are not supported`, {
+      file: path,
+      hint: 'Encrypt the values as a .env, YAML or JSON file instead.',
+    });
+  }
   try {
     switch (format) {
       case 'yaml':
@@ -103,7 +112,7 @@ export async function decryptSopsFile(
   path: string,
   content: Uint8Array | string,
   sources: KeySources,
-  format: SopsFormat | 'binary' = sopsFormatOf(path),
+  format: SopsFormat | 'binary' | 'ini' = sopsFormatOf(path),
 ): Promise<string | undefined> {
   const text = typeof content === 'string' ? content : new TextDecoder().decode(content);
   const file = loadSopsFile(path, text, format);

@@ -182,3 +182,17 @@ describe('YAML aliases in hand-edited files', () => {
     expect(out).toContain('password: correct horse battery staple');
   });
 });
+
+describe('unsupported SOPS formats', () => {
+  it('refuses a sops INI file rather than passing its ciphertext on', async () => {
+    const ini =
+      '[db]\npassword = ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]\n[sops]\nmac = x\n';
+    const error = await failure(
+      createSopsDecryptor({ ageIdentities }).decrypt('db.ini', encode(ini)),
+    );
+    expect(error.message).toBe('db.ini: sops INI files are not supported');
+    expect(
+      await createSopsDecryptor().decrypt('plain.ini', encode('[db]\nsops = no\n')),
+    ).toBeUndefined();
+  });
+});
