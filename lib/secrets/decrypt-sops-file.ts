@@ -116,6 +116,15 @@ export async function decryptSopsFile(
 ): Promise<string | undefined> {
   const text = typeof content === 'string' ? content : new TextDecoder().decode(content);
   const file = loadSopsFile(path, text, format);
-  if (!file) return undefined;
+  if (!file) {
+    if (text.includes('ENC[AES256_GCM,data:')) {
+      // Rendering it as is would deploy ciphertext: the sops block was most likely lost.
+      throw new DecryptError(`${path}: holds sops-encrypted values but no sops metadata`, {
+        file: path,
+        hint: 'Restore the file from Git (its sops block was removed) or re-encrypt it with sops.',
+      });
+    }
+    return undefined;
+  }
   return decryptLoadedFile(path, file, sources);
 }

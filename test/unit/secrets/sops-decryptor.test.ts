@@ -196,3 +196,14 @@ describe('unsupported SOPS formats', () => {
     ).toBeUndefined();
   });
 });
+
+describe('files that lost their sops metadata', () => {
+  it('are refused instead of deploying ciphertext', async () => {
+    const file = fixture('secret-regex.sops.yaml');
+    const headless = file.slice(0, file.indexOf('sops:'));
+    const error = await failure(
+      createSopsDecryptor({ ageIdentities }).decrypt('s.yaml', encode(headless)),
+    );
+    expect(error.message).toBe('s.yaml: holds sops-encrypted values but no sops metadata');
+  });
+});
