@@ -1,0 +1,148 @@
+/**
+ * The Cloudflare Workers runtime: `fetch` serves the webhook (and status), `scheduled` runs the
+ * cron sweep, `queue` consumes jobs, and `AppJobs` is the Durable Object that runs one app's
+ * jobs one at a time. This file turns `env` into the ports `lib/` expects and decides nothing
+ * itself; `wrangler.toml` binds it.
+ */
+import type { Hono } from 'hono';
+import type { GitHost } from '../lib/ports/git-host.ts';
+import { jsonLogger, type Logger } from '../lib/ports/logger.ts';
+import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
+import { type RepoRegistry, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
+import type { SecretStore } from '../lib/ports/secret-store.ts';
+import { createClusterAccess } from '../lib/reconcile/cluster-access.ts';
+import { reconcileApp } from '../lib/reconcile/reconcile-app.ts';
+import { createSopsDecryptor } from '../lib/secrets/sops-decryptor.ts';
+import { createApp } from '../lib/webhook/app.ts';
+import { AppJobsObject, type AppJobsRuntime } from './cloudflare/app-jobs.ts';
+import { workersClusterTransport } from './cloudflare/cluster-transport.ts';
+import { consumeJobs } from './cloudflare/consume-jobs.ts';
+import { envSecretStore } from './cloudflare/env-secret-store.ts';
+import { githubHosts } from './cloudflare/github-client.ts';
+import { verdictOf } from './cloudflare/job-verdict.ts';
+import { workersQueue } from './cloudflare/queue-producer.ts';
+import { settingsFromEnv, type WorkerSettings } from './cloudflare/settings.ts';
+import { enqueueSweep } from './cloudflare/sweep-jobs.ts';
+import { createWorkerApp } from './cloudflare/worker-app.ts';
+import type {
+  ExecutionContext,
+  MessageBatch,
+  ScheduledController,
+  WorkerEnv,
+} from './cloudflare/worker-env.ts';
+
+/** The ports of one `env`: built once per isolate, so caches and token sources are reused. */
+interface Ports {
+  settings: WorkerSettings;
+  logger: Logger;
+  registry: RepoRegistry;
+  gitHostFor: (repo: RegisteredRepo) => GitHost;
+  secrets: SecretStore;
+  http: Hono;
+}
+
+const portsByEnv = new WeakMap<WorkerEnv, Ports>();
+
+function portsOf(env: WorkerEnv): Ports {
+  const known = portsByEnv.get(env);
+  if (known) return known;
+  const settings = settingsFromEnv(env);
+  const logger = jsonLogger((line) => console.log(line.trimEnd()), undefined, settings.logLevel);
+  const registry = new StaticRepoRegistry(settings.repositories);
+  const gitHostFor = githubHosts({
+    apiUrl: settings.githubApiUrl,
+    auth: settings.github,
+    logger,
+  });
+  const webhook = createApp({
+    secrets: settings.webhookSecrets,
+    registry,
+    gitHostFor,
+    queue: workersQueue(env.JOBS),
+    logger,
+    maxBodyBytes: settings.maxBodyBytes,
+    health: () => ({ runtime: 'cloudflare-workers' }),
+  });
+  const http = createWorkerApp({
+    webhook,
+    appJobs: env.APP_JOBS,
+    ...(settings.statusToken ? { statusToken: settings.statusToken } : {}),
+  });
+  const ports = { settings, logger, registry, gitHostFor, secrets: envSecretStore(env), http };
+  portsByEnv.set(env, ports);
+  return ports;
+}
+
+/** The reconciler an `AppJobs` object runs jobs with. */
+function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
+  const { settings, logger, registry, gitHostFor, secrets } = portsOf(env);
+  const aws = settings.aws;
+  const clusters = createClusterAccess({
+    secrets,
+    transport: workersClusterTransport(settings.access ? { access: settings.access } : {}),
+    ...(aws ? { aws: async () => aws } : {}),
+  });
+  const decryptor = createSopsDecryptor({
+    ...(aws
+      ? {
+          kms: {
+            credentials: aws,
+            ...(settings.kmsEndpoint ? { endpoint: settings.kmsEndpoint } : {}),
+          },
+        }
+      : {}),
+    ageIdentities: settings.ageIdentities,
+  });
+  const deps = { registry, gitHostFor, logger, clusters, holder, decryptorFor: () => decryptor };
+  return {
+    logger,
+    async run(job) {
+      const kind: string = job.kind;
+      if (job.kind !== 'reconcile') {
+        return {
+          action: 'ack',
+          status: 'failed',
+          reason: `${kind} jobs do not run on Workers yet`,
+        };
+      }
+      return verdictOf(await reconcileApp(job, deps));
+    },
+  };
+}
+
+/** The Durable Object class bound as `APP_JOBS`. */
+export class AppJobs extends AppJobsObject<WorkerEnv> {
+  protected createRuntime(env: WorkerEnv, holder: string): AppJobsRuntime {
+    return reconcilerOf(env, holder);
+  }
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    return Promise.resolve(portsOf(env).http.fetch(request, env, ctx));
+  },
+
+  async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
+    const { settings, logger, registry, gitHostFor } = portsOf(env);
+    await enqueueSweep(
+      {
+        registry,
+        gitHostFor,
+        queue: workersQueue(env.JOBS),
+        logger,
+        configBranch: settings.configBranch,
+      },
+      `sweep:${new Date(controller.scheduledTime).toISOString()}`,
+    );
+  },
+
+  async queue(batch: MessageBatch<unknown>, env: WorkerEnv): Promise<void> {
+    const { settings, logger } = portsOf(env);
+    await consumeJobs(batch, {
+      appJobs: env.APP_JOBS,
+      logger,
+      deadLetterQueue: settings.deadLetterQueue,
+      retryBaseSeconds: settings.retryBaseSeconds,
+    });
+  },
+};
