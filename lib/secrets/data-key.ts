@@ -47,23 +47,46 @@ export function describeKey(entry: KeyEntry): string {
   }
 }
 
+/** How long, and how many, opened data keys `memoizeKeySources` keeps. */
+export interface KeyMemoLimits {
+  ttlMs: number;
+  maxEntries: number;
+}
+
+const DEFAULT_MEMO: KeyMemoLimits = { ttlMs: 10 * 60_000, maxEntries: 256 };
+
 /**
- * Key sources that open each envelope once: files rendered again in one job (a base shared by
- * overlays, a retried render) cost no second KMS call. Only successes are kept, in memory,
- * for the life of the returned object.
+ * Key sources that open each envelope once: files read again (a base shared by overlays, the
+ * next job on the same commit) cost no second KMS call. Only successes are kept, in memory,
+ * for at most `ttlMs` and `maxEntries` (oldest dropped first), so a long-lived decryptor holds
+ * few keys and none for long. `now` is injectable for tests.
  */
-export function memoizeKeySources(sources: KeySources): KeySources {
-  const opened = new Map<string, Promise<Uint8Array>>();
+export function memoizeKeySources(
+  sources: KeySources,
+  limits: Partial<KeyMemoLimits> = {},
+  now: () => number = Date.now,
+): KeySources {
+  const { ttlMs, maxEntries } = { ...DEFAULT_MEMO, ...limits };
+  const opened = new Map<string, { at: number; key: Promise<Uint8Array> }>();
   const once = (id: string, open: () => Promise<Uint8Array>): Promise<Uint8Array> => {
-    let result = opened.get(id);
-    if (!result) {
-      result = open();
-      opened.set(id, result);
-      result.catch(() => opened.delete(id));
+    const t = now();
+    for (const [k, v] of opened) if (t - v.at >= ttlMs) opened.delete(k);
+    let entry = opened.get(id);
+    if (!entry) {
+      entry = { at: t, key: open() };
+      opened.set(id, entry);
+      entry.key.catch(() => opened.delete(id));
+      while (opened.size > maxEntries) {
+        const oldest = opened.keys().next().value;
+        if (oldest === undefined) break;
+        opened.delete(oldest);
+      }
     }
     // Callers may zero what they get; each gets its own copy.
-    return result.then((key) => key.slice());
+    return entry.key.then((key) => key.slice());
   };
+  const context = (entry: { context: Record<string, string> }) =>
+    JSON.stringify(Object.entries(entry.context).sort());
   return {
     age: {
       configured: sources.age.configured,
@@ -71,9 +94,8 @@ export function memoizeKeySources(sources: KeySources): KeySources {
     },
     kms: {
       decrypt: (entry) =>
-        once(
-          `kms|${entry.arn}|${JSON.stringify(Object.entries(entry.context).sort())}|${entry.role ?? ''}|${entry.enc}`,
-          () => sources.kms.decrypt(entry),
+        once(`kms|${entry.arn}|${context(entry)}|${entry.role ?? ''}|${entry.enc}`, () =>
+          sources.kms.decrypt(entry),
         ),
     },
   };

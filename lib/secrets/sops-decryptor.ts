@@ -17,8 +17,9 @@ export interface SopsDecryptorOptions {
 }
 
 /**
- * A `FileDecryptor` for SOPS files (YAML, JSON, dotenv and binary envelopes). Data keys it
- * opens are remembered for its lifetime: make one per job.
+ * A `FileDecryptor` for SOPS files (YAML, JSON, dotenv and binary envelopes). It remembers
+ * the data keys it opened for a few minutes (see `memoizeKeySources`), so it may live as long
+ * as the process.
  */
 export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDecryptor {
   const sources = memoizeKeySources({

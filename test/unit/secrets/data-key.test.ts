@@ -190,3 +190,21 @@ describe('memoizeKeySources', () => {
     expect(s.calls).toEqual(['kms-1', 'kms-1']);
   });
 });
+
+describe('memoizeKeySources limits', () => {
+  it('forgets keys after the TTL and beyond the entry limit', async () => {
+    let clock = 0;
+    const s = sources({ 'age-1': dataKey, 'age-2': dataKey, 'age-3': dataKey });
+    const memo = memoizeKeySources(s, { ttlMs: 1_000, maxEntries: 2 }, () => clock);
+    await memo.age.decrypt('age-1');
+    await memo.age.decrypt('age-1');
+    expect(s.calls).toEqual(['age-1']);
+    clock = 1_000;
+    await memo.age.decrypt('age-1');
+    expect(s.calls).toEqual(['age-1', 'age-1']);
+    await memo.age.decrypt('age-2');
+    await memo.age.decrypt('age-3');
+    await memo.age.decrypt('age-1');
+    expect(s.calls).toEqual(['age-1', 'age-1', 'age-2', 'age-3', 'age-1']);
+  });
+});
