@@ -6,7 +6,7 @@
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import { type NameReferenceRule, nameReferenceRules } from './builtin-field-specs.ts';
-import { specSelects, visitPath } from './field-spec.ts';
+import { type FieldSpec, specSelects, visitPath } from './field-spec.ts';
 import {
   curId,
   describeId,
@@ -45,26 +45,28 @@ function affixesEqual(r: Resource, o: Resource, allowEmpty: boolean): boolean {
   return prefixOk && suffixOk;
 }
 
-/** Candidates a referrer may point at: cluster-scoped ones, its namespace, RoleBinding subjects'. */
-function couldBeReferenced(referrer: Resource, all: Resource[]): Resource[] {
-  const rid = curId(referrer);
-  if (idClusterScoped(rid)) return all;
-  const subjectNamespaces = new Set<string>();
-  if (rid.kind === 'RoleBinding' && Array.isArray(referrer.object.subjects)) {
+/** Namespaces of a RoleBinding's ServiceAccount subjects: it may refer into those too. */
+function subjectNamespaces(referrer: Resource): Set<string> {
+  const out = new Set<string>();
+  if (referrer.object.kind === 'RoleBinding' && Array.isArray(referrer.object.subjects)) {
     for (const s of referrer.object.subjects) {
       if (isJsonObject(s) && s.kind === 'ServiceAccount' && typeof s.namespace === 'string') {
-        subjectNamespaces.add(s.namespace);
+        out.add(s.namespace);
       }
     }
   }
-  return all.filter((r) => {
-    const id = curId(r);
-    return (
-      idClusterScoped(id) ||
-      effectiveNamespace(id) === effectiveNamespace(rid) ||
-      subjectNamespaces.has(id.namespace)
-    );
-  });
+  return out;
+}
+
+/** Whether a referrer may point at a candidate: cluster scope, same namespace, or subjects'. */
+function couldReference(rid: ResId, subjects: Set<string>, candidate: Resource): boolean {
+  if (idClusterScoped(rid)) return true;
+  const id = curId(candidate);
+  return (
+    idClusterScoped(id) ||
+    effectiveNamespace(id) === effectiveNamespace(rid) ||
+    subjects.has(id.namespace)
+  );
 }
 
 interface Context {
@@ -127,8 +129,13 @@ const sameNamesAndNamespaces = (rs: Resource[]): boolean =>
       curId(r).namespace === curId(rs[0] as Resource).namespace,
   );
 
-function fixMapping(ctx: Context, node: Record<string, unknown>, candidates: Resource[]): void {
+function fixMapping(
+  ctx: Context,
+  node: Record<string, unknown>,
+  candidatesNamed: (name: string) => Resource[],
+): void {
   if (typeof node.name !== 'string') return;
+  const candidates = candidatesNamed(node.name);
   let c = candidates;
   if (typeof node.namespace === 'string') {
     const ns = node.namespace;
@@ -147,32 +154,50 @@ function fixMapping(ctx: Context, node: Record<string, unknown>, candidates: Res
 
 /** Points every name reference at the referred object's current name. */
 export function fixNameReferences(resources: Resource[]): void {
-  const renamed = resources.filter((r) => r.prevIds.length > 0);
-  if (renamed.length === 0) return;
+  // Only renamed resources can be referred to under an old name: index them by old names.
+  const byOldName = new Map<string, Resource[]>();
+  for (const r of resources) {
+    for (const name of new Set(r.prevIds.map((id) => id.name))) {
+      const list = byOldName.get(name);
+      if (list) list.push(r);
+      else byOldName.set(name, [r]);
+    }
+  }
+  if (byOldName.size === 0) return;
+  const specsByKind = new Map<string, { rule: NameReferenceRule; spec: FieldSpec }[]>();
+  for (const rule of nameReferenceRules) {
+    for (const spec of rule.specs) {
+      const kind = spec.kind ?? '';
+      const list = specsByKind.get(kind) ?? [];
+      list.push({ rule, spec });
+      specsByKind.set(kind, list);
+    }
+  }
   for (const referrer of resources) {
-    let candidates: Resource[] | undefined;
-    for (const rule of nameReferenceRules) {
-      for (const spec of rule.specs) {
-        if (!specSelects(spec, referrer.orgId)) continue;
-        candidates ??= couldBeReferenced(referrer, renamed);
-        const ctx: Context = { referrer, rule, path: spec.path };
-        const all = candidates;
-        visitPath(referrer.object, spec.path, false, (holder, key) => {
-          const value = holder[key];
-          const fixScalar = (name: string): string =>
-            select(ctx, name, all, sameNames)
-              ? curId(select(ctx, name, all, sameNames) as Resource).name
-              : name;
-          if (typeof value === 'string') holder[key] = fixScalar(value);
-          else if (Array.isArray(value)) {
-            for (let i = 0; i < value.length; i++) {
-              const item = value[i];
-              if (typeof item === 'string') value[i] = fixScalar(item);
-              else if (isJsonObject(item)) fixMapping(ctx, item, all);
-            }
-          } else if (isJsonObject(value)) fixMapping(ctx, value, all);
-        });
-      }
+    const entries = specsByKind.get(referrer.orgId.kind);
+    if (!entries) continue;
+    const rid = curId(referrer);
+    const subjects = subjectNamespaces(referrer);
+    const candidatesNamed = (name: string): Resource[] =>
+      (byOldName.get(name) ?? []).filter((c) => couldReference(rid, subjects, c));
+    for (const { rule, spec } of entries) {
+      if (!specSelects(spec, referrer.orgId)) continue;
+      const ctx: Context = { referrer, rule, path: spec.path };
+      const fixScalar = (name: string): string => {
+        const referral = select(ctx, name, candidatesNamed(name), sameNames);
+        return referral ? curId(referral).name : name;
+      };
+      visitPath(referrer.object, spec.path, false, (holder, key) => {
+        const value = holder[key];
+        if (typeof value === 'string') holder[key] = fixScalar(value);
+        else if (Array.isArray(value)) {
+          for (let i = 0; i < value.length; i++) {
+            const item = value[i];
+            if (typeof item === 'string') value[i] = fixScalar(item);
+            else if (isJsonObject(item)) fixMapping(ctx, item, candidatesNamed);
+          }
+        } else if (isJsonObject(value)) fixMapping(ctx, value, candidatesNamed);
+      });
     }
   }
 }

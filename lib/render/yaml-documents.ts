@@ -2,7 +2,7 @@
  * Parsing manifests: multi-document YAML (or JSON) into objects, `*List` kinds expanded, with
  * alias expansion and object counts bounded. Keys keep the order they were written in.
  */
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { Composer, LineCounter, Parser } from 'yaml';
 import type { KubeObject } from '../core/object.ts';
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
@@ -20,12 +20,15 @@ export function parseYamlDocuments(
   version: '1.1' | '1.2' = '1.2',
 ): unknown[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: false, version });
+  // Documents are composed one at a time so each syntax tree can be freed before the next:
+  // a 5,000-object file never holds 5,000 trees at once.
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer({ merge: true, uniqueKeys: false, version });
   const values: unknown[] = [];
-  for (const doc of docs) {
+  for (const doc of composer.compose(parser.parse(text))) {
     const problem = doc.errors[0];
     if (problem) {
-      const line = problem.linePos?.[0]?.line;
+      const line = problem.linePos?.[0]?.line ?? lineCounter.linePos(problem.pos[0]).line;
       throw new RenderError(
         `${file}${line ? `:${line}` : ''}: invalid YAML: ${problem.message.split('\n')[0]}`,
         { file, line, cause: problem, hint: 'Fix the YAML syntax.' },
