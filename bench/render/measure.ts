@@ -34,6 +34,7 @@ export function measure(
   const started = performance.now();
   const child = spawn(useTime ? gnuTime : command, argv, {
     cwd,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let peakKb = 0;
