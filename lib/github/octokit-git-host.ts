@@ -5,7 +5,21 @@
  */
 import type { Octokit } from '@octokit/rest';
 import { GitHubError, PlumblineError, SourceError } from '../errors.ts';
-import type { ChangeStatus, Comparison, GitHost, RepoRef } from '../ports/git-host.ts';
+import type {
+  ChangeStatus,
+  CheckAnnotation,
+  CheckRunInput,
+  CommitStatusInput,
+  Comparison,
+  DeploymentInput,
+  DeploymentState,
+  GitHost,
+  IssueComment,
+  IssueInfo,
+  IssueInput,
+  PullRequestInfo,
+  RepoRef,
+} from '../ports/git-host.ts';
 import { repoFullName } from '../ports/git-host.ts';
 import type { FileTree } from '../source/file-tree.ts';
 import { treeFromArchive } from './archive-tree.ts';
@@ -131,6 +145,202 @@ export class OctokitGitHost implements GitHost {
       throw asGitHubError(error, `${repoFullName(repo)}: cannot compare ${base}...${head}`);
     }
   }
+
+  async pullRequest(repo: RepoRef, number: number): Promise<PullRequestInfo> {
+    const { data } = await this.#call(`#${number}: cannot read the pull request`, repo, () =>
+      this.#octokit.rest.pulls.get({ ...repo, pull_number: number }),
+    );
+    return {
+      number: data.number,
+      state: data.state === 'closed' ? 'closed' : 'open',
+      merged: data.merged === true,
+      headSha: data.head.sha,
+      headRef: data.head.ref,
+      headRepo: data.head.repo?.full_name ?? '',
+      baseRef: data.base.ref,
+      baseSha: data.base.sha,
+    };
+  }
+
+  async listIssueComments(repo: RepoRef, number: number): Promise<IssueComment[]> {
+    const comments = await this.#call(`#${number}: cannot list comments`, repo, () =>
+      this.#octokit.paginate(this.#octokit.rest.issues.listComments, {
+        ...repo,
+        issue_number: number,
+        per_page: 100,
+      }),
+    );
+    return comments.map((c) => ({ id: c.id, body: c.body ?? '' }));
+  }
+
+  async createIssueComment(repo: RepoRef, number: number, body: string): Promise<IssueComment> {
+    const { data } = await this.#call(`#${number}: cannot comment`, repo, () =>
+      this.#octokit.rest.issues.createComment({ ...repo, issue_number: number, body }),
+    );
+    return { id: data.id, body: data.body ?? '' };
+  }
+
+  async updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<void> {
+    await this.#call(`comment ${commentId}: cannot update`, repo, () =>
+      this.#octokit.rest.issues.updateComment({ ...repo, comment_id: commentId, body }),
+    );
+  }
+
+  async createCheckRun(repo: RepoRef, input: CheckRunInput): Promise<number> {
+    const { data } = await this.#call(`check run ${input.name}: cannot create`, repo, () =>
+      this.#octokit.rest.checks.create({
+        ...repo,
+        name: input.name,
+        head_sha: input.headSha,
+        status: input.status,
+        ...(input.conclusion ? { conclusion: input.conclusion } : {}),
+        output: checkOutput(input),
+      }),
+    );
+    return data.id;
+  }
+
+  async updateCheckRun(repo: RepoRef, id: number, input: Partial<CheckRunInput>): Promise<void> {
+    await this.#call(`check run ${id}: cannot update`, repo, () =>
+      this.#octokit.rest.checks.update({
+        ...repo,
+        check_run_id: id,
+        ...(input.status ? { status: input.status } : {}),
+        ...(input.conclusion ? { conclusion: input.conclusion } : {}),
+        ...(input.title !== undefined && input.summary !== undefined
+          ? { output: checkOutput({ title: input.title, summary: input.summary, ...input }) }
+          : {}),
+      }),
+    );
+  }
+
+  async createCommitStatus(repo: RepoRef, sha: string, input: CommitStatusInput): Promise<void> {
+    await this.#call(`status ${input.context}: cannot create`, repo, () =>
+      this.#octokit.rest.repos.createCommitStatus({
+        ...repo,
+        sha,
+        state: input.state,
+        context: input.context,
+        description: input.description.slice(0, 140),
+        ...(input.targetUrl ? { target_url: input.targetUrl } : {}),
+      }),
+    );
+  }
+
+  async createDeployment(repo: RepoRef, input: DeploymentInput): Promise<number> {
+    const { data } = await this.#call(`deployment ${input.environment}: cannot create`, repo, () =>
+      this.#octokit.rest.repos.createDeployment({
+        ...repo,
+        ref: input.ref,
+        environment: input.environment,
+        description: input.description.slice(0, 140),
+        auto_merge: false,
+        // Plumbline reports its own status; GitHub's required contexts would block the record.
+        required_contexts: [],
+        transient_environment: false,
+      }),
+    );
+    if (!('id' in data)) {
+      throw new GitHubError(
+        `${repoFullName(repo)}: deployment ${input.environment} was not created: ${data.message ?? ''}`,
+        202,
+      );
+    }
+    return data.id;
+  }
+
+  async createDeploymentStatus(
+    repo: RepoRef,
+    deploymentId: number,
+    state: DeploymentState,
+    description: string,
+  ): Promise<void> {
+    await this.#call(`deployment ${deploymentId}: cannot set status`, repo, () =>
+      this.#octokit.rest.repos.createDeploymentStatus({
+        ...repo,
+        deployment_id: deploymentId,
+        state,
+        description: description.slice(0, 140),
+      }),
+    );
+  }
+
+  async listIssues(repo: RepoRef, label: string): Promise<IssueInfo[]> {
+    const issues = await this.#call(`issues labelled ${label}: cannot list`, repo, () =>
+      this.#octokit.paginate(this.#octokit.rest.issues.listForRepo, {
+        ...repo,
+        labels: label,
+        state: 'all',
+        sort: 'created',
+        direction: 'desc',
+        per_page: 100,
+      }),
+    );
+    return issues
+      .filter((issue) => !issue.pull_request)
+      .map((issue) => ({
+        number: issue.number,
+        title: issue.title,
+        body: issue.body ?? '',
+        state: issue.state === 'closed' ? 'closed' : 'open',
+        labels: issue.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
+      }));
+  }
+
+  async createIssue(repo: RepoRef, input: IssueInput): Promise<IssueInfo> {
+    const { data } = await this.#call(`issue '${input.title}': cannot create`, repo, () =>
+      this.#octokit.rest.issues.create({ ...repo, ...input }),
+    );
+    return {
+      number: data.number,
+      title: data.title,
+      body: data.body ?? '',
+      state: 'open',
+      labels: input.labels,
+    };
+  }
+
+  async updateIssue(
+    repo: RepoRef,
+    number: number,
+    change: { title?: string; body?: string; state?: 'open' | 'closed' },
+  ): Promise<void> {
+    await this.#call(`issue #${number}: cannot update`, repo, () =>
+      this.#octokit.rest.issues.update({ ...repo, issue_number: number, ...change }),
+    );
+  }
+
+  /** Runs one request, wrapping its failure as a `GitHubError` naming the repository. */
+  async #call<R>(what: string, repo: RepoRef, request: () => Promise<R>): Promise<R> {
+    try {
+      return await request();
+    } catch (error) {
+      throw asGitHubError(error, `${repoFullName(repo)}: ${what}`);
+    }
+  }
+}
+
+/** A check run's `output` in GitHub's shape (annotations: at most 50, the caller's duty). */
+function checkOutput(input: Pick<CheckRunInput, 'title' | 'summary' | 'text' | 'annotations'>) {
+  return {
+    title: input.title,
+    summary: input.summary.slice(0, 65_535),
+    ...(input.text ? { text: input.text.slice(0, 65_535) } : {}),
+    ...(input.annotations?.length
+      ? { annotations: input.annotations.slice(0, 50).map(annotationJson) }
+      : {}),
+  };
+}
+
+function annotationJson(a: CheckAnnotation) {
+  return {
+    path: a.path,
+    start_line: a.startLine,
+    end_line: a.endLine,
+    annotation_level: a.level,
+    message: a.message,
+    ...(a.title ? { title: a.title } : {}),
+  };
 }
 
 /** Files read one at a time (configuration) are small; anything bigger is refused. */

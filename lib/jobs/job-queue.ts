@@ -10,11 +10,33 @@ import type { Queue, SendOptions } from '../ports/queue.ts';
 export interface JobQueueOptions<T> {
   /** Jobs with the same key never run concurrently, and a newer one replaces a waiting one. */
   keyOf: (job: T) => string;
-  /** Runs one job. A rejection is logged; the job is not retried (the sweep repairs). */
+  /**
+   * Runs one job. A rejection is logged; it is retried only when `retry` says the failure is
+   * transient (otherwise the sweep repairs).
+   */
   run: (job: T) => Promise<void>;
+  /** What a newer job replacing a waiting one becomes (default: the newer one). */
+  merge?: (waiting: T, newer: T) => T;
+  /** Retries with backoff for transient failures (5xx, network). */
+  retry?: RetryPolicy;
   logger: Logger;
   /** Jobs of different keys running at once (default 4). */
   concurrency?: number;
+}
+
+/** When and how often a failed job runs again. */
+export interface RetryPolicy {
+  /** Total runs of one job, the first included (e.g. 4: three retries). */
+  attempts: number;
+  /** Delay before run `attempt` + 1 (1-based `attempt` just failed). */
+  delayMs: (attempt: number) => number;
+  isTransient: (error: unknown) => boolean;
+}
+
+/** Exponential backoff with full jitter: `base * 2^(attempt-1)`, capped. */
+export function backoff(baseMs: number, capMs: number, random: () => number = Math.random) {
+  return (attempt: number): number =>
+    Math.round(Math.min(capMs, baseMs * 2 ** (attempt - 1)) * (0.5 + random() / 2));
 }
 
 /** Counts of what the queue holds, for health checks and tests. */
@@ -26,6 +48,8 @@ export interface JobQueueStats {
   replaced: number;
   completed: number;
   failed: number;
+  /** Runs scheduled again after a transient failure. */
+  retried: number;
 }
 
 /** In-process queue and consumer with per-key serialization. */
@@ -38,7 +62,9 @@ export class JobQueue<T> implements Queue<T> {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #idleWaiters: (() => void)[] = [];
   #closed = false;
-  #stats = { replaced: 0, completed: 0, failed: 0 };
+  #stats = { replaced: 0, completed: 0, failed: 0, retried: 0 };
+  /** Failed runs so far of jobs being retried. */
+  readonly #attempts = new Map<T, number>();
 
   constructor(options: JobQueueOptions<T>) {
     this.#options = options;
@@ -66,11 +92,14 @@ export class JobQueue<T> implements Queue<T> {
 
   #enqueue(job: T): void {
     const key = this.#options.keyOf(job);
-    if (this.#waiting.has(key)) {
+    const waiting = this.#waiting.get(key);
+    let next = job;
+    if (waiting !== undefined) {
       this.#stats.replaced += 1;
       this.#options.logger.log('debug', 'waiting job replaced by a newer one', { key });
+      if (this.#options.merge) next = this.#options.merge(waiting, job);
     }
-    this.#waiting.set(key, job);
+    this.#waiting.set(key, next);
     if (!this.#running.has(key) && !this.#ready.includes(key)) this.#ready.push(key);
     this.#pump();
   }
@@ -89,13 +118,42 @@ export class JobQueue<T> implements Queue<T> {
   async #runOne(key: string, job: T): Promise<void> {
     try {
       await this.#options.run(job);
+      this.#attempts.delete(job);
       this.#stats.completed += 1;
     } catch (error) {
-      this.#stats.failed += 1;
-      this.#options.logger.log('error', 'job failed', {
-        key,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      const message = error instanceof Error ? error.message : String(error);
+      const retry = this.#options.retry;
+      const attempt = (this.#attempts.get(job) ?? 0) + 1;
+      // A newer job already waiting for the key supersedes a retry: it re-reads the head anyway.
+      const superseded = this.#waiting.has(key);
+      if (
+        retry &&
+        attempt < retry.attempts &&
+        retry.isTransient(error) &&
+        !this.#closed &&
+        !superseded
+      ) {
+        this.#stats.retried += 1;
+        const delayMs = retry.delayMs(attempt);
+        this.#options.logger.log('warn', 'job failed, will retry', {
+          key,
+          attempt,
+          delayMs,
+          error: message,
+        });
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          // A newer job for the key supersedes the retry: it re-reads the head anyway.
+          if (this.#waiting.has(key)) return this.#pump();
+          this.#attempts.set(job, attempt);
+          this.#enqueue(job);
+        }, delayMs);
+        this.#timers.add(timer);
+      } else {
+        this.#attempts.delete(job);
+        this.#stats.failed += 1;
+        this.#options.logger.log('error', 'job failed', { key, attempt, error: message });
+      }
     } finally {
       this.#running.delete(key);
       // A job that arrived while this one ran waits for it, then goes to the back of the line.

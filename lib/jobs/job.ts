@@ -15,12 +15,66 @@ export interface ReconcileJob {
   branch: string;
   /** `X-GitHub-Delivery` of the webhook that caused it (or a sweep id), for logs. */
   deliveryId: string;
+  /**
+   * A hint, never a command: the branch head before the push that caused the job. The
+   * consumer lists the files changed since then to decide whether the app is affected at all;
+   * without it (or when it is all zeros) the app's rendered digest decides.
+   */
+  since?: string;
+  /** The push rewrote history: `since` says nothing about what changed. */
+  forced?: boolean;
 }
 
-/** Every kind of job. Plan jobs for pull requests join this union later. */
-export type Job = ReconcileJob;
+/** Plan every affected app of one pull request (dry run only); or mark it outdated when closed. */
+export interface PlanJob {
+  kind: 'plan';
+  repo: string;
+  /** The pull request number (the consumer re-reads its head and state). */
+  number: number;
+  deliveryId: string;
+}
 
-/** The serialization key of a job: one job per app runs at a time. */
+/**
+ * Reconcile-or-report one app: catch a missed webhook (head vs the applied revision), report
+ * drift as an issue, and self-heal where the app asks for it.
+ */
+export interface SweepJob {
+  kind: 'sweep';
+  repo: string;
+  app: string;
+  branch: string;
+  deliveryId: string;
+}
+
+/** Every kind of job. */
+export type Job = ReconcileJob | PlanJob | SweepJob;
+
+/**
+ * The serialization key of a job: one job per app runs at a time (reconciles and sweeps of an
+ * app share it, since both may apply), one per pull request.
+ */
 export function jobKey(job: Job): string {
-  return `${job.repo}#${job.app}`;
+  return job.kind === 'plan' ? `${job.repo}#pr/${job.number}` : `${job.repo}#${job.app}`;
+}
+
+/**
+ * What a newer job replacing a waiting one of the same key becomes: the newer, but keeping
+ * what the waiting one would have done. A sweep covers a reconcile (and more); a reconcile
+ * keeps the oldest `since`, so files changed by the push whose job was replaced still count.
+ */
+export function mergeJobs(waiting: Job, newer: Job): Job {
+  if (waiting.kind === 'plan' || newer.kind === 'plan') return newer;
+  if (waiting.kind === 'sweep' || newer.kind === 'sweep') {
+    return {
+      kind: 'sweep',
+      repo: newer.repo,
+      app: newer.app,
+      branch: newer.branch,
+      deliveryId: newer.deliveryId,
+    };
+  }
+  const since = waiting.since && newer.since ? waiting.since : undefined;
+  const forced = waiting.forced === true || newer.forced === true;
+  const { since: _ignored, forced: _f, ...rest } = newer;
+  return { ...rest, ...(since ? { since } : {}), ...(forced ? { forced } : {}) };
 }

@@ -3,8 +3,9 @@
  * repository at an exact commit, and what changed between two commits. GitHub through Octokit
  * in production (`lib/github/octokit-git-host.ts`); `MemoryGitHost` in unit tests.
  *
- * Comments, check runs, statuses and deployments will join this port as the reporting stage
- * grows; they are kept out until something calls them.
+ * The reporting half (pull requests, comments, check runs, statuses, deployments, issues) is
+ * how outcomes reach users: every call there is idempotent or keyed by the caller (a hidden
+ * marker, a label), so a job that runs twice leaves one comment and one issue.
  */
 import type { FileTree } from '../source/file-tree.ts';
 
@@ -46,6 +47,84 @@ export interface Comparison {
   truncated: boolean;
 }
 
+/** A pull request as the plan flow needs it (re-read per job: level-triggered). */
+export interface PullRequestInfo {
+  number: number;
+  state: 'open' | 'closed';
+  merged: boolean;
+  headSha: string;
+  headRef: string;
+  /** `owner/name` of the head repository (differs from the base one for forks). */
+  headRepo: string;
+  baseRef: string;
+  baseSha: string;
+}
+
+/** A comment on an issue or pull request. */
+export interface IssueComment {
+  id: number;
+  body: string;
+}
+
+/** An annotation of a check run, at a file and line of the head commit. */
+export interface CheckAnnotation {
+  path: string;
+  startLine: number;
+  endLine: number;
+  level: 'notice' | 'warning' | 'failure';
+  message: string;
+  title?: string;
+}
+
+/** A check run's state and output; `annotations` at most 50 per request (GitHub's limit). */
+export interface CheckRunInput {
+  name: string;
+  headSha: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion?: 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'action_required';
+  title: string;
+  /** At most 65,535 characters. */
+  summary: string;
+  text?: string;
+  annotations?: CheckAnnotation[];
+}
+
+/** A commit status (`context` is the key GitHub replaces by). */
+export interface CommitStatusInput {
+  state: 'pending' | 'success' | 'failure' | 'error';
+  context: string;
+  /** At most 140 characters. */
+  description: string;
+  targetUrl?: string;
+}
+
+/** A deployment of a commit to an environment. */
+export interface DeploymentInput {
+  /** The commit sha deployed. */
+  ref: string;
+  environment: string;
+  description: string;
+}
+
+/** A deployment status (`description` at most 140 characters). */
+export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'error';
+
+/** An issue as the drift flow needs it. */
+export interface IssueInfo {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
+}
+
+/** Creating an issue. */
+export interface IssueInput {
+  title: string;
+  body: string;
+  labels: string[];
+}
+
 /** The Git host, as Plumbline uses it. */
 export interface GitHost {
   /** The commit sha at the head of `branch`. Throws `GitHubError` (404) when it does not exist. */
@@ -59,6 +138,34 @@ export interface GitHost {
   readFile(repo: RepoRef, sha: string, path: string): Promise<Uint8Array | undefined>;
   /** The files changed from `base` to `head` (three-dot: since their merge base). */
   compare(repo: RepoRef, base: string, head: string): Promise<Comparison>;
+
+  /** A pull request by number. Throws `GitHubError` (404) when there is none. */
+  pullRequest(repo: RepoRef, number: number): Promise<PullRequestInfo>;
+  /** Every comment of an issue or pull request (all pages). */
+  listIssueComments(repo: RepoRef, number: number): Promise<IssueComment[]>;
+  createIssueComment(repo: RepoRef, number: number, body: string): Promise<IssueComment>;
+  updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
+  /** Creates a check run; returns its id. */
+  createCheckRun(repo: RepoRef, input: CheckRunInput): Promise<number>;
+  /** Updates a check run (more annotations are appended, as GitHub does). */
+  updateCheckRun(repo: RepoRef, id: number, input: Partial<CheckRunInput>): Promise<void>;
+  createCommitStatus(repo: RepoRef, sha: string, input: CommitStatusInput): Promise<void>;
+  /** Creates a deployment; returns its id. */
+  createDeployment(repo: RepoRef, input: DeploymentInput): Promise<number>;
+  createDeploymentStatus(
+    repo: RepoRef,
+    deploymentId: number,
+    state: DeploymentState,
+    description: string,
+  ): Promise<void>;
+  /** Issues (not pull requests) carrying `label`, open or closed, newest first. */
+  listIssues(repo: RepoRef, label: string): Promise<IssueInfo[]>;
+  createIssue(repo: RepoRef, input: IssueInput): Promise<IssueInfo>;
+  updateIssue(
+    repo: RepoRef,
+    number: number,
+    change: { title?: string; body?: string; state?: 'open' | 'closed' },
+  ): Promise<void>;
 }
 
 /** `owner/name` of a repository. */

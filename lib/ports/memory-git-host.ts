@@ -4,7 +4,20 @@
  */
 import { GitHubError } from '../errors.ts';
 import { MemoryFileTree } from '../source/file-tree.ts';
-import type { ChangedFile, Comparison, GitHost, RepoRef } from './git-host.ts';
+import type {
+  ChangedFile,
+  CheckRunInput,
+  CommitStatusInput,
+  Comparison,
+  DeploymentInput,
+  DeploymentState,
+  GitHost,
+  IssueComment,
+  IssueInfo,
+  IssueInput,
+  PullRequestInfo,
+  RepoRef,
+} from './git-host.ts';
 import { repoFullName } from './git-host.ts';
 
 interface MemoryRepo {
@@ -18,6 +31,28 @@ export class MemoryGitHost implements GitHost {
   #counter = 0;
   /** Every call made, as `method owner/repo args`, so tests can count requests. */
   readonly calls: string[] = [];
+  /** Pull requests by `owner/name#number` (set them with `openPullRequest`). */
+  readonly pulls = new Map<string, PullRequestInfo>();
+  /** Comments by `owner/name#number`. */
+  readonly comments = new Map<string, IssueComment[]>();
+  /** Check runs, in creation order, with their latest state and every annotation sent. */
+  readonly checkRuns: (CheckRunInput & { id: number; repo: string })[] = [];
+  /** Commit statuses in the order posted. */
+  readonly statuses: (CommitStatusInput & { repo: string; sha: string })[] = [];
+  /** Deployments, each with its statuses in order. */
+  readonly deployments: (DeploymentInput & {
+    id: number;
+    repo: string;
+    statuses: { state: DeploymentState; description: string }[];
+  })[] = [];
+  /** Issues by `owner/name`. */
+  readonly issues = new Map<string, IssueInfo[]>();
+  #ids = 0;
+
+  /** Records a pull request the flows can read. */
+  openPullRequest(fullName: string, pull: PullRequestInfo): void {
+    this.pulls.set(`${fullName}#${pull.number}`, pull);
+  }
 
   /** Commits `files` (the whole tree) to `branch` of `fullName`; returns the new sha. */
   commit(fullName: string, branch: string, files: Record<string, string>): string {
@@ -77,6 +112,111 @@ export class MemoryGitHost implements GitHost {
       else if (old && now && !sameBytes(old, now)) files.push({ path, status: 'modified' });
     }
     return { base, head, files, truncated: false };
+  }
+
+  async pullRequest(ref: RepoRef, number: number): Promise<PullRequestInfo> {
+    this.calls.push(`pullRequest ${repoFullName(ref)} ${number}`);
+    const pull = this.pulls.get(`${repoFullName(ref)}#${number}`);
+    if (!pull) throw new GitHubError(`${repoFullName(ref)}#${number}: no pull request`, 404);
+    return pull;
+  }
+
+  async listIssueComments(ref: RepoRef, number: number): Promise<IssueComment[]> {
+    this.calls.push(`listIssueComments ${repoFullName(ref)} ${number}`);
+    return [...(this.comments.get(`${repoFullName(ref)}#${number}`) ?? [])];
+  }
+
+  async createIssueComment(ref: RepoRef, number: number, body: string): Promise<IssueComment> {
+    this.calls.push(`createIssueComment ${repoFullName(ref)} ${number}`);
+    const key = `${repoFullName(ref)}#${number}`;
+    const comment = { id: ++this.#ids, body };
+    this.comments.set(key, [...(this.comments.get(key) ?? []), comment]);
+    return comment;
+  }
+
+  async updateIssueComment(ref: RepoRef, commentId: number, body: string): Promise<void> {
+    this.calls.push(`updateIssueComment ${repoFullName(ref)} ${commentId}`);
+    for (const list of this.comments.values()) {
+      const comment = list.find((c) => c.id === commentId);
+      if (comment) {
+        comment.body = body;
+        return;
+      }
+    }
+    throw new GitHubError(`${repoFullName(ref)}: no comment ${commentId}`, 404);
+  }
+
+  async createCheckRun(ref: RepoRef, input: CheckRunInput): Promise<number> {
+    this.calls.push(`createCheckRun ${repoFullName(ref)} ${input.name}`);
+    const id = ++this.#ids;
+    this.checkRuns.push({
+      ...input,
+      annotations: [...(input.annotations ?? [])],
+      id,
+      repo: repoFullName(ref),
+    });
+    return id;
+  }
+
+  async updateCheckRun(ref: RepoRef, id: number, input: Partial<CheckRunInput>): Promise<void> {
+    this.calls.push(`updateCheckRun ${repoFullName(ref)} ${id}`);
+    const run = this.checkRuns.find((r) => r.id === id);
+    if (!run) throw new GitHubError(`${repoFullName(ref)}: no check run ${id}`, 404);
+    const annotations = [...(run.annotations ?? []), ...(input.annotations ?? [])];
+    Object.assign(run, input, { annotations });
+  }
+
+  async createCommitStatus(ref: RepoRef, sha: string, input: CommitStatusInput): Promise<void> {
+    this.calls.push(`createCommitStatus ${repoFullName(ref)} ${sha} ${input.context}`);
+    this.statuses.push({ ...input, repo: repoFullName(ref), sha });
+  }
+
+  async createDeployment(ref: RepoRef, input: DeploymentInput): Promise<number> {
+    this.calls.push(`createDeployment ${repoFullName(ref)} ${input.environment}`);
+    const id = ++this.#ids;
+    this.deployments.push({ ...input, id, repo: repoFullName(ref), statuses: [] });
+    return id;
+  }
+
+  async createDeploymentStatus(
+    ref: RepoRef,
+    deploymentId: number,
+    state: DeploymentState,
+    description: string,
+  ): Promise<void> {
+    this.calls.push(`createDeploymentStatus ${repoFullName(ref)} ${deploymentId} ${state}`);
+    const deployment = this.deployments.find((d) => d.id === deploymentId);
+    if (!deployment)
+      throw new GitHubError(`${repoFullName(ref)}: no deployment ${deploymentId}`, 404);
+    deployment.statuses.push({ state, description });
+  }
+
+  async listIssues(ref: RepoRef, label: string): Promise<IssueInfo[]> {
+    this.calls.push(`listIssues ${repoFullName(ref)} ${label}`);
+    return (this.issues.get(repoFullName(ref)) ?? [])
+      .filter((issue) => issue.labels.includes(label))
+      .map((issue) => ({ ...issue }))
+      .reverse();
+  }
+
+  async createIssue(ref: RepoRef, input: IssueInput): Promise<IssueInfo> {
+    this.calls.push(`createIssue ${repoFullName(ref)}`);
+    const list = this.issues.get(repoFullName(ref)) ?? [];
+    const issue: IssueInfo = { number: ++this.#ids, state: 'open', ...input };
+    list.push(issue);
+    this.issues.set(repoFullName(ref), list);
+    return { ...issue };
+  }
+
+  async updateIssue(
+    ref: RepoRef,
+    number: number,
+    change: { title?: string; body?: string; state?: 'open' | 'closed' },
+  ): Promise<void> {
+    this.calls.push(`updateIssue ${repoFullName(ref)} ${number}`);
+    const issue = this.issues.get(repoFullName(ref))?.find((i) => i.number === number);
+    if (!issue) throw new GitHubError(`${repoFullName(ref)}#${number}: no issue`, 404);
+    Object.assign(issue, change);
   }
 }
 

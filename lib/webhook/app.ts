@@ -7,14 +7,19 @@
 import { Hono } from 'hono';
 import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import { ConfigError, messageOf, PlumblineError, WebhookError } from '../errors.ts';
-import type { Job, ReconcileJob } from '../jobs/job.ts';
+import type { Job, PlanJob, ReconcileJob } from '../jobs/job.ts';
 import type { Clock } from '../ports/clock.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Queue } from '../ports/queue.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
-import { type PushEvent, PushEventSchema } from './push-event.ts';
+import {
+  type PullRequestEvent,
+  PullRequestEventSchema,
+  type PushEvent,
+  PushEventSchema,
+} from './push-event.ts';
 import { readBoundedBody } from './read-bounded-body.ts';
 import { SignatureVerifier } from './verify-signature.ts';
 
@@ -46,7 +51,12 @@ export interface WebhookAnswer {
   reason?: string;
   /** Apps a reconcile job was enqueued for. */
   apps?: string[];
+  /** The pull request a plan job was enqueued for. */
+  pullRequest?: number;
 }
+
+/** Pull request actions that lead to a plan job (`closed` marks the comment outdated). */
+const PLANNED_ACTIONS = new Set(['opened', 'synchronize', 'reopened', 'closed']);
 
 const ZERO_SHA = /^0{40}$/;
 
@@ -134,8 +144,12 @@ async function route(
         throw new WebhookError('push payload is missing ref, after or repository', 400);
       return onPush(deps, deliveryId, parsed.data);
     }
-    case 'pull_request':
-      return { status: 'ignored', reason: 'pull request plans are not implemented yet' };
+    case 'pull_request': {
+      const parsed = PullRequestEventSchema.safeParse(payload);
+      if (!parsed.success)
+        throw new WebhookError('pull_request payload is missing action, number or repository', 400);
+      return onPullRequest(deps, deliveryId, parsed.data);
+    }
     default:
       return { status: 'ignored', reason: `event '${event}' is not handled` };
   }
@@ -186,8 +200,38 @@ async function onPush(
     return { status: 'ignored', reason: `no app tracks branch ${branch}` };
   }
   for (const app of apps) {
-    const job: ReconcileJob = { kind: 'reconcile', repo: repo.fullName, app, branch, deliveryId };
+    // `before` is a hint: the consumer lists what changed since then to skip unaffected apps.
+    const job: ReconcileJob = {
+      kind: 'reconcile',
+      repo: repo.fullName,
+      app,
+      branch,
+      deliveryId,
+      ...(ZERO_SHA.test(push.before) ? {} : { since: push.before }),
+      ...(push.forced === true ? { forced: true } : {}),
+    };
     await deps.queue.send(job);
   }
   return { status: 'accepted', apps };
+}
+
+/** A pull request opened, updated, reopened or closed: one level-triggered plan job. */
+async function onPullRequest(
+  deps: WebhookDeps,
+  deliveryId: string,
+  event: PullRequestEvent,
+): Promise<WebhookAnswer> {
+  const repo = deps.registry.lookup(event.repository.full_name);
+  if (!repo) {
+    return {
+      status: 'ignored',
+      reason: `repository ${event.repository.full_name} is not configured here`,
+    };
+  }
+  if (!PLANNED_ACTIONS.has(event.action)) {
+    return { status: 'ignored', reason: `pull request action '${event.action}' is not planned` };
+  }
+  const job: PlanJob = { kind: 'plan', repo: repo.fullName, number: event.number, deliveryId };
+  await deps.queue.send(job);
+  return { status: 'accepted', pullRequest: event.number };
 }

@@ -7,8 +7,19 @@ export const PushEventSchema = z.object({
   before: z.string(),
   after: z.string(),
   deleted: z.boolean().optional(),
+  forced: z.boolean().optional(),
   repository: z.object({ full_name: z.string() }),
 });
 
 /** A validated push payload. */
 export type PushEvent = z.infer<typeof PushEventSchema>;
+
+/** What Plumbline needs from a `pull_request` payload (the job re-reads the rest). */
+export const PullRequestEventSchema = z.object({
+  action: z.string(),
+  number: z.number().int().positive(),
+  repository: z.object({ full_name: z.string() }),
+});
+
+/** A validated pull_request payload. */
+export type PullRequestEvent = z.infer<typeof PullRequestEventSchema>;

@@ -114,13 +114,51 @@ export async function pingDelivery(secret: string, repo: string): Promise<Webhoo
   return signedDelivery('ping', JSON.stringify(payload), secret);
 }
 
+/** What a pull_request delivery is about, beyond the example's defaults. */
+export interface PullRequestDeliveryOptions {
+  number?: number;
+  headSha?: string;
+  headRef?: string;
+  /** `owner/name` of the head repository (a fork when it differs from `repo`). */
+  headRepo?: string;
+  baseRef?: string;
+  baseSha?: string;
+  merged?: boolean;
+  deliveryId?: string;
+}
+
 /** A signed `pull_request` delivery of `action` from GitHub's examples. */
 export async function pullRequestDelivery(
   secret: string,
   repo: string,
   action = 'opened',
+  options: PullRequestDeliveryOptions = {},
 ): Promise<WebhookDelivery> {
-  const payload = examplePayload('pull_request', (p) => p.action === action);
+  // Recorded examples exist for some actions only; others reuse `opened` with the action set.
+  const payload = structuredClone(
+    definitions.find((d) => d.name === 'pull_request')?.examples.find((p) => p.action === action) ??
+      examplePayload('pull_request', (p) => p.action === 'opened'),
+  );
+  payload.action = action;
   retarget(payload, repo);
-  return signedDelivery('pull_request', JSON.stringify(payload), secret);
+  const pull = payload.pull_request as Payload;
+  const head = pull.head as Payload;
+  const base = pull.base as Payload;
+  if (options.number !== undefined) {
+    payload.number = options.number;
+    pull.number = options.number;
+  }
+  if (options.headSha) head.sha = options.headSha;
+  if (options.headRef) head.ref = options.headRef;
+  if (options.baseSha) base.sha = options.baseSha;
+  if (options.baseRef) base.ref = options.baseRef;
+  const headRepo = head.repo as Payload | null;
+  if (headRepo) headRepo.full_name = options.headRepo ?? repo;
+  const baseRepo = base.repo as Payload | null;
+  if (baseRepo) baseRepo.full_name = repo;
+  if (action === 'closed') {
+    pull.state = 'closed';
+    pull.merged = options.merged ?? false;
+  }
+  return signedDelivery('pull_request', JSON.stringify(payload), secret, options.deliveryId);
 }

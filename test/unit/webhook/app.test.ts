@@ -91,6 +91,7 @@ describe('webhook: push', () => {
         app: 'web',
         branch: 'main',
         deliveryId: delivery.deliveryId,
+        since: before,
       },
       {
         kind: 'reconcile',
@@ -98,6 +99,7 @@ describe('webhook: push', () => {
         app: 'api',
         branch: 'main',
         deliveryId: delivery.deliveryId,
+        since: before,
       },
     ]);
   });
@@ -422,13 +424,46 @@ describe('webhook: other events', () => {
     expect(await json(response)).toEqual({ status: 'pong' });
   });
 
-  it('accepts and ignores pull requests for now (202 with a reason)', async () => {
+  it('enqueues a plan job for opened, synchronize, reopened and closed pull requests', async () => {
     const { post, queue } = setup();
-    const response = await post(await pullRequestDelivery(SECRET, 'acme/deploy', 'opened'));
-    expect(response.status).toBe(202);
-    expect(await json(response)).toEqual({
+    for (const action of ['opened', 'synchronize', 'reopened', 'closed']) {
+      const delivery = await pullRequestDelivery(SECRET, 'acme/deploy', action, { number: 7 });
+      const response = await post(delivery);
+      expect(response.status).toBe(202);
+      expect(await json(response)).toEqual({ status: 'accepted', pullRequest: 7 });
+      expect(queue.sent.at(-1)?.message).toEqual({
+        kind: 'plan',
+        repo: 'acme/deploy',
+        number: 7,
+        deliveryId: delivery.deliveryId,
+      });
+    }
+    expect(queue.sent).toHaveLength(4);
+  });
+
+  it('ignores other pull request actions and unconfigured repositories', async () => {
+    const { post, queue } = setup();
+    const labeled = await post(await pullRequestDelivery(SECRET, 'acme/deploy', 'labeled'));
+    expect(await json(labeled)).toEqual({
       status: 'ignored',
-      reason: 'pull request plans are not implemented yet',
+      reason: "pull request action 'labeled' is not planned",
+    });
+    const other = await post(await pullRequestDelivery(SECRET, 'acme/other', 'opened'));
+    expect(await json(other)).toEqual({
+      status: 'ignored',
+      reason: 'repository acme/other is not configured here',
+    });
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('refuses a pull_request payload without a number (400)', async () => {
+    const { post, queue } = setup();
+    const body = JSON.stringify({ action: 'opened', repository: { full_name: 'acme/deploy' } });
+    const response = await post(await signedDelivery('pull_request', body, SECRET));
+    expect(response.status).toBe(400);
+    expect(await json(response)).toEqual({
+      status: 'refused',
+      reason: 'pull_request payload is missing action, number or repository',
     });
     expect(queue.sent).toEqual([]);
   });

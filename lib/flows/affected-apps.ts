@@ -1,0 +1,124 @@
+/**
+ * Change detection: which apps a change between two commits affects. An app is affected when
+ * a changed file belongs to its dependency set (every file its render read at the new head,
+ * bases and components included), when a changed file sits in a directory the render read
+ * from (a deleted manifest is no longer read, yet its removal changes the app), or when its
+ * `plumbline.yaml` entry or target changed. When the change cannot be listed (no base, a
+ * force push, more files than the compare API lists) every app is affected: correctness never
+ * depends on an incomplete list. None of this touches a cluster.
+ */
+import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import type { AppConfig, RepoConfig, TargetConfig } from '../config/repo-config.ts';
+import type { ChangedFile, Comparison, GitHost, RepoRef } from '../ports/git-host.ts';
+import type { RenderResult } from '../render/index.ts';
+import { dirname } from '../source/file-tree.ts';
+
+/** The all-zero sha GitHub sends as `before` when a branch is created. */
+export const ZERO_SHA = '0'.repeat(40);
+
+/** The change to judge: from `base` (absent: unknown) to `head`. */
+export interface ChangeRange {
+  base?: string;
+  head: string;
+  /** A force push: `base` may not be an ancestor, so its diff says nothing about the head. */
+  forced?: boolean;
+}
+
+/** What changed, or why it cannot be known. */
+export type ChangedFiles =
+  | { kind: 'listed'; paths: Set<string>; baseConfig?: RepoConfig; comparison: Comparison }
+  | { kind: 'unknown'; reason: string };
+
+/** Whether one app is affected, and why (for logs and reports). */
+export interface AppImpact {
+  app: AppConfig;
+  affected: boolean;
+  reason: string;
+}
+
+/**
+ * Lists the files changed in `range` with the compare API and reads the base's configuration
+ * (one small request), or says why the change cannot be listed.
+ */
+export async function changedFiles(
+  gitHost: GitHost,
+  repo: RepoRef,
+  range: ChangeRange,
+): Promise<ChangedFiles> {
+  if (range.base === undefined || range.base === ZERO_SHA) {
+    return { kind: 'unknown', reason: 'new branch: no previous commit to compare with' };
+  }
+  if (range.forced) return { kind: 'unknown', reason: 'force push: history was rewritten' };
+  const comparison =
+    range.base === range.head
+      ? { base: range.base, head: range.head, files: [], truncated: false }
+      : await gitHost.compare(repo, range.base, range.head);
+  if (comparison.truncated) {
+    return {
+      kind: 'unknown',
+      reason: `more than ${comparison.files.length} files changed: the list is incomplete`,
+    };
+  }
+  const baseConfig = await configAt(gitHost, repo, range.base);
+  return { kind: 'listed', paths: pathsOf(comparison.files), baseConfig, comparison };
+}
+
+/** `plumbline.yaml` at `sha`, or `undefined` when absent or invalid there. */
+async function configAt(
+  gitHost: GitHost,
+  repo: RepoRef,
+  sha: string,
+): Promise<RepoConfig | undefined> {
+  const bytes = await gitHost.readFile(repo, sha, REPO_CONFIG_FILE);
+  if (!bytes) return undefined;
+  try {
+    return parseRepoConfig(new TextDecoder().decode(bytes), REPO_CONFIG_FILE);
+  } catch {
+    // An invalid base configuration means every entry is new to the head.
+    return undefined;
+  }
+}
+
+function pathsOf(files: readonly ChangedFile[]): Set<string> {
+  const paths = new Set<string>();
+  for (const file of files) {
+    paths.add(file.path);
+    if (file.previousPath) paths.add(file.previousPath);
+  }
+  return paths;
+}
+
+/** The entry of `app` and its target in `config`, as comparable text. */
+function entryOf(config: RepoConfig | undefined, app: AppConfig): string | undefined {
+  const entry = config?.apps.find((a) => a.name === app.name);
+  if (!entry || !config) return undefined;
+  const target: TargetConfig | undefined = config.targets.find((t) => t.name === entry.target);
+  return JSON.stringify({ entry, target });
+}
+
+/**
+ * Judges one app: `render` is its render at the head (a failed render is always affected: the
+ * failure must be reported), `change` what changed.
+ */
+export function appImpact(
+  app: AppConfig,
+  headConfig: RepoConfig,
+  change: ChangedFiles,
+  render: Pick<RenderResult, 'files'> | undefined,
+): AppImpact {
+  if (change.kind === 'unknown') return { app, affected: true, reason: change.reason };
+  if (entryOf(change.baseConfig, app) !== entryOf(headConfig, app)) {
+    return { app, affected: true, reason: `its ${REPO_CONFIG_FILE} entry changed` };
+  }
+  if (!render) return { app, affected: true, reason: 'it does not render' };
+  const files = new Set(render.files);
+  const dirs = new Set(render.files.map((f) => dirname(f)));
+  if (app.path !== '') dirs.add(app.path);
+  for (const path of [...change.paths].sort()) {
+    if (files.has(path)) return { app, affected: true, reason: `${path} changed` };
+    if (dirs.has(dirname(path))) {
+      return { app, affected: true, reason: `${path} changed beside its files` };
+    }
+  }
+  return { app, affected: false, reason: 'no file it reads changed' };
+}
