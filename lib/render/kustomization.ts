@@ -181,6 +181,7 @@ export function parseKustomization(
   }
   const images = [...v.list(raw, 'images'), ...v.list(raw, 'imageTags')].map((entry, i) => {
     const m = v.map(entry, `images[${i}]`);
+    v.only(m, `images[${i}]`, ['name', 'newName', 'newTag', 'digest', 'tagSuffix']);
     return {
       name: v.reqString(m, 'name', `images[${i}]`),
       newName: v.optString(m, 'newName', `images[${i}]`),
@@ -222,6 +223,7 @@ export function parseKustomization(
     images,
     replicas: v.list(raw, 'replicas').map((entry, i) => {
       const m = v.map(entry, `replicas[${i}]`);
+      v.only(m, `replicas[${i}]`, ['name', 'count']);
       const count = m.count;
       if (typeof count !== 'number' || !Number.isInteger(count)) {
         throw new RenderError(`${file}: replicas[${i}].count must be an integer`, { file });
@@ -258,6 +260,7 @@ export function parseKustomization(
         : v.generatorOptions(raw.generatorOptions, 'generatorOptions'),
     replacements: v.list(raw, 'replacements').map((entry, i) => {
       const m = v.map(entry, `replacements[${i}]`);
+      v.only(m, `replacements[${i}]`, ['path', 'source', 'targets']);
       if (typeof m.path === 'string') return { path: m.path };
       return m;
     }),

@@ -24,7 +24,8 @@ export interface LoadContext {
   field: string;
 }
 
-const remote = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)/i;
+const remote =
+  /^(?:[a-z][a-z0-9+.-]*:\/\/|[a-z]+::|git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)/i;
 
 /** True when a kustomization entry names something to download rather than a local path. */
 export function isRemote(entry: string): boolean {

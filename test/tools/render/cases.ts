@@ -718,6 +718,50 @@ export const cases: ConformanceCase[] = [
       'app/p.yaml': 'kind: Service\nmetadata: {name: web}\n',
     }),
   },
+  {
+    name: 'StatefulSet with volume claim templates and commonLabels',
+    files: {
+      'app/kustomization.yaml':
+        'resources: [sts.yaml]\nnamePrefix: db-\ncommonLabels: {team: data}\nlabels:\n- pairs: {tier: storage}\n  includeTemplates: true\n',
+      'app/sts.yaml':
+        'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: pg\nspec:\n  serviceName: pg\n  selector:\n    matchLabels: {app: pg}\n  template:\n    metadata:\n      labels: {app: pg}\n    spec:\n      containers:\n      - name: pg\n        image: postgres:16\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources: {requests: {storage: 1Gi}}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: pg\nspec:\n  clusterIP: None\n  selector: {app: pg}\n',
+    },
+  },
+  {
+    name: 'patch targets by name regex and version',
+    files: app(
+      'resources: [../base]\npatches:\n- target:\n    version: v1\n    name: (web|runner)\n  patch: |-\n    - op: add\n      path: /metadata/labels\n      value: {matched: "yes"}\n',
+    ),
+  },
+  {
+    name: 'component generator merge and prefix',
+    files: {
+      ...app('resources: [../gen]\ncomponents: [../comp]\nnamePrefix: top-\n'),
+      'gen/kustomization.yaml':
+        'resources: [../base]\nconfigMapGenerator:\n- name: cfg\n  literals: [a=1]\n',
+      'comp/kustomization.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  envs: [extra.env]\nsecretGenerator:\n- name: creds\n  files: [token]\n',
+      'comp/extra.env': 'B=2\n',
+      'comp/token': 'abc',
+    },
+  },
+  {
+    name: 'cluster role binding to a renamed service account in a namespace',
+    files: {
+      'app/kustomization.yaml': 'resources: [rbac.yaml]\nnamespace: ops\nnameSuffix: -x\n',
+      'app/rbac.yaml': rbac,
+    },
+  },
+  {
+    name: 'fails: helmCharts',
+    files: {
+      'app/kustomization.yaml': 'helmCharts:\n- name: nginx\n  repo: https://example.com/charts\n',
+    },
+  },
+  {
+    name: 'fails: unknown field in an images entry',
+    files: app('resources: [../base]\nimages:\n- name: nginx\n  newVersion: "2"\n'),
+  },
   // Failures both tools must report.
   {
     name: 'fails: missing resource file',

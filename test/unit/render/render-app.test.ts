@@ -152,6 +152,24 @@ describe('renderApp', () => {
     expect(error.message).toBe("app/kustomization.yaml: unknown field 'resourcez'");
   });
 
+  it('refuses unknown fields inside entries, naming the entry', async () => {
+    const error = await renderError(
+      { 'app/kustomization.yaml': 'replicas:\n- name: web\n  replicas: 2\n' },
+      'app',
+    );
+    expect(error.message).toBe("app/kustomization.yaml: replicas[0] has unknown field 'replicas'");
+  });
+
+  it('refuses go-getter style remote bases and remote components', async () => {
+    for (const entry of ['git::https://example.com/repo.git//base', 'ssh://git@example.com/repo']) {
+      const error = await renderError(
+        { 'app/kustomization.yaml': `components: ['${entry}']\n` },
+        'app',
+      );
+      expect(error.message).toContain('is a remote resource');
+    }
+  });
+
   it('refuses remote resources with a clear error', async () => {
     const error = await renderError(
       { 'app/kustomization.yaml': 'resources: [https://github.com/org/repo//base?ref=v1]\n' },
