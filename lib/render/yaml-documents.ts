@@ -2,11 +2,20 @@
  * Parsing manifests: multi-document YAML (or JSON) into objects, `*List` kinds expanded, with
  * alias expansion and object counts bounded. Keys keep the order they were written in.
  */
-import { Composer, LineCounter, Parser } from 'yaml';
+import { Composer, LineCounter, Parser, type ScalarTag } from 'yaml';
 import type { KubeObject } from '../core/object.ts';
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import type { RenderLimits } from './limits.ts';
+
+/** go-yaml v3 reads `0644` as octal (Go's base-0 integers), where YAML 1.2 reads 644. */
+const goOctal: ScalarTag = {
+  identify: () => false,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^[-+]?0[0-7_]+$/,
+  resolve: (text) => Number.parseInt(text.replace(/_/g, ''), 8),
+};
 
 /**
  * Parses every non-empty YAML document of `text` into plain values. Manifests are YAML 1.2 (as
@@ -23,7 +32,11 @@ export function parseYamlDocuments(
   // Documents are composed one at a time so each syntax tree can be freed before the next:
   // a 5,000-object file never holds 5,000 trees at once.
   const parser = new Parser(lineCounter.addNewLine);
-  const composer = new Composer({ merge: true, uniqueKeys: false, version });
+  const composer = new Composer({
+    merge: true,
+    version,
+    customTags: version === '1.2' ? (tags) => [goOctal, ...tags] : undefined,
+  });
   const values: unknown[] = [];
   for (const doc of composer.compose(parser.parse(text))) {
     const problem = doc.errors[0];

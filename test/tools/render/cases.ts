@@ -762,6 +762,21 @@ export const cases: ConformanceCase[] = [
     name: 'fails: unknown field in an images entry',
     files: app('resources: [../base]\nimages:\n- name: nginx\n  newVersion: "2"\n'),
   },
+  {
+    name: 'octal modes and hex read as go-yaml reads them',
+    files: {
+      'app/kustomization.yaml': 'resources: [a.yaml]\n',
+      'app/a.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: busybox\n  volumes:\n  - name: s\n    secret:\n      secretName: s\n      defaultMode: 0644\n  - name: t\n    configMap:\n      name: t\n      defaultMode: 0x1ff\n',
+    },
+  },
+  {
+    name: 'fails: duplicate keys in a manifest',
+    files: {
+      'app/kustomization.yaml': 'resources: [a.yaml]\n',
+      'app/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n',
+    },
+  },
   // Failures both tools must report.
   {
     name: 'fails: missing resource file',
