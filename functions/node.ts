@@ -6,10 +6,12 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Octokit } from '@octokit/rest';
+import { sweepJobs } from '../lib/flows/sweep.ts';
 import { OctokitGitHost } from '../lib/github/octokit-git-host.ts';
-import { type Job, jobKey } from '../lib/jobs/job.ts';
+import { type Job, jobKey, mergeJobs } from '../lib/jobs/job.ts';
 import type { JobContext, RunJob } from '../lib/jobs/job-context.ts';
-import { JobQueue } from '../lib/jobs/job-queue.ts';
+import { backoff, JobQueue, type RetryPolicy } from '../lib/jobs/job-queue.ts';
+import { isTransient } from '../lib/jobs/transient.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import type { Logger } from '../lib/ports/logger.ts';
 import { type RegisteredRepo, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
@@ -27,7 +29,20 @@ export interface NodeRuntimeOptions {
   gitHostFor?: (repo: RegisteredRepo) => GitHost;
   /** Jobs of different apps run at once (default 4). */
   concurrency?: number;
+  /** Sweep every app this often (0 or absent: only when `sweep()` is called). */
+  sweepIntervalMs?: number;
+  /** Branch whose `plumbline.yaml` lists the apps to sweep (default `main`). */
+  sweepConfigBranch?: string;
+  /** Retries of transient failures (default: 4 runs, backoff from 1 s to 30 s). */
+  retry?: RetryPolicy;
 }
+
+/** Retries on Node: 5xx and network failures, 4 runs in all, 1 s doubling to 30 s, jittered. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 4,
+  delayMs: backoff(1_000, 30_000),
+  isTransient,
+};
 
 /** A running Node runtime. */
 export interface NodeRuntime {
@@ -35,6 +50,8 @@ export interface NodeRuntime {
   url: string;
   port: number;
   queue: JobQueue<Job>;
+  /** Enqueues a sweep job for every app of every repository; resolves with how many. */
+  sweep(): Promise<number>;
   /** Graceful shutdown: stop accepting requests, then let running and waiting jobs finish. */
   close(): Promise<void>;
 }
@@ -69,6 +86,8 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
   const queue = new JobQueue<Job>({
     keyOf: jobKey,
     run: (job) => options.runJob(job, context),
+    merge: mergeJobs,
+    retry: options.retry ?? DEFAULT_RETRY,
     logger,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
@@ -90,11 +109,34 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
   const { port } = server.address() as AddressInfo;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   let closing: Promise<void> | undefined;
+  const sweep = async () => {
+    const jobs = await sweepJobs(context, {
+      sweepId: `sweep-${new Date().toISOString()}`,
+      logger,
+      ...(options.sweepConfigBranch ? { configBranch: options.sweepConfigBranch } : {}),
+    });
+    for (const job of jobs) await queue.send(job);
+    logger.log('info', 'sweep enqueued', { apps: jobs.length });
+    return jobs.length;
+  };
+  // The timer never keeps the process alive by itself; a failed listing is logged and retried
+  // at the next tick.
+  const timer =
+    options.sweepIntervalMs && options.sweepIntervalMs > 0
+      ? setInterval(() => {
+          sweep().catch((error: unknown) =>
+            logger.log('error', 'sweep failed', { error: String(error) }),
+          );
+        }, options.sweepIntervalMs)
+      : undefined;
+  timer?.unref();
   return {
     url: `http://${host}:${port}`,
     port,
     queue,
+    sweep,
     close() {
+      if (timer) clearInterval(timer);
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { TargetConfig } from '../../lib/config/repo-config.ts';
 import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
+import { runFlow } from '../../lib/flows/run-flow.ts';
 import type { RunJob } from '../../lib/jobs/job-context.ts';
 import { type ClusterAccess, createClusterAccess } from '../../lib/reconcile/cluster-access.ts';
-import { reconcileApp } from '../../lib/reconcile/reconcile-app.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
@@ -56,7 +56,11 @@ export function reconcilerOptionsFromEnv(
   };
 }
 
-/** The `RunJob` of `plumbline serve`. */
+/**
+ * The `RunJob` of `plumbline serve`: reconcile jobs deploy (with GitHub deployments and
+ * statuses), plan jobs plan pull requests (dry run), sweep jobs reconcile-or-report drift.
+ * Transient failures are thrown, for the queue to retry.
+ */
 export function nodeReconciler(options: NodeReconcilerOptions = {}): RunJob {
   const holder = `node/${hostname()}/${process.pid}`;
   const decryptor = createSopsDecryptor({
@@ -91,7 +95,7 @@ export function nodeReconciler(options: NodeReconcilerOptions = {}): RunJob {
         return nodeKubeClient(access);
       },
     });
-    await reconcileApp(job, {
+    await runFlow(job, {
       ...context,
       clusters,
       holder,

@@ -80,6 +80,7 @@ describe('plumbline serve', () => {
       },
       runJob: async (job, context) => {
         jobs.push(job);
+        if (job.kind !== 'reconcile') throw new Error(`unexpected ${job.kind} job`);
         // What the reconciler will do first: re-read the head through the runtime's ports.
         resolved = await resolveReconcileJob(job, context);
         clusterToken = await context.secrets.get('staging-token');

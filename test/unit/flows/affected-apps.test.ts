@@ -160,14 +160,7 @@ describe('change detection', () => {
     const headConfig = parseRepoConfig(files['plumbline.yaml']);
     const web = headConfig.apps[0];
     if (!web || changed.kind !== 'listed') throw new Error('unexpected');
-    expect(
-      appImpact(
-        web,
-        headConfig,
-        changed,
-        { files: ['apps/web/web.yaml'] },
-      ),
-    ).toMatchObject({
+    expect(appImpact(web, headConfig, changed, { files: ['apps/web/web.yaml'] })).toMatchObject({
       affected: true,
       reason: 'apps/web/web.yaml changed',
     });

@@ -1,0 +1,43 @@
+/** What the GitHub flows (deploy, plan, sweep) need from the runtime. */
+import type { AppConfig } from '../config/repo-config.ts';
+import type { FileDecryptor } from '../core/decryptor.ts';
+import { messageOf } from '../errors.ts';
+import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { RegisteredRepo } from '../ports/repo-registry.ts';
+import type { ClusterAccess } from '../reconcile/cluster-access.ts';
+
+/** The ports and settings every flow reads. */
+export interface FlowDeps extends ResolveJobDeps {
+  clusters: ClusterAccess;
+  /** The SOPS decryptor for an app; without one, encrypted files fail to decrypt (clearly). */
+  decryptorFor?: (repo: RegisteredRepo, app: AppConfig) => FileDecryptor;
+  /** Names this invocation in the app's lease. */
+  holder: string;
+  logger: Logger;
+  /** Wait for rollouts after applying. */
+  health?: { timeoutMs: number };
+}
+
+/**
+ * Runs a reporting call (comment, status, deployment) without letting its failure undo the
+ * work it reports on: the failure is logged, and the next job or sweep reports again.
+ */
+export async function bestEffort<R>(
+  logger: Logger,
+  what: string,
+  call: () => Promise<R>,
+): Promise<R | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    logger.log('warn', `${what} failed`, { error: messageOf(error) });
+    return undefined;
+  }
+}
+
+/** `text` cut to `max` characters with an ellipsis (GitHub refuses longer descriptions). */
+export function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}

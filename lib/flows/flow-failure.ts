@@ -1,0 +1,27 @@
+/** A failed stage as data: what users see in statuses, comments and check runs. */
+import { messageOf, PlumblineError, type Stage } from '../errors.ts';
+
+/** A failure, as data: the stage, and what to show users (never a secret). */
+export interface FlowFailure {
+  stage: Stage;
+  message: string;
+  hint?: string;
+  file?: string;
+  line?: number;
+  object?: string;
+}
+
+/** The failure `error` describes; `fallback` names the stage of an unexpected error. */
+export function failureOf(error: unknown, fallback: Stage): FlowFailure {
+  if (error instanceof PlumblineError) {
+    return {
+      stage: error.stage,
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
+      ...(error.file ? { file: error.file } : {}),
+      ...(error.line ? { line: error.line } : {}),
+      ...(error.object ? { object: error.object } : {}),
+    };
+  }
+  return { stage: fallback, message: messageOf(error) };
+}

@@ -1,0 +1,158 @@
+/**
+ * The sweep: for every app of every registered repository, reconcile-or-report. An app whose
+ * branch head renders differently from what its ApplySet parent records was missed by a
+ * webhook and is applied now (recorded as a Deployment like any push). An app that is up to
+ * date is checked for drift: drift becomes (or updates) a GitHub issue naming each field and
+ * the manager that changed it, and is put back where the app has `selfHeal: true`; the issue
+ * closes once the app is clean.
+ */
+import { readInventory } from '../apply/applyset.ts';
+import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import { detectDrift, healDrift } from '../drift/drift.ts';
+import { messageOf } from '../errors.ts';
+import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
+import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
+import { resolveReconcileJob } from '../jobs/resolve-job.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { RenderResult } from '../render/index.ts';
+import { applyAndRecord, type DeployOutcome, renderResolved } from './deploy-app.ts';
+import { type DriftFinding, type DriftIssueAction, syncDriftIssue } from './drift-issue.ts';
+import { bestEffort, type FlowDeps } from './flow-deps.ts';
+import { failureOf } from './flow-failure.ts';
+
+/** How one app's sweep ended. */
+export type SweepOutcome =
+  | { status: 'skipped'; repo: string; app: string; reason: string }
+  | { status: 'applied'; repo: string; app: string; deploy: DeployOutcome }
+  | {
+      status: 'in-sync' | 'drifted' | 'failed';
+      repo: string;
+      app: string;
+      sha?: string;
+      finding?: DriftFinding;
+      issue?: DriftIssueAction;
+      error?: string;
+    };
+
+/** Sweeps one app. */
+export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutcome> {
+  const base = { repo: job.repo, app: job.app };
+  const reconcile: ReconcileJob = { ...job, kind: 'reconcile' };
+  const resolved = await resolveReconcileJob(reconcile, deps);
+  if (resolved.kind === 'skip') return { status: 'skipped', ...base, reason: resolved.reason };
+  const { sha, app, repo, gitHost } = resolved;
+  const client = await deps.clusters.clientFor(resolved.target);
+  const inventory = await readInventory(client, app.name, app.namespace);
+  let rendered: RenderResult;
+  try {
+    rendered = await renderResolved(resolved, deps);
+  } catch (error) {
+    if (inventory.revision === sha) {
+      // Already reported when this commit was deployed; do not record it again every sweep.
+      return { status: 'failed', ...base, sha, error: failureOf(error, 'render').message };
+    }
+    const deploy = await applyAndRecord(resolved, undefined, error, client, deps, job.deliveryId);
+    return { status: 'applied', ...base, deploy };
+  }
+  if (inventory.digest !== rendered.digest) {
+    deps.logger.log('info', 'sweep: head differs from the applied state', {
+      ...base,
+      sha,
+      applied: inventory.revision,
+    });
+    const deploy = await applyAndRecord(
+      resolved,
+      rendered,
+      undefined,
+      client,
+      deps,
+      job.deliveryId,
+    );
+    return { status: 'applied', ...base, deploy };
+  }
+
+  const input = {
+    app: app.name,
+    namespace: app.namespace,
+    objects: rendered.objects,
+    revision: sha,
+    sensitive: new Set(rendered.sensitive),
+  };
+  const report = await detectDrift(input, client, { inventory });
+  let finding: DriftFinding | undefined;
+  if (!report.inSync) {
+    finding = { repo: repo.fullName, app: app.name, sha, target: app.target, report };
+    if (app.selfHeal) {
+      try {
+        const healed = await healDrift(input, report, client, { holder: deps.holder });
+        finding.healed = { ok: healed.ok, errors: healed.errors };
+      } catch (error) {
+        finding.healed = { ok: false, errors: [messageOf(error)] };
+      }
+    }
+  }
+  const issue = await bestEffort(deps.logger, `${repo.fullName} ${app.name}: drift issue`, () =>
+    syncDriftIssue(gitHost, repo.ref, repo.fullName, app.name, finding),
+  );
+  deps.logger.log('info', finding ? 'sweep: drift found' : 'sweep: in sync', {
+    ...base,
+    sha,
+    drifted: report.drifted.length,
+    missing: report.missing.length,
+    extra: report.extra.length,
+    ...(finding?.healed ? { healed: finding.healed.ok } : {}),
+    ...(issue ? { issue: issue.action } : {}),
+  });
+  return {
+    status: finding ? 'drifted' : 'in-sync',
+    ...base,
+    sha,
+    ...(finding ? { finding } : {}),
+    ...(issue ? { issue: issue.action } : {}),
+  };
+}
+
+/** Options of `sweepJobs`. */
+export interface SweepJobsOptions {
+  /** Where `plumbline.yaml` is read to list the apps (default `main`). */
+  configBranch?: string;
+  /** Names this sweep in logs (`sweep-<time>`). */
+  sweepId: string;
+  logger: Logger;
+}
+
+/**
+ * One sweep job per app of every registered repository, from `plumbline.yaml` at the head of
+ * the configuration branch. A repository that cannot be read is logged and skipped: the
+ * others are still swept.
+ */
+export async function sweepJobs(
+  deps: ResolveJobDeps,
+  options: SweepJobsOptions,
+): Promise<SweepJob[]> {
+  const branch = options.configBranch ?? 'main';
+  const jobs: SweepJob[] = [];
+  for (const repo of deps.registry.all()) {
+    try {
+      const gitHost = deps.gitHostFor(repo);
+      const head = await gitHost.branchHead(repo.ref, branch);
+      const file = await gitHost.readFile(repo.ref, head, REPO_CONFIG_FILE);
+      const config = file && parseRepoConfig(new TextDecoder().decode(file), REPO_CONFIG_FILE);
+      for (const app of config ? config.apps : []) {
+        jobs.push({
+          kind: 'sweep',
+          repo: repo.fullName,
+          app: app.name,
+          branch: app.branch,
+          deliveryId: options.sweepId,
+        });
+      }
+    } catch (error) {
+      options.logger.log('error', 'sweep: cannot list apps', {
+        repo: repo.fullName,
+        error: messageOf(error),
+      });
+    }
+  }
+  return jobs;
+}

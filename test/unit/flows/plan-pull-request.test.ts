@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { planPullRequest } from '../../../lib/flows/plan-pull-request.ts';
+import {
+  markOutdated,
+  PLAN_MARKER,
+  renderPullRequestComment,
+} from '../../../lib/flows/pull-request-comment.ts';
+import type { PlanJob } from '../../../lib/jobs/job.ts';
+import type { Plan } from '../../../lib/plan/plan.ts';
+import { githubBodyLimit } from '../../../lib/plan/render-markdown.ts';
+import { baseFiles, config, configMap, flowSetup, REPO } from './fixtures.ts';
+
+const job: PlanJob = { kind: 'plan', repo: REPO, number: 7, deliveryId: 'd-1' };
+
+/** A base commit on main and a pull request branch on top of it. */
+function pullRequest(change: Record<string, string>, options: { headRepo?: string } = {}) {
+  const setup = flowSetup();
+  const baseSha = setup.git.commit(REPO, 'main', baseFiles('blue'));
+  const headSha = setup.git.commit(REPO, 'feature', { ...baseFiles('blue'), ...change });
+  setup.git.openPullRequest(REPO, {
+    number: 7,
+    state: 'open',
+    merged: false,
+    headSha,
+    headRef: 'feature',
+    headRepo: options.headRepo ?? REPO,
+    baseRef: 'main',
+    baseSha,
+  });
+  return { ...setup, baseSha, headSha };
+}
+
+describe('planPullRequest', () => {
+  it('plans the affected app, dry run only, in one sticky comment and a check run', async () => {
+    const { git, deps, kube, headSha } = pullRequest({
+      'apps/web/settings.yaml': configMap('settings', 'green'),
+    });
+    const outcome = await planPullRequest(job, deps);
+    expect(outcome).toMatchObject({ status: 'planned', conclusion: 'success' });
+    expect(kube.objects.size).toBe(0);
+    expect(kube.calls.filter((c) => c.startsWith('apply') && !c.includes('dry'))).toEqual(
+      kube.calls.filter((c) => c.startsWith('apply')),
+    );
+    const comments = git.comments.get(`${REPO}#7`) ?? [];
+    expect(comments).toHaveLength(1);
+    const body = comments[0]?.body ?? '';
+    expect(body.startsWith(PLAN_MARKER)).toBe(true);
+    expect(body).toContain('1 of 2 app(s) affected');
+    expect(body).toContain('web → prod/web');
+    expect(body).toContain('Not affected: no file it reads changed.');
+    const run = git.checkRuns.at(-1);
+    expect(run).toMatchObject({
+      name: 'plumbline/plan',
+      headSha,
+      status: 'completed',
+      conclusion: 'success',
+      title: '1 to create, 0 to update, 0 to delete',
+    });
+  });
+
+  it('updates the same comment in place when the pull request is planned again', async () => {
+    const { git, deps } = pullRequest({ 'apps/web/settings.yaml': configMap('settings', 'green') });
+    await planPullRequest(job, deps);
+    const pull = git.pulls.get(`${REPO}#7`);
+    if (!pull) throw new Error('no pull');
+    pull.headSha = git.commit(REPO, 'feature', {
+      ...baseFiles('blue'),
+      'apps/web/settings.yaml': configMap('settings', 'yellow'),
+      'apps/api/settings.yaml': configMap('api-settings', 'pink'),
+    });
+    await planPullRequest(job, deps);
+    const comments = git.comments.get(`${REPO}#7`) ?? [];
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain('2 of 2 app(s) affected');
+    expect(git.calls.filter((c) => c.startsWith('updateIssueComment'))).toHaveLength(1);
+  });
+
+  it('fails the check with an annotation at the file and line of a render error', async () => {
+    const { git, deps, kube } = pullRequest({
+      'apps/web/settings.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n',
+    });
+    const outcome = await planPullRequest(job, deps);
+    expect(outcome).toMatchObject({ status: 'planned', conclusion: 'failure' });
+    expect(kube.calls).toEqual([]);
+    const run = git.checkRuns.at(-1);
+    expect(run?.conclusion).toBe('failure');
+    expect(run?.annotations?.[0]).toMatchObject({
+      path: 'apps/web/settings.yaml',
+      level: 'failure',
+      title: 'render failed',
+    });
+    expect(run?.annotations?.[0]?.startLine).toBeGreaterThan(0);
+    const body = git.comments.get(`${REPO}#7`)?.[0]?.body ?? '';
+    expect(body).toContain('❌ **render failed**');
+  });
+
+  it('does not plan a fork pull request, and says why', async () => {
+    const { git, deps, kube, clientsFor } = pullRequest(
+      { 'apps/web/settings.yaml': configMap('settings', 'green') },
+      { headRepo: 'mallory/deploy' },
+    );
+    const outcome = await planPullRequest(job, deps);
+    expect(outcome.status).toBe('not-planned');
+    expect(clientsFor).toEqual([]);
+    expect(kube.calls).toEqual([]);
+    expect(git.calls.some((c) => c.startsWith('treeAt'))).toBe(false);
+    const body = git.comments.get(`${REPO}#7`)?.[0]?.body ?? '';
+    expect(body).toContain('fork mallory/deploy');
+    expect(body).toContain('allowForkPlans: true');
+    expect(git.checkRuns.at(-1)).toMatchObject({ conclusion: 'neutral' });
+  });
+
+  it('plans a fork pull request when the base branch allows it', async () => {
+    const setup = flowSetup();
+    const files = { ...baseFiles('blue'), 'plumbline.yaml': `allowForkPlans: true\n${config()}` };
+    const baseSha = setup.git.commit(REPO, 'main', files);
+    const headSha = setup.git.commit(REPO, 'feature', {
+      ...files,
+      'apps/web/settings.yaml': configMap('settings', 'green'),
+    });
+    setup.git.openPullRequest(REPO, {
+      number: 7,
+      state: 'open',
+      merged: false,
+      headSha,
+      headRef: 'feature',
+      headRepo: 'friend/deploy',
+      baseRef: 'main',
+      baseSha,
+    });
+    expect(await planPullRequest(job, setup.deps)).toMatchObject({ status: 'planned' });
+  });
+
+  it('refuses a target the pull request adds or changes (targets come from the base)', async () => {
+    const { git, deps, clientsFor } = pullRequest({
+      'plumbline.yaml': config().replace('https://k8s.example.com', 'https://evil.example.com'),
+      'apps/web/settings.yaml': configMap('settings', 'green'),
+    });
+    const outcome = await planPullRequest(job, deps);
+    expect(outcome).toMatchObject({ conclusion: 'failure' });
+    expect(clientsFor).toEqual([]);
+    expect(git.comments.get(`${REPO}#7`)?.[0]?.body).toContain(
+      "target 'prod' is new or changed in this pull request",
+    );
+  });
+
+  it('marks the comment outdated when the pull request is closed, once', async () => {
+    const { git, deps } = pullRequest({ 'apps/web/settings.yaml': configMap('settings', 'green') });
+    await planPullRequest(job, deps);
+    const pull = git.pulls.get(`${REPO}#7`);
+    if (!pull) throw new Error('no pull');
+    pull.state = 'closed';
+    pull.merged = true;
+    expect(await planPullRequest(job, deps)).toMatchObject({ status: 'outdated' });
+    await planPullRequest(job, deps);
+    const body = git.comments.get(`${REPO}#7`)?.[0]?.body ?? '';
+    expect(body.startsWith(`${PLAN_MARKER}\n> **Outdated:** this pull request was merged`)).toBe(
+      true,
+    );
+    expect(body.match(/Outdated/g)).toHaveLength(1);
+    expect(markOutdated(body, true)).toBe(body);
+  });
+});
+
+describe('renderPullRequestComment', () => {
+  it('stays under GitHub’s limit with many large plans, and says what was cut', () => {
+    const plan = (i: number): Plan => ({
+      app: `app-${i}`,
+      namespace: 'ns',
+      revision: 'a'.repeat(40),
+      applySetId: 'x',
+      digest: 'sha256:0',
+      summary: { create: 1, update: 0, unchanged: 0, delete: 0, errors: 0 },
+      entries: Array.from({ length: 40 }, (_, j) => ({
+        ref: { group: '', kind: 'ConfigMap', namespace: 'ns', name: `cm-${j}` },
+        apiVersion: 'v1',
+        action: 'create' as const,
+        diff: `+${'x'.repeat(3_000)}\n`,
+      })),
+    });
+    const body = renderPullRequestComment({
+      repo: REPO,
+      number: 1,
+      headSha: 'b'.repeat(40),
+      apps: Array.from({ length: 30 }, (_, i) => ({
+        kind: 'planned' as const,
+        app: `app-${i}`,
+        target: 'prod',
+        plan: plan(i),
+      })),
+    });
+    expect(body.length).toBeLessThan(githubBodyLimit);
+    expect(body).toMatch(/more changed object\(s\) not shown|app section\(s\) not shown/);
+  });
+});
