@@ -94,14 +94,6 @@ export const commonAnnotationSpecs: FieldSpec[] = [
   ...templateMeta('annotations'),
 ];
 
-/** Where images live. */
-export const imageSpecs: FieldSpec[] = [
-  'spec/containers',
-  'spec/initContainers',
-  'spec/template/spec/containers',
-  'spec/template/spec/initContainers',
-].map((path) => ({ path, create: true }));
-
 /** Kinds whose `spec/replicas` the replicas field sets. */
 export const replicaKinds = new Set([
   'Deployment',

@@ -11,10 +11,9 @@ import type { RenderLimits } from './limits.ts';
 import {
   curId,
   describeId,
-  effectiveNamespace,
+  idEquals,
   idOf,
   metadataOf,
-  type ResId,
   type Resource,
   storePreviousId,
 } from './resource.ts';
@@ -66,16 +65,6 @@ function parsePatch(source: PatchSource, limits: RenderLimits): ParsedPatch {
   if (out.length === 0)
     throw new RenderError(`${source.file}: the patch is empty`, { file: source.file });
   return { kind: 'smp', docs: out };
-}
-
-function sameId(a: ResId, b: ResId): boolean {
-  return (
-    a.group === b.group &&
-    a.version === b.version &&
-    a.kind === b.kind &&
-    a.name === b.name &&
-    effectiveNamespace(a) === effectiveNamespace(b)
-  );
 }
 
 /** Merges one strategic merge patch into a resource; false when the patch deleted it. */
@@ -176,7 +165,7 @@ export function applyPatch(
   for (const patch of parsed.docs) {
     const patchId = idOf(patch as unknown as KubeObject);
     const found = resources.filter(
-      (r) => !deleted.has(r) && [...r.prevIds, curId(r)].some((id) => sameId(id, patchId)),
+      (r) => !deleted.has(r) && [...r.prevIds, curId(r)].some((id) => idEquals(id, patchId)),
     );
     if (found.length !== 1) {
       throw new RenderError(

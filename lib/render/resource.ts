@@ -89,16 +89,6 @@ export function idEquals(a: ResId, b: ResId): boolean {
   );
 }
 
-/** True when two ids name the same object regardless of version (kustomize's GvknEquals). */
-export function idMatchesIgnoringVersion(a: ResId, b: ResId): boolean {
-  return (
-    a.group === b.group &&
-    a.kind === b.kind &&
-    a.name === b.name &&
-    effectiveNamespace(a) === effectiveNamespace(b)
-  );
-}
-
 /** Records the current id before a transformer renames or moves the resource. */
 export function storePreviousId(resource: Resource): void {
   const id = curId(resource);
@@ -109,23 +99,6 @@ export function storePreviousId(resource: Resource): void {
 export function describeId(id: ResId): string {
   const apiVersion = id.group ? `${id.group}/${id.version}` : id.version;
   return `${apiVersion} ${id.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name}`;
-}
-
-/** A deep copy of a JSON value. */
-export function clone<T>(value: T): T {
-  return structuredClone(value);
-}
-
-/** Copies a resource with a deep copy of its object. */
-export function cloneResource(resource: Resource): Resource {
-  return {
-    ...resource,
-    object: clone(resource.object),
-    orgId: { ...resource.orgId },
-    prevIds: resource.prevIds.map((id) => ({ ...id })),
-    prefixes: [...resource.prefixes],
-    suffixes: [...resource.suffixes],
-  };
 }
 
 /** The metadata map of an object, created when missing. */
