@@ -185,7 +185,7 @@ export function parseKustomization(
     return {
       name: v.reqString(m, 'name', `images[${i}]`),
       newName: v.optString(m, 'newName', `images[${i}]`),
-      newTag: v.optScalar(m, 'newTag', `images[${i}]`),
+      newTag: v.optString(m, 'newTag', `images[${i}]`),
       digest: v.optString(m, 'digest', `images[${i}]`),
       tagSuffix: v.optString(m, 'tagSuffix', `images[${i}]`),
     };
@@ -312,13 +312,6 @@ class Validator {
     return value;
   }
 
-  optScalar(m: Record<string, unknown>, key: string, parent: string): string | undefined {
-    const value = m[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-    return this.optString(m, key, parent);
-  }
-
   reqString(m: Record<string, unknown>, key: string, parent: string): string {
     const value = this.optString(m, key, parent);
     if (value === undefined) this.fail(`${parent}.${key}`, 'is required');
@@ -330,8 +323,11 @@ class Validator {
     const m = this.map(value, field);
     const out: Record<string, string> = {};
     for (const [k, item] of Object.entries(m)) {
-      if (isJsonObject(item) || Array.isArray(item)) this.fail(`${field}.${k}`, 'must be a string');
-      out[k] = item === null ? '' : String(item);
+      // As in kustomize, `version: 1.0` or `enabled: yes` is not a string: it must be quoted.
+      if (item !== null && typeof item !== 'string') {
+        this.fail(`${field}.${k}`, 'must be a string (quote it)');
+      }
+      out[k] = item ?? '';
     }
     return out;
   }

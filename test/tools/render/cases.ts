@@ -779,6 +779,14 @@ export const cases: ConformanceCase[] = [
   },
   // Failures both tools must report.
   {
+    name: 'fails: unquoted number as a label value',
+    files: app('resources: [../base]\ncommonLabels:\n  version: 1.0\n'),
+  },
+  {
+    name: 'fails: unquoted number as an image tag',
+    files: app('resources: [../base]\nimages:\n- name: nginx\n  newTag: 1.27\n'),
+  },
+  {
     name: 'fails: missing resource file',
     files: { 'app/kustomization.yaml': 'resources: [missing.yaml]\n' },
   },

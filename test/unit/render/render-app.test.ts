@@ -125,6 +125,49 @@ describe('renderApp', () => {
     expect(result.sensitive).toEqual([`|Secret||${secret?.metadata.name}`]);
   });
 
+  it('tracks sensitive resources and patch targets through renames, and decrypts before parsing', async () => {
+    const seen: string[] = [];
+    const decryptor: FileDecryptor = {
+      async decrypt(path) {
+        seen.push(path);
+        if (path === 'app/secret.enc.yaml') {
+          return {
+            plaintext: new TextEncoder().encode(
+              'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: hunter2}\n',
+            ),
+          };
+        }
+        if (path === 'app/patch.enc.yaml') {
+          return {
+            plaintext: new TextEncoder().encode(
+              'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {token: abc}\n',
+            ),
+          };
+        }
+        return undefined;
+      },
+    };
+    const tree = new MemoryFileTree({
+      'app/kustomization.yaml':
+        'resources: [secret.enc.yaml, cm.yaml]\nnamePrefix: p-\nnamespace: prod\npatches:\n- path: patch.enc.yaml\n',
+      'app/secret.enc.yaml': 'sops: {}\n',
+      'app/patch.enc.yaml': 'sops: {}\n',
+      'app/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n',
+    });
+    const result = await renderApp(tree, 'app', { decryptor });
+    expect(seen).toEqual([
+      'app/kustomization.yaml',
+      'app/secret.enc.yaml',
+      'app/cm.yaml',
+      'app/patch.enc.yaml',
+    ]);
+    expect(result.sensitive).toEqual(['|ConfigMap|prod|p-settings', '|Secret|prod|p-db']);
+    expect(result.objects.find((o) => o.metadata.name === 'p-settings')?.data).toEqual({
+      token: 'abc',
+    });
+  });
+
   it('lets decryption errors through unchanged', async () => {
     const decryptor: FileDecryptor = {
       async decrypt(path) {
