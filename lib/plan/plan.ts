@@ -31,9 +31,9 @@ import { KubeError, PlanError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { plumblineFieldManager } from '../kube/client.ts';
 import { isKubeStatus } from '../kube/errors.ts';
+import { maskPair } from '../secrets/mask.ts';
 import { resolveDesired } from './desired.ts';
 import { planDigest } from './digest.ts';
-import { maskPair } from './mask.ts';
 import { jsonEqual, normalizeObject } from './normalize.ts';
 import { unifiedDiff } from './unified-diff.ts';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../../lib/core/object.ts';
-import { maskPair } from '../../../lib/plan/mask.ts';
 import { normalizeObject } from '../../../lib/plan/normalize.ts';
 import { objectDiff } from '../../../lib/plan/plan.ts';
 import { unifiedDiff } from '../../../lib/plan/unified-diff.ts';
+import { maskPair } from '../../../lib/secrets/mask.ts';
 
 const live = parse(`
 apiVersion: apps/v1
@@ -124,8 +124,8 @@ describe('objectDiff', () => {
       after,
       false,
     );
-    expect(diff).toContain('-  password: "*** (before)"');
-    expect(diff).toContain('+  password: "*** (after)"');
+    expect(diff).toContain('-  password: "***"');
+    expect(diff).toContain('+  password: "*** (changed)"');
     expect(diff).toContain('   user: "***"');
     expect(diff).toContain('+  token: "***"');
     for (const secret of ['aHVudGVyMg', 'czNjcjN0', 'YWRtaW4', 'plain-token'])
