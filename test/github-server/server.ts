@@ -12,8 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { TestGitRepo } from './git-repo.ts';
+import { emptyRecords, type PullRecord, type RepoRecords } from './records.ts';
 import { registerArchiveRoutes } from './routes/archives.ts';
 import { registerGitDataRoutes } from './routes/git-data.ts';
+import { registerReportingRoutes } from './routes/reporting.ts';
 import { errorJson, notFound, type RecordedRequest, type ServerState } from './state.ts';
 
 export type { RecordedRequest } from './state.ts';
@@ -34,6 +36,16 @@ export interface GitHubServer {
   readonly requests: RecordedRequest[];
   /** Serves another repository. */
   addRepo(fullName: string, git: TestGitRepo): void;
+  /** What was reported to `fullName` (comments, check runs, statuses, deployments, issues). */
+  records(fullName: string): RepoRecords;
+  /**
+   * Opens (or updates) a pull request of `fullName` from `headRef` into `baseRef` of its git
+   * repository; shas are read from the branches unless given.
+   */
+  openPullRequest(
+    fullName: string,
+    pull: Partial<PullRecord> & { number: number; headRef: string },
+  ): PullRecord;
   /** Requests whose method and path match (`path` may be a RegExp). */
   count(method: string, path: string | RegExp): number;
   /** Stops listening. */
@@ -64,7 +76,7 @@ export function createGitHubApp(state: ServerState): Hono {
 
   registerGitDataRoutes(app, state);
   registerArchiveRoutes(app, state);
-  // Comments, check runs, statuses and deployments register here as Plumbline starts to call them.
+  registerReportingRoutes(app, state);
 
   app.notFound((c) => notFound(c));
   return app;
@@ -74,6 +86,8 @@ export function createGitHubApp(state: ServerState): Hono {
 export async function startGitHubServer(options: GitHubServerOptions = {}): Promise<GitHubServer> {
   const state: ServerState = {
     repos: new Map(Object.entries(options.repos ?? {})),
+    records: new Map(),
+    nextId: 100,
     baseUrl: '',
     token: options.token,
     requests: [],
@@ -88,6 +102,36 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     url: state.baseUrl,
     requests: state.requests,
     addRepo: (fullName, git) => state.repos.set(fullName, git),
+    records: (fullName) => {
+      let records = state.records.get(fullName);
+      if (!records) {
+        records = emptyRecords();
+        state.records.set(fullName, records);
+      }
+      return records;
+    },
+    openPullRequest: (fullName, pull) => {
+      const git = state.repos.get(fullName);
+      if (!git) throw new Error(`${fullName} is not served`);
+      let records = state.records.get(fullName);
+      if (!records) {
+        records = emptyRecords();
+        state.records.set(fullName, records);
+      }
+      const baseRef = pull.baseRef ?? 'main';
+      const record: PullRecord = {
+        title: `Pull request ${pull.number}`,
+        state: 'open',
+        merged: false,
+        headRepo: fullName,
+        headSha: pull.headSha ?? git.head(pull.headRef),
+        baseRef,
+        baseSha: pull.baseSha ?? git.head(baseRef),
+        ...pull,
+      };
+      records.pulls.set(pull.number, record);
+      return record;
+    },
     count: (method, path) =>
       state.requests.filter(
         (r) =>

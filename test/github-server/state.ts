@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { RepoLocation } from './git-objects.ts';
 import type { TestGitRepo } from './git-repo.ts';
+import type { RepoRecords } from './records.ts';
 
 /** One request the server received. */
 export interface RecordedRequest {
@@ -14,9 +15,13 @@ export interface RecordedRequest {
   authorized: boolean;
 }
 
-/** The server's state. Routes for comments, check runs, statuses and deployments add theirs. */
+/** The server's state. */
 export interface ServerState {
   repos: Map<string, TestGitRepo>;
+  /** What was reported to each repository (pull requests, comments, checks, ...). */
+  records: Map<string, RepoRecords>;
+  /** The last id handed out (comments, check runs, statuses, deployments). */
+  nextId: number;
   /** Base URL, for the URLs inside responses. */
   baseUrl: string;
   token: string | undefined;
