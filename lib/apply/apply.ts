@@ -144,6 +144,8 @@ export async function applyPlan(
   }
   const lease = await acquireLease(client, inv, {
     holder: options.holder,
+    // The lease must outlive the health wait, or a second apply could start during it.
+    durationMs: Math.max(600_000, (options.health?.timeoutMs ?? 0) + 300_000),
     ...options.lease,
     now,
     sleep,

@@ -176,6 +176,16 @@ async function planObject(
           : 'its namespace is created by this apply',
       };
     }
+    if (live && !options.force && isKubeStatus(error, 409)) {
+      // Fields another manager took (kubectl edit, scale…): show what forcing would undo,
+      // and who changed it, while keeping the conflict as the entry's error.
+      const forced = await planObject(object, live, client, { ...options, force: true });
+      return {
+        ...forced,
+        error: error.message,
+        note: 'conflicts with another field manager: apply with force to take the fields back',
+      };
+    }
     if (error instanceof KubeError) {
       return {
         ...base,

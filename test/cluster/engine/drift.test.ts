@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../lib/apply/apply.ts';
 import { readInventory } from '../../../lib/apply/applyset.ts';
 import { detectDrift, healDrift } from '../../../lib/drift/drift.ts';
+import { planApp } from '../../../lib/plan/plan.ts';
 import { adminKube, configMap, deployment, freshNamespace, kubectl } from './cluster.ts';
 
 describe('drift against a real API server', () => {
@@ -37,6 +38,12 @@ describe('drift against a real API server', () => {
     expect(report.drifted.find((d) => d.ref.name === 'conf')?.diff).toContain(
       '-  level: debug\n+  level: info',
     );
+
+    // A plan shows the same attribution for the changes it would undo.
+    const plan = await planApp(input, client);
+    expect(plan.entries.find((e) => e.ref.name === 'conf')?.changedBy).toEqual([
+      { path: 'data.level', managers: ['kubectl-edit'] },
+    ]);
 
     const healed = await healDrift(input, report, client, { holder: 't' });
     expect(healed.ok).toBe(true);
