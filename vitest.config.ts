@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects, by what a test needs besides the process:
+// Four projects, by what a test needs besides the process:
 // - unit: nothing.
 // - tools: the real binaries and services of the test environment (kustomize, sops, moto),
 //   each test file starting what it uses.
@@ -35,6 +35,9 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // workers: inside workerd through the Cloudflare Vitest plugin (its own config file, since
+      // the plugin configures the whole project); a real kube-apiserver and the GitHub test server.
+      'vitest.workers.config.ts',
     ],
   },
 });

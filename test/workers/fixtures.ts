@@ -1,0 +1,55 @@
+/**
+ * What the Node side of the Workers tests hands to the tests inside workerd (through vitest's
+ * `provide`): addresses, credentials and signed webhook deliveries. Plain data only.
+ */
+
+/** A webhook delivery as GitHub sends it: headers and the exact body that was signed. */
+export interface DeliveryFixture {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The test world of the `workers` project. */
+export interface WorkersFixture {
+  /** The GitHub test server (backed by a real git repository). */
+  githubUrl: string;
+  githubToken: string;
+  webhookSecret: string;
+  /** The repository served, and the head of its `main`. */
+  repo: string;
+  head: string;
+  /**
+   * Apps in its `plumbline.yaml`: `web` deploys through the Tunnel, `flaky`'s Tunnel origin is
+   * down, `private` names the API server's private CA (which a Worker cannot trust).
+   */
+  namespace: string;
+  /** The Tunnel host of the real kube-apiserver, and the Access service token it demands. */
+  tunnelHost: string;
+  downHost: string;
+  access: { clientId: string; clientSecret: string };
+  /** A bearer token of the cluster (system:masters), held as the Worker secret `staging-token`. */
+  clusterToken: string;
+  /** The private CA of the API server (a target naming it must be refused on Workers). */
+  caPem: string;
+  deliveries: {
+    push: DeliveryFixture;
+    pushOtherRepo: DeliveryFixture;
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    workers: WorkersFixture;
+  }
+}
+
+/** Names shared by the config, the setup and the tests. */
+export const WORKERS_TEST = {
+  repo: 'acme/deploy',
+  tunnelHost: 'k8s.tunnel.test',
+  downHost: 'down.tunnel.test',
+  webhookSecret: 'workers-webhook-secret',
+  githubToken: 'ghs_workers_test_token',
+  access: { clientId: 'access-client.id', clientSecret: 'access-client-secret-value' },
+  statusToken: 'status-token-value',
+} as const;

@@ -1,0 +1,132 @@
+/**
+ * Node side of the `workers` project: a real kube-apiserver, the GitHub test server over a
+ * real git repository holding `plumbline.yaml`, and signed deliveries for the tests in workerd
+ * (which cannot run Node helpers). Everything is handed over with `provide('workers')`.
+ */
+import type { TestProject } from 'vitest/node';
+import { type ControlPlane, startControlPlane } from '../env/control-plane.ts';
+import { TestGitRepo } from '../github-server/git-repo.ts';
+import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
+import { pushDelivery } from '../github-server/webhook-delivery.ts';
+import { WORKERS_TEST, type WorkersFixture } from './fixtures.ts';
+
+const ZERO_SHA = '0'.repeat(40);
+
+function plumblineYaml(namespace: string, server: string, caPem: string): string {
+  const ca = caPem
+    .trim()
+    .split('\n')
+    .map((line) => `      ${line}`)
+    .join('\n');
+  return `targets:
+  - name: staging
+    server: https://${WORKERS_TEST.tunnelHost}
+    credentials:
+      token:
+        secret: staging-token
+  - name: down
+    server: https://${WORKERS_TEST.downHost}
+    credentials:
+      token:
+        secret: staging-token
+  - name: onprem
+    server: ${server}
+    ca: |
+${ca}
+    credentials:
+      token:
+        secret: staging-token
+apps:
+  - name: web
+    path: apps/web
+    target: staging
+    namespace: ${namespace}
+  - name: flaky
+    path: apps/web
+    target: down
+    namespace: ${namespace}
+  - name: private
+    path: apps/web
+    target: onprem
+    namespace: ${namespace}
+`;
+}
+
+const manifests = (namespace: string) => ({
+  'apps/web/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`,
+  'apps/web/settings.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${namespace}\ndata:\n  color: blue\n`,
+});
+
+let controlPlane: ControlPlane | undefined;
+let github: GitHubServer | undefined;
+let git: TestGitRepo | undefined;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = Date.now();
+  controlPlane = await startControlPlane();
+  const namespace = `workers-${Date.now().toString(36)}`;
+  git = TestGitRepo.create();
+  const head = git.commit({
+    'plumbline.yaml': plumblineYaml(
+      namespace,
+      controlPlane.cluster.server,
+      controlPlane.cluster.caPem,
+    ),
+    ...manifests(namespace),
+  });
+  github = await startGitHubServer({
+    repos: { [WORKERS_TEST.repo]: git },
+    token: WORKERS_TEST.githubToken,
+  });
+  const push = await pushDelivery({
+    secret: WORKERS_TEST.webhookSecret,
+    repo: WORKERS_TEST.repo,
+    branch: 'main',
+    before: ZERO_SHA,
+    after: head,
+  });
+  const pushOtherRepo = await pushDelivery({
+    secret: WORKERS_TEST.webhookSecret,
+    repo: 'someone/else',
+    branch: 'main',
+    before: ZERO_SHA,
+    after: head,
+  });
+  const fixture: WorkersFixture = {
+    githubUrl: github.url,
+    githubToken: WORKERS_TEST.githubToken,
+    webhookSecret: WORKERS_TEST.webhookSecret,
+    repo: WORKERS_TEST.repo,
+    head,
+    namespace,
+    tunnelHost: WORKERS_TEST.tunnelHost,
+    downHost: WORKERS_TEST.downHost,
+    access: { ...WORKERS_TEST.access },
+    clusterToken: controlPlane.cluster.admin.token,
+    caPem: controlPlane.cluster.caPem,
+    deliveries: {
+      push: { headers: push.headers, body: push.body },
+      pushOtherRepo: { headers: pushOtherRepo.headers, body: pushOtherRepo.body },
+    },
+  };
+  project.provide('workers', fixture);
+  // The edge (Access + Tunnel) in the config reaches the API server through this.
+  project.provide('workersOrigin', {
+    server: controlPlane.cluster.server,
+    caPem: controlPlane.cluster.caPem,
+  });
+  console.log(
+    `[workers] kube-apiserver ${controlPlane.cluster.server} and GitHub ${github.url} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return async () => {
+    await github?.close();
+    git?.remove();
+    await controlPlane?.stop();
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    workersOrigin: { server: string; caPem: string };
+  }
+}
