@@ -7,6 +7,9 @@ type Op = { kind: ' ' | '-' | '+'; line: string };
 
 /** The shortest edit script turning `a` into `b`, as a sequence of kept, removed and added lines. */
 function editScript(a: readonly string[], b: readonly string[]): Op[] {
+  // Creations and deletions, most of a first plan, need no search.
+  if (a.length === 0) return b.map((line) => ({ kind: '+', line }));
+  if (b.length === 0) return a.map((line) => ({ kind: '-', line }));
   const n = a.length;
   const m = b.length;
   const max = n + m;
