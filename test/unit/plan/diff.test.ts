@@ -82,6 +82,33 @@ describe('unifiedDiff', () => {
     expect(diff).toContain('@@ -23,7 +23,7 @@');
   });
 
+  it('turns one text into the other exactly, for many random pairs', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const text = () =>
+      Array.from({ length: Math.floor(random() * 30) }, () => `l${Math.floor(random() * 6)}`);
+    for (let round = 0; round < 300; round++) {
+      const before = text();
+      const after = text();
+      const diff = unifiedDiff(
+        before.join('\n'),
+        after.join('\n'),
+        { before: 'a', after: 'b' },
+        1e9,
+      );
+      const body = diff.split('\n').slice(3, -1);
+      if (before.join('\n') === after.join('\n')) {
+        expect(diff).toBe('');
+        continue;
+      }
+      expect(body.filter((l) => !l.startsWith('+')).map((l) => l.slice(1))).toEqual(before);
+      expect(body.filter((l) => !l.startsWith('-')).map((l) => l.slice(1))).toEqual(after);
+    }
+  });
+
   it('is empty for equal texts and whole-file for creations', () => {
     expect(unifiedDiff('a\n', 'a\n', { before: 'x', after: 'y' })).toBe('');
     expect(unifiedDiff('', 'a\nb\n', { before: 'x', after: 'y' })).toBe(
