@@ -28,6 +28,10 @@ const commands: Record<string, Command> = {
   plan: { summary: 'show what applying an app would change', load: () => import('./cli/plan.ts') },
   apply: { summary: 'apply an app, prune what left it', load: () => import('./cli/apply.ts') },
   serve: { summary: 'serve webhooks and run jobs (Node)', load: () => import('./cli/serve.ts') },
+  sweep: {
+    summary: 'apply missed heads, report and heal drift',
+    load: () => import('./cli/sweep.ts'),
+  },
 };
 
 /** The usage text. */

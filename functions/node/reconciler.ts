@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { TargetConfig } from '../../lib/config/repo-config.ts';
 import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
+import type { FlowDeps } from '../../lib/flows/flow-deps.ts';
 import { runFlow } from '../../lib/flows/run-flow.ts';
-import type { RunJob } from '../../lib/jobs/job-context.ts';
+import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
 import { type ClusterAccess, createClusterAccess } from '../../lib/reconcile/cluster-access.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
@@ -24,6 +25,8 @@ export interface NodeReconcilerOptions {
   aws?: AwsCredentials;
   /** Wait for rollouts after applying. */
   health?: { timeoutMs: number };
+  /** Wraps each cluster transport (the benchmark counts requests with it). */
+  wrapTransport?: (fetcher: typeof fetch, target: TargetConfig) => typeof fetch;
 }
 
 /** Reads SOPS and AWS settings from the environment, as sops and the AWS SDK name them. */
@@ -57,11 +60,12 @@ export function reconcilerOptionsFromEnv(
 }
 
 /**
- * The `RunJob` of `plumbline serve`: reconcile jobs deploy (with GitHub deployments and
- * statuses), plan jobs plan pull requests (dry run), sweep jobs reconcile-or-report drift.
- * Transient failures are thrown, for the queue to retry.
+ * The flows' dependencies on Node for a job context: cluster access (tokens cached per
+ * target, one pooled transport per server and CA), the SOPS decryptor and the lease holder.
  */
-export function nodeReconciler(options: NodeReconcilerOptions = {}): RunJob {
+export function nodeFlowDeps(
+  options: NodeReconcilerOptions = {},
+): (context: JobContext) => FlowDeps {
   const holder = `node/${hostname()}/${process.pid}`;
   const decryptor = createSopsDecryptor({
     ...(options.kms ? { kms: options.kms } : {}),
@@ -77,12 +81,13 @@ export function nodeReconciler(options: NodeReconcilerOptions = {}): RunJob {
         server: target.server,
         ...(target.ca ? { caPem: target.ca } : {}),
       });
+      if (options.wrapTransport) fetcher = options.wrapTransport(fetcher, target);
       transports.set(key, fetcher);
     }
     return fetcher;
   };
   let clusters: ClusterAccess | undefined;
-  return async (job, context) => {
+  return (context) => {
     clusters ??= createClusterAccess({
       secrets: context.secrets,
       transport,
@@ -95,12 +100,24 @@ export function nodeReconciler(options: NodeReconcilerOptions = {}): RunJob {
         return nodeKubeClient(access);
       },
     });
-    await runFlow(job, {
+    return {
       ...context,
       clusters,
       holder,
       decryptorFor: () => decryptor,
       ...(options.health ? { health: options.health } : {}),
-    });
+    };
+  };
+}
+
+/**
+ * The `RunJob` of `plumbline serve`: reconcile jobs deploy (with GitHub deployments and
+ * statuses), plan jobs plan pull requests (dry run), sweep jobs reconcile-or-report drift.
+ * Transient failures are thrown, for the queue to retry.
+ */
+export function nodeReconciler(options: NodeReconcilerOptions = {}): RunJob {
+  const depsFor = nodeFlowDeps(options);
+  return async (job, context) => {
+    await runFlow(job, depsFor(context));
   };
 }

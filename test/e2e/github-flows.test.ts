@@ -8,6 +8,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sweepCommand } from '../../functions/cli/sweep.ts';
+import type { CliIo } from '../../functions/cli.ts';
 import { nodeReconciler } from '../../functions/node/reconciler.ts';
 import { DEFAULT_SETTINGS } from '../../functions/node/settings.ts';
 import { type NodeRuntime, startNodeRuntime } from '../../functions/node.ts';
@@ -332,5 +334,36 @@ describe('GitHub flows against the real API server', () => {
     expect(await replicas()).toBe(3);
     expect(await appliedRevision()).toBe(second);
     main = second;
+  });
+
+  it('plumbline sweep reports drift from the command line and heals it', async () => {
+    execFileSync(binary('kubectl'), [
+      '--kubeconfig',
+      cluster.kubeconfig,
+      '-n',
+      namespace,
+      'patch',
+      'deployment',
+      'web',
+      '--type=merge',
+      '-p',
+      '{"spec":{"replicas":7}}',
+      '--field-manager=night-shift',
+    ]);
+    const out: string[] = [];
+    const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => out.push(t), isTTY: false };
+    const code = await sweepCommand([], io, {
+      env: {
+        PLUMBLINE_REPOSITORIES: repo,
+        GITHUB_TOKEN: 'gh-flows-token',
+        PLUMBLINE_GITHUB_API_URL: github.url,
+        PLUMBLINE_SECRET_TEST_CLUSTER: cluster.admin.token,
+      },
+    });
+    const text = out.join('');
+    expect(code).toBe(0);
+    expect(text).toContain(`${repo} web: drifted (issue opened, healed)`);
+    expect(text).toMatch(/Deployment\.apps \S+\/web \S*replicas changed by night-shift/);
+    expect(await replicas()).toBe(3);
   });
 });

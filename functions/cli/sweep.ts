@@ -1,0 +1,139 @@
+/**
+ * `plumbline sweep`: one sweep of every app of every registered repository, in this process,
+ * with the same settings as `plumbline serve`: heads missed by a webhook are applied, drift is
+ * reported as GitHub issues (and healed where `selfHeal: true`), and issues of clean apps are
+ * closed. Made for cron, a CI schedule, or a first look at drift.
+ * Exit codes: 0 every app swept (drift included), 1 an app failed, 2 bad usage or settings.
+ */
+import { parseArgs } from 'node:util';
+import { describeRef } from '../../lib/core/object.ts';
+import { messageOf } from '../../lib/errors.ts';
+import { sweepApp, sweepJobs } from '../../lib/flows/sweep.ts';
+import type { JobContext } from '../../lib/jobs/job-context.ts';
+import { jsonLogger, type Logger, silentLogger } from '../../lib/ports/logger.ts';
+import { StaticRepoRegistry } from '../../lib/ports/repo-registry.ts';
+import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
+import type { CliIo, CommandMain } from '../cli.ts';
+import { nodeFlowDeps, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
+import { loadSettings, secretEnvName } from '../node/settings.ts';
+import { octokitGitHost } from '../node.ts';
+
+const HELP = `Usage: plumbline sweep [options]
+
+Sweeps every app of every registered repository once: applies a branch head a webhook missed,
+reports drift as a GitHub issue (label plumbline-drift) naming each field and the manager that
+changed it, self-heals apps with selfHeal: true, and closes the issues of clean apps.
+
+Options:
+  --config FILE      runtime settings file (as for plumbline serve)
+  --branch NAME      branch whose plumbline.yaml lists the apps (default main)
+  --verbose          log every step as JSON lines on stderr
+  -h, --help         show this help
+
+Environment: as plumbline serve (PLUMBLINE_REPOSITORIES, GITHUB_TOKEN, PLUMBLINE_SECRET_<NAME>,
+KUBECONFIG, SOPS_AGE_KEY_FILE, AWS_*).
+
+Exit codes: 0 swept (drift is reported, not an error), 1 an app failed, 2 usage or settings.
+`;
+
+/** What tests inject. */
+export interface SweepCommandOptions {
+  env?: Record<string, string | undefined>;
+}
+
+/** Runs `plumbline sweep`. */
+export async function sweepCommand(
+  args: string[],
+  io: CliIo,
+  options: SweepCommandOptions = {},
+): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      branch: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const env = options.env ?? process.env;
+  const settings = loadSettings({
+    ...(values.config ? { file: values.config } : {}),
+    env,
+    flags: {},
+  });
+  const logger: Logger = values.verbose ? jsonLogger(io.stderr) : silentLogger;
+  const gitHost = octokitGitHost(settings, logger);
+  const context: JobContext = {
+    registry: new StaticRepoRegistry(settings.repositories),
+    gitHostFor: () => gitHost,
+    secrets: new MemorySecretStore(settings.secrets, secretEnvName),
+    logger,
+  };
+  const deps = nodeFlowDeps(reconcilerOptionsFromEnv(env))(context);
+  const jobs = await sweepJobs(context, {
+    sweepId: `sweep-${new Date().toISOString()}`,
+    logger,
+    ...(values.branch ? { configBranch: values.branch } : {}),
+  });
+  if (jobs.length === 0) {
+    io.stdout('no apps to sweep\n');
+    return settings.repositories.length === 0 ? 2 : 0;
+  }
+  let failed = 0;
+  for (const job of jobs) {
+    const name = `${job.repo} ${job.app}`;
+    try {
+      const outcome = await sweepApp(job, deps);
+      switch (outcome.status) {
+        case 'skipped':
+          io.stdout(`${name}: skipped: ${outcome.reason}\n`);
+          break;
+        case 'applied':
+          if (outcome.deploy.status === 'failed') failed += 1;
+          io.stdout(
+            `${name}: ${outcome.deploy.status === 'applied' ? 'applied the missed head' : 'apply failed'} ${outcome.deploy.status === 'skipped' ? '' : outcome.deploy.sha.slice(0, 7)}${outcome.deploy.status === 'failed' ? `: ${outcome.deploy.failure?.message ?? ''}` : ''}\n`,
+          );
+          break;
+        case 'in-sync':
+          io.stdout(
+            `${name}: in sync${outcome.issue === 'closed' ? ' (drift issue closed)' : ''}\n`,
+          );
+          break;
+        case 'drifted': {
+          const report = outcome.finding?.report;
+          io.stdout(
+            `${name}: drifted (issue ${outcome.issue ?? 'not updated'}${outcome.finding?.healed ? `, ${outcome.finding.healed.ok ? 'healed' : 'heal failed'}` : ''})\n`,
+          );
+          for (const object of report?.drifted ?? []) {
+            for (const field of object.fields) {
+              io.stdout(
+                `  ${describeRef(object.ref)} ${field.path} changed by ${field.managers.join(', ') || 'unknown'}\n`,
+              );
+            }
+          }
+          for (const ref of report?.missing ?? []) io.stdout(`  missing ${describeRef(ref)}\n`);
+          for (const ref of report?.extra ?? []) io.stdout(`  extra ${describeRef(ref)}\n`);
+          break;
+        }
+        case 'failed':
+          failed += 1;
+          io.stdout(`${name}: failed: ${outcome.error ?? ''}\n`);
+          break;
+      }
+    } catch (error) {
+      failed += 1;
+      io.stderr(`${name}: failed: ${messageOf(error)}\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+/** `plumbline sweep`. */
+export const main: CommandMain = (args, io) => sweepCommand(args, io);
