@@ -105,6 +105,15 @@ describe('the Worker webhook', () => {
     expect(sent).toEqual([]);
   });
 
+  it('refuses a body over PLUMBLINE_MAX_BODY_BYTES with 413 and enqueues nothing', async () => {
+    const { env: testEnv, sent } = recordingEnv({ PLUMBLINE_MAX_BODY_BYTES: '1024' });
+    const { headers, body } = fixture.deliveries.push;
+    expect(body.length).toBeGreaterThan(1024);
+    const response = await post(testEnv, body, headers);
+    expect(response.status).toBe(413);
+    expect(sent).toEqual([]);
+  });
+
   it('serves /healthz naming the runtime', async () => {
     const { env: testEnv } = recordingEnv();
     const response = await worker.fetch(
