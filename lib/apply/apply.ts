@@ -135,7 +135,8 @@ export async function applyPlan(
 
   let inv = await readInventory(client, input.app, input.namespace);
   const desired = applyOrder(await resolveDesired(input.objects, input.namespace, client, inv.id));
-  const digest = input.digest ?? (await planDigest(input.revision, desired, new Map()));
+  const digest =
+    input.digest ?? (await planDigest(input.revision, desired, new Map(), input.sensitive));
 
   // The parent lives in the app namespace: create it first if this app brings it.
   const homeNs = desired.find((o) => o.kind === 'Namespace' && o.metadata.name === input.namespace);

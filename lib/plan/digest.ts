@@ -2,8 +2,13 @@
  * The plan digest binds a plan to what it was computed from: the commit, the rendered objects
  * and the live resourceVersions. Applying a plan whose digest no longer matches means the
  * source or the cluster moved since it was reviewed.
+ *
+ * Secret values never enter the hash (an unsalted hash of a short secret can be guessed): the
+ * objects are masked first. The revision still binds them, since the commit fixes the
+ * encrypted files and so the values decrypted from them.
  */
 import { type KubeObject, refKey, refOf } from '../core/object.ts';
+import { maskObject } from '../secrets/mask.ts';
 import { sortKeys } from './normalize.ts';
 
 /** Hex SHA-256 of a string. */
@@ -12,13 +17,19 @@ export async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** `sha256:<hex>` over revision, objects (ordered by reference) and live resourceVersions. */
+/**
+ * `sha256:<hex>` over revision, masked objects (ordered by reference) and live
+ * resourceVersions. `sensitive` holds the `refKey` of objects carrying decrypted data.
+ */
 export async function planDigest(
   revision: string,
   objects: readonly KubeObject[],
   liveVersions: ReadonlyMap<string, string>,
+  sensitive: ReadonlySet<string> = new Set(),
 ): Promise<string> {
-  const ordered = [...objects].sort((a, b) => refKey(refOf(a)).localeCompare(refKey(refOf(b))));
+  const ordered = [...objects]
+    .sort((a, b) => refKey(refOf(a)).localeCompare(refKey(refOf(b))))
+    .map((object) => maskObject(object, { sensitive: sensitive.has(refKey(refOf(object))) }));
   const versions = [...liveVersions.entries()].sort(([a], [b]) => a.localeCompare(b));
   const payload = JSON.stringify({ revision, objects: sortKeys(ordered), versions });
   return `sha256:${await sha256Hex(payload)}`;

@@ -327,7 +327,7 @@ export async function planApp(
     namespace: input.namespace,
     revision: input.revision,
     applySetId: inv.id,
-    digest: await planDigest(input.revision, desired, versions),
+    digest: await planDigest(input.revision, desired, versions, input.sensitive),
     entries,
     summary,
   };
