@@ -1,17 +1,18 @@
 /**
- * The Cloudflare Workers runtime: `fetch` serves the webhook (and status), `scheduled` runs the
- * cron sweep, `queue` consumes jobs, and `AppJobs` is the Durable Object that runs one app's
- * jobs one at a time. This file turns `env` into the ports `lib/` expects and decides nothing
- * itself; `wrangler.toml` binds it.
+ * The Cloudflare Workers runtime: `fetch` serves the webhook (and status), `scheduled` enqueues
+ * the cron sweep's jobs, `queue` consumes jobs, and `AppJobs` is the Durable Object that runs
+ * one app's jobs one at a time through `lib/flows` (deploy, plan, sweep). This file turns `env`
+ * into the ports `lib/` expects and decides nothing itself; `wrangler.toml` binds it.
  */
 import type { Hono } from 'hono';
+import { runFlow } from '../lib/flows/run-flow.ts';
+import { sweepJobs } from '../lib/flows/sweep.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import { jsonLogger, type Logger } from '../lib/ports/logger.ts';
 import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
 import { type RepoRegistry, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import type { SecretStore } from '../lib/ports/secret-store.ts';
 import { createClusterAccess } from '../lib/reconcile/cluster-access.ts';
-import { reconcileApp } from '../lib/reconcile/reconcile-app.ts';
 import { createSopsDecryptor } from '../lib/secrets/sops-decryptor.ts';
 import { createApp } from '../lib/webhook/app.ts';
 import { AppJobsObject, type AppJobsRuntime } from './cloudflare/app-jobs.ts';
@@ -22,7 +23,6 @@ import { githubHosts } from './cloudflare/github-client.ts';
 import { verdictOf } from './cloudflare/job-verdict.ts';
 import { workersQueue } from './cloudflare/queue-producer.ts';
 import { settingsFromEnv, type WorkerSettings } from './cloudflare/settings.ts';
-import { enqueueSweep } from './cloudflare/sweep-jobs.ts';
 import { createWorkerApp } from './cloudflare/worker-app.ts';
 import type {
   ExecutionContext,
@@ -94,20 +94,7 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
     ageIdentities: settings.ageIdentities,
   });
   const deps = { registry, gitHostFor, logger, clusters, holder, decryptorFor: () => decryptor };
-  return {
-    logger,
-    async run(job) {
-      const kind: string = job.kind;
-      if (job.kind !== 'reconcile') {
-        return {
-          action: 'ack',
-          status: 'failed',
-          reason: `${kind} jobs do not run on Workers yet`,
-        };
-      }
-      return verdictOf(await reconcileApp(job, deps));
-    },
-  };
+  return { logger, run: async (job) => verdictOf(await runFlow(job, deps)) };
 }
 
 /** The Durable Object class bound as `APP_JOBS`. */
@@ -124,16 +111,14 @@ export default {
 
   async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
     const { settings, logger, registry, gitHostFor } = portsOf(env);
-    await enqueueSweep(
-      {
-        registry,
-        gitHostFor,
-        queue: workersQueue(env.JOBS),
-        logger,
-        configBranch: settings.configBranch,
-      },
-      `sweep:${new Date(controller.scheduledTime).toISOString()}`,
+    const sweepId = `sweep-${new Date(controller.scheduledTime).toISOString()}`;
+    const jobs = await sweepJobs(
+      { registry, gitHostFor },
+      { sweepId, logger, configBranch: settings.configBranch },
     );
+    const queue = workersQueue(env.JOBS);
+    for (const job of jobs) await queue.send(job);
+    logger.log('info', 'sweep enqueued', { sweep: sweepId, apps: jobs.length });
   },
 
   async queue(batch: MessageBatch<unknown>, env: WorkerEnv): Promise<void> {

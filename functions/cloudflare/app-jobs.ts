@@ -10,12 +10,15 @@ import { messageOf } from '../../lib/errors.ts';
 import { type Job, jobKey } from '../../lib/jobs/job.ts';
 import { MemoryLock } from '../../lib/ports/lock.ts';
 import type { Logger } from '../../lib/ports/logger.ts';
-import type { JobVerdict } from './job-verdict.ts';
+import { type JobVerdict, verdictOfError } from './job-verdict.ts';
 import type { AppJobsRpc, AppJobsStatus } from './worker-env.ts';
 
 /** What an `AppJobs` object runs jobs with: built from `env` by the entry point. */
 export interface AppJobsRuntime {
-  /** Runs one job and says whether the queue should ack or retry it. */
+  /**
+   * Runs one job: resolves with the verdict of a job that ended (even in a reported failure)
+   * and throws what the flow threw (transient failures are retried).
+   */
   run: (job: Job) => Promise<JobVerdict>;
   logger: Logger;
 }
@@ -59,12 +62,11 @@ export abstract class AppJobsObject<Env> extends DurableObject<Env> implements A
       try {
         verdict = await this.runtime.run(job);
       } catch (error) {
-        // Flows report failures as data; a throw is a bug or the platform failing: retry it.
-        this.runtime.logger.log('error', 'job threw', {
+        verdict = verdictOfError(error);
+        this.runtime.logger.log(verdict.action === 'retry' ? 'warn' : 'error', 'job threw', {
           job: jobKey(job),
           error: messageOf(error),
         });
-        verdict = { action: 'retry', reason: messageOf(error) };
       }
       // Re-read: a dead letter may have been recorded while the job ran. Storage reads and
       // writes without other I/O between them are not interleaved (input and output gates).

@@ -1,43 +1,51 @@
 /**
- * What the queue does with a job once it ran: ack it, or retry it later. A failure caused by
- * the commit's content (invalid `plumbline.yaml`, a render or decrypt error, a refused
- * credential setup) fails the same way on every retry until someone pushes a fix, and that
- * push brings its own job; so it is acked and reported. Anything else (GitHub or the API
- * server unreachable or answering 5xx, the app's lease held by another run) may pass later,
- * so the message is retried with backoff and dead-lettered once the queue's `max_retries`
- * are spent.
+ * What the queue does with a job once it ran: ack it, or retry it later. The flows of
+ * `lib/flows` report failures caused by the commit or the configuration (invalid
+ * `plumbline.yaml`, a render or decrypt error, an object the API server refuses) as outcomes:
+ * those fail the same way on every retry until someone pushes a fix, and that push brings its
+ * own job, so they are acked. A transient failure (GitHub or the API server unreachable or
+ * answering 5xx or 429) is thrown; the message is retried with backoff, and dead-lettered by
+ * the queue once its `max_retries` are spent. Anything else thrown is acked and logged, as the
+ * Node runtime does.
  */
-import type { Stage } from '../../lib/errors.ts';
-import type { ReconcileOutcome } from '../../lib/reconcile/reconcile-app.ts';
+import { messageOf, PlumblineError } from '../../lib/errors.ts';
+import type { FlowOutcome } from '../../lib/flows/run-flow.ts';
+import { isTransient } from '../../lib/jobs/transient.ts';
 
 /** The consumer's decision for one message. */
 export type JobVerdict =
-  | { action: 'ack'; status: 'applied' | 'skipped' | 'superseded' | 'failed'; reason?: string }
+  | {
+      action: 'ack';
+      /** The flow's outcome (`applied`, `skipped`, `in-sync`, `planned` ...), or `superseded`. */
+      status: string;
+      reason?: string;
+    }
   | { action: 'retry'; reason: string };
 
-/** Stages whose failure depends only on the commit (retrying the same head cannot help). */
-const PERMANENT_STAGES: ReadonlySet<Stage> = new Set<Stage>([
-  'config',
-  'render',
-  'decrypt',
-  'plan',
-  'credentials',
-]);
+/** A thrown error as one line: the stage first, as users see failures elsewhere. */
+function describeError(error: unknown): string {
+  return error instanceof PlumblineError ? `${error.stage}: ${error.message}` : messageOf(error);
+}
 
-/** Decides ack or retry from a reconcile outcome. */
-export function verdictOf(outcome: ReconcileOutcome): JobVerdict {
-  if (outcome.status === 'applied') return { action: 'ack', status: 'applied' };
-  if (outcome.status === 'skipped') {
-    return { action: 'ack', status: 'skipped', reason: outcome.reason };
+/** Ack, with what the flow reported. */
+export function verdictOf(outcome: FlowOutcome): JobVerdict {
+  let reason: string | undefined;
+  if ('failure' in outcome && outcome.failure) {
+    reason = `${outcome.failure.stage}: ${outcome.failure.message}`;
+  } else if ('reason' in outcome) {
+    reason = outcome.reason;
+  } else if ('error' in outcome) {
+    reason = outcome.error;
   }
-  const failure = outcome.failure;
-  if (failure && PERMANENT_STAGES.has(failure.stage)) {
-    return { action: 'ack', status: 'failed', reason: `${failure.stage}: ${failure.message}` };
-  }
-  return {
-    action: 'retry',
-    reason: failure ? `${failure.stage}: ${failure.message}` : 'reconcile failed',
-  };
+  return { action: 'ack', status: outcome.status, ...(reason ? { reason } : {}) };
+}
+
+/** Retry a transient failure; ack (as failed) anything else a flow threw. */
+export function verdictOfError(error: unknown): JobVerdict {
+  const reason = describeError(error);
+  return isTransient(error)
+    ? { action: 'retry', reason }
+    : { action: 'ack', status: 'failed', reason };
 }
 
 /** Backoff before retry `attempt` (1-based): `base`, doubled per attempt, at most 15 minutes. */

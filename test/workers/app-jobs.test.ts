@@ -92,18 +92,24 @@ describe('AppJobs', () => {
     expect(ran).toEqual(['first', 'older']);
   });
 
-  it('turns a job that throws into a retry and keeps serving the next one', async () => {
+  it('retries a job that throws a transient failure, acks one that throws anything else', async () => {
     let calls = 0;
     const stub = await useRuntime('throws', async () => {
       calls += 1;
-      if (calls === 1) throw new Error('platform hiccup');
+      if (calls === 1) throw new TypeError('fetch failed');
+      if (calls === 2) throw new Error('a bug');
       return { action: 'ack', status: 'applied' };
     });
     expect(await stub.run(job('throws', 'x'), Date.now())).toEqual({
       action: 'retry',
-      reason: 'platform hiccup',
+      reason: 'fetch failed',
     });
     expect(await stub.run(job('throws', 'y'), Date.now())).toEqual({
+      action: 'ack',
+      status: 'failed',
+      reason: 'a bug',
+    });
+    expect(await stub.run(job('throws', 'z'), Date.now())).toEqual({
       action: 'ack',
       status: 'applied',
     });

@@ -98,6 +98,7 @@ describe('a push on Workers', () => {
     expect(privateApp.last?.verdict).toMatchObject({ action: 'ack', status: 'failed' });
     const reason = privateApp.last?.verdict.reason ?? '';
     expect(reason).toContain('credentials: target onprem');
+    expect(reason).not.toContain('BEGIN CERTIFICATE');
     expect(reason).toContain('private CA');
     expect(privateApp.deadLetters).toEqual([]);
   });

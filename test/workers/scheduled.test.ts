@@ -1,4 +1,4 @@
-/** `scheduled` inside workerd: the cron sweep enqueues a reconcile job for every app. */
+/** `scheduled` inside workerd: the cron sweep enqueues a sweep job for every app. */
 import { createScheduledController } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import worker from '../../functions/cloudflare.ts';
 import type { Job } from '../../lib/jobs/job.ts';
 
 describe('the cron sweep', () => {
-  it('enqueues a reconcile job for every app of every readable registered repository', async () => {
+  it('enqueues a sweep job for every app of every readable registered repository', async () => {
     const sent: Job[] = [];
     const testEnv = {
       ...(env as unknown as WorkerEnv),
@@ -25,11 +25,11 @@ describe('the cron sweep', () => {
     await worker.scheduled(controller, testEnv);
     expect(sent).toEqual(
       ['web', 'flaky', 'private'].map((app) => ({
-        kind: 'reconcile',
+        kind: 'sweep',
         repo: 'acme/deploy',
         app,
         branch: 'main',
-        deliveryId: 'sweep:2026-11-26T16:15:00.000Z',
+        deliveryId: 'sweep-2026-11-26T16:15:00.000Z',
       })),
     );
   });
