@@ -3,7 +3,7 @@
  * messages reach it through the consumer; it runs them one at a time, so two invocations never
  * reconcile one app at once inside this deployment (the ApplySet lease on the cluster stays the
  * authority across deployments). Newest wins: jobs are level-triggered, so a job enqueued
- * before a finished run started has been covered by that run and is acked without work.
+ * before a finished full run started has been covered by that run and is acked without work.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { messageOf } from '../../lib/errors.ts';
@@ -30,6 +30,19 @@ export interface AppJobsRuntime {
 export const CLOCK_SKEW_MARGIN_MS = 2_000;
 
 const DEAD_LETTERS_KEPT = 10;
+const ZERO_SHA = '0'.repeat(40);
+
+/**
+ * Whether a finished run of `job` has seen everything older jobs of its app asked for. A push
+ * job with a `since` hint only looks at the files changed since that commit and skips the app
+ * when they do not concern it, so an older push's change could go unseen: such runs cover
+ * nothing. Jobs without a usable hint compare the rendered digest with the applied one (sweeps
+ * and plans re-read everything), which is level-triggered and covers every older job.
+ */
+export function coversOlderJobs(job: Job): boolean {
+  if (job.kind !== 'reconcile') return true;
+  return job.since === undefined || job.since === ZERO_SHA || job.forced === true;
+}
 const STATUS_KEY = 'status';
 
 /** The behaviour of `AppJobs`; the entry point subclasses it to say how `env` becomes a runtime. */
@@ -81,7 +94,9 @@ export abstract class AppJobsObject<Env> extends DurableObject<Env> implements A
         },
       };
       // Only a run that finished covers older jobs: after a transient failure they still count.
-      if (verdict.action === 'ack') next.coveredUntil = Math.max(current.coveredUntil, startedAt);
+      if (verdict.action === 'ack' && coversOlderJobs(job)) {
+        next.coveredUntil = Math.max(current.coveredUntil, startedAt);
+      }
       await this.ctx.storage.put(STATUS_KEY, next);
       return verdict;
     });

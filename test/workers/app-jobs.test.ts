@@ -77,6 +77,20 @@ describe('AppJobs', () => {
     expect(status.coveredUntil).toBeGreaterThan(enqueuedLongAgo);
   });
 
+  it('still runs an older job after a run that only looked at changes since a later push', async () => {
+    const ran: string[] = [];
+    const stub = await useRuntime('since-hint', async (j) => {
+      ran.push(j.deliveryId);
+      return { action: 'ack', status: 'skipped', reason: 'not affected' };
+    });
+    const newerPush = { ...job('since-hint', 'newer'), since: 'b'.repeat(40) };
+    const olderPush = { ...job('since-hint', 'older'), since: 'a'.repeat(40) };
+    await stub.run(newerPush, Date.now());
+    const verdict = await stub.run(olderPush, Date.now() - 60_000);
+    expect(verdict).toEqual({ action: 'ack', status: 'skipped', reason: 'not affected' });
+    expect(ran).toEqual(['newer', 'older']);
+  });
+
   it('still runs older jobs after a run that failed transiently', async () => {
     const ran: string[] = [];
     const stub = await useRuntime('transient', async (j) => {
