@@ -18,6 +18,7 @@ import type { CommandMain } from '../cli.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { nodeKubeClient } from '../node/kube-transport.ts';
 import { loadKubeconfig } from '../node/kubeconfig.ts';
+import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
 
 /** Options shared by `plan` and `apply`. */
 export const clusterOptions = {
@@ -66,7 +67,9 @@ export async function prepare(
 ): Promise<{ input: AppInput & { digest: string }; client: KubeClient }> {
   const root = resolve(dir);
   const access = await loadKubeconfig({ path: values.kubeconfig, context: values.context });
-  const rendered = await renderApp(new DirectoryFileTree(root), '.');
+  const rendered = await renderApp(new DirectoryFileTree(root), '.', {
+    decryptor: sopsDecryptorFromEnv(process.env),
+  });
   const namespace = values.namespace ?? access.namespace ?? 'default';
   const app = values.app ?? basename(root);
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(app)) {
