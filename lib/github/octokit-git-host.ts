@@ -46,6 +46,9 @@ export class OctokitGitHost implements GitHost {
   readonly #octokit: Octokit;
   readonly #maxArchiveBytes: number;
   readonly #trees: LruCache<string, Promise<FileTree>>;
+  /** Comparisons and single files by full shas: immutable, so every job of a push shares them. */
+  readonly #comparisons = new LruCache<string, Promise<Comparison>>(32);
+  readonly #files = new LruCache<string, Promise<Uint8Array | undefined>>(64);
 
   constructor(options: OctokitGitHostOptions) {
     this.#octokit = options.octokit;
@@ -99,7 +102,18 @@ export class OctokitGitHost implements GitHost {
     return treeFromArchive(readTar(archive, what), { revision: sha, stripComponents: 1, what });
   }
 
-  async readFile(repo: RepoRef, sha: string, path: string): Promise<Uint8Array | undefined> {
+  readFile(repo: RepoRef, sha: string, path: string): Promise<Uint8Array | undefined> {
+    if (!FULL_SHA.test(sha)) return this.#readFile(repo, sha, path);
+    const key = `${repoFullName(repo)}@${sha}:${path}`;
+    const known = this.#files.get(key);
+    if (known) return known;
+    const loading = this.#readFile(repo, sha, path);
+    this.#files.set(key, loading);
+    loading.catch(() => this.#files.delete(key));
+    return loading;
+  }
+
+  async #readFile(repo: RepoRef, sha: string, path: string): Promise<Uint8Array | undefined> {
     const cached = this.#trees.get(`${repoFullName(repo)}@${sha}`);
     if (cached) {
       const tree = await cached;
@@ -128,7 +142,18 @@ export class OctokitGitHost implements GitHost {
     return readAll(response.data as ReadableStream<Uint8Array>, MAX_FILE_BYTES, what);
   }
 
-  async compare(repo: RepoRef, base: string, head: string): Promise<Comparison> {
+  compare(repo: RepoRef, base: string, head: string): Promise<Comparison> {
+    if (!FULL_SHA.test(base) || !FULL_SHA.test(head)) return this.#compare(repo, base, head);
+    const key = `${repoFullName(repo)}@${base}...${head}`;
+    const known = this.#comparisons.get(key);
+    if (known) return known;
+    const loading = this.#compare(repo, base, head);
+    this.#comparisons.set(key, loading);
+    loading.catch(() => this.#comparisons.delete(key));
+    return loading;
+  }
+
+  async #compare(repo: RepoRef, base: string, head: string): Promise<Comparison> {
     try {
       const { data } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
         ...repo,

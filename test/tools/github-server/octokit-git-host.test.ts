@@ -163,4 +163,23 @@ describe('OctokitGitHost against the GitHub test server', () => {
     await expect(gitHost.treeAt(repo, missing)).rejects.toBeInstanceOf(GitHubError);
     expect(server.count('GET', `/repos/acme/deploy/tarball/${missing}`)).toBe(before + 1);
   });
+
+  it('compares and reads a file once per pair of commits, as every job of one push asks', async () => {
+    const gitHost = host();
+    const compares = () => server.count('GET', `/repos/acme/deploy/compare/${first}...${second}`);
+    const contents = () => server.count('GET', '/repos/acme/deploy/contents/plumbline.yaml');
+    const [c0, f0] = [compares(), contents()];
+    for (let job = 0; job < 5; job++) {
+      expect((await gitHost.compare(repo, first, second)).files.length).toBeGreaterThan(0);
+      expect(new TextDecoder().decode(await gitHost.readFile(repo, first, 'plumbline.yaml'))).toBe(
+        'apps: []\n',
+      );
+    }
+    expect(compares() - c0).toBe(1);
+    expect(contents() - f0).toBe(1);
+    // A branch name is not a key: it moves.
+    await gitHost.compare(repo, first, 'main');
+    await gitHost.compare(repo, first, 'main');
+    expect(server.count('GET', `/repos/acme/deploy/compare/${first}...main`)).toBe(2);
+  });
 });
