@@ -4,7 +4,7 @@ import { generatedCases } from './generated-cases.ts';
 import { isRenderFailure, runCase } from './harness.ts';
 
 describe('rendering matches kustomize build', () => {
-  const all = [...cases, ...generatedCases(24, 20261126)];
+  const all = [...cases, ...generatedCases(40, 20261126)];
 
   it('has at least 60 hand-written cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);

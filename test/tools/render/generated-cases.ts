@@ -79,7 +79,28 @@ export function generatedCases(count: number, seed: number): ConformanceCase[] {
         `- target:\n    kind: ConfigMap\n  patch: |-\n    kind: ConfigMap\n    metadata:\n      name: any\n      labels:\n        patched: "${i}"`,
       );
     }
+    if (baseName === 'web' && rand() < 0.3) {
+      patches.push(
+        `- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      template:\n        spec:\n          containers:\n          - name: sidecar\n            $patch: delete`,
+      );
+    }
     if (patches.length > 0) lines.push(`patches:\n${patches.join('\n')}`);
+    if (rand() < 0.3) {
+      lines.push(
+        `labels:\n- pairs: {lbl-${i}: x}\n  includeSelectors: ${rand() < 0.5}\n  includeTemplates: ${rand() < 0.5}`,
+      );
+    }
+    if (rand() < 0.3) {
+      files['components/stamp/kustomization.yaml'] =
+        'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonAnnotations: {stamped: "true"}\nconfigMapGenerator:\n- name: stamp\n  literals: [at=now]\n';
+      lines.push('components: [../components/stamp]');
+    }
+    if (baseName === 'web' && rand() < 0.3) {
+      lines.push(
+        'replacements:\n- source: {kind: Service, name: web, fieldPath: spec.ports.0.port}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths:\n    - spec.template.spec.containers.[name=web].ports.0.containerPort',
+      );
+    }
+    if (rand() < 0.2) lines.push('sortOptions:\n  order: fifo');
     files['app/kustomization.yaml'] = `${lines.join('\n')}\n`;
     out.push({ name: `generated #${i} (seed ${seed}) over ${baseName}`, files });
   }
