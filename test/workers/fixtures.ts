@@ -34,6 +34,7 @@ export interface WorkersFixture {
   deliveries: {
     push: DeliveryFixture;
     pushOtherRepo: DeliveryFixture;
+    pullRequestOpened: DeliveryFixture;
   };
 }
 

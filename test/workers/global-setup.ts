@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { type ControlPlane, startControlPlane } from '../env/control-plane.ts';
 import { TestGitRepo } from '../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
-import { pushDelivery } from '../github-server/webhook-delivery.ts';
+import { pullRequestDelivery, pushDelivery } from '../github-server/webhook-delivery.ts';
 import { WORKERS_TEST, type WorkersFixture } from './fixtures.ts';
 
 const ZERO_SHA = '0'.repeat(40);
@@ -92,6 +92,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     before: ZERO_SHA,
     after: head,
   });
+  const pullRequestOpened = await pullRequestDelivery(
+    WORKERS_TEST.webhookSecret,
+    WORKERS_TEST.repo,
+    'opened',
+  );
   const fixture: WorkersFixture = {
     githubUrl: github.url,
     githubToken: WORKERS_TEST.githubToken,
@@ -107,6 +112,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     deliveries: {
       push: { headers: push.headers, body: push.body },
       pushOtherRepo: { headers: pushOtherRepo.headers, body: pushOtherRepo.body },
+      pullRequestOpened: { headers: pullRequestOpened.headers, body: pullRequestOpened.body },
     },
   };
   project.provide('workers', fixture);

@@ -8,7 +8,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
 import type { WorkerEnv } from '../../functions/cloudflare/worker-env.ts';
 import worker from '../../functions/cloudflare.ts';
-import type { Job } from '../../lib/jobs/job.ts';
+import { type Job, jobKey } from '../../lib/jobs/job.ts';
 import { WORKERS_TEST } from './fixtures.ts';
 
 const fixture = inject('workers');
@@ -61,6 +61,19 @@ describe('the Worker webhook', () => {
       sent.map((job) => job.kind === 'reconcile' && `${job.repo}#${job.app}@${job.branch}`),
     ).toEqual(['acme/deploy#web@main', 'acme/deploy#flaky@main', 'acme/deploy#private@main']);
     expect(sent[0]?.deliveryId).toBe(headers['x-github-delivery']);
+  });
+
+  it('enqueues a plan job for an opened pull request, keyed by the pull request', async () => {
+    const { env: testEnv, sent } = recordingEnv();
+    const { headers, body } = fixture.deliveries.pullRequestOpened;
+    const number = (JSON.parse(body) as { number: number }).number;
+    const response = await post(testEnv, body, headers);
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ status: 'accepted', pullRequest: number });
+    expect(sent).toEqual([
+      { kind: 'plan', repo: 'acme/deploy', number, deliveryId: headers['x-github-delivery'] },
+    ]);
+    expect(jobKey(sent[0] as Job)).toBe(`acme/deploy#pr/${number}`);
   });
 
   it('refuses an unsigned delivery with 401 and enqueues nothing', async () => {
