@@ -42,6 +42,8 @@ export default defineConfig({
             downHost: fixture.downHost,
             access: fixture.access,
             origin,
+            githubAppHost: WORKERS_TEST.githubAppHost,
+            githubAppId: WORKERS_TEST.githubAppId,
           }),
         },
       };

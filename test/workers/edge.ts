@@ -7,6 +7,9 @@
  *   and the request goes to the real kube-apiserver, whose private CA `cloudflared` trusts.
  * - `https://<downHost>` is a Tunnel whose origin is down: 502, as Cloudflare answers.
  * - `http://127.0.0.1:*` (the GitHub test server) is passed through.
+ * - `https://<githubAppHost>` answers the two requests a GitHub App makes before reading a
+ *   repository: an installation token for a well-formed RS256 app JWT, then the branch, only
+ *   with that token. (The GitHub test server serves token-authenticated requests only.)
  * - Anything else is refused: tests never reach the internet.
  */
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -17,6 +20,44 @@ export interface EdgeOptions {
   downHost: string;
   access: { clientId: string; clientSecret: string };
   origin: { server: string; caPem: string };
+  githubAppHost: string;
+  githubAppId: string;
+}
+
+/** The installation token the emulated GitHub hands out for `installationId`. */
+export function installationToken(installationId: string): string {
+  return `ghs_installation_${installationId}`;
+}
+
+/** GitHub's two App endpoints Plumbline uses first: installation token, then a branch. */
+function githubApp(request: Request, url: URL, appId: string): Response {
+  const authorization = request.headers.get('authorization') ?? '';
+  const tokenPath = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
+  if (request.method === 'POST' && tokenPath) {
+    const [header, payload, signature] = authorization.replace(/^bearer /i, '').split('.');
+    const decode = (part: string | undefined) =>
+      JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    try {
+      if (decode(header).alg !== 'RS256' || String(decode(payload).iss) !== appId || !signature) {
+        return Response.json({ message: 'A JSON web token could not be decoded' }, { status: 401 });
+      }
+    } catch {
+      return Response.json({ message: 'A JSON web token could not be decoded' }, { status: 401 });
+    }
+    const expires = new Date(Date.now() + 3600_000).toISOString();
+    return Response.json(
+      { token: installationToken(tokenPath[1] as string), expires_at: expires, permissions: {} },
+      { status: 201 },
+    );
+  }
+  const branchPath = /^\/repos\/([^/]+)\/([^/]+)\/branches\/([^/]+)$/.exec(url.pathname);
+  if (request.method === 'GET' && branchPath) {
+    if (!/^token ghs_installation_\d+$/.test(authorization)) {
+      return Response.json({ message: 'Bad credentials' }, { status: 401 });
+    }
+    return Response.json({ name: branchPath[3], commit: { sha: 'c'.repeat(40) } });
+  }
+  return Response.json({ message: 'Not Found' }, { status: 404 });
 }
 
 /** A response to hand back to workerd: Node's fetch already decoded the body. */
@@ -33,6 +74,9 @@ export function createEdge(options: EdgeOptions): (request: Request) => Promise<
   const originAgent = new Agent({ connect: { ca: options.origin.caPem } });
   return async (request) => {
     const url = new URL(request.url);
+    if (url.hostname === options.githubAppHost) {
+      return githubApp(request, url, options.githubAppId);
+    }
     if (url.hostname === options.downHost) {
       return new Response('origin unreachable (cloudflared has no connection)', { status: 502 });
     }

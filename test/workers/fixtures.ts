@@ -53,4 +53,6 @@ export const WORKERS_TEST = {
   githubToken: 'ghs_workers_test_token',
   access: { clientId: 'access-client.id', clientSecret: 'access-client-secret-value' },
   statusToken: 'status-token-value',
+  githubAppHost: 'github-app.test',
+  githubAppId: '4242',
 } as const;
