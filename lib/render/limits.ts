@@ -12,6 +12,8 @@ export interface RenderLimits {
   maxDepth: number;
   /** Most files read in one render. */
   maxFiles: number;
+  /** Most bytes read in one render, all files together. */
+  maxTotalBytes: number;
 }
 
 /** Defaults: generous for real repositories, small enough for a 128 MB Worker. */
@@ -21,4 +23,5 @@ export const defaultLimits: RenderLimits = {
   maxAliasCount: 100,
   maxDepth: 32,
   maxFiles: 10_000,
+  maxTotalBytes: 64 * 1024 * 1024,
 };

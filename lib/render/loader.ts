@@ -45,6 +45,7 @@ export class Loader {
   readonly #cache = new Map<string, Promise<LoadedFile>>();
   /** Every file read: the dependency set. */
   readonly files = new Set<string>();
+  #totalBytes = 0;
 
   constructor(tree: FileTree, limits: RenderLimits, decryptor?: FileDecryptor) {
     this.#tree = tree;
@@ -158,6 +159,13 @@ export class Loader {
       bytes = await this.#tree.read(path);
     } catch (error) {
       throw this.#wrap(error, path);
+    }
+    this.#totalBytes += bytes.byteLength;
+    if (this.#totalBytes > this.#limits.maxTotalBytes) {
+      throw new RenderError(
+        `${path}: the render reads more than ${this.#limits.maxTotalBytes} bytes in all`,
+        { file: path, hint: 'Split the app or raise limits.maxTotalBytes.' },
+      );
     }
     if (bytes.byteLength > this.#limits.maxFileBytes) {
       throw new RenderError(

@@ -2,7 +2,7 @@
  * Parsing manifests: multi-document YAML (or JSON) into objects, `*List` kinds expanded, with
  * alias expansion and object counts bounded. Keys keep the order they were written in.
  */
-import { Composer, LineCounter, Parser, type ScalarTag } from 'yaml';
+import { Composer, type Document, LineCounter, Parser, type ScalarTag } from 'yaml';
 import type { KubeObject } from '../core/object.ts';
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
@@ -38,32 +38,50 @@ export function parseYamlDocuments(
     customTags: version === '1.2' ? (tags) => [goOctal, ...tags] : undefined,
   });
   const values: unknown[] = [];
-  for (const doc of composer.compose(parser.parse(text))) {
-    const problem = doc.errors[0];
-    if (problem) {
-      const line = problem.linePos?.[0]?.line ?? lineCounter.linePos(problem.pos[0]).line;
-      throw new RenderError(
-        `${file}${line ? `:${line}` : ''}: invalid YAML: ${problem.message.split('\n')[0]}`,
-        { file, line, cause: problem, hint: 'Fix the YAML syntax.' },
-      );
+  try {
+    for (const doc of composer.compose(parser.parse(text))) {
+      const value = documentValue(doc, file, limits, lineCounter);
+      if (value === undefined) continue;
+      values.push(value);
+      if (values.length > limits.maxObjects) {
+        throw new RenderError(`${file}: more than ${limits.maxObjects} documents`, { file });
+      }
     }
-    if (doc.contents === null) continue;
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
-    } catch (error) {
-      throw new RenderError(
-        `${file}: YAML aliases expand beyond the render limit (${limits.maxAliasCount})`,
-        { file, cause: error, hint: 'Avoid deeply nested YAML aliases.' },
-      );
+  } catch (error) {
+    if (error instanceof RangeError) {
+      // Pathologically deep nesting exhausts the parser's stack: a render error, not a crash.
+      throw new RenderError(`${file}: YAML nests too deeply to parse`, { file, cause: error });
     }
-    if (value === null || value === undefined) continue;
-    values.push(value);
-    if (values.length > limits.maxObjects) {
-      throw new RenderError(`${file}: more than ${limits.maxObjects} documents`, { file });
-    }
+    throw error;
   }
   return values;
+}
+
+/** The plain value of one composed document, or undefined for an empty one. */
+function documentValue(
+  doc: Document.Parsed,
+  file: string,
+  limits: RenderLimits,
+  lineCounter: LineCounter,
+): unknown {
+  const problem = doc.errors[0];
+  if (problem) {
+    const line = problem.linePos?.[0]?.line ?? lineCounter.linePos(problem.pos[0]).line;
+    throw new RenderError(
+      `${file}${line ? `:${line}` : ''}: invalid YAML: ${problem.message.split('\n')[0]}`,
+      { file, line, cause: problem, hint: 'Fix the YAML syntax.' },
+    );
+  }
+  if (doc.contents === null) return undefined;
+  try {
+    return doc.toJS({ maxAliasCount: limits.maxAliasCount }) ?? undefined;
+  } catch (error) {
+    if (error instanceof RangeError) throw error;
+    throw new RenderError(
+      `${file}: YAML aliases expand beyond the render limit (${limits.maxAliasCount})`,
+      { file, cause: error, hint: 'Avoid deeply nested YAML aliases.' },
+    );
+  }
 }
 
 /** Parses a manifest file into Kubernetes objects, expanding `*List` kinds. */

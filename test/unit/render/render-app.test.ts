@@ -278,6 +278,21 @@ describe('renderApp', () => {
     expect(many.message).toContain('more than 1');
   });
 
+  it('turns pathologically deep nesting into a render error', async () => {
+    const deep = `kind: ConfigMap\ndata: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`;
+    const error = await renderError({ 'app/deep.yaml': deep }, 'app');
+    expect(error.message).toMatch(/^app\/deep\.yaml(:\d+)?: (invalid YAML|YAML nests too deeply)/);
+    expect(error.file).toBe('app/deep.yaml');
+  });
+
+  it('bounds the bytes read by a whole render', async () => {
+    const cm = (name: string) => `kind: ConfigMap\nmetadata: {name: ${name}}\n#${'x'.repeat(60)}\n`;
+    const error = await renderError({ 'app/a.yaml': cm('a'), 'app/b.yaml': cm('b') }, 'app', {
+      maxTotalBytes: 120,
+    });
+    expect(error.message).toBe('app/b.yaml: the render reads more than 120 bytes in all');
+  });
+
   it('reports YAML syntax errors with the file and line', async () => {
     const error = await renderError(
       { 'app/cm.yaml': 'kind: ConfigMap\nmetadata:\n  name: [a\n' },
