@@ -106,6 +106,13 @@ export function parseManifests(text: string, file: string, limits: RenderLimits)
       });
     }
     if (!isJsonObject(value.metadata)) value.metadata = {};
+    const name = value.metadata.name;
+    if (typeof name !== 'string' || name === '') {
+      throw new RenderError(`${file}: a ${kind} has no metadata.name`, {
+        file,
+        hint: 'kustomize needs a name on every object (generateName is not supported).',
+      });
+    }
     out.push(value as unknown as KubeObject);
     if (out.length > limits.maxObjects) {
       throw new RenderError(`${file}: more than ${limits.maxObjects} objects`, { file });

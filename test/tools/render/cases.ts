@@ -779,6 +779,28 @@ export const cases: ConformanceCase[] = [
   },
   // Failures both tools must report.
   {
+    name: 'fails: object without a name',
+    files: {
+      'app/kustomization.yaml': 'resources: [a.yaml]\n',
+      'app/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: x-\n',
+    },
+  },
+  {
+    name: 'fails: object without a kind',
+    files: {
+      'app/kustomization.yaml': 'resources: [a.yaml]\n',
+      'app/a.yaml': 'apiVersion: v1\nmetadata:\n  name: x\n',
+    },
+  },
+  {
+    name: 'empty documents and comments are skipped',
+    files: {
+      'app/kustomization.yaml': 'resources: [a.yaml]\n',
+      'app/a.yaml':
+        '---\n# only a comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n',
+    },
+  },
+  {
     name: 'fails: unquoted number as a label value',
     files: app('resources: [../base]\ncommonLabels:\n  version: 1.0\n'),
   },
