@@ -3,10 +3,10 @@
  * does (`wrangler deploy --dry-run`), reports its size, and fails when the gzip size exceeds
  * Cloudflare's free-plan limit we hold ourselves to (500 KiB) or when a Node-only module got
  * in: a `node:` import, or a package that only works on Node (undici, @kubernetes/client-node,
- * @hono/node-server...). Run: `node .ci/worker-bundle.ts [outdir]`.
+ * @hono/node-server...). Run: `node .ci/worker-bundle.ts [outdir] [--config wrangler.toml]`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,19 +26,33 @@ const NODE_ONLY_PACKAGES = [
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'plumbline-worker-'));
+const args = process.argv.slice(2);
+const configAt = args.indexOf('--config');
+// Another Wrangler config: for checking that this check catches what it should.
+const config = configAt >= 0 ? args.splice(configAt, 2)[1] : undefined;
+const outdir = args[0] ?? mkdtempSync(join(tmpdir(), 'plumbline-worker-'));
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
-const build = spawnSync(wrangler, ['deploy', '--dry-run', '--outdir', outdir], {
-  cwd: root,
-  encoding: 'utf8',
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-});
+const build = spawnSync(
+  wrangler,
+  ['deploy', '--dry-run', '--outdir', outdir, ...(config ? ['--config', config] : [])],
+  {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  },
+);
 if (build.status !== 0) {
   process.stderr.write(`${build.stdout}\n${build.stderr}\nwrangler build failed\n`);
   process.exit(1);
 }
 
-const code = readFileSync(join(outdir, 'cloudflare.js'));
+// The bundle is named after the entry file.
+const bundle = readdirSync(outdir).find((name) => name.endsWith('.js'));
+if (!bundle) {
+  process.stderr.write(`no bundle in ${outdir}\n`);
+  process.exit(1);
+}
+const code = readFileSync(join(outdir, bundle));
 const gzip = gzipSync(code, { level: 9 }).length;
 const problems: string[] = [];
 
@@ -59,7 +73,7 @@ for (const specifier of imports) {
 }
 
 // The source map names every file bundled: no Node-only package may be among them.
-const map = JSON.parse(readFileSync(join(outdir, 'cloudflare.js.map'), 'utf8')) as {
+const map = JSON.parse(readFileSync(join(outdir, `${bundle}.map`), 'utf8')) as {
   sources: string[];
 };
 for (const name of NODE_ONLY_PACKAGES) {
