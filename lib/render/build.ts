@@ -71,14 +71,16 @@ export async function buildApp(loader: Loader, dir: string): Promise<Resource[]>
     }
     resources = await accumulate(loader, k, [], [dir]);
     sort = k.sortOptions;
-    for (const r of resources) {
-      if (!r.generated?.hash) continue;
-      const suffix = await nameHash(r.object);
-      storePreviousId(r);
-      r.object.metadata.name = `${r.object.metadata.name ?? ''}-${suffix}`;
-    }
-    fixNameReferences(resources);
   }
+  // Top level only (kustomize's makeCustomizedResMap): hash suffixes, then references to the
+  // new names. A plain directory may hold kustomizations in subdirectories, so it gets them too.
+  for (const r of resources) {
+    if (!r.generated?.hash) continue;
+    const suffix = await nameHash(r.object);
+    storePreviousId(r);
+    r.object.metadata.name = `${r.object.metadata.name ?? ''}-${suffix}`;
+  }
+  fixNameReferences(resources);
   resources = resources.filter(
     (r) => r.object.metadata?.annotations?.['config.kubernetes.io/local-config'] !== 'true',
   );

@@ -50,6 +50,22 @@ describe('renderApp', () => {
     expect(result.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('builds kustomizations found inside a plain directory, hashes and references included', async () => {
+    const tree = new MemoryFileTree({
+      'app/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n',
+      'app/web/kustomization.yaml':
+        'resources: [deploy.yaml]\nconfigMapGenerator:\n- name: cfg\n  literals: [a=1]\n',
+      'app/web/deploy.yaml': deployment,
+    });
+    const { objects } = await renderApp(tree, 'app');
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Namespace/web',
+      'ConfigMap/cfg-h29d89cmmt',
+      'Deployment/web',
+    ]);
+    expect(JSON.stringify(objects[2])).toContain('cfg-h29d89cmmt');
+  });
+
   it('records bases outside the app path in the dependency set', async () => {
     const tree = new MemoryFileTree({
       'base/kustomization.yaml': 'resources: [deploy.yaml]\n',
