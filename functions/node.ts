@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Octokit } from '@octokit/rest';
 import { sweepJobs } from '../lib/flows/sweep.ts';
+import { installationOctokit } from '../lib/github/app-auth.ts';
 import { OctokitGitHost } from '../lib/github/octokit-git-host.ts';
 import { type Job, jobKey, mergeJobs } from '../lib/jobs/job.ts';
 import type { JobContext, RunJob } from '../lib/jobs/job-context.ts';
@@ -56,6 +57,40 @@ export interface NodeRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * The GitHost of each repository: with a GitHub App, one per repository (its installation
+ * token is scoped to it); with a token, one shared by all (one tree cache).
+ */
+export function gitHostsFor(
+  settings: NodeSettings,
+  logger: Logger,
+): (repo: RegisteredRepo) => GitHost {
+  const app = settings.githubApp;
+  if (!app) {
+    const shared = octokitGitHost(settings, logger);
+    return () => shared;
+  }
+  const hosts = new Map<string, GitHost>();
+  return (repo) => {
+    let host = hosts.get(repo.fullName);
+    if (!host) {
+      const octokit = installationOctokit({
+        app,
+        repo: repo.ref,
+        baseUrl: settings.githubApiUrl,
+        ...(repo.installationId ? { installationId: repo.installationId } : {}),
+        log: {
+          warn: (message) => logger.log('warn', message),
+          error: (message) => logger.log('error', message),
+        },
+      });
+      host = new OctokitGitHost({ octokit });
+      hosts.set(repo.fullName, host);
+    }
+    return host;
+  };
+}
+
 /** An Octokit-backed GitHost shared by every repository (one token, one tree cache). */
 export function octokitGitHost(settings: NodeSettings, logger: Logger): GitHost {
   const octokit = new Octokit({
@@ -75,11 +110,10 @@ export function octokitGitHost(settings: NodeSettings, logger: Logger): GitHost 
 /** Starts the HTTP server and the consumer. */
 export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<NodeRuntime> {
   const { settings, logger } = options;
-  const gitHost = options.gitHostFor ? undefined : octokitGitHost(settings, logger);
-  // The webhook and the jobs share one GitHost, so a tree read by one is cached for the other.
+  // The webhook and the jobs share the GitHosts, so a tree read by one is cached for the other.
   const context: JobContext = {
     registry: new StaticRepoRegistry(settings.repositories),
-    gitHostFor: options.gitHostFor ?? (() => gitHost as GitHost),
+    gitHostFor: options.gitHostFor ?? gitHostsFor(settings, logger),
     secrets: new MemorySecretStore(settings.secrets, secretEnvName),
     logger,
   };
@@ -121,13 +155,14 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
   };
   // The timer never keeps the process alive by itself; a failed listing is logged and retried
   // at the next tick.
+  const sweepMs = options.sweepIntervalMs ?? (settings.sweepIntervalSeconds ?? 0) * 1000;
   const timer =
-    options.sweepIntervalMs && options.sweepIntervalMs > 0
+    sweepMs > 0
       ? setInterval(() => {
           sweep().catch((error: unknown) =>
             logger.log('error', 'sweep failed', { error: String(error) }),
           );
-        }, options.sweepIntervalMs)
+        }, sweepMs)
       : undefined;
   timer?.unref();
   return {

@@ -16,7 +16,7 @@ import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
 import type { CliIo, CommandMain } from '../cli.ts';
 import { nodeFlowDeps, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings, secretEnvName } from '../node/settings.ts';
-import { octokitGitHost } from '../node.ts';
+import { gitHostsFor } from '../node.ts';
 
 const HELP = `Usage: plumbline sweep [options]
 
@@ -69,10 +69,9 @@ export async function sweepCommand(
     flags: {},
   });
   const logger: Logger = values.verbose ? jsonLogger(io.stderr) : silentLogger;
-  const gitHost = octokitGitHost(settings, logger);
   const context: JobContext = {
     registry: new StaticRepoRegistry(settings.repositories),
-    gitHostFor: () => gitHost,
+    gitHostFor: gitHostsFor(settings, logger),
     secrets: new MemorySecretStore(settings.secrets, secretEnvName),
     logger,
   };

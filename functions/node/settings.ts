@@ -23,6 +23,10 @@ export interface NodeSettings {
   maxBodyBytes: number;
   /** Secrets `plumbline.yaml` refers to by name (`token.secret`, `tokenRequest.bootstrapSecret`). */
   secrets: Record<string, string>;
+  /** Authenticate as a GitHub App (installation tokens per repository) instead of a token. */
+  githubApp?: { appId: string; privateKey: string };
+  /** Sweep every app this often; 0: never (use `plumbline sweep` from cron instead). */
+  sweepIntervalSeconds?: number;
 }
 
 /** What `plumbline serve` runs with when given nothing: it starts and answers `/healthz`. */
@@ -52,6 +56,7 @@ const SettingsFileSchema = z.strictObject({
   githubApiUrl: z.url().optional(),
   maxBodyBytes: z.int().positive().optional(),
   secrets: z.record(z.string().min(1), z.string().min(1)).optional(),
+  sweepIntervalSeconds: z.int().min(0).optional(),
 });
 
 /** Where settings come from, besides the defaults. */
@@ -117,7 +122,31 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
       secrets[name] = value;
     }
   }
+  const sweepIntervalSeconds =
+    env.PLUMBLINE_SWEEP_INTERVAL === undefined
+      ? fromFile.sweepIntervalSeconds
+      : Number(env.PLUMBLINE_SWEEP_INTERVAL);
+  if (
+    sweepIntervalSeconds !== undefined &&
+    !(Number.isInteger(sweepIntervalSeconds) && sweepIntervalSeconds >= 0)
+  ) {
+    throw new ConfigError(
+      `PLUMBLINE_SWEEP_INTERVAL: '${env.PLUMBLINE_SWEEP_INTERVAL}' is not a number of seconds`,
+    );
+  }
+  // A GitHub App's key comes from the environment or a file, never from the settings file.
+  const appKey =
+    env.PLUMBLINE_GITHUB_APP_PRIVATE_KEY ??
+    (env.PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE
+      ? readFileSync(env.PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE, 'utf8')
+      : undefined);
+  const githubApp =
+    env.PLUMBLINE_GITHUB_APP_ID && appKey
+      ? { appId: env.PLUMBLINE_GITHUB_APP_ID, privateKey: appKey }
+      : undefined;
   return {
+    ...(githubApp ? { githubApp } : {}),
+    ...(sweepIntervalSeconds ? { sweepIntervalSeconds } : {}),
     secrets,
     port: sources.flags.port ?? envPort ?? fromFile.port ?? DEFAULT_SETTINGS.port,
     host: sources.flags.host ?? fromFile.host ?? DEFAULT_SETTINGS.host,

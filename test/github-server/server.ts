@@ -13,6 +13,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { TestGitRepo } from './git-repo.ts';
 import { emptyRecords, type PullRecord, type RepoRecords } from './records.ts';
+import { registerAppAuthRoutes } from './routes/app-auth.ts';
 import { registerArchiveRoutes } from './routes/archives.ts';
 import { registerGitDataRoutes } from './routes/git-data.ts';
 import { registerReportingRoutes } from './routes/reporting.ts';
@@ -26,6 +27,11 @@ export interface GitHubServerOptions {
   repos?: Record<string, TestGitRepo>;
   /** When set, API requests must carry `Authorization: token|Bearer <token>`, else 401. */
   token?: string;
+  /**
+   * A GitHub App: its JWTs mint installation tokens, which are accepted (within their
+   * repositories) wherever `token` is.
+   */
+  app?: { appId: number; publicKeyPem: string; installationId: number };
 }
 
 /** A running test server. */
@@ -65,9 +71,12 @@ export function createGitHubApp(state: ServerState): Hono {
       query: url.search.slice(1),
       authorized: authorization !== undefined,
     });
-    if (state.token !== undefined && url.pathname.startsWith('/repos/')) {
+    const appRoute = /^\/repos\/[^/]+\/[^/]+\/installation$/.test(url.pathname);
+    if (state.token !== undefined && url.pathname.startsWith('/repos/') && !appRoute) {
       const given = authorization?.replace(/^(token|bearer)\s+/i, '');
-      if (given !== state.token) {
+      const scope = given === undefined ? undefined : state.installationTokens.get(given);
+      const repo = url.pathname.split('/').slice(2, 4).join('/');
+      if (given !== state.token && !scope?.includes(repo)) {
         return errorJson(c, 401, 'Bad credentials');
       }
     }
@@ -77,6 +86,7 @@ export function createGitHubApp(state: ServerState): Hono {
   registerGitDataRoutes(app, state);
   registerArchiveRoutes(app, state);
   registerReportingRoutes(app, state);
+  registerAppAuthRoutes(app, state);
 
   app.notFound((c) => notFound(c));
   return app;
@@ -88,6 +98,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     repos: new Map(Object.entries(options.repos ?? {})),
     records: new Map(),
     nextId: 100,
+    installationTokens: new Map(),
+    ...(options.app ? { app: options.app } : {}),
     baseUrl: '',
     token: options.token,
     requests: [],

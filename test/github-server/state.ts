@@ -22,6 +22,10 @@ export interface ServerState {
   records: Map<string, RepoRecords>;
   /** The last id handed out (comments, check runs, statuses, deployments). */
   nextId: number;
+  /** The GitHub App whose JWTs are accepted, when the test uses one. */
+  app?: { appId: number; publicKeyPem: string; installationId: number };
+  /** Installation tokens handed out, with the repositories each may reach. */
+  installationTokens: Map<string, string[]>;
   /** Base URL, for the URLs inside responses. */
   baseUrl: string;
   token: string | undefined;
