@@ -63,7 +63,7 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
 
   const resolved = await resolveReconcileJob(job, deps);
   if (resolved.kind === 'skip') {
-    log('info', 'deploy skipped', { reason: resolved.reason });
+    log('info', 'reconcile skipped', { reason: resolved.reason });
     return { status: 'skipped', ...base, reason: resolved.reason };
   }
   const { sha, app, gitHost, repo } = resolved;
@@ -83,7 +83,7 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
     });
     const impact = appImpact(app, resolved.config, change, rendered);
     if (!impact.affected) {
-      log('info', 'deploy skipped', { sha, reason: impact.reason });
+      log('info', 'reconcile skipped', { sha, reason: impact.reason });
       return { status: 'skipped', ...base, sha, reason: `not affected: ${impact.reason}` };
     }
   }
@@ -94,7 +94,7 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
     client = await deps.clusters.clientFor(resolved.target);
     const inventory = await readInventory(client, app.name, app.namespace);
     if (inventory.digest === rendered.digest) {
-      log('info', 'deploy skipped', { sha, reason: 'rendered digest matches the applied one' });
+      log('info', 'reconcile skipped', { sha, reason: 'rendered digest matches the applied one' });
       return { status: 'skipped', ...base, sha, reason: 'rendered digest matches the applied one' };
     }
   }
@@ -146,7 +146,7 @@ export async function applyAndRecord(
   if (!rendered) {
     const failure = failureOf(renderError, 'render');
     await record('failure', `${failure.stage} failed: ${failure.message}`);
-    deps.logger.log('error', 'deploy failed', {
+    deps.logger.log('error', 'reconcile failed', {
       ...base,
       stage: failure.stage,
       error: failure.message,
@@ -180,7 +180,7 @@ export async function applyAndRecord(
       throw error;
     }
     await record('failure', `${failure.stage} failed: ${failure.message}`);
-    deps.logger.log('error', 'deploy failed', {
+    deps.logger.log('error', 'reconcile failed', {
       ...base,
       stage: failure.stage,
       error: failure.message,
@@ -190,7 +190,7 @@ export async function applyAndRecord(
   if (!changeSet.ok) {
     const message = changeSet.errors.join('; ') || 'apply did not complete';
     await record('failure', `apply failed: ${message}`);
-    deps.logger.log('error', 'deploy failed', {
+    deps.logger.log('error', 'reconcile failed', {
       ...base,
       stage: 'apply',
       errors: changeSet.errors,
@@ -205,6 +205,9 @@ export async function applyAndRecord(
   }
   const summary = describeChangeSet(changeSet);
   await record('success', `Applied ${sha.slice(0, 7)}: ${summary}`);
-  deps.logger.log('info', 'deployed', { ...base, summary, deliveryId });
+  const counts: Record<string, number> = {};
+  for (const entry of changeSet.entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
+  // The same message and fields as `reconcileApp` logs, so log queries keep working.
+  deps.logger.log('info', 'reconciled', { ...base, counts, summary, deliveryId });
   return { status: 'applied', ...base, changeSet, ...withId };
 }

@@ -1,8 +1,9 @@
 /**
  * The webhook function as a Hono app: `POST /webhooks/github` and `GET /healthz`. It verifies
- * the signature over the raw body, reads `plumbline.yaml` at the branch head to find which
- * apps a push affects, enqueues one level-triggered reconcile job per app, and answers. No
- * cluster work happens here; the consumer does it.
+ * the signature over the raw body, reads `plumbline.yaml` at the branch head to find the apps
+ * tracking a pushed branch and enqueues one level-triggered reconcile job per app (the
+ * consumer decides which the push affects); a pull request opened, updated, reopened or closed
+ * enqueues one plan job. No cluster work happens here; the consumer does it.
  */
 import { Hono } from 'hono';
 import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
