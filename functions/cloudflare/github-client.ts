@@ -1,11 +1,11 @@
 /**
- * The Worker's `GitHost` per repository: Octokit with a token, or as a GitHub App
- * installation (`@octokit/auth-app`, whose JWT is signed with WebCrypto on Workers). One
- * client per installation, so trees read by the webhook and the jobs share a cache.
+ * The Worker's `GitHost` per repository: Octokit with a token (one client shared by every
+ * repository), or as a GitHub App installation with a token scoped to each repository
+ * (`installationOctokit`: the JWT is signed with WebCrypto, PKCS#1 keys are rewrapped). The
+ * webhook and the jobs of one isolate share these clients, and so their caches.
  */
-import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
-import { ConfigError } from '../../lib/errors.ts';
+import { installationOctokit } from '../../lib/github/app-auth.ts';
 import { OctokitGitHost } from '../../lib/github/octokit-git-host.ts';
 import type { GitHost } from '../../lib/ports/git-host.ts';
 import type { Logger } from '../../lib/ports/logger.ts';
@@ -34,27 +34,17 @@ export function githubHosts(options: GitHubClientOptions): (repo: RegisteredRepo
   const base = { baseUrl: options.apiUrl, userAgent: 'plumbline', log };
   return (repo) => {
     const auth = options.auth;
-    if (auth.kind === 'app' && repo.installationId === undefined) {
-      throw new ConfigError(
-        `PLUMBLINE_REPOSITORIES: ${repo.fullName} has no installationId, which a GitHub App needs`,
-        {
-          hint: 'List it as {"fullName": "owner/name", "installationId": N}; N is in the App installation URL.',
-        },
-      );
-    }
-    const key = auth.kind === 'app' ? `app:${repo.installationId}` : auth.kind;
+    const key = auth.kind === 'app' ? repo.fullName : auth.kind;
     let host = hosts.get(key);
     if (!host) {
       const octokit =
         auth.kind === 'app'
-          ? new Octokit({
-              ...base,
-              authStrategy: createAppAuth,
-              auth: {
-                appId: auth.appId,
-                privateKey: auth.privateKey,
-                installationId: repo.installationId,
-              },
+          ? installationOctokit({
+              app: { appId: auth.appId, privateKey: auth.privateKey },
+              repo: repo.ref,
+              baseUrl: options.apiUrl,
+              ...(repo.installationId !== undefined ? { installationId: repo.installationId } : {}),
+              log: { warn: log.warn, error: log.error },
             })
           : new Octokit({ ...base, ...(auth.kind === 'token' ? { auth: auth.token } : {}) });
       host = new OctokitGitHost({ octokit, maxArchiveBytes: WORKER_MAX_ARCHIVE_BYTES });

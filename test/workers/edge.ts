@@ -7,9 +7,9 @@
  *   and the request goes to the real kube-apiserver, whose private CA `cloudflared` trusts.
  * - `https://<downHost>` is a Tunnel whose origin is down: 502, as Cloudflare answers.
  * - `http://127.0.0.1:*` (the GitHub test server) is passed through.
- * - `https://<githubAppHost>` answers the two requests a GitHub App makes before reading a
- *   repository: an installation token for a well-formed RS256 app JWT, then the branch, only
- *   with that token. (The GitHub test server serves token-authenticated requests only.)
+ * - `https://<githubAppHost>` answers the requests a GitHub App makes before reading a
+ *   repository: its installation and an installation token for a well-formed RS256 App JWT,
+ *   then the branch, only with that token. (Node tests use the GitHub test server for this.)
  * - Anything else is refused: tests never reach the internet.
  */
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -49,6 +49,13 @@ function githubApp(request: Request, url: URL, appId: string): Response {
       { token: installationToken(tokenPath[1] as string), expires_at: expires, permissions: {} },
       { status: 201 },
     );
+  }
+  const installationPath = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(url.pathname);
+  if (request.method === 'GET' && installationPath) {
+    if (!/^bearer [\w-]+\.[\w-]+\.[\w-]+$/i.test(authorization)) {
+      return Response.json({ message: 'A JSON web token could not be decoded' }, { status: 401 });
+    }
+    return Response.json({ id: 77 });
   }
   const branchPath = /^\/repos\/([^/]+)\/([^/]+)\/branches\/([^/]+)$/.exec(url.pathname);
   if (request.method === 'GET' && branchPath) {

@@ -40,6 +40,17 @@ describe('a GitHub App on Workers', () => {
     expect(await gitHostFor(repo).branchHead(repo.ref, 'main')).toBe('c'.repeat(40));
   });
 
+  it('looks the installation up when the repository does not name it', async () => {
+    const gitHostFor = githubHosts({
+      apiUrl: `https://${WORKERS_TEST.githubAppHost}`,
+      auth: { kind: 'app', appId: WORKERS_TEST.githubAppId, privateKey: await privateKeyPem() },
+      logger: silentLogger,
+    });
+    const repo = new StaticRepoRegistry(['acme/deploy']).lookup('acme/deploy');
+    if (!repo) throw new Error('acme/deploy is not registered');
+    expect(await gitHostFor(repo).branchHead(repo.ref, 'main')).toBe('c'.repeat(40));
+  });
+
   it('fails with a GitHubError when the App id is not the one the key belongs to', async () => {
     const gitHostFor = githubHosts({
       apiUrl: `https://${WORKERS_TEST.githubAppHost}`,

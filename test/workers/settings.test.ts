@@ -4,11 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { envSecretStore } from '../../functions/cloudflare/env-secret-store.ts';
-import { githubHosts } from '../../functions/cloudflare/github-client.ts';
 import { settingsFromEnv } from '../../functions/cloudflare/settings.ts';
 import { ConfigError } from '../../lib/errors.ts';
-import { silentLogger } from '../../lib/ports/logger.ts';
-import { StaticRepoRegistry } from '../../lib/ports/repo-registry.ts';
 
 function refusal(env: Record<string, unknown>): ConfigError {
   try {
@@ -92,17 +89,5 @@ describe('Worker settings', () => {
     expect(await secrets.get('staging_token')).toBe('cluster-token');
     expect(await secrets.get('GITHUB_TOKEN')).toBeUndefined();
     expect(await secrets.get('missing')).toBeUndefined();
-  });
-
-  it('refuse a GitHub App repository without an installation id', () => {
-    const gitHostFor = githubHosts({
-      apiUrl: 'https://api.github.com',
-      auth: { kind: 'app', appId: '7', privateKey: 'key' },
-      logger: silentLogger,
-    });
-    const repo = new StaticRepoRegistry(['acme/deploy']).lookup('acme/deploy');
-    expect(() => gitHostFor(repo as NonNullable<typeof repo>)).toThrow(
-      /PLUMBLINE_REPOSITORIES: acme\/deploy has no installationId/,
-    );
   });
 });
