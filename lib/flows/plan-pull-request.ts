@@ -125,7 +125,11 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
     if (failure.file) annotations.push(annotationOf(failure, failure.file));
   }
 
-  const conclusion = plan.apps.some((a) => a.kind === 'failed')
+  // A dry run that failed for an object means the apply would fail the same way.
+  const failed = plan.apps.some(
+    (a) => a.kind === 'failed' || (a.kind === 'planned' && a.plan.summary.errors > 0),
+  );
+  const conclusion = failed
     ? 'failure'
     : plan.apps.some((a) => a.kind === 'planned')
       ? 'success'
@@ -257,7 +261,9 @@ function annotationOf(failure: FlowFailure, path: string): CheckAnnotation {
 }
 
 function checkTitle(plan: PullRequestPlan): string {
-  const failed = plan.apps.filter((a) => a.kind === 'failed').length;
+  const failed = plan.apps.filter(
+    (a) => a.kind === 'failed' || (a.kind === 'planned' && a.plan.summary.errors > 0),
+  ).length;
   const sum = { create: 0, update: 0, delete: 0 };
   for (const result of plan.apps) {
     if (result.kind !== 'planned') continue;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KubeError } from '../../../lib/errors.ts';
 import { planPullRequest } from '../../../lib/flows/plan-pull-request.ts';
 import {
   markOutdated,
@@ -38,9 +39,10 @@ describe('planPullRequest', () => {
     const outcome = await planPullRequest(job, deps);
     expect(outcome).toMatchObject({ status: 'planned', conclusion: 'success' });
     expect(kube.objects.size).toBe(0);
-    expect(kube.calls.filter((c) => c.startsWith('apply') && !c.includes('dry'))).toEqual(
-      kube.calls.filter((c) => c.startsWith('apply')),
-    );
+    expect(kube.calls.filter((c) => c.startsWith('apply'))).toEqual([]);
+    expect(kube.calls.filter((c) => c.startsWith('dry-run'))).toEqual([
+      'dry-run ConfigMap web/settings',
+    ]);
     const comments = git.comments.get(`${REPO}#7`) ?? [];
     expect(comments).toHaveLength(1);
     const body = comments[0]?.body ?? '';
@@ -93,6 +95,23 @@ describe('planPullRequest', () => {
     expect(run?.annotations?.[0]?.startLine).toBeGreaterThan(0);
     const body = git.comments.get(`${REPO}#7`)?.[0]?.body ?? '';
     expect(body).toContain('❌ **render failed**');
+  });
+
+  it('fails the check when a dry run fails (the apply would fail the same way)', async () => {
+    const { git, deps, kube } = pullRequest({
+      'apps/web/settings.yaml': configMap('settings', 'green'),
+    });
+    kube.failWhen((verb) =>
+      verb === 'dry-run'
+        ? new KubeError('ConfigMap web/settings: admission webhook denied it', 422, 'Invalid')
+        : undefined,
+    );
+    const outcome = await planPullRequest(job, deps);
+    expect(outcome).toMatchObject({ status: 'planned', conclusion: 'failure' });
+    expect(git.checkRuns.at(-1)?.title).toBe(
+      '1 app(s) failed · 1 to create, 0 to update, 0 to delete',
+    );
+    expect(git.comments.get(`${REPO}#7`)?.[0]?.body).toContain('admission webhook denied it');
   });
 
   it('does not plan a fork pull request, and says why', async () => {
