@@ -1,6 +1,7 @@
 /**
  * `npm test`: builds the test environment (cached), lints and formats (Biome), type-checks
- * (`lib/` against Web Standards only, then everything), and runs every vitest project. Extra
+ * (`lib/` against Web Standards only, then everything), builds the Worker bundle and checks
+ * its size, and runs every vitest project. Extra
  * arguments go to vitest (`npm test -- --project unit`). Ends with one line
  * `tests: N passed, N failed` and a non-zero exit on any failure.
  */
@@ -35,6 +36,7 @@ step('test environment (test/env/install.sh)', 'bash', ['test/env/install.sh']);
 step('lint and format (biome ci)', 'biome', ['ci', '.']);
 step('type-check lib/ (Web Standards only)', 'tsc', ['-p', 'tsconfig.lib.json']);
 step('type-check everything', 'tsc', ['-p', 'tsconfig.json']);
+step('Worker bundle (size and no Node-only module)', 'node', ['.ci/worker-bundle.ts']);
 
 const out = mkdtempSync(join(tmpdir(), 'plumbline-vitest-'));
 const report = join(out, 'report.json');
