@@ -155,13 +155,21 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
   };
   // The timer never keeps the process alive by itself; a failed listing is logged and retried
   // at the next tick.
+  let listing: Promise<number> | undefined;
   const sweepMs = options.sweepIntervalMs ?? (settings.sweepIntervalSeconds ?? 0) * 1000;
   const timer =
     sweepMs > 0
       ? setInterval(() => {
-          sweep().catch((error: unknown) =>
-            logger.log('error', 'sweep failed', { error: String(error) }),
-          );
+          // A tick while the previous listing is still running is skipped, not stacked.
+          if (listing) return;
+          listing = sweep()
+            .catch((error: unknown) => {
+              logger.log('error', 'sweep failed', { error: String(error) });
+              return 0;
+            })
+            .finally(() => {
+              listing = undefined;
+            });
         }, sweepMs)
       : undefined;
   timer?.unref();
