@@ -124,8 +124,9 @@ export class JobQueue<T> implements Queue<T> {
       const message = error instanceof Error ? error.message : String(error);
       const retry = this.#options.retry;
       const attempt = (this.#attempts.get(job) ?? 0) + 1;
-      // A newer job already waiting for the key supersedes a retry: it re-reads the head anyway.
-      const superseded = this.#waiting.has(key);
+      // A newer job already waiting for the key supersedes a retry: it re-reads the head anyway,
+      // and takes over what the failed one had to do (its older `since`, say).
+      const superseded = this.#absorb(key, job);
       if (
         retry &&
         attempt < retry.attempts &&
@@ -143,8 +144,7 @@ export class JobQueue<T> implements Queue<T> {
         });
         const timer = setTimeout(() => {
           this.#timers.delete(timer);
-          // A newer job for the key supersedes the retry: it re-reads the head anyway.
-          if (this.#waiting.has(key)) return this.#pump();
+          if (this.#absorb(key, job)) return this.#pump();
           this.#attempts.set(job, attempt);
           this.#enqueue(job);
         }, delayMs);
@@ -160,6 +160,17 @@ export class JobQueue<T> implements Queue<T> {
       if (this.#waiting.has(key)) this.#ready.push(key);
       this.#pump();
     }
+  }
+
+  /**
+   * Folds `job` into the job waiting for `key`, if there is one (the waiting one is newer);
+   * returns whether there was one.
+   */
+  #absorb(key: string, job: T): boolean {
+    const waiting = this.#waiting.get(key);
+    if (waiting === undefined) return false;
+    if (this.#options.merge) this.#waiting.set(key, this.#options.merge(job, waiting));
+    return true;
   }
 
   #isIdle(): boolean {

@@ -115,6 +115,32 @@ describe('JobQueue retries', () => {
   });
 });
 
+describe('JobQueue: a failed job is not lost behind a newer one', () => {
+  it('folds a failed push job into the waiting one, keeping its older since', async () => {
+    const started: Job[] = [];
+    let queue: JobQueue<Job> | undefined;
+    queue = new JobQueue<Job>({
+      keyOf: jobKey,
+      logger: new MemoryLogger(),
+      merge: mergeJobs,
+      retry: { attempts: 3, delayMs: () => 1, isTransient },
+      run: async (job) => {
+        started.push(job);
+        if (job.deliveryId === 'd1') {
+          await queue?.send(reconcile('d2', '2'.repeat(40)));
+          throw new GitHubError('502', 502);
+        }
+      },
+    });
+    await queue.send(reconcile('d1', '1'.repeat(40)));
+    await queue.idle();
+    expect(started.map((j) => [j.deliveryId, (j as ReconcileJob).since?.[0]])).toEqual([
+      ['d1', '1'],
+      ['d2', '1'],
+    ]);
+  });
+});
+
 describe('mergeJobs', () => {
   it('keeps the oldest since when a newer push replaces a waiting one', () => {
     expect(mergeJobs(reconcile('d1', 'a'.repeat(40)), reconcile('d2', 'b'.repeat(40)))).toEqual(
