@@ -15,9 +15,9 @@ import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import { resolveReconcileJob } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RenderResult } from '../render/index.ts';
-import { applyAndRecord, type DeployOutcome, renderResolved } from './deploy-app.ts';
+import { applyAndRecord, type DeployOutcome, renderResolved, statusContext } from './deploy-app.ts';
 import { type DriftFinding, type DriftIssueAction, syncDriftIssue } from './drift-issue.ts';
-import { bestEffort, type FlowDeps } from './flow-deps.ts';
+import { bestEffort, clip, type FlowDeps } from './flow-deps.ts';
 import { failureOf } from './flow-failure.ts';
 
 /** How one app's sweep ended. */
@@ -47,12 +47,22 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
   try {
     rendered = await renderResolved(resolved, deps);
   } catch (error) {
-    if (inventory.revision === sha) {
-      // Already reported when this commit was deployed; do not record it again every sweep.
-      return { status: 'failed', ...base, sha, error: failureOf(error, 'render').message };
-    }
-    const deploy = await applyAndRecord(resolved, undefined, error, client, deps, job.deliveryId);
-    return { status: 'applied', ...base, deploy };
+    // Reported as the commit's status, which GitHub replaces per context: sweeping again and
+    // again leaves one failure, not a Deployment per sweep.
+    const failure = failureOf(error, 'render');
+    await bestEffort(deps.logger, `${statusContext(app.name)}: commit status`, () =>
+      gitHost.createCommitStatus(repo.ref, sha, {
+        state: 'failure',
+        context: statusContext(app.name),
+        description: clip(`${failure.stage} failed: ${failure.message}`, 140),
+      }),
+    );
+    deps.logger.log('error', 'sweep: head does not render', {
+      ...base,
+      sha,
+      error: failure.message,
+    });
+    return { status: 'failed', ...base, sha, error: failure.message };
   }
   if (inventory.digest !== rendered.digest) {
     deps.logger.log('info', 'sweep: head differs from the applied state', {

@@ -104,6 +104,26 @@ describe('sweepApp', () => {
     expect(git.deployments.at(-1)?.statuses.at(-1)?.state).toBe('success');
   });
 
+  it('reports a head that does not render as one commit status, however often it sweeps', async () => {
+    const { git, deps, kube } = flowSetup();
+    git.commit(REPO, 'main', baseFiles('blue'));
+    await sweepApp(sweep('web'), deps);
+    const broken = git.commit(REPO, 'main', {
+      ...baseFiles('blue'),
+      'apps/web/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n',
+    });
+    const deployments = git.deployments.length;
+    kube.calls.length = 0;
+    for (let i = 0; i < 3; i++) {
+      expect(await sweepApp(sweep('web'), deps)).toMatchObject({ status: 'failed', sha: broken });
+    }
+    expect(git.deployments.length).toBe(deployments);
+    expect(kube.calls.filter((c) => !c.startsWith('get'))).toEqual([]);
+    const last = git.statuses.at(-1);
+    expect(last).toMatchObject({ sha: broken, context: 'plumbline/web', state: 'failure' });
+    expect(last?.description).toMatch(/^render failed: apps\/web\/settings\.yaml/);
+  });
+
   it('reports an up-to-date app as in sync and opens no issue', async () => {
     const { git, deps } = flowSetup();
     git.commit(REPO, 'main', baseFiles('blue'));
