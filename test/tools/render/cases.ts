@@ -777,13 +777,62 @@ export const cases: ConformanceCase[] = [
       'app/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n',
     },
   },
-  { name: 'generated secret referenced from ingress annotations, imagePullSecrets and projected volumes', files: { 'app/kustomization.yaml': 'resources: [r.yaml]\nnamePrefix: pre-\nsecretGenerator:\n- name: auth\n  literals: [auth=x]\n- name: pull\n  type: kubernetes.io/dockerconfigjson\n  literals: [.dockerconfigjson={}]\nconfigMapGenerator:\n- name: proj\n  literals: [a=b]\n', 'app/r.yaml': 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n    nginx.ingress.kubernetes.io/auth-secret: auth\nspec:\n  rules:\n  - http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service: {name: web, port: {number: 80}}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  imagePullSecrets:\n  - name: pull\n  containers:\n  - name: c\n    image: busybox\n  volumes:\n  - name: all\n    projected:\n      sources:\n      - configMap: {name: proj}\n      - secret: {name: auth}\n' } },
-  { name: 'SMP on a CronJob container and new initContainers', files: { 'app/kustomization.yaml': 'resources: [c.yaml]\npatches:\n- patch: |-\n    apiVersion: batch/v1\n    kind: CronJob\n    metadata:\n      name: tick\n    spec:\n      jobTemplate:\n        spec:\n          template:\n            spec:\n              initContainers:\n              - name: init\n                image: alpine\n              containers:\n              - name: tick\n                image: busybox:2\n', 'app/c.yaml': cronjob } },
-  { name: 'JSON patch on a generated ConfigMap changes its hash', files: { 'app/kustomization.yaml': 'resources: [d.yaml]\nconfigMapGenerator:\n- name: cfg\n  literals: [a=1]\npatches:\n- target: {kind: ConfigMap, name: cfg}\n  patch: |-\n    - op: add\n      path: /data/b\n      value: "2"\n', 'app/d.yaml': deployment } },
-  { name: 'image with a digest and a registry port', files: { 'app/kustomization.yaml': 'resources: [p.yaml]\nimages:\n- name: localhost:5000/app\n  newTag: v2\n- name: nginx\n  digest: sha256:1111111111111111111111111111111111111111111111111111111111111111\n', 'app/p.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: localhost:5000/app:v1\n  - name: b\n    image: nginx@sha256:0000000000000000000000000000000000000000000000000000000000000000\n  - name: c\n    image: nginx-other:1\n' } },
-  { name: 'labels with custom fields on a custom resource', files: { 'app/kustomization.yaml': 'resources: [w.yaml]\nlabels:\n- pairs: {team: x}\n  fields:\n  - kind: Widget\n    path: spec/selector/matchLabels\n    create: true\n', 'app/w.yaml': 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec: {}\n' } },
-  { name: 'replacement into a namespace and a label', files: { 'app/kustomization.yaml': 'resources: [r.yaml]\nreplacements:\n- source: {kind: ConfigMap, name: env, fieldPath: data.ns}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths: [metadata.namespace, metadata.labels.ns]\n    options: {create: true}\n', 'app/r.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: env\ndata:\n  ns: staging\n---\n${deployment}` } },
-  { name: 'SMP list directives other than $patch pass through as kustomize leaves them', files: app('resources: [../base]\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      template:\n        spec:\n          $setElementOrder/containers:\n          - name: sidecar\n          - name: web\n          containers:\n          - name: web\n            image: nginx:3\n') },
+  {
+    name: 'generated secret referenced from ingress annotations, imagePullSecrets and projected volumes',
+    files: {
+      'app/kustomization.yaml':
+        'resources: [r.yaml]\nnamePrefix: pre-\nsecretGenerator:\n- name: auth\n  literals: [auth=x]\n- name: pull\n  type: kubernetes.io/dockerconfigjson\n  literals: [.dockerconfigjson={}]\nconfigMapGenerator:\n- name: proj\n  literals: [a=b]\n',
+      'app/r.yaml':
+        'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n    nginx.ingress.kubernetes.io/auth-secret: auth\nspec:\n  rules:\n  - http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service: {name: web, port: {number: 80}}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  imagePullSecrets:\n  - name: pull\n  containers:\n  - name: c\n    image: busybox\n  volumes:\n  - name: all\n    projected:\n      sources:\n      - configMap: {name: proj}\n      - secret: {name: auth}\n',
+    },
+  },
+  {
+    name: 'SMP on a CronJob container and new initContainers',
+    files: {
+      'app/kustomization.yaml':
+        'resources: [c.yaml]\npatches:\n- patch: |-\n    apiVersion: batch/v1\n    kind: CronJob\n    metadata:\n      name: tick\n    spec:\n      jobTemplate:\n        spec:\n          template:\n            spec:\n              initContainers:\n              - name: init\n                image: alpine\n              containers:\n              - name: tick\n                image: busybox:2\n',
+      'app/c.yaml': cronjob,
+    },
+  },
+  {
+    name: 'JSON patch on a generated ConfigMap changes its hash',
+    files: {
+      'app/kustomization.yaml':
+        'resources: [d.yaml]\nconfigMapGenerator:\n- name: cfg\n  literals: [a=1]\npatches:\n- target: {kind: ConfigMap, name: cfg}\n  patch: |-\n    - op: add\n      path: /data/b\n      value: "2"\n',
+      'app/d.yaml': deployment,
+    },
+  },
+  {
+    name: 'image with a digest and a registry port',
+    files: {
+      'app/kustomization.yaml':
+        'resources: [p.yaml]\nimages:\n- name: localhost:5000/app\n  newTag: v2\n- name: nginx\n  digest: sha256:1111111111111111111111111111111111111111111111111111111111111111\n',
+      'app/p.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: localhost:5000/app:v1\n  - name: b\n    image: nginx@sha256:0000000000000000000000000000000000000000000000000000000000000000\n  - name: c\n    image: nginx-other:1\n',
+    },
+  },
+  {
+    name: 'labels with custom fields on a custom resource',
+    files: {
+      'app/kustomization.yaml':
+        'resources: [w.yaml]\nlabels:\n- pairs: {team: x}\n  fields:\n  - kind: Widget\n    path: spec/selector/matchLabels\n    create: true\n',
+      'app/w.yaml': 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec: {}\n',
+    },
+  },
+  {
+    name: 'replacement into a namespace and a label',
+    files: {
+      'app/kustomization.yaml':
+        'resources: [r.yaml]\nreplacements:\n- source: {kind: ConfigMap, name: env, fieldPath: data.ns}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths: [metadata.namespace, metadata.labels.ns]\n    options: {create: true}\n',
+      'app/r.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: env\ndata:\n  ns: staging\n---\n${deployment}`,
+    },
+  },
+  {
+    name: 'SMP list directives other than $patch pass through as kustomize leaves them',
+    files: app(
+      'resources: [../base]\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      template:\n        spec:\n          $setElementOrder/containers:\n          - name: sidecar\n          - name: web\n          containers:\n          - name: web\n            image: nginx:3\n',
+    ),
+  },
   // Failures both tools must report.
   {
     name: 'fails: object without a name',
