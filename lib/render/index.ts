@@ -6,6 +6,7 @@
 import type { FileDecryptor } from '../core/decryptor.ts';
 import { type KubeObject, refKey, refOf } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
+import { maskObject } from '../secrets/mask.ts';
 import { type FileTree, normalizePath } from '../source/file-tree.ts';
 import { buildApp } from './build.ts';
 import { goJson } from './hash.ts';
@@ -29,7 +30,11 @@ export interface RenderResult {
   objects: KubeObject[];
   /** Every repository-relative path read, sorted: the app's dependency set. */
   files: string[];
-  /** Hex SHA-256 over the canonical output. */
+  /**
+   * Hex SHA-256 over the canonical output with Secrets and sensitive objects masked, and over
+   * the ciphertext of every decrypted file: a changed secret changes the digest, yet no
+   * plaintext is ever hashed (the digest is recorded on the cluster).
+   */
   digest: string;
   /** `refKey()` of every object carrying data from a decrypted file. */
   sensitive: string[];
@@ -55,16 +60,23 @@ export async function renderApp(
   const resources = await buildApp(loader, dir);
   const objects = resources.map((r) => r.object);
   const sensitive = resources.filter((r) => r.sensitive).map((r) => refKey(refOf(r.object)));
+  const encrypted = await Promise.all(
+    [...loader.encrypted.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(async ([path, bytes]) => [path, await sha256Hex(bytes)]),
+  );
+  const masked = resources.map((r) => maskObject(r.object, { sensitive: r.sensitive }));
   return {
     objects,
     files: [...loader.files].sort(),
-    digest: await sha256Hex(goJson(objects)),
+    digest: await sha256Hex(goJson({ encrypted, objects: masked })),
     sensitive: [...new Set(sensitive)].sort(),
   };
 }
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data);
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 

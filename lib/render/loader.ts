@@ -45,6 +45,8 @@ export class Loader {
   readonly #cache = new Map<string, Promise<LoadedFile>>();
   /** Every file read: the dependency set. */
   readonly files = new Set<string>();
+  /** The bytes as written in Git (ciphertext) of every file that was decrypted, by path. */
+  readonly encrypted = new Map<string, Uint8Array>();
   #totalBytes = 0;
 
   constructor(tree: FileTree, limits: RenderLimits, decryptor?: FileDecryptor) {
@@ -177,6 +179,7 @@ export class Loader {
     if (this.#decryptor) {
       const decrypted = await this.#decryptor.decrypt(path, bytes);
       if (decrypted) {
+        this.encrypted.set(path, bytes);
         bytes = decrypted.plaintext;
         sensitive = true;
       }

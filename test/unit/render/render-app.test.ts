@@ -141,6 +141,29 @@ describe('renderApp', () => {
     expect(result.sensitive).toEqual([`|Secret||${secret?.metadata.name}`]);
   });
 
+  it('hashes the ciphertext of decrypted files into the digest, never their plaintext', async () => {
+    const digestOf = async (ciphertext: string, password: string) => {
+      const decryptor: FileDecryptor = {
+        async decrypt(path) {
+          return path.endsWith('db.enc.yaml')
+            ? {
+                plaintext: new TextEncoder().encode(
+                  `apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: ${password}}\n`,
+                ),
+              }
+            : undefined;
+        },
+      };
+      const tree = new MemoryFileTree({ 'app/db.enc.yaml': ciphertext });
+      return (await renderApp(tree, 'app', { decryptor })).digest;
+    };
+    const base = await digestOf('ENC[one]', 'hunter2');
+    // Same file in Git, another plaintext: the digest cannot tell, so it holds no hash of it.
+    expect(await digestOf('ENC[one]', 'correct-horse')).toBe(base);
+    // A re-encrypted (changed) secret changes the file in Git, and so the digest.
+    expect(await digestOf('ENC[two]', 'hunter2')).not.toBe(base);
+  });
+
   it('tracks sensitive resources and patch targets through renames, and decrypts before parsing', async () => {
     const seen: string[] = [];
     const decryptor: FileDecryptor = {
