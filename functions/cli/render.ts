@@ -11,11 +11,14 @@ import { setFlagsFromString } from 'node:v8';
 import { PlumblineError } from '../../lib/errors.ts';
 import type { CommandMain } from '../cli.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
+import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
 
 const help = `Usage: plumbline render [options] DIR...
 
 Renders each kustomization (or plain directory of manifests) and prints the YAML
 that 'kustomize build DIR' prints; several apps are separated by '---'.
+SOPS-encrypted files are decrypted with the keys sops would use (SOPS_AGE_KEY,
+SOPS_AGE_KEY_FILE, AWS credentials) and their values printed masked (***).
 
 Options:
   --root DIR    repository root the render may read (default: the nearest .git above
@@ -66,6 +69,9 @@ export const main: CommandMain = async (args, io) => {
   }
   tuneRuntime();
   const { renderApp, toYaml } = await import('../../lib/render/index.ts');
+  const { maskObject } = await import('../../lib/secrets/mask.ts');
+  const { refKey, refOf } = await import('../../lib/core/object.ts');
+  const decryptor = sopsDecryptorFromEnv(process.env);
   const outputs: string[] = [];
   const trees = new Map<string, DirectoryFileTree>();
   for (const dir of parsed.positionals) {
@@ -86,8 +92,13 @@ export const main: CommandMain = async (args, io) => {
       trees.set(root, tree);
     }
     try {
-      const result = await renderApp(tree, app.split(sep).join('/'));
-      outputs.push(toYaml(result.objects));
+      const result = await renderApp(tree, app.split(sep).join('/'), { decryptor });
+      // Values decrypted from SOPS files are printed masked, as `flux build` does.
+      const sensitive = new Set(result.sensitive);
+      const shown = result.objects.map((object) =>
+        sensitive.has(refKey(refOf(object))) ? maskObject(object, { sensitive: true }) : object,
+      );
+      outputs.push(toYaml(shown));
     } catch (error) {
       io.stderr(`${error instanceof PlumblineError ? error.describe() : String(error)}\n`);
       return 1;
