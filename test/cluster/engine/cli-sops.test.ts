@@ -13,8 +13,12 @@ const password = `canary-${Math.random().toString(36).slice(2)}`;
 function capture() {
   const out = { stdout: '', stderr: '' };
   const io = {
-    stdout: (t: string) => void (out.stdout += t),
-    stderr: (t: string) => void (out.stderr += t),
+    stdout: (t: string) => {
+      out.stdout += t;
+    },
+    stderr: (t: string) => {
+      out.stderr += t;
+    },
     isTTY: false,
   };
   return { out, io };
