@@ -27,7 +27,10 @@ Environment: PLUMBLINE_WEBHOOK_SECRETS (comma-separated, current first),
 PLUMBLINE_REPOSITORIES (comma-separated owner/name), GITHUB_TOKEN, PLUMBLINE_GITHUB_API_URL, PORT,
 PLUMBLINE_SECRET_<NAME> (secrets plumbline.yaml names), KUBECONFIG (targets with kubeconfig
 credentials), SOPS_AGE_KEY / SOPS_AGE_KEY_FILE (age identities), AWS_ACCESS_KEY_ID /
-AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN / AWS_ENDPOINT_URL_KMS (KMS and EKS).
+AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN / AWS_ENDPOINT_URL_KMS (KMS and EKS),
+PLUMBLINE_SWEEP_INTERVAL (seconds between drift sweeps), PLUMBLINE_GITHUB_APP_ID and
+PLUMBLINE_GITHUB_APP_PRIVATE_KEY or PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE (a GitHub App instead
+of GITHUB_TOKEN).
 `;
 
 /** What the lead's wiring (and tests) inject into `serve`. */

@@ -3,7 +3,6 @@
  * trust a target's private CA), kubeconfig contexts for local use, and SOPS keys taken from
  * the environment the way the sops CLI takes them.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { TargetConfig } from '../../lib/config/repo-config.ts';
 import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
@@ -15,6 +14,7 @@ import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
+import { sopsEnv } from './sops-env.ts';
 
 /** How the Node reconciler reaches clusters and opens SOPS files. */
 export interface NodeReconcilerOptions {
@@ -33,30 +33,7 @@ export interface NodeReconcilerOptions {
 export function reconcilerOptionsFromEnv(
   env: Record<string, string | undefined>,
 ): NodeReconcilerOptions {
-  const ageIdentities: string[] = [];
-  if (env.SOPS_AGE_KEY) ageIdentities.push(env.SOPS_AGE_KEY);
-  if (env.SOPS_AGE_KEY_FILE) ageIdentities.push(readFileSync(env.SOPS_AGE_KEY_FILE, 'utf8'));
-  const aws =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? {
-          accessKeyId: env.AWS_ACCESS_KEY_ID,
-          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-        }
-      : undefined;
-  return {
-    ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
-    ageIdentities,
-    ...(aws
-      ? {
-          aws,
-          kms: {
-            credentials: aws,
-            ...(env.AWS_ENDPOINT_URL_KMS ? { endpoint: env.AWS_ENDPOINT_URL_KMS } : {}),
-          },
-        }
-      : {}),
-  };
+  return { ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}), ...sopsEnv(env) };
 }
 
 /**

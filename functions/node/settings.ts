@@ -140,6 +140,16 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
     (env.PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE
       ? readFileSync(env.PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE, 'utf8')
       : undefined);
+  if (Boolean(env.PLUMBLINE_GITHUB_APP_ID) !== Boolean(appKey)) {
+    throw new ConfigError(
+      env.PLUMBLINE_GITHUB_APP_ID
+        ? 'PLUMBLINE_GITHUB_APP_ID is set but the App has no private key'
+        : 'a GitHub App private key is set but PLUMBLINE_GITHUB_APP_ID is not',
+      {
+        hint: 'Set both PLUMBLINE_GITHUB_APP_ID and PLUMBLINE_GITHUB_APP_PRIVATE_KEY (or _FILE), or neither to use GITHUB_TOKEN.',
+      },
+    );
+  }
   const githubApp =
     env.PLUMBLINE_GITHUB_APP_ID && appKey
       ? { appId: env.PLUMBLINE_GITHUB_APP_ID, privateKey: appKey }

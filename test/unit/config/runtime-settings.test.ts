@@ -88,4 +88,36 @@ describe('runtime settings', () => {
       "PORT: 'http' is not a port number",
     );
   });
+
+  it('reads the sweep interval and refuses one that is not a number of seconds', () => {
+    expect(loadSettings({ env: { PLUMBLINE_SWEEP_INTERVAL: '300' }, flags: {} })).toMatchObject({
+      sweepIntervalSeconds: 300,
+    });
+    expect(() => loadSettings({ env: { PLUMBLINE_SWEEP_INTERVAL: '5m' }, flags: {} })).toThrow(
+      "PLUMBLINE_SWEEP_INTERVAL: '5m' is not a number of seconds",
+    );
+  });
+
+  it('takes a GitHub App from its id and key (inline or from a file), never half of one', () => {
+    const key = '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n';
+    const file = join(mkdtempSync(join(tmpdir(), 'plumbline-app-')), 'app.pem');
+    writeFileSync(file, key);
+    expect(
+      loadSettings({
+        env: { PLUMBLINE_GITHUB_APP_ID: '42', PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE: file },
+        flags: {},
+      }).githubApp,
+    ).toEqual({ appId: '42', privateKey: key });
+    const missingKey = () => loadSettings({ env: { PLUMBLINE_GITHUB_APP_ID: '42' }, flags: {} });
+    expect(missingKey).toThrow(ConfigError);
+    expect(missingKey).toThrow('PLUMBLINE_GITHUB_APP_ID is set but the App has no private key');
+    let message = '';
+    try {
+      loadSettings({ env: { PLUMBLINE_GITHUB_APP_PRIVATE_KEY: key }, flags: {} });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe('a GitHub App private key is set but PLUMBLINE_GITHUB_APP_ID is not');
+    expect(message).not.toContain('MIIB');
+  });
 });
