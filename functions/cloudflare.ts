@@ -5,6 +5,7 @@
  * into the ports `lib/` expects and decides nothing itself; `wrangler.toml` binds it.
  */
 import type { Hono } from 'hono';
+import { createClusterAccess } from '../lib/credentials/cluster-access.ts';
 import { runFlow } from '../lib/flows/run-flow.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
@@ -12,7 +13,6 @@ import { jsonLogger, type Logger } from '../lib/ports/logger.ts';
 import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
 import { type RepoRegistry, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import type { SecretStore } from '../lib/ports/secret-store.ts';
-import { createClusterAccess } from '../lib/reconcile/cluster-access.ts';
 import { createSopsDecryptor } from '../lib/secrets/sops-decryptor.ts';
 import { createApp } from '../lib/webhook/app.ts';
 import { AppJobsObject, type AppJobsRuntime } from './cloudflare/app-jobs.ts';

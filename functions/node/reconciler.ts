@@ -1,15 +1,15 @@
 /**
- * The reconciler of the Node runtime: `reconcileApp` with Node's cluster transport (which can
- * trust a target's private CA), kubeconfig contexts for local use, and SOPS keys taken from
- * the environment the way the sops CLI takes them.
+ * The reconciler of the Node runtime: the flows (`runFlow`) with Node's cluster transport
+ * (which can trust a target's private CA), kubeconfig contexts for local use, and SOPS keys
+ * taken from the environment the way the sops CLI takes them.
  */
 import { hostname } from 'node:os';
 import type { TargetConfig } from '../../lib/config/repo-config.ts';
+import { type ClusterAccess, createClusterAccess } from '../../lib/credentials/cluster-access.ts';
 import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
 import type { FlowDeps } from '../../lib/flows/flow-deps.ts';
 import { runFlow } from '../../lib/flows/run-flow.ts';
 import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
-import { type ClusterAccess, createClusterAccess } from '../../lib/reconcile/cluster-access.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';

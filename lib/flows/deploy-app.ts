@@ -90,12 +90,25 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
 
   let client: KubeClient | undefined;
   if (rendered && job.since === undefined) {
-    // No usable hint: the digest recorded on the parent decides (one GET).
-    client = await deps.clusters.clientFor(resolved.target);
-    const inventory = await readInventory(client, app.name, app.namespace);
-    if (inventory.digest === rendered.digest) {
-      log('info', 'reconcile skipped', { sha, reason: 'rendered digest matches the applied one' });
-      return { status: 'skipped', ...base, sha, reason: 'rendered digest matches the applied one' };
+    // No usable hint: the digest recorded on the parent decides (one GET). If the cluster
+    // cannot be reached here, the apply below meets the same failure and records it.
+    try {
+      client = await deps.clusters.clientFor(resolved.target);
+      const inventory = await readInventory(client, app.name, app.namespace);
+      if (inventory.digest === rendered.digest) {
+        log('info', 'reconcile skipped', {
+          sha,
+          reason: 'rendered digest matches the applied one',
+        });
+        return {
+          status: 'skipped',
+          ...base,
+          sha,
+          reason: 'rendered digest matches the applied one',
+        };
+      }
+    } catch {
+      client = undefined;
     }
   }
   return applyAndRecord(resolved, rendered, renderError, client, deps, job.deliveryId);
@@ -207,7 +220,7 @@ export async function applyAndRecord(
   await record('success', `Applied ${sha.slice(0, 7)}: ${summary}`);
   const counts: Record<string, number> = {};
   for (const entry of changeSet.entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
-  // The same message and fields as `reconcileApp` logs, so log queries keep working.
+  // One message and field set for every deploy outcome, so log queries stay simple.
   deps.logger.log('info', 'reconciled', { ...base, counts, summary, deliveryId });
   return { status: 'applied', ...base, changeSet, ...withId };
 }

@@ -1,11 +1,11 @@
 /** What the GitHub flows (deploy, plan, sweep) need from the runtime. */
 import type { AppConfig } from '../config/repo-config.ts';
 import type { FileDecryptor } from '../core/decryptor.ts';
+import type { ClusterAccess } from '../credentials/cluster-access.ts';
 import { messageOf } from '../errors.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
-import type { ClusterAccess } from '../reconcile/cluster-access.ts';
 
 /** The ports and settings every flow reads. */
 export interface FlowDeps extends ResolveJobDeps {
