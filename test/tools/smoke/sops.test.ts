@@ -46,6 +46,7 @@ describe('the sops of the test environment', () => {
       cwd: dir,
       env: { ...env, ...extraEnv },
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
   }
 
