@@ -134,6 +134,13 @@ export function createFakeKubeClient(
     },
     async list(gk, options = {}) {
       calls.push(`list ${gk.kind}`);
+      const error = failure?.('list', {
+        group: gk.group,
+        kind: gk.kind,
+        namespace: options.namespace ?? '',
+        name: '',
+      });
+      if (error) throw error;
       info(gk.group, gk.kind);
       const items = [...objects.values()].filter(
         (o) =>

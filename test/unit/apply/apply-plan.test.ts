@@ -99,6 +99,39 @@ describe('applyPlan', () => {
     ).toBe('r1');
   });
 
+  it('prunes nothing when the members of the set cannot be listed, and records no revision', async () => {
+    const forbidden = new KubeError('configmaps is forbidden: list', 403, 'Forbidden');
+    const client = createFakeKubeClient();
+    await applyPlan(input([ns, cm('a'), cm('b'), cm('c')]), client, options);
+    const unchanged = () => {
+      expect(client.objects.has('|ConfigMap|shop|c')).toBe(true);
+      expect(client.calls.some((call) => call.startsWith('delete'))).toBe(false);
+      expect(client.objects.get('|Secret|shop|web')?.metadata.annotations).toMatchObject({
+        'plumbline.dev/revision': 'r1',
+      });
+    };
+
+    // Listing fails before anything is applied: the apply stops there.
+    client.failWhen((verb, ref) =>
+      verb === 'list' && ref.kind === 'ConfigMap' ? forbidden : undefined,
+    );
+    await expect(applyPlan(input([ns, cm('a'), cm('b')], 'r2'), client, options)).rejects.toThrow(
+      'configmaps is forbidden',
+    );
+    unchanged();
+
+    // Listing fails only when pruning is about to start: applied objects are reported, the
+    // prune is refused, and the revision stays.
+    let configMapLists = 0;
+    client.failWhen((verb, ref) =>
+      verb === 'list' && ref.kind === 'ConfigMap' && ++configMapLists > 1 ? forbidden : undefined,
+    );
+    const result = await applyPlan(input([ns, cm('a'), cm('b')], 'r3'), client, options);
+    expect(result.ok).toBe(false);
+    expect(result.errors.join('\n')).toContain("cannot list the set's members");
+    unchanged();
+  });
+
   it('refuses to prune more than half of the set without opt-in', async () => {
     const client = createFakeKubeClient();
     await applyPlan(input([ns, cm('a'), cm('b'), cm('c')]), client, options);
