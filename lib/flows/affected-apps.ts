@@ -9,6 +9,7 @@
  */
 import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig, RepoConfig, TargetConfig } from '../config/repo-config.ts';
+import { ConfigError } from '../errors.ts';
 import type { ChangedFile, Comparison, GitHost, RepoRef } from '../ports/git-host.ts';
 import type { RenderResult } from '../render/index.ts';
 import { dirname } from '../source/file-tree.ts';
@@ -64,7 +65,7 @@ export async function changedFiles(
 }
 
 /** `plumbline.yaml` at `sha`, or `undefined` when absent or invalid there. */
-async function configAt(
+export async function configAt(
   gitHost: GitHost,
   repo: RepoRef,
   sha: string,
@@ -73,9 +74,10 @@ async function configAt(
   if (!bytes) return undefined;
   try {
     return parseRepoConfig(new TextDecoder().decode(bytes), REPO_CONFIG_FILE);
-  } catch {
-    // An invalid base configuration means every entry is new to the head.
-    return undefined;
+  } catch (error) {
+    // An invalid configuration counts as none: every entry of the head is new to it.
+    if (error instanceof ConfigError) return undefined;
+    throw error;
   }
 }
 

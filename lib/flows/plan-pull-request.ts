@@ -10,9 +10,9 @@
  * says `allowForkPlans: true`: their render inputs could exfiltrate data through a plan.
  */
 import { loadRepoConfig } from '../config/load-repo-config.ts';
-import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig, RepoConfig } from '../config/repo-config.ts';
-import { ConfigError, PlanError } from '../errors.ts';
+import { PlanError } from '../errors.ts';
 import type { PlanJob } from '../jobs/job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import { type Plan, planApp } from '../plan/plan.ts';
@@ -27,7 +27,7 @@ import type { RegisteredRepo } from '../ports/repo-registry.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
 import { createSopsDecryptor } from '../secrets/sops-decryptor.ts';
 import type { FileTree } from '../source/file-tree.ts';
-import { appImpact, changedFiles } from './affected-apps.ts';
+import { appImpact, changedFiles, configAt } from './affected-apps.ts';
 import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { type FlowFailure, failureOf } from './flow-failure.ts';
 import {
@@ -152,21 +152,6 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
 
 function sameRepo(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
-}
-
-async function configAt(
-  gitHost: GitHost,
-  repo: RepoRef,
-  sha: string,
-): Promise<RepoConfig | undefined> {
-  const bytes = await gitHost.readFile(repo, sha, REPO_CONFIG_FILE);
-  if (!bytes) return undefined;
-  try {
-    return parseRepoConfig(new TextDecoder().decode(bytes), REPO_CONFIG_FILE);
-  } catch (error) {
-    if (error instanceof ConfigError) return undefined;
-    throw error;
-  }
 }
 
 /** Plans every app of the head configuration that deploys from the base branch. */
