@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import type { FileDecryptor } from '../../lib/core/decryptor.ts';
 import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
-import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
 
 /** What the environment provides for decryption. */
 export interface SopsEnv {
@@ -39,8 +38,26 @@ export function sopsEnv(env: Record<string, string | undefined>): SopsEnv {
   };
 }
 
-/** A SOPS decryptor with the environment's keys (with none, encrypted files fail clearly). */
+/** Every SOPS file (YAML, JSON, dotenv, INI) names `sops` in its metadata. */
+function mentionsSops(content: Uint8Array): boolean {
+  return Buffer.from(content.buffer, content.byteOffset, content.byteLength).includes('sops');
+}
+
+/**
+ * A SOPS decryptor with the environment's keys (with none, encrypted files fail clearly). The
+ * decryption code (and the AWS SDK behind it) loads only when a file could be a SOPS file at
+ * all, so rendering plain manifests pays neither its start-up time nor its memory.
+ */
 export function sopsDecryptorFromEnv(env: Record<string, string | undefined>): FileDecryptor {
-  const { ageIdentities, kms } = sopsEnv(env);
-  return createSopsDecryptor({ ageIdentities, ...(kms ? { kms } : {}) });
+  let real: Promise<FileDecryptor> | undefined;
+  return {
+    async decrypt(path, content) {
+      if (!mentionsSops(content)) return undefined;
+      real ??= import('../../lib/secrets/sops-decryptor.ts').then(({ createSopsDecryptor }) => {
+        const { ageIdentities, kms } = sopsEnv(env);
+        return createSopsDecryptor({ ageIdentities, ...(kms ? { kms } : {}) });
+      });
+      return (await real).decrypt(path, content);
+    },
+  };
 }
