@@ -1,45 +1,23 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../functions/cli.ts';
-import { binary } from '../../env/paths.ts';
+import { captureIo } from '../../env/cli-io.ts';
+import { sopsEncryptYaml } from '../../env/sops-cli.ts';
 import { adminKube, cluster, freshNamespace } from './cluster.ts';
 
 const password = `canary-${Math.random().toString(36).slice(2)}`;
 
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const io = {
-    stdout: (t: string) => {
-      out.stdout += t;
-    },
-    stderr: (t: string) => {
-      out.stderr += t;
-    },
-    isTTY: false,
-  };
-  return { out, io };
-}
-
 /** An app directory holding one Secret encrypted by the real sops for `recipient`. */
 function encryptedApp(recipient: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'plumbline-cli-sops-'));
-  const plain = join(dir, 'plain.yaml');
+  const app = mkdtempSync(join(tmpdir(), 'plumbline-cli-sops-'));
+  const secret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: ${password}\n`;
   writeFileSync(
-    plain,
-    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: ${password}\n`,
+    join(app, 'secret.yaml'),
+    sopsEncryptYaml(secret, ['--age', recipient, '--encrypted-regex', '^(data|stringData)$']),
   );
-  const encrypted = execFileSync(
-    binary('sops'),
-    ['encrypt', '--age', recipient, '--encrypted-regex', '^(data|stringData)$', plain],
-    { encoding: 'utf8', env: { PATH: process.env.PATH } },
-  );
-  const app = join(dir, 'app');
-  execFileSync('mkdir', [app]);
-  writeFileSync(join(app, 'secret.yaml'), encrypted);
   return app;
 }
 
@@ -53,7 +31,7 @@ describe('plumbline plan with SOPS-encrypted manifests', () => {
     const app = encryptedApp(await identityToRecipient(identity));
     const ns = await freshNamespace(adminKube().client, 'cli-sops');
     process.env.SOPS_AGE_KEY = identity;
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     const code = await runCli(
       [
         'plan',
@@ -81,7 +59,7 @@ describe('plumbline plan with SOPS-encrypted manifests', () => {
     const other = await identityToRecipient(await generateIdentity());
     const app = encryptedApp(other);
     const ns = await freshNamespace(adminKube().client, 'cli-sops');
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     const code = await runCli(
       [
         'plan',

@@ -3,23 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../functions/cli.ts';
+import { captureIo } from '../../env/cli-io.ts';
 import { adminKube, cluster, freshNamespace } from './cluster.ts';
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: (t: string) => {
-        out.stdout += t;
-      },
-      stderr: (t: string) => {
-        out.stderr += t;
-      },
-      isTTY: false,
-    },
-  };
-}
 
 function appDir(manifests: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'plumbline-cli-'));
@@ -46,21 +31,21 @@ describe('plumbline plan and apply', () => {
       'abc123',
     ];
 
-    let c = capture();
+    let c = captureIo();
     expect(await runCli(['plan', dir, ...flags], c.io)).toBe(1);
     expect(c.out.stdout).toContain(`# create ConfigMap ${ns}/conf`);
     expect(c.out.stdout).toContain('+  level: info');
 
-    c = capture();
+    c = captureIo();
     expect(await runCli(['apply', dir, ...flags], c.io)).toBe(0);
     expect(c.out.stdout).toContain(`ConfigMap ${ns}/conf created`);
 
-    c = capture();
+    c = captureIo();
     expect(await runCli(['plan', dir, ...flags, '--output', 'json'], c.io)).toBe(0);
     expect(JSON.parse(c.out.stdout).summary).toMatchObject({ unchanged: 1, create: 0 });
 
     writeFileSync(join(dir, 'app.yaml'), cm('debug'));
-    c = capture();
+    c = captureIo();
     expect(await runCli(['plan', dir, ...flags, '--output', 'markdown'], c.io)).toBe(1);
     expect(c.out.stdout).toContain('| update | 1 |');
     expect(c.out.stdout).toContain('<details>');
@@ -68,7 +53,7 @@ describe('plumbline plan and apply', () => {
 
   it('exits above 1 naming the problem for an unknown context', async () => {
     const dir = appDir(cm('info'));
-    const c = capture();
+    const c = captureIo();
     expect(
       await runCli(['plan', dir, '--kubeconfig', cluster.kubeconfig, '--context', 'nope'], c.io),
     ).toBe(2);
