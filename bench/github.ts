@@ -14,6 +14,7 @@ import { startNodeRuntime } from '../functions/node.ts';
 import { silentLogger } from '../lib/ports/logger.ts';
 import type { TestCluster } from '../test/env/control-plane.ts';
 import { startControlPlane } from '../test/env/control-plane.ts';
+import { testTargetYaml } from '../test/env/target-config.ts';
 import { TestGitRepo } from '../test/github-server/git-repo.ts';
 import { startGitHubServer } from '../test/github-server/server.ts';
 import { pushDelivery } from '../test/github-server/webhook-delivery.ts';
@@ -29,22 +30,6 @@ interface SeenRequest {
   method: string;
   path: string;
   at: number;
-}
-
-function target(cluster: TestCluster): string[] {
-  return [
-    'targets:',
-    '  - name: bench',
-    `    server: ${cluster.server}`,
-    '    ca: |',
-    ...cluster.caPem
-      .trim()
-      .split('\n')
-      .map((line) => `      ${line}`),
-    '    credentials:',
-    '      token:',
-    '        secret: bench-cluster',
-  ];
 }
 
 function configMap(name: string, value: string): string {
@@ -108,7 +93,7 @@ async function main(): Promise<void> {
     // 1. Latency for a 20-object app.
     const ns = 'bench-latency';
     const config = [
-      ...target(cluster),
+      ...testTargetYaml(cluster, 'bench', 'bench-cluster'),
       'apps:',
       '  - name: latency',
       '    path: apps/latency',
@@ -150,7 +135,7 @@ async function main(): Promise<void> {
 
     // 2. Requests of a push that touches 1 app of 200.
     const many = [
-      ...target(cluster),
+      ...testTargetYaml(cluster, 'bench', 'bench-cluster'),
       'apps:',
       ...Array.from({ length: manyApps }, (_, i) => [
         `  - name: app-${i}`,

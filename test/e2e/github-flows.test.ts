@@ -17,6 +17,7 @@ import { PLAN_MARKER } from '../../lib/flows/pull-request-comment.ts';
 import { MemoryLogger } from '../../lib/ports/logger.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
 import { binary } from '../env/paths.ts';
+import { testTargetYaml } from '../env/target-config.ts';
 import { TestGitRepo } from '../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
 import {
@@ -39,17 +40,7 @@ describe('GitHub flows against the real API server', () => {
   let admin: AdminRequest;
 
   const plumblineYaml = [
-    'targets:',
-    '  - name: test',
-    `    server: ${cluster.server}`,
-    '    ca: |',
-    ...cluster.caPem
-      .trim()
-      .split('\n')
-      .map((line) => `      ${line}`),
-    '    credentials:',
-    '      token:',
-    '        secret: test-cluster',
+    ...testTargetYaml(cluster, 'test', 'test-cluster'),
     'apps:',
     '  - name: web',
     '    path: apps/web',

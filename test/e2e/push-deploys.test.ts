@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS } from '../../functions/node/settings.ts';
 import { type NodeRuntime, startNodeRuntime } from '../../functions/node.ts';
 import { MemoryLogger } from '../../lib/ports/logger.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
+import { testTargetYaml } from '../env/target-config.ts';
 import { TestGitRepo } from '../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
 import { pushDelivery, type WebhookDelivery } from '../github-server/webhook-delivery.ts';
@@ -26,17 +27,7 @@ describe('a signed push webhook deploys a directory of manifests', () => {
   let admin: AdminRequest;
 
   const plumblineYaml = [
-    'targets:',
-    '  - name: test',
-    `    server: ${cluster.server}`,
-    '    ca: |',
-    ...cluster.caPem
-      .trim()
-      .split('\n')
-      .map((line) => `      ${line}`),
-    '    credentials:',
-    '      token:',
-    '        secret: test-cluster',
+    ...testTargetYaml(cluster, 'test', 'test-cluster'),
     'apps:',
     '  - name: web',
     '    path: apps/web',
