@@ -57,6 +57,28 @@ export interface ChangeSet {
   finishedAt: string;
 }
 
+/** A finished run's `ChangeSet`: ok exactly when nothing failed. */
+export function changeSetOf(
+  input: Pick<AppInput, 'app' | 'namespace' | 'revision'>,
+  applySetId: string,
+  entries: ChangeEntry[],
+  errors: string[],
+  startedAt: string,
+  finishedAt: number,
+): ChangeSet {
+  return {
+    app: input.app,
+    namespace: input.namespace,
+    revision: input.revision,
+    applySetId,
+    entries,
+    ok: errors.length === 0,
+    errors,
+    startedAt,
+    finishedAt: new Date(finishedAt).toISOString(),
+  };
+}
+
 /** Options of `applyPlan`. */
 export interface ApplyPlanOptions {
   /** Names this invocation in the lease, e.g. `cli/host/1234`. */
@@ -279,17 +301,7 @@ export async function applyPlan(
   } finally {
     await lease.release();
   }
-  return {
-    app: input.app,
-    namespace: input.namespace,
-    revision: input.revision,
-    applySetId: inv.id,
-    entries,
-    ok: errors.length === 0,
-    errors,
-    startedAt,
-    finishedAt: new Date(now()).toISOString(),
-  };
+  return changeSetOf(input, inv.id, entries, errors, startedAt, now());
 }
 
 /** Keeps the last successful record while the set is being changed. */

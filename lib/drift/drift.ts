@@ -5,7 +5,7 @@
  * and canonical forms. Each drifted field is attributed to the field manager that now owns it.
  */
 
-import type { ChangeEntry, ChangeSet } from '../apply/apply.ts';
+import { type ChangeEntry, type ChangeSet, changeSetOf } from '../apply/apply.ts';
 import { type Inventory, listMembers, membership, readInventory } from '../apply/applyset.ts';
 import { acquireLease } from '../apply/lease.ts';
 import { describeRef, type ObjectRef, refKey, refOf } from '../core/object.ts';
@@ -141,17 +141,7 @@ export async function healDrift(
   } finally {
     await lease.release();
   }
-  return {
-    app: input.app,
-    namespace: input.namespace,
-    revision: input.revision,
-    applySetId: inv.id,
-    entries,
-    ok: errors.length === 0,
-    errors,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-  };
+  return changeSetOf(input, inv.id, entries, errors, startedAt, Date.now());
 }
 
 /** A one-line summary of a drift report. */

@@ -25,6 +25,7 @@ import {
   pushDelivery,
   type WebhookDelivery,
 } from '../github-server/webhook-delivery.ts';
+import { webAppManifests } from './web-app.ts';
 
 const secret = 'e2e-flows-secret';
 const repo = 'acme/flows';
@@ -50,30 +51,8 @@ describe('GitHub flows against the real API server', () => {
     '',
   ].join('\n');
 
-  const manifests = (color: string, replicas: number) => ({
-    'apps/web/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`,
-    'apps/web/app.yaml': [
-      'apiVersion: v1',
-      'kind: ConfigMap',
-      'metadata:',
-      '  name: settings',
-      'data:',
-      `  color: ${color}`,
-      '---',
-      'apiVersion: apps/v1',
-      'kind: Deployment',
-      'metadata:',
-      '  name: web',
-      'spec:',
-      `  replicas: ${replicas}`,
-      '  selector: {matchLabels: {app: web}}',
-      '  template:',
-      '    metadata: {labels: {app: web}}',
-      '    spec:',
-      '      containers: [{name: web, image: "nginx:1.27"}]',
-      '',
-    ].join('\n'),
-  });
+  const manifests = (color: string, replicas: number) =>
+    webAppManifests(namespace, color, replicas);
 
   async function deliver(delivery: WebhookDelivery, wait = true): Promise<Response> {
     const response = await fetch(`${runtime.url}/webhooks/github`, {

@@ -13,6 +13,7 @@ import { testTargetYaml } from '../env/target-config.ts';
 import { TestGitRepo } from '../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
 import { pushDelivery, type WebhookDelivery } from '../github-server/webhook-delivery.ts';
+import { webAppManifests } from './web-app.ts';
 
 const secret = 'e2e-webhook-secret';
 const repo = 'acme/deploy';
@@ -36,30 +37,8 @@ describe('a signed push webhook deploys a directory of manifests', () => {
     '',
   ].join('\n');
 
-  const manifests = (color: string, replicas: number) => ({
-    'apps/web/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`,
-    'apps/web/app.yaml': [
-      'apiVersion: v1',
-      'kind: ConfigMap',
-      'metadata:',
-      '  name: settings',
-      'data:',
-      `  color: ${color}`,
-      '---',
-      'apiVersion: apps/v1',
-      'kind: Deployment',
-      'metadata:',
-      '  name: web',
-      'spec:',
-      `  replicas: ${replicas}`,
-      '  selector: {matchLabels: {app: web}}',
-      '  template:',
-      '    metadata: {labels: {app: web}}',
-      '    spec:',
-      '      containers: [{name: web, image: "nginx:1.27"}]',
-      '',
-    ].join('\n'),
-  });
+  const manifests = (color: string, replicas: number) =>
+    webAppManifests(namespace, color, replicas);
 
   async function deliver(delivery: WebhookDelivery): Promise<Response> {
     const response = await fetch(`${runtime.url}/webhooks/github`, {

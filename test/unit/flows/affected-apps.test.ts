@@ -4,26 +4,7 @@ import { appImpact, changedFiles, ZERO_SHA } from '../../../lib/flows/affected-a
 import type { Comparison, GitHost } from '../../../lib/ports/git-host.ts';
 import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { renderApp } from '../../../lib/render/index.ts';
-
-const ref = { owner: 'acme', repo: 'deploy' };
-
-const config = (extra = '') => `
-targets:
-  - name: prod
-    server: https://k8s.example.com
-    credentials:
-      token:
-        secret: prod-token
-apps:
-  - name: web
-    path: apps/web
-    target: prod
-    namespace: web
-  - name: api
-    path: apps/api
-    target: prod
-    namespace: api
-${extra}`;
+import { config, ref } from './fixtures.ts';
 
 const configMap = (name: string, value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${value}"\n`;
