@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects, by what a test needs besides the process:
+// Four projects, by what a test needs besides the process. The hostile suite in
+// `test/security/` is split the same way (`unit/`, `tools/`, `cluster/`).
 // - unit: nothing.
 // - tools: the real binaries and services of the test environment (kustomize, sops, moto),
 //   each test file starting what it uses.
@@ -12,14 +13,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/security/unit/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },
       {
         test: {
           name: 'tools',
-          include: ['test/tools/**/*.test.ts'],
+          include: ['test/tools/**/*.test.ts', 'test/security/tools/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -27,7 +28,11 @@ export default defineConfig({
       {
         test: {
           name: 'cluster',
-          include: ['test/cluster/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: [
+            'test/cluster/**/*.test.ts',
+            'test/e2e/**/*.test.ts',
+            'test/security/cluster/**/*.test.ts',
+          ],
           globalSetup: ['test/env/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
