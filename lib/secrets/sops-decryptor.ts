@@ -26,11 +26,10 @@ export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDec
     age: createAgeKeySource(options.ageIdentities),
     kms: createKmsKeySource(options.kms),
   });
-  const encoder = new TextEncoder();
   return {
     async decrypt(path: string, content: Uint8Array): Promise<DecryptedFile | undefined> {
-      const plaintext = await decryptSopsFile(path, content, sources);
-      return plaintext === undefined ? undefined : { plaintext: encoder.encode(plaintext) };
+      const decrypted = await decryptSopsFile(path, content, sources);
+      return decrypted === undefined ? undefined : { plaintext: decrypted.plaintext };
     },
   };
 }

@@ -4,8 +4,15 @@
  * matter for interop: the MAC hashes Go's text of each value, and `sops --decrypt` prints the
  * styles chosen here.
  */
-import { formatFloatF, formatFloatG } from './go-format.ts';
+import {
+  analyzeScalar,
+  GoYamlWriter,
+  type ScalarStyle,
+  selectScalarStyle,
+} from '../core/go-yaml-scalar.ts';
+import { formatFloatF, formatFloatG, validUtf8 } from './go-format.ts';
 import type { PlainValue } from './sops-tree.ts';
+import { encodeBase64 } from './sops-value.ts';
 
 /** What go-yaml v3 decodes a plain scalar into (`interface{}` target). */
 export type ResolvedPlain =
@@ -133,198 +140,89 @@ export function plainMacText(text: string): string | undefined {
   }
 }
 
-function isBreak(cp: number): boolean {
-  return cp === 0x0a || cp === 0x0d || cp === 0x85 || cp === 0x2028 || cp === 0x2029;
-}
-
-function isPrintable(cp: number): boolean {
-  return (
-    cp === 0x0a ||
-    (cp >= 0x20 && cp <= 0x7e) ||
-    (cp >= 0xa0 && cp <= 0xd7ff) ||
-    (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff)
-  );
-}
-
-interface Analysis {
-  blockPlain: boolean;
-  singleQuoted: boolean;
-  block: boolean;
-}
-
-/** libyaml's scalar analysis (emitterc.go), for block context. */
-function analyze(value: string): Analysis {
-  if (value === '') return { blockPlain: true, singleQuoted: true, block: false };
-  const cps = [...value].map((c) => c.codePointAt(0) as number);
-  let blockIndicators = value.startsWith('---') || value.startsWith('...');
-  let lineBreaks = false;
-  let special = false;
-  let tabs = false;
-  let leadingSpace = false;
-  let leadingBreak = false;
-  let trailingSpace = false;
-  let trailingBreak = false;
-  let breakSpace = false;
-  let spaceBreak = false;
-  let previousSpace = false;
-  let previousBreak = false;
-  let precededByWhitespace = true;
-  cps.forEach((cp, i) => {
-    const next = cps[i + 1];
-    const followedByWhitespace =
-      next === undefined || next === 0x20 || next === 0x09 || isBreak(next);
-    const c = String.fromCodePoint(cp);
-    if (i === 0) {
-      if ('#,[]{}&*!|>\'"%@`'.includes(c)) blockIndicators = true;
-      else if ((c === '?' || c === ':' || c === '-') && followedByWhitespace)
-        blockIndicators = true;
-    } else if (c === ':' && followedByWhitespace) blockIndicators = true;
-    else if (c === '#' && precededByWhitespace) blockIndicators = true;
-    if (cp === 0x09) tabs = true;
-    else if (!isPrintable(cp)) special = true;
-    if (cp === 0x20) {
-      if (i === 0) leadingSpace = true;
-      if (i === cps.length - 1) trailingSpace = true;
-      if (previousBreak) breakSpace = true;
-      previousSpace = true;
-      previousBreak = false;
-    } else if (isBreak(cp)) {
-      lineBreaks = true;
-      if (i === 0) leadingBreak = true;
-      if (i === cps.length - 1) trailingBreak = true;
-      if (previousSpace) spaceBreak = true;
-      previousSpace = false;
-      previousBreak = true;
-    } else {
-      previousSpace = false;
-      previousBreak = false;
-    }
-    precededByWhitespace = cp === 0x20 || cp === 0x09 || isBreak(cp);
-  });
-  let blockPlain = true;
-  let singleQuoted = true;
-  let block = true;
-  if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) blockPlain = false;
-  if (trailingSpace) block = false;
-  if (breakSpace) blockPlain = singleQuoted = false;
-  if (spaceBreak || tabs || special) blockPlain = singleQuoted = false;
-  if (spaceBreak || special) block = false;
-  if (lineBreaks) blockPlain = false;
-  if (blockIndicators) blockPlain = false;
-  return { blockPlain, singleQuoted, block };
-}
-
-const ESCAPES: Record<number, string> = {
-  0: '\\0',
-  7: '\\a',
-  8: '\\b',
-  9: '\\t',
-  10: '\\n',
-  11: '\\v',
-  12: '\\f',
-  13: '\\r',
-  27: '\\e',
-  34: '\\"',
-  92: '\\\\',
-  133: '\\N',
-  160: '\\_',
-  8232: '\\L',
-  8233: '\\P',
-};
-
-function doubleQuoted(value: string): string {
-  let out = '"';
-  // libyaml tests for a byte-order mark at the start of the value, not at each character:
-  // a value starting with one has every character escaped.
-  const bom = value.startsWith('\ufeff');
-  for (const c of value) {
-    const cp = c.codePointAt(0) as number;
-    const escaped = bom || !isPrintable(cp) || isBreak(cp) || c === '"' || c === '\\';
-    if (!escaped) out += c;
-    else if (ESCAPES[cp] !== undefined) out += ESCAPES[cp];
-    else {
-      const hex = cp.toString(16).toUpperCase();
-      if (cp <= 0xff) out += `\\x${hex.padStart(2, '0')}`;
-      else if (cp <= 0xffff) out += `\\u${hex.padStart(4, '0')}`;
-      else out += `\\U${hex.padStart(8, '0')}`;
-    }
-  }
-  return `${out}"`;
-}
-
-/** libyaml's single-quoted writer: after line breaks other than LF, it indents the next line. */
-function singleQuoted(value: string, indent: number): string {
-  let out = "'";
-  let afterBreak = false;
-  for (const c of value) {
-    const cp = c.codePointAt(0) as number;
-    if (isBreak(cp)) {
-      out += c;
-      afterBreak = true;
-      continue;
-    }
-    if (afterBreak) out += ' '.repeat(indent);
-    afterBreak = false;
-    out += c === "'" ? "''" : c;
-  }
-  return `${out}'`;
-}
-
-/** A rendered scalar: `inline` goes where the value was; `block` lines (if any) follow the line. */
+/** A rendered scalar: `inline` replaces the value; `block` lines (if any) follow its line. */
 export interface RenderedScalar {
   inline: string;
   block?: string[];
 }
 
+/** Where a value is written: its column, and the indentation go-yaml's emitter is at. */
+export interface ScalarPlace {
+  /** Column the value starts at (after `key: ` or `- `). */
+  column: number;
+  /** The emitter's indentation for the value: block-scalar lines and folds start there. */
+  indent: number;
+  /** The file's indentation step (`stores.yaml.indent`, 4 by default). */
+  bestIndent: number;
+}
+
+/** Whether go-yaml's encoder may write `value` as a plain scalar (it reads back as a string). */
+export function canBePlain(value: string): boolean {
+  return (
+    resolvePlain(value).kind === 'str' &&
+    !OLD_BOOLS.has(value) &&
+    !/^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/.test(value)
+  );
+}
+
 /**
- * Renders a decrypted value as go-yaml v3 writes it in block context; `indent` is the column
- * block-scalar content lines start at.
+ * go-yaml's `!!binary` text of bytes that are not UTF-8: standard base64, cut into lines of 70
+ * characters each ending with a line break when it is longer than one line.
  */
-export function renderYamlScalar(plain: PlainValue, indent: number): RenderedScalar {
+export function binaryText(bytes: Uint8Array): string {
+  const b64 = encodeBase64(bytes);
+  if (b64.length < 70) return b64;
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 70) lines.push(b64.slice(i, i + 70));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Renders a decrypted value as `sops --decrypt` writes it: go-yaml v3 encodes the Go value
+ * (a string that is not UTF-8 becomes `!!binary` base64), in block context at `place`.
+ */
+export function renderYamlScalar(plain: PlainValue, place: ScalarPlace): RenderedScalar {
+  const writer = new GoYamlWriter({ bestIndent: place.bestIndent, major: 3 });
+  writer.indent = place.indent;
+  writer.column = place.column;
+  writer.indention = false;
+  const write = (value: string, requested: ScalarStyle) => {
+    const analysis = analyzeScalar(value, 3);
+    const style = selectScalarStyle(value, requested, analysis, { flow: false, simpleKey: false });
+    writer.writeScalar(value, style, true);
+  };
   switch (plain.type) {
     case 'int':
-      return { inline: plain.value };
-    case 'bool':
-      return { inline: plain.value ? 'true' : 'false' };
     case 'time':
-      return { inline: plain.value };
+      write(plain.value, 'plain');
+      break;
+    case 'bool':
+      write(plain.value ? 'true' : 'false', 'plain');
+      break;
     case 'comment':
       return { inline: `#${plain.value}` };
     case 'float': {
       const g = formatFloatG(plain.value);
-      return { inline: g === '+Inf' ? '.inf' : g === '-Inf' ? '-.inf' : g === 'NaN' ? '.nan' : g };
+      write(g === '+Inf' ? '.inf' : g === '-Inf' ? '-.inf' : g === 'NaN' ? '.nan' : g, 'plain');
+      break;
     }
-    default:
-      return renderString(plain.value, indent);
+    default: {
+      const text = validUtf8(plain.bytes);
+      if (text === undefined) {
+        const b64 = binaryText(plain.bytes);
+        writer.writeTag('!!binary');
+        write(b64, b64.includes('\n') ? 'literal' : 'plain');
+      } else {
+        write(text, text.includes('\n') ? 'literal' : canBePlain(text) ? 'plain' : 'double');
+      }
+    }
   }
-}
-
-function renderString(value: string, indent: number): RenderedScalar {
-  const resolved = resolvePlain(value);
-  const canUsePlain =
-    resolved.kind === 'str' &&
-    !OLD_BOOLS.has(value) &&
-    !/^[-+0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/.test(value);
-  const a = analyze(value);
-  if (value.includes('\n')) {
-    if (a.block) return literal(value, indent);
-    return { inline: doubleQuoted(value) };
-  }
-  if (canUsePlain) {
-    if (a.blockPlain) return { inline: value };
-    if (a.singleQuoted) return { inline: singleQuoted(value, indent) };
-  }
-  return { inline: doubleQuoted(value) };
-}
-
-function literal(value: string, indent: number): RenderedScalar {
-  const first = value.codePointAt(0) as number;
-  let header = '|';
-  if (first === 0x20 || isBreak(first)) header += '4';
-  if (!value.endsWith('\n')) header += '-';
-  else if (value === '\n' || value.endsWith('\n\n')) header += '+';
-  const body = value.endsWith('\n') ? value.slice(0, -1) : value;
-  const pad = ' '.repeat(indent);
-  const block = body.split('\n').map((line) => (line === '' ? '' : pad + line));
-  return { inline: header, block };
+  const out = writer.text();
+  const style = /^(?:!!binary )?\|/.test(out);
+  if (!style) return { inline: out };
+  // A block scalar: its header stays on the value's line, its lines follow that line.
+  const nl = out.indexOf('\n');
+  const body = out.slice(nl + 1);
+  const lines = (body.endsWith('\n') ? body.slice(0, -1) : body).split('\n');
+  return { inline: out.slice(0, nl), block: lines };
 }

@@ -1,20 +1,25 @@
 /**
  * SOPS YAML files. The encrypted file was written by sops' YAML emitter, so the plaintext is
- * produced by editing it in place: each `ENC[...]` scalar becomes its value in the style
- * go-yaml v3 would pick, each encrypted comment its text, and the `sops` blocks go. Everything
- * else stays byte for byte, which is what `sops --decrypt` prints for files sops wrote.
+ * produced by editing it in place: each `ENC[...]` scalar becomes its value as go-yaml v3
+ * writes it at that place (style, folding, block-scalar indentation from the file's own
+ * indentation step, `!!binary` for bytes that are not UTF-8), each encrypted comment its
+ * text, and the `sops` blocks go (a document left empty becomes `{}`). Everything else stays
+ * byte for byte, which is what `sops --decrypt` prints for files sops wrote.
  */
 import { isAlias, isMap, isScalar, isSeq, type Node, parseAllDocuments, type Scalar } from 'yaml';
 import { applyEdits, type LoadedSopsFile, type TextEdit } from './sops-file.ts';
 import { parseSopsMetadata } from './sops-metadata.ts';
 import type { SopsComment, SopsLeaf } from './sops-tree.ts';
+import { decodeBase64 } from './sops-value.ts';
 import { plainMacText, renderYamlScalar } from './yaml-scalar.ts';
 
 interface LeafPlace {
   start: number;
   end: number;
-  /** Column block-scalar lines start at, if the value turns into a block scalar. */
-  blockIndent: number;
+  /** The column the value starts at. */
+  column: number;
+  /** The emitter's indentation for the value: block-scalar lines and folds start there. */
+  indent: number;
 }
 
 interface Container {
@@ -24,6 +29,8 @@ interface Container {
 }
 
 const MAX_ALIASES_WALKED = 10_000;
+// Comments are UTF-8 text in a YAML file; a lossy decode cannot happen for sops' own output.
+const commentText = new TextDecoder();
 
 const COMMENT = /(^|[ \t])#(ENC\[AES256_GCM,data:[^\]\n]*,type:comment\])/gm;
 
@@ -40,17 +47,48 @@ function nextLineStart(source: string, offset: number): number {
   return nl === -1 ? source.length : nl + 1;
 }
 
-/** A scalar's leaf: its string value (if a string) and Go's text of its value; null: none. */
-function scalarLeaf(scalar: Scalar): { stored: string | undefined; macText: string } | undefined {
-  const text = String(scalar.value ?? '');
+const utf8 = new TextEncoder();
+const STR_TAGS = new Set(['!!str', 'tag:yaml.org,2002:str']);
+const BINARY_TAGS = new Set(['!!binary', 'tag:yaml.org,2002:binary']);
+const NULL_TAGS = new Set(['!!null', 'tag:yaml.org,2002:null']);
+
+/** A scalar's text as written (tagged scalars keep their source text). */
+function scalarText(scalar: Scalar): string {
+  if (scalar.tag !== undefined && typeof scalar.source === 'string') return scalar.source;
+  return String(scalar.value ?? '');
+}
+
+/** A scalar's leaf: its string value (if a string) and the bytes sops hashes; null: none. */
+function scalarLeaf(scalar: Scalar): { stored: string | undefined; macBytes: Uint8Array } | undefined {
+  const text = scalarText(scalar);
   const tag = scalar.tag;
-  if (scalar.type === 'PLAIN' && tag !== '!!str' && tag !== 'tag:yaml.org,2002:str') {
-    if (tag === '!!null' || tag === 'tag:yaml.org,2002:null') return undefined;
+  if (tag !== undefined && BINARY_TAGS.has(tag)) {
+    // go-yaml decodes !!binary into a string of the raw bytes; Go's base64 skips line breaks.
+    let bytes: Uint8Array;
+    try {
+      bytes = decodeBase64(text.replace(/[\r\n]/g, ''));
+    } catch {
+      throw new Error('a !!binary value is not valid base64');
+    }
+    return { stored: undefined, macBytes: bytes };
+  }
+  if (scalar.type === 'PLAIN' && (tag === undefined || !STR_TAGS.has(tag))) {
+    if (tag !== undefined && NULL_TAGS.has(tag)) return undefined;
     const mac = plainMacText(text);
     if (mac === undefined) return undefined;
-    return { stored: mac === text ? text : undefined, macText: mac };
+    return { stored: mac === text ? text : undefined, macBytes: utf8.encode(mac) };
   }
-  return { stored: text, macText: text };
+  return { stored: text, macBytes: utf8.encode(text) };
+}
+
+/** The column of the first key inside the `sops` mapping: the file's indentation step. */
+function fileIndent(source: string, metadata: Node | null): number {
+  if (!isMap(metadata)) return 4;
+  const first = metadata.items[0]?.key;
+  const offset = isScalar(first) ? first.range?.[0] : undefined;
+  if (offset === undefined) return 4;
+  const column = columnOf(source, offset);
+  return column >= 2 && column <= 9 ? column : 4;
 }
 
 /**
@@ -61,6 +99,8 @@ function scalarLeaf(scalar: Scalar): { stored: string | undefined; macText: stri
 export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
   const docs = parseAllDocuments(source, {
     schema: 'failsafe',
+    // sops keeps `<<` as an ordinary key (written `!!merge <<`) whose value is the aliased map.
+    merge: false,
     // Duplicate keys cannot slip past the MAC (every leaf is hashed); rendering rejects them.
     uniqueKeys: false,
   });
@@ -75,6 +115,7 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
   const sopsPair = first.items.find((p) => isScalar(p.key) && p.key.value === 'sops');
   if (!sopsPair || !isMap(sopsPair.value)) return undefined;
   const metadata = parseSopsMetadata(sopsPair.value.toJSON());
+  const bestIndent = fileIndent(source, sopsPair.value);
 
   const leaves: SopsLeaf[] = [];
   const places: (LeafPlace | undefined)[] = [];
@@ -113,7 +154,7 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
       for (const pair of node.items) {
         if (!isScalar(pair.key))
           throw new Error(`a key under ${path.join('.') || 'the root'} is not a string`);
-        const key = String(pair.key.value);
+        const key = scalarText(pair.key);
         if (path.length === 0 && key === 'sops' && node === doc.contents) {
           const value = pair.value as Node | null;
           const keyStart = pair.key.range?.[0] ?? 0;
@@ -141,14 +182,29 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
       return;
     }
     const start = node.range[0];
+    const column = columnOf(source, start);
     places.push({
       start,
       end: node.range[1],
-      blockIndent: place === 'map' ? keyColumn + 4 : columnOf(source, start),
+      column,
+      // go-yaml indents a mapping value to the next multiple of the step after the key's
+      // column, and a sequence item to just after its `- `.
+      indent:
+        place === 'map'
+          ? bestIndent * Math.floor((keyColumn + bestIndent) / bestIndent)
+          : column,
     });
   };
+  const emptied: number[] = [];
   for (const doc of docs) {
     walk(doc.contents as Node | null, [], 'map', 0, doc);
+    const root = doc.contents;
+    if (isMap(root) && root.items.every((p) => isScalar(p.key) && p.key.value === 'sops')) {
+      // Where the removed metadata started: the `{}` takes its place.
+      const sops = root.items[0]?.key;
+      const at = isScalar(sops) && sops.range ? lineStart(source, sops.range[0]) : undefined;
+      if (at !== undefined) emptied.push(at);
+    }
   }
 
   const comments: SopsComment[] = [];
@@ -181,12 +237,10 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
       result.values.forEach((value, i) => {
         const place = places[i];
         if (!value || !place) return;
-        const rendered = renderYamlScalar(value, place.blockIndent);
+        const rendered = renderYamlScalar(value, { ...place, bestIndent });
         // A comment stored as a list item becomes a comment line again, dash included.
         const start =
-          value.type === 'comment'
-            ? lineStart(source, place.start) + place.blockIndent - 2
-            : place.start;
+          value.type === 'comment' ? lineStart(source, place.start) + place.column - 2 : place.start;
         edits.push({ start, end: place.end, text: rendered.inline, order: 0 });
         if (rendered.block) {
           const at = nextLineStart(source, place.end);
@@ -199,9 +253,10 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
           });
         }
       });
-      result.comments.forEach((text, i) => {
+      result.comments.forEach((bytes, i) => {
         const place = commentPlaces[i];
-        if (text === undefined || !place) return;
+        if (bytes === undefined || !place) return;
+        const text = commentText.decode(bytes);
         const from = lineStart(source, place.start);
         const before = source.slice(from, place.start);
         if (before.trim() === '') {
@@ -215,7 +270,11 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
         const indent = before.length - before.trimStart().length;
         edits.push({ start: from, end: from, text: `${' '.repeat(indent)}#${text}\n`, order: 1 });
       });
-      return applyEdits(source, edits);
+      for (const start of emptied) {
+        // sops writes a document holding nothing but its metadata as an empty mapping.
+        edits.push({ start, end: start, text: '{}\n', order: 2 });
+      }
+      return utf8.encode(applyEdits(source, edits));
     },
   };
 }
