@@ -365,7 +365,13 @@ export class GoYamlWriter {
       const c = String.fromCodePoint(cp);
       if (cp === SPACE) {
         const inside = i > 0 && i < cps.length - 1;
-        if (allowBreaks && !spaces && this.column > this.bestWidth && inside && cps[i + 1] !== SPACE) {
+        if (
+          allowBreaks &&
+          !spaces &&
+          this.column > this.bestWidth &&
+          inside &&
+          cps[i + 1] !== SPACE
+        ) {
           this.writeIndent();
         } else {
           this.put(c);
@@ -399,13 +405,7 @@ export class GoYamlWriter {
     let spaces = false;
     for (let i = 0; i < cps.length; i++) {
       const cp = cps[i] as number;
-      if (
-        !isYamlPrintable(cp) ||
-        startsWithBom ||
-        isYamlBreak(cp) ||
-        cp === 0x22 ||
-        cp === 0x5c
-      ) {
+      if (!isYamlPrintable(cp) || startsWithBom || isYamlBreak(cp) || cp === 0x22 || cp === 0x5c) {
         this.put('\\');
         for (const e of DOUBLE_QUOTE_ESCAPES.get(cp) ?? hexEscape(cp)) this.put(e);
         spaces = false;

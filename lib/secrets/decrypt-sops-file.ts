@@ -37,7 +37,11 @@ export interface DecryptedSopsFile {
 const SOPS = new TextEncoder().encode('sops');
 
 function mentionsSops(bytes: Uint8Array): boolean {
-  outer: for (let i = bytes.indexOf(0x73); i !== -1 && i <= bytes.length - 4; i = bytes.indexOf(0x73, i + 1)) {
+  outer: for (
+    let i = bytes.indexOf(0x73);
+    i !== -1 && i <= bytes.length - 4;
+    i = bytes.indexOf(0x73, i + 1)
+  ) {
     for (let k = 1; k < 4; k++) if (bytes[i + k] !== SOPS[k]) continue outer;
     return true;
   }

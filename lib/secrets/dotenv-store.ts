@@ -3,10 +3,11 @@
  * metadata flattened into `sops_...` keys (`__map_` and `__list_` separators). sops reads and
  * writes these as bytes, never checking UTF-8, so keys and values are kept as bytes too.
  */
+
+import { formatFloatG } from './go-format.ts';
 import type { LoadedSopsFile } from './sops-file.ts';
 import { parseSopsMetadata } from './sops-metadata.ts';
 import type { PlainValue, SopsComment, SopsLeaf } from './sops-tree.ts';
-import { formatFloatG } from './go-format.ts';
 
 type Item = { comment: string } | { key: string; value: string };
 
@@ -98,7 +99,8 @@ export function loadDotenvSopsFile(content: Uint8Array): LoadedSopsFile | undefi
     if ('key' in item) {
       const path = [utf8.decode(latin1ToBytes(item.key))];
       leaves.push({ path, stored: item.value, macBytes: latin1ToBytes(item.value) });
-    } else if (item.comment.startsWith('ENC[')) comments.push({ stored: item.comment, paths: [[]] });
+    } else if (item.comment.startsWith('ENC['))
+      comments.push({ stored: item.comment, paths: [[]] });
   }
   return {
     metadata,

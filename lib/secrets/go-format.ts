@@ -141,7 +141,9 @@ export function goRunes(bytes: Uint8Array): (string | undefined)[] {
       i++;
       continue;
     }
-    out.push(n === 1 ? String.fromCharCode(bytes[i] as number) : decoder.decode(bytes.subarray(i, i + n)));
+    out.push(
+      n === 1 ? String.fromCharCode(bytes[i] as number) : decoder.decode(bytes.subarray(i, i + n)),
+    );
     i += n;
   }
   return out;

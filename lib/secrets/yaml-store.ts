@@ -59,7 +59,9 @@ function scalarText(scalar: Scalar): string {
 }
 
 /** A scalar's leaf: its string value (if a string) and the bytes sops hashes; null: none. */
-function scalarLeaf(scalar: Scalar): { stored: string | undefined; macBytes: Uint8Array } | undefined {
+function scalarLeaf(
+  scalar: Scalar,
+): { stored: string | undefined; macBytes: Uint8Array } | undefined {
   const text = scalarText(scalar);
   const tag = scalar.tag;
   if (tag !== undefined && BINARY_TAGS.has(tag)) {
@@ -190,9 +192,7 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
       // go-yaml indents a mapping value to the next multiple of the step after the key's
       // column, and a sequence item to just after its `- `.
       indent:
-        place === 'map'
-          ? bestIndent * Math.floor((keyColumn + bestIndent) / bestIndent)
-          : column,
+        place === 'map' ? bestIndent * Math.floor((keyColumn + bestIndent) / bestIndent) : column,
     });
   };
   const emptied: number[] = [];
@@ -240,7 +240,9 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
         const rendered = renderYamlScalar(value, { ...place, bestIndent });
         // A comment stored as a list item becomes a comment line again, dash included.
         const start =
-          value.type === 'comment' ? lineStart(source, place.start) + place.column - 2 : place.start;
+          value.type === 'comment'
+            ? lineStart(source, place.start) + place.column - 2
+            : place.start;
         edits.push({ start, end: place.end, text: rendered.inline, order: 0 });
         if (rendered.block) {
           const at = nextLineStart(source, place.end);
