@@ -157,6 +157,25 @@ export function plainMacText(text: string): string | undefined {
   }
 }
 
+/** The Go value go-yaml v3 decodes a plain scalar into, as sops holds it (undefined for null). */
+export function plainValue(text: string): PlainValue | undefined {
+  const r = resolvePlain(text);
+  switch (r.kind) {
+    case 'null':
+      return undefined;
+    case 'bool':
+      return { type: 'bool', value: r.value };
+    case 'int':
+      return { type: 'int', value: r.text };
+    case 'float':
+      return { type: 'float', value: r.value };
+    case 'time':
+      return { type: 'time', value: r.text };
+    default:
+      return { type: 'str', bytes: new TextEncoder().encode(text) };
+  }
+}
+
 /** A rendered scalar: `inline` replaces the value; `block` lines (if any) follow its line. */
 export interface RenderedScalar {
   inline: string;
@@ -229,6 +248,10 @@ export function renderYamlScalar(plain: PlainValue, place: ScalarPlace): Rendere
         const b64 = binaryText(plain.bytes);
         writer.writeTag('!!binary');
         write(b64, b64.includes('\n') ? 'literal' : 'plain');
+      } else if (text === '<<') {
+        // Read back, a plain `<<` is a merge key: go-yaml keeps the tag it resolved to.
+        writer.writeTag('!!merge');
+        write(text, 'plain');
       } else {
         write(text, text.includes('\n') ? 'literal' : canBePlain(text) ? 'plain' : 'double');
       }

@@ -9,9 +9,9 @@
 import { isAlias, isMap, isScalar, isSeq, type Node, parseAllDocuments, type Scalar } from 'yaml';
 import { applyEdits, type LoadedSopsFile, type TextEdit } from './sops-file.ts';
 import { parseSopsMetadata } from './sops-metadata.ts';
-import type { SopsComment, SopsLeaf } from './sops-tree.ts';
+import type { PlainValue, SopsComment, SopsLeaf } from './sops-tree.ts';
 import { decodeBase64 } from './sops-value.ts';
-import { plainMacText, renderYamlScalar } from './yaml-scalar.ts';
+import { plainMacText, plainValue, renderYamlScalar } from './yaml-scalar.ts';
 
 interface LeafPlace {
   start: number;
@@ -61,7 +61,7 @@ function scalarText(scalar: Scalar): string {
 /** A scalar's leaf: its string value (if a string) and the bytes sops hashes; null: none. */
 function scalarLeaf(
   scalar: Scalar,
-): { stored: string | undefined; macBytes: Uint8Array } | undefined {
+): { stored: string | undefined; macBytes: Uint8Array; value: PlainValue } | undefined {
   const text = scalarText(scalar);
   const tag = scalar.tag;
   if (tag !== undefined && BINARY_TAGS.has(tag)) {
@@ -72,15 +72,17 @@ function scalarLeaf(
     } catch {
       throw new Error('a !!binary value is not valid base64');
     }
-    return { stored: undefined, macBytes: bytes };
+    return { stored: undefined, macBytes: bytes, value: { type: 'str', bytes } };
   }
   if (scalar.type === 'PLAIN' && (tag === undefined || !STR_TAGS.has(tag))) {
     if (tag !== undefined && NULL_TAGS.has(tag)) return undefined;
     const mac = plainMacText(text);
-    if (mac === undefined) return undefined;
-    return { stored: mac === text ? text : undefined, macBytes: utf8.encode(mac) };
+    const value = plainValue(text);
+    if (mac === undefined || value === undefined) return undefined;
+    return { stored: mac === text ? text : undefined, macBytes: utf8.encode(mac), value };
   }
-  return { stored: text, macBytes: utf8.encode(text) };
+  const bytes = utf8.encode(text);
+  return { stored: text, macBytes: bytes, value: { type: 'str', bytes } };
 }
 
 /** The column of the first key inside the `sops` mapping: the file's indentation step. */
@@ -121,6 +123,9 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
 
   const leaves: SopsLeaf[] = [];
   const places: (LeafPlace | undefined)[] = [];
+  const clearValues: (PlainValue | undefined)[] = [];
+  /** Line start of a value's last line -> line start of its entry, when they differ. */
+  const entryLines = new Map<number, number>();
   const containers: Container[] = [];
   const scalarRanges: [number, number][] = [];
   const removals: TextEdit[] = [];
@@ -169,7 +174,20 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
           removals.push({ start: from, end: to, text: '', order: 0 });
           continue;
         }
-        const column = pair.key.range ? columnOf(source, pair.key.range[0]) : 0;
+        const keyStart = pair.key.range?.[0];
+        // The mapping's indentation: the key's column, or its `?` for a complex key.
+        const column =
+          keyStart === undefined
+            ? 0
+            : columnOf(source, keyStart) - (source.slice(keyStart - 2, keyStart) === '? ' ? 2 : 0);
+        const valueEnd = isScalar(pair.value) ? pair.value.range?.[1] : undefined;
+        if (!viaAlias && pair.key.range && valueEnd !== undefined) {
+          const valueLine = lineStart(source, valueEnd);
+          // A complex key (`? key` on its own line): the entry starts on the key's line.
+          if (lineStart(source, pair.key.range[0]) !== valueLine) {
+            entryLines.set(valueLine, lineStart(source, pair.key.range[0]));
+          }
+        }
         walk(pair.value as Node | null, [...path, key], 'map', column, doc, viaAlias);
       }
       return;
@@ -178,7 +196,10 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
     if (node.range && !viaAlias) scalarRanges.push([node.range[0], node.range[1]]);
     const leaf = scalarLeaf(node);
     if (!leaf) return;
-    leaves.push({ path, ...leaf });
+    leaves.push({ path, stored: leaf.stored, macBytes: leaf.macBytes });
+    // sops writes values it left in clear from their decoded Go values too: a plain `-0`
+    // (an int) comes out `0`. Quoted, block and tagged scalars come out as sops wrote them.
+    clearValues.push(node.tag === undefined && node.type === 'PLAIN' ? leaf.value : undefined);
     if (!node.range || viaAlias) {
       places.push(undefined);
       return;
@@ -228,22 +249,108 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
     commentPlaces.push({ start: hash, end: hash + 1 + (m[2]?.length ?? 0) });
   }
 
+  /**
+   * A comment after a bare `-` whose item starts on the next line: sops writes it above the
+   * item, and the item's first line joins the dash (`- - x`).
+   */
+  const moveAfterDash = (hash: number, end: number, text: string, edits: TextEdit[]) => {
+    const from = lineStart(source, hash);
+    const before = source.slice(from, hash);
+    const trimmed = before.replace(/[ \t]+$/, '');
+    const indent = before.length - before.trimStart().length;
+    const next = nextLineStart(source, end);
+    const rest = source.slice(next);
+    const content = next + (rest.length - rest.trimStart().length);
+    edits.push({ start: from + trimmed.length, end: content, text: ' ', order: 0 });
+    edits.push({ start: from, end: from, text: `${' '.repeat(indent)}#${text}\n`, order: 1 });
+  };
+
+  // Clear comments right after a bare `-`: sops moves them above the item too (see below).
+  const dashComments: number[] = [];
+  for (const m of source.matchAll(/^[ \t]*-[ \t]+#/gm)) {
+    const hash = (m.index ?? 0) + m[0].length - 1;
+    if (!inScalar(hash) && !commentPlaces.some((p) => p.start === hash)) dashComments.push(hash);
+  }
+
   return {
     metadata,
     leaves,
     comments,
     emit(result) {
       const edits: TextEdit[] = [...removals];
-      result.values.forEach((value, i) => {
+      for (const hash of dashComments) {
+        const end = source.indexOf('\n', hash);
+        moveAfterDash(
+          hash,
+          end === -1 ? source.length : end,
+          source.slice(hash + 1, end === -1 ? undefined : end),
+          edits,
+        );
+      }
+      // Comments leading a nested list (`- - #c`): sops writes them above the outer item, at
+      // its dash, and the nested list's first value joins that dash (`- - x`).
+      let leading: { line: number; dash: number; indent: number; last: number } | undefined;
+      const closeLeading = () => {
+        if (!leading) return;
+        const next = nextLineStart(source, leading.last);
+        const rest = source.slice(next);
+        edits.push({
+          start: leading.dash,
+          end: next + (rest.length - rest.trimStart().length),
+          text: '',
+          order: 0,
+        });
+        leading = undefined;
+      };
+      result.values.forEach((decrypted, i) => {
         const place = places[i];
+        const value = decrypted ?? clearValues[i];
         if (!value || !place) return;
         const rendered = renderYamlScalar(value, { ...place, bestIndent });
-        // A comment stored as a list item becomes a comment line again, dash included.
-        const start =
-          value.type === 'comment'
-            ? lineStart(source, place.start) + place.column - 2
-            : place.start;
-        edits.push({ start, end: place.end, text: rendered.inline, order: 0 });
+        if (
+          !decrypted &&
+          !rendered.block &&
+          rendered.inline === source.slice(place.start, place.end)
+        ) {
+          return;
+        }
+        if (value.type === 'comment') {
+          const line = lineStart(source, place.start);
+          const dash = line + place.column - 2;
+          const continues =
+            leading !== undefined &&
+            line === nextLineStart(source, leading.last) &&
+            dash - line === leading.dash - leading.line;
+          if (continues && leading) {
+            edits.push({ start: line, end: nextLineStart(source, place.end), text: '', order: 0 });
+            edits.push({
+              start: leading.line,
+              end: leading.line,
+              text: `${' '.repeat(leading.indent)}${rendered.inline}\n`,
+              order: 1,
+            });
+            leading.last = place.end;
+            return;
+          }
+          closeLeading();
+          const before = source.slice(line, dash);
+          if (before.trim() !== '') {
+            const indent = before.length - before.trimStart().length;
+            leading = { line, dash, indent, last: place.end };
+            edits.push({
+              start: line,
+              end: line,
+              text: `${' '.repeat(indent)}${rendered.inline}\n`,
+              order: 1,
+            });
+            return;
+          }
+          // A comment stored as a list item becomes a comment line again, dash included.
+          edits.push({ start: dash, end: place.end, text: rendered.inline, order: 0 });
+          return;
+        }
+        closeLeading();
+        edits.push({ start: place.start, end: place.end, text: rendered.inline, order: 0 });
         if (rendered.block) {
           const at = nextLineStart(source, place.end);
           const lines = `${rendered.block.join('\n')}\n`;
@@ -255,6 +362,7 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
           });
         }
       });
+      closeLeading();
       result.comments.forEach((bytes, i) => {
         const place = commentPlaces[i];
         if (bytes === undefined || !place) return;
@@ -265,12 +373,38 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
           edits.push({ start: place.start, end: place.end, text: `#${text}`, order: 0 });
           return;
         }
-        // sops loses the inline flag of a comment it decrypts: it comes out on its own line,
-        // above the entry it trailed.
         const trimmed = before.replace(/[ \t]+$/, '');
-        edits.push({ start: from + trimmed.length, end: place.end, text: '', order: 0 });
         const indent = before.length - before.trimStart().length;
-        edits.push({ start: from, end: from, text: `${' '.repeat(indent)}#${text}\n`, order: 1 });
+        if (trimmed.trim() === ':') {
+          // After the `:` of a complex key, before a block value: it stays there.
+          edits.push({ start: place.start, end: place.end, text: `#${text}`, order: 0 });
+          return;
+        }
+        if (trimmed.trim() === '-') {
+          moveAfterDash(place.start, place.end, text, edits);
+          return;
+        }
+        if (!entryLines.has(from) && trimmed.slice(indent).startsWith(': ')) {
+          // On a complex key's `: ` line that starts its block collection: it becomes the
+          // head of that collection, written right after the `:`.
+          edits.push({ start: from + trimmed.length, end: place.end, text: '', order: 0 });
+          const after = source.slice(from + indent + 1, place.start);
+          const at = from + indent + 1 + (after.length - after.trimStart().length);
+          edits.push({ start: at, end: at, text: `#${text}\n${' '.repeat(at - from)}`, order: 1 });
+          return;
+        }
+        // sops loses the inline flag of a comment it decrypts: it comes out on its own line,
+        // above the entry it trailed (the `? key` line of a complex key).
+        edits.push({ start: from + trimmed.length, end: place.end, text: '', order: 0 });
+        const entry = entryLines.get(from) ?? from;
+        const entryText = source.slice(entry, nextLineStart(source, entry));
+        const entryIndent = entryText.length - entryText.trimStart().length;
+        edits.push({
+          start: entry,
+          end: entry,
+          text: `${' '.repeat(entry === from ? indent : entryIndent)}#${text}\n`,
+          order: 1,
+        });
       });
       for (const start of emptied) {
         // sops writes a document holding nothing but its metadata as an empty mapping.

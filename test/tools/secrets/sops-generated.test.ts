@@ -6,7 +6,7 @@
  * The cases come from fast-check with a seed printed on failure; `PLUMBLINE_SOPS_SEED=<seed>`
  * replays a run. A fixed number of cases keeps the run short on two cores.
  */
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -127,8 +127,9 @@ function check(outcomes: Outcome[], label: string): void {
   if (failures.length > 0) {
     const first = failures[0] as Outcome;
     // Keep the files of the failing cases for a look after the run.
-    const keep = join(tmpdir(), `plumbline-sops-generated-${seed}`);
-    cpSync(join(world.dir, 'generated'), keep, { recursive: true });
+    const keep = join(tmpdir(), `plumbline-sops-generated-${seed}-${label.replace(/\W+/g, '-')}`);
+    rmSync(keep, { recursive: true, force: true });
+    cpSync(join(world.dir, 'generated', label.replace(/\W+/g, '-')), keep, { recursive: true });
     const detail = [
       `${failures.length} of ${compared} generated ${label} cases differ from sops --decrypt (PLUMBLINE_SOPS_SEED=${seed}); first: case ${first.index}`,
       `rules: ${first.case.rules.join(' ')} ${first.case.flags.join(' ')}`,
@@ -149,29 +150,29 @@ function sample(arbitrary: fc.Arbitrary<PlaintextCase>, count: number, offset: n
 }
 
 describe(`generated files decrypt to what sops --decrypt prints (seed ${seed})`, () => {
-  const dir = () => {
-    const d = join(world.dir, 'generated');
+  const dir = (label: string) => {
+    const d = join(world.dir, 'generated', label.replace(/\W+/g, '-'));
     mkdirSync(d, { recursive: true });
     return d;
   };
 
   it('YAML: every value type, !!binary bytes, nesting, documents, rules, indents', async () => {
-    check(await runAll(sample(yamlCaseOf(false), 100, 0), dir()), 'YAML');
+    check(await runAll(sample(yamlCaseOf(false), 100, 0), dir('YAML')), 'YAML');
   });
 
   it('YAML with comments (head and line comments, encrypted or not)', async () => {
-    check(await runAll(sample(yamlCaseOf(true), 60, 4), dir()), 'YAML with comments');
+    check(await runAll(sample(yamlCaseOf(true), 60, 4), dir('YAML with comments')), 'YAML with comments');
   });
 
   it('JSON: strings of every character, numbers of every form, nesting, rules', async () => {
-    check(await runAll(sample(jsonCase, 40, 1), dir()), 'JSON');
+    check(await runAll(sample(jsonCase, 40, 1), dir('JSON')), 'JSON');
   });
 
   it('dotenv: values and comments of any bytes, rules', async () => {
-    check(await runAll(sample(dotenvCase, 30, 2), dir()), 'dotenv');
+    check(await runAll(sample(dotenvCase, 30, 2), dir('dotenv')), 'dotenv');
   });
 
   it('binary files: every byte value', async () => {
-    check(await runAll(sample(binaryCase, 20, 3), dir()), 'binary');
+    check(await runAll(sample(binaryCase, 20, 3), dir('binary')), 'binary');
   });
 });
