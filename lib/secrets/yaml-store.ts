@@ -61,7 +61,8 @@ function scalarText(scalar: Scalar): string {
 /** A scalar's leaf: its string value (if a string) and the bytes sops hashes; null: none. */
 function scalarLeaf(
   scalar: Scalar,
-): { stored: string | undefined; macBytes: Uint8Array; value: PlainValue } | undefined {
+  needValue: boolean,
+): { stored: string | undefined; macBytes: Uint8Array; value: PlainValue | undefined } | undefined {
   const text = scalarText(scalar);
   const tag = scalar.tag;
   if (tag !== undefined && BINARY_TAGS.has(tag)) {
@@ -77,8 +78,8 @@ function scalarLeaf(
   if (scalar.type === 'PLAIN' && (tag === undefined || !STR_TAGS.has(tag))) {
     if (tag !== undefined && NULL_TAGS.has(tag)) return undefined;
     const mac = plainMacText(text);
-    const value = plainValue(text);
-    if (mac === undefined || value === undefined) return undefined;
+    if (mac === undefined) return undefined;
+    const value = needValue ? plainValue(text) : undefined;
     return { stored: mac === text ? text : undefined, macBytes: utf8.encode(mac), value };
   }
   const bytes = utf8.encode(text);
@@ -194,12 +195,12 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
     }
     if (!isScalar(node)) return;
     if (node.range && !viaAlias) scalarRanges.push([node.range[0], node.range[1]]);
-    const leaf = scalarLeaf(node);
+    const leaf = scalarLeaf(node, !viaAlias && node.tag === undefined && node.type === 'PLAIN');
     if (!leaf) return;
     leaves.push({ path, stored: leaf.stored, macBytes: leaf.macBytes });
     // sops writes values it left in clear from their decoded Go values too: a plain `-0`
     // (an int) comes out `0`. Quoted, block and tagged scalars come out as sops wrote them.
-    clearValues.push(node.tag === undefined && node.type === 'PLAIN' ? leaf.value : undefined);
+    clearValues.push(leaf.value);
     if (!node.range || viaAlias) {
       places.push(undefined);
       return;
