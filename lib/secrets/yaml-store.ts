@@ -6,7 +6,16 @@
  * text, and the `sops` blocks go (a document left empty becomes `{}`). Everything else stays
  * byte for byte, which is what `sops --decrypt` prints for files sops wrote.
  */
-import { isAlias, isMap, isScalar, isSeq, type Node, parseAllDocuments, type Scalar } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  parseAllDocuments,
+  type Scalar,
+} from 'yaml';
 import { applyEdits, type LoadedSopsFile, type TextEdit } from './sops-file.ts';
 import { parseSopsMetadata } from './sops-metadata.ts';
 import type { PlainValue, SopsComment, SopsLeaf } from './sops-tree.ts';
@@ -86,6 +95,15 @@ function scalarLeaf(
   return { stored: text, macBytes: bytes, value: { type: 'str', bytes } };
 }
 
+/** A `<<` key go-yaml treats as a merge: plain, or tagged `!!merge`. */
+function isMergeKey(key: Scalar): boolean {
+  return key.tag === undefined ? key.type === 'PLAIN' : /(?:^!!|:)merge$/.test(key.tag);
+}
+
+function resolveAlias(node: Node | null, doc: Document.Parsed): Node | null {
+  return isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? null) : node;
+}
+
 /** The column of the first key inside the `sops` mapping: the file's indentation step. */
 function fileIndent(source: string, metadata: Node | null): number {
   if (!isMap(metadata)) return 4;
@@ -163,6 +181,19 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
         if (!isScalar(pair.key))
           throw new Error(`a key under ${path.join('.') || 'the root'} is not a string`);
         const key = scalarText(pair.key);
+        if (key === '<<' && doc === docs[0] && isMergeKey(pair.key)) {
+          // sops first decodes the first document into a Go map, which applies merge keys:
+          // a merge of anything but a mapping or a list of mappings fails there.
+          const target = resolveAlias(pair.value as Node | null, doc);
+          const ok =
+            isMap(target) ||
+            (isSeq(target) && target.items.every((i) => isMap(resolveAlias(i as Node, doc))));
+          if (!ok) {
+            throw new Error(
+              `the merge key "<<" under ${path.join('.') || 'the root'} holds neither a mapping nor a list of mappings (sops cannot decrypt this file either)`,
+            );
+          }
+        }
         if (path.length === 0 && key === 'sops' && node === doc.contents) {
           const value = pair.value as Node | null;
           const keyStart = pair.key.range?.[0] ?? 0;

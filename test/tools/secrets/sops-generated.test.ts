@@ -161,7 +161,10 @@ describe(`generated files decrypt to what sops --decrypt prints (seed ${seed})`,
   });
 
   it('YAML with comments (head and line comments, encrypted or not)', async () => {
-    check(await runAll(sample(yamlCaseOf(true), 60, 4), dir('YAML with comments')), 'YAML with comments');
+    check(
+      await runAll(sample(yamlCaseOf(true), 60, 4), dir('YAML with comments')),
+      'YAML with comments',
+    );
   });
 
   it('JSON: strings of every character, numbers of every form, nesting, rules', async () => {
