@@ -190,16 +190,21 @@ function plainJson(value: PlainValue): string {
   }
 }
 
-function render(node: JsonNode, depth: number, leafText: (index: number) => string): string {
-  const pad = '\t'.repeat(depth + 1);
-  const end = '\t'.repeat(depth);
+function render(
+  node: JsonNode,
+  depth: number,
+  leafText: (index: number) => string,
+  unit = '\t',
+): string {
+  const pad = unit.repeat(depth + 1);
+  const end = unit.repeat(depth);
   switch (node.kind) {
     case 'object':
       if (node.entries.length === 0) return '{}';
-      return `{\n${node.entries.map(([k, v]) => `${pad}${goJsonString(k)}: ${render(v, depth + 1, leafText)}`).join(',\n')}\n${end}}`;
+      return `{\n${node.entries.map(([k, v]) => `${pad}${goJsonString(k)}: ${render(v, depth + 1, leafText, unit)}`).join(',\n')}\n${end}}`;
     case 'array':
       if (node.items.length === 0) return '[]';
-      return `[\n${node.items.map((v) => pad + render(v, depth + 1, leafText)).join(',\n')}\n${end}]`;
+      return `[\n${node.items.map((v) => pad + render(v, depth + 1, leafText, unit)).join(',\n')}\n${end}]`;
     case 'leaf':
       return leafText(node.index);
     case 'string':
@@ -255,6 +260,9 @@ export function loadJsonSopsFile(source: string, binary = false): LoadedSopsFile
     }
   };
   const tree = walk({ kind: 'object', entries: root.entries.filter(([k]) => k !== 'sops') }, []);
+  // sops writes with json.Indent and the `stores.json.indent` setting (a tab by default): the
+  // second line of the file, always a member of the top-level object, shows the unit.
+  const indentUnit = /^\{\r?\n([ \t]*)"/.exec(source)?.[1] ?? '\t';
 
   return {
     metadata,
@@ -275,7 +283,7 @@ export function loadJsonSopsFile(source: string, binary = false): LoadedSopsFile
         if (value) throw new Error('the binary envelope does not hold a string');
         return utf8.encode(leaves[index.index]?.stored ?? '');
       }
-      return utf8.encode(`${render(tree, 0, text)}\n`);
+      return utf8.encode(`${render(tree, 0, text, indentUnit)}\n`);
     },
   };
 }

@@ -82,7 +82,11 @@ function scalarLeaf(
     } catch {
       throw new Error('a !!binary value is not valid base64');
     }
-    return { stored: undefined, macBytes: bytes, value: { type: 'str', bytes } };
+    return {
+      stored: undefined,
+      macBytes: bytes,
+      value: needValue ? { type: 'str', bytes } : undefined,
+    };
   }
   if (scalar.type === 'PLAIN' && (tag === undefined || !STR_TAGS.has(tag))) {
     if (tag !== undefined && NULL_TAGS.has(tag)) return undefined;
@@ -92,7 +96,7 @@ function scalarLeaf(
     return { stored: mac === text ? text : undefined, macBytes: utf8.encode(mac), value };
   }
   const bytes = utf8.encode(text);
-  return { stored: text, macBytes: bytes, value: { type: 'str', bytes } };
+  return { stored: text, macBytes: bytes, value: needValue ? { type: 'str', bytes } : undefined };
 }
 
 /** A `<<` key go-yaml treats as a merge: plain, or tagged `!!merge`. */
@@ -225,7 +229,12 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
       return;
     }
     if (!isScalar(node)) return;
-    if (node.range && !viaAlias) scalarRanges.push([node.range[0], node.range[1]]);
+    if (node.range && !viaAlias) {
+      // A block scalar's header line (`|-  # comment`) is not part of its content.
+      const block = node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED';
+      const start = block ? nextLineStart(source, node.range[0]) : node.range[0];
+      scalarRanges.push([start, node.range[1]]);
+    }
     const leaf = scalarLeaf(node, !viaAlias && node.tag === undefined && node.type === 'PLAIN');
     if (!leaf) return;
     leaves.push({ path, stored: leaf.stored, macBytes: leaf.macBytes });
@@ -281,62 +290,66 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
     commentPlaces.push({ start: hash, end: hash + 1 + (m[2]?.length ?? 0) });
   }
 
-  /**
-   * A comment after a bare `-` whose item starts on the next line: sops writes it above the
-   * item, and the item's first line joins the dash (`- - x`).
-   */
-  const moveAfterDash = (hash: number, end: number, text: string, edits: TextEdit[]) => {
-    const from = lineStart(source, hash);
-    const before = source.slice(from, hash);
-    const trimmed = before.replace(/[ \t]+$/, '');
-    const indent = before.length - before.trimStart().length;
-    const next = nextLineStart(source, end);
-    const rest = source.slice(next);
-    const content = next + (rest.length - rest.trimStart().length);
-    edits.push({ start: from + trimmed.length, end: content, text: ' ', order: 0 });
-    edits.push({ start: from, end: from, text: `${' '.repeat(indent)}#${text}\n`, order: 1 });
-  };
-
-  // Clear comments right after a bare `-`: sops moves them above the item too (see below).
-  const dashComments: number[] = [];
-  for (const m of source.matchAll(/^[ \t]*-[ \t]+#/gm)) {
-    const hash = (m.index ?? 0) + m[0].length - 1;
-    if (!inScalar(hash) && !commentPlaces.some((p) => p.start === hash)) dashComments.push(hash);
-  }
-
   return {
     metadata,
     leaves,
     comments,
     emit(result) {
       const edits: TextEdit[] = [...removals];
-      for (const hash of dashComments) {
-        const end = source.indexOf('\n', hash);
-        moveAfterDash(
-          hash,
-          end === -1 ? source.length : end,
-          source.slice(hash + 1, end === -1 ? undefined : end),
-          edits,
-        );
-      }
       // Comments leading a nested list (`- - #c`): sops writes them above the outer item, at
       // its dash, and the nested list's first value joins that dash (`- - x`).
-      let leading: { line: number; dash: number; indent: number; last: number } | undefined;
-      const closeLeading = () => {
+      let leading:
+        | {
+            first: number;
+            indent: number;
+            items: { line: number; dash: number; end: number; text: string }[];
+          }
+        | undefined;
+      const closeLeading = (next: number | undefined) => {
         if (!leading) return;
-        const next = nextLineStart(source, leading.last);
-        const rest = source.slice(next);
+        const group = leading;
+        leading = undefined;
+        const firstItem = group.items[0];
+        const lastItem = group.items[group.items.length - 1];
+        if (!firstItem || !lastItem) return;
+        // Only before a plain value of the same list; before a mapping they stay in place.
+        const join =
+          next !== undefined && leaves[next]?.path.length === leaves[group.first]?.path.length;
+        if (!join) {
+          for (const item of group.items) {
+            edits.push({ start: item.dash, end: item.end, text: item.text, order: 0 });
+          }
+          return;
+        }
+        for (const item of group.items) {
+          edits.push({
+            start: firstItem.line,
+            end: firstItem.line,
+            text: `${' '.repeat(group.indent)}${item.text}\n`,
+            order: 1,
+          });
+          if (item !== firstItem) {
+            edits.push({
+              start: item.line,
+              end: nextLineStart(source, item.end),
+              text: '',
+              order: 0,
+            });
+          }
+        }
+        const nextLine = nextLineStart(source, lastItem.end);
+        const rest = source.slice(nextLine);
         edits.push({
-          start: leading.dash,
-          end: next + (rest.length - rest.trimStart().length),
+          start: firstItem.dash,
+          end: nextLine + (rest.length - rest.trimStart().length),
           text: '',
           order: 0,
         });
-        leading = undefined;
       };
       result.values.forEach((decrypted, i) => {
         const place = places[i];
         const value = decrypted ?? clearValues[i];
+        if (value?.type !== 'comment') closeLeading(i);
         if (!value || !place) return;
         const rendered = renderYamlScalar(value, { ...place, bestIndent });
         if (
@@ -349,39 +362,33 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
         if (value.type === 'comment') {
           const line = lineStart(source, place.start);
           const dash = line + place.column - 2;
-          const continues =
-            leading !== undefined &&
-            line === nextLineStart(source, leading.last) &&
-            dash - line === leading.dash - leading.line;
-          if (continues && leading) {
-            edits.push({ start: line, end: nextLineStart(source, place.end), text: '', order: 0 });
-            edits.push({
-              start: leading.line,
-              end: leading.line,
-              text: `${' '.repeat(leading.indent)}${rendered.inline}\n`,
-              order: 1,
-            });
-            leading.last = place.end;
+          const item = { line, dash, end: place.end, text: rendered.inline };
+          const previous = leading?.items[leading.items.length - 1];
+          if (
+            leading &&
+            previous &&
+            line === nextLineStart(source, previous.end) &&
+            dash - line === previous.dash - previous.line
+          ) {
+            leading.items.push(item);
             return;
           }
-          closeLeading();
+          closeLeading(i);
           const before = source.slice(line, dash);
           if (before.trim() !== '') {
-            const indent = before.length - before.trimStart().length;
-            leading = { line, dash, indent, last: place.end };
-            edits.push({
-              start: line,
-              end: line,
-              text: `${' '.repeat(indent)}${rendered.inline}\n`,
-              order: 1,
-            });
+            // Comments leading a nested list (`- - #c`): before a plain value, sops writes them
+            // above the outer item and the value joins that dash (`- - x`).
+            leading = {
+              first: i,
+              indent: before.length - before.trimStart().length,
+              items: [item],
+            };
             return;
           }
           // A comment stored as a list item becomes a comment line again, dash included.
           edits.push({ start: dash, end: place.end, text: rendered.inline, order: 0 });
           return;
         }
-        closeLeading();
         edits.push({ start: place.start, end: place.end, text: rendered.inline, order: 0 });
         if (rendered.block) {
           const at = nextLineStart(source, place.end);
@@ -394,7 +401,7 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
           });
         }
       });
-      closeLeading();
+      closeLeading(undefined);
       result.comments.forEach((bytes, i) => {
         const place = commentPlaces[i];
         if (bytes === undefined || !place) return;
@@ -413,7 +420,8 @@ export function loadYamlSopsFile(source: string): LoadedSopsFile | undefined {
           return;
         }
         if (trimmed.trim() === '-') {
-          moveAfterDash(place.start, place.end, text, edits);
+          // After a bare `-` whose item starts on the next line: sops keeps it there.
+          edits.push({ start: place.start, end: place.end, text: `#${text}`, order: 0 });
           return;
         }
         if (!entryLines.has(from) && trimmed.slice(indent).startsWith(': ')) {

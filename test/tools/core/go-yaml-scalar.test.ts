@@ -4,14 +4,15 @@
  * prints them as `toYaml` does, and sops (go-yaml v3) decrypts them as Plumbline does (the
  * sops side is in test/tools/secrets/sops-generated.test.ts).
  *
- * `PLUMBLINE_YAML_SEED=<seed>` replays a run.
+ * The seed is printed on failure; `PLUMBLINE_YAML_SEED=<seed>` replays a run.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runCase } from '../render/harness.ts';
 import { stringsOf, yamlQuoted } from '../secrets/sops-plaintexts.ts';
 
-const seed = Number(process.env.PLUMBLINE_YAML_SEED ?? Date.now() % 2 ** 31);
+// A fixed seed in CI; PLUMBLINE_YAML_SEED=<seed> explores others.
+const seed = Number(process.env.PLUMBLINE_YAML_SEED ?? 1);
 
 // kustomize reads its own JSON back as YAML 1.1 before printing: YAML 1.1 folds a raw NEL,
 // LS or PS inside quotes (the render pipeline's business, not the emitter's), and refuses DEL,

@@ -376,12 +376,13 @@ export const jsonCase: fc.Arbitrary<PlaintextCase> = fc
   .tuple(
     fc.uniqueArray(fc.tuple(key, jsonTree), { maxLength: 6, selector: ([k]) => k }),
     fc.constantFrom(...ruleSets.filter((r) => !r.some((f) => f.includes('comment')))),
+    fc.constantFrom(undefined, 0, 2, 4),
   )
-  .map(([entries, rules]) => ({
+  .map(([entries, rules, indent]) => ({
     name: 'values.json',
     bytes: utf8.encode(`${jsonText({ object: entries })}\n`),
     rules,
-    flags: [],
+    flags: indent === undefined ? [] : ['--indent', String(indent)],
   }));
 
 /** dotenv files: any bytes but line breaks in values and `=` in keys; comments. */
