@@ -7,6 +7,12 @@
 export interface DecryptedFile {
   /** The file as if it had been written in the clear (same format: YAML, JSON or dotenv). */
   plaintext: Uint8Array;
+  /**
+   * The plaintext of every value that was encrypted in the file, as text (values stored in
+   * clear, such as `*_unencrypted` keys or those outside `encrypted_regex`, are not listed):
+   * what the job's secret ledger must mask wherever it lands.
+   */
+  values?: readonly string[];
 }
 
 /** Decrypts files that are SOPS-encrypted and leaves others alone. */

@@ -8,7 +8,7 @@ import { DataKeyUnavailable, type KeySources, recoverDataKey } from './data-key.
 import { loadDotenvSopsFile } from './dotenv-store.ts';
 import { loadJsonSopsFile } from './json-store.ts';
 import type { LoadedSopsFile, SopsFormat } from './sops-file.ts';
-import { decryptTree } from './sops-tree.ts';
+import { decryptTree, type PlainValue } from './sops-tree.ts';
 import { importDataKey } from './sops-value.ts';
 import { loadYamlSopsFile } from './yaml-store.ts';
 
@@ -67,11 +67,15 @@ export function loadSopsFile(
   }
 }
 
+/** Hears every value decrypted from a file (for the job's secret ledger). */
+export type DecryptedValuesListener = (values: readonly PlainValue[]) => void;
+
 /** Decrypts a parsed SOPS file with the given key sources; returns the plaintext text. */
 export async function decryptLoadedFile(
   path: string,
   file: LoadedSopsFile,
   sources: KeySources,
+  onDecrypted?: DecryptedValuesListener,
 ): Promise<string> {
   let dataKey: Uint8Array;
   try {
@@ -101,6 +105,7 @@ export async function decryptLoadedFile(
       hint: 'Edit encrypted files only with `sops edit`; restore the file from Git or re-encrypt it.',
     });
   }
+  onDecrypted?.(result.values.filter((value) => value !== undefined));
   return file.emit(result);
 }
 
@@ -113,6 +118,7 @@ export async function decryptSopsFile(
   content: Uint8Array | string,
   sources: KeySources,
   format: SopsFormat | 'binary' | 'ini' = sopsFormatOf(path),
+  onDecrypted?: DecryptedValuesListener,
 ): Promise<string | undefined> {
   const text = typeof content === 'string' ? content : new TextDecoder().decode(content);
   const file = loadSopsFile(path, text, format);
@@ -126,5 +132,5 @@ export async function decryptSopsFile(
     }
     return undefined;
   }
-  return decryptLoadedFile(path, file, sources);
+  return decryptLoadedFile(path, file, sources, onDecrypted);
 }

@@ -7,6 +7,7 @@ import { createAgeKeySource } from './age-key-source.ts';
 import { memoizeKeySources } from './data-key.ts';
 import { decryptSopsFile } from './decrypt-sops-file.ts';
 import { createKmsKeySource, type KmsOptions } from './kms-key-source.ts';
+import type { PlainValue } from './sops-tree.ts';
 
 /** Where the data keys of SOPS files can be opened. */
 export interface SopsDecryptorOptions {
@@ -29,8 +30,16 @@ export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDec
   const encoder = new TextEncoder();
   return {
     async decrypt(path: string, content: Uint8Array): Promise<DecryptedFile | undefined> {
-      const plaintext = await decryptSopsFile(path, content, sources);
-      return plaintext === undefined ? undefined : { plaintext: encoder.encode(plaintext) };
+      let values: string[] = [];
+      const plaintext = await decryptSopsFile(path, content, sources, undefined, (plain) => {
+        values = plain.map(textOf);
+      });
+      return plaintext === undefined ? undefined : { plaintext: encoder.encode(plaintext), values };
     },
   };
+}
+
+/** A decrypted value as text, the way it reaches objects and output. */
+function textOf(plain: PlainValue): string {
+  return typeof plain.value === 'string' ? plain.value : String(plain.value);
 }
