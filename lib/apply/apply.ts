@@ -156,7 +156,9 @@ export async function applyPlan(
   };
 
   let inv = await readInventory(client, input.app, input.namespace);
-  const desired = applyOrder(await resolveDesired(input.objects, input.namespace, client, inv.id));
+  const desired = applyOrder(
+    await resolveDesired(input.objects, input.namespace, client, inv.id, input),
+  );
   const digest =
     input.digest ?? (await planDigest(input.revision, desired, new Map(), input.sensitive));
 

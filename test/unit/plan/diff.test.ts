@@ -125,7 +125,7 @@ describe('objectDiff', () => {
       { group: 'apps', kind: 'Deployment', namespace: 'shop', name: 'web' },
       live,
       planned,
-      false,
+      {},
     );
     expect(diff).toContain('--- live/Deployment.apps.shop.web');
     expect(diff).toContain('-  replicas: 2\n+  replicas: 3');
@@ -149,7 +149,7 @@ describe('objectDiff', () => {
       { group: '', kind: 'Secret', namespace: 'shop', name: 'db' },
       before,
       after,
-      false,
+      {},
     );
     expect(diff).toContain('-  password: "***"');
     expect(diff).toContain('+  password: "*** (changed)"');
