@@ -89,8 +89,13 @@ function yamlDoubleQuoted(text: string): string {
   return out;
 }
 
-/** The forms `value` can take in output, each long enough to search for. */
-function formsOf(value: string): string[] {
+/**
+ * The forms `value` can take in output, each long enough to search for; with `lines`, also
+ * each of its lines (a value printed as a YAML block scalar). Whole files are recorded without:
+ * their lines include keys and values sops left in clear (`apiVersion: v1`), and their secret
+ * lines are leaves recorded on their own.
+ */
+function formsOf(value: string, lines: boolean): string[] {
   const forms = new Set<string>([
     value,
     base64Of(value),
@@ -99,7 +104,7 @@ function formsOf(value: string): string[] {
     yamlDoubleQuoted(value),
     value.replaceAll("'", "''"),
   ]);
-  if (value.includes('\n')) {
+  if (lines && value.includes('\n')) {
     // A block scalar prints a value of several lines one indented line at a time.
     for (const line of value.split(/\r?\n/)) forms.add(line.trim());
   }
@@ -125,12 +130,15 @@ export class SecretLedger implements Redactor {
   readonly #needles = new Set<string>();
   #pattern: RegExp | undefined;
 
-  /** Records decrypted values (empty strings hold nothing and are ignored). */
-  record(values: Iterable<string>): void {
+  /**
+   * Records decrypted values (empty strings hold nothing and are ignored). `whole` marks whole
+   * decrypted files, whose lines are not searched on their own (see `formsOf`).
+   */
+  record(values: Iterable<string>, options: { whole?: boolean } = {}): void {
     for (const value of values) {
       if (value === '' || this.#values.has(value)) continue;
       this.#values.add(value);
-      for (const form of formsOf(value)) {
+      for (const form of formsOf(value, !options.whole)) {
         if (!this.#needles.has(form)) {
           this.#needles.add(form);
           this.#pattern = undefined;
@@ -207,7 +215,7 @@ export class SecretLedger implements Redactor {
         const decrypted = await decryptor.decrypt(path, content);
         if (decrypted) {
           this.record(decrypted.values ?? []);
-          this.record([new TextDecoder().decode(decrypted.plaintext)]);
+          this.record([new TextDecoder().decode(decrypted.plaintext)], { whole: true });
         }
         return decrypted;
       },

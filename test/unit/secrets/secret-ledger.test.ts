@@ -105,3 +105,13 @@ describe('SecretLedger', () => {
     expect(String(error.stack)).not.toContain('canary-in-error');
   });
 });
+
+describe('a whole decrypted file in the ledger', () => {
+  it('is masked whole, but its lines in clear (keys, unencrypted values) stay readable', async () => {
+    const ledger = new SecretLedger();
+    const decryptor = ledger.watch(createSopsDecryptor({ ageIdentities: [...ageIdentities] }));
+    await decryptor.decrypt('s.sops.yaml', fixtureBytes('secret-regex.sops.yaml'));
+    const diff = '+apiVersion: v1\n+kind: Secret\n+metadata:\n+  name: db-credentials\n';
+    expect(ledger.text(diff)).toBe(diff);
+  });
+});
