@@ -67,8 +67,10 @@ export function loadSopsFile(
   }
 }
 
-/** Hears every value decrypted from a file (for the job's secret ledger). */
-export type DecryptedValuesListener = (values: readonly PlainValue[]) => void;
+/** Hears every value decrypted from a file, with its key path (for the job's secret ledger). */
+export type DecryptedValuesListener = (
+  values: readonly { path: readonly string[]; value: PlainValue }[],
+) => void;
 
 /** Decrypts a parsed SOPS file with the given key sources; returns the plaintext text. */
 export async function decryptLoadedFile(
@@ -105,7 +107,12 @@ export async function decryptLoadedFile(
       hint: 'Edit encrypted files only with `sops edit`; restore the file from Git or re-encrypt it.',
     });
   }
-  onDecrypted?.(result.values.filter((value) => value !== undefined));
+  onDecrypted?.(
+    file.leaves.flatMap((leaf, i) => {
+      const value = result.values[i];
+      return value === undefined ? [] : [{ path: leaf.path, value }];
+    }),
+  );
   return file.emit(result);
 }
 

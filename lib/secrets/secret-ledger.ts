@@ -16,7 +16,7 @@
  *   several lines (YAML block scalars). Output that Plumbline serializes itself is redacted
  *   before it is serialized, so folding or escaping can never split a value.
  */
-import type { DecryptedFile, FileDecryptor } from '../core/decryptor.ts';
+import type { DecryptedFile, DecryptedValue, FileDecryptor } from '../core/decryptor.ts';
 
 /** What a secret value is shown as. */
 export const REDACTED = '***';
@@ -122,6 +122,22 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * True for the fields that identify a Kubernetes object (`apiVersion`, `kind`, `metadata.name`,
+ * `metadata.namespace`, label values): sops encrypts them too when a whole manifest is
+ * encrypted, but they name the object to the API server and in every listing. Masking them
+ * would turn every `kind: Secret` and `Secret shop/db` of a plan into `***`.
+ */
+function isIdentity({ path }: DecryptedValue): boolean {
+  const [first, second] = path;
+  if (path.length === 1) return first === 'apiVersion' || first === 'kind';
+  if (first !== 'metadata') return false;
+  return (
+    (path.length === 2 && (second === 'name' || second === 'namespace')) ||
+    (path.length === 3 && second === 'labels')
+  );
+}
+
+/**
  * The secret values of one job and their redaction. Record into it from the decryptor (see
  * `watch`), then hand it to every output: the report views, the job's logger, error messages.
  */
@@ -206,15 +222,15 @@ export class SecretLedger implements Redactor {
 
   /**
    * `decryptor`, recording every value it decrypts into this ledger: each encrypted leaf it
-   * reports, and the whole plaintext of the file (dotenv and binary files, and any file a
-   * generator reads whole, land in output as one value).
+   * reports (but a manifest's identity, see `isIdentity`), and the whole plaintext of the file
+   * (dotenv and binary files, and any file a generator reads whole, land in output as one).
    */
   watch(decryptor: FileDecryptor): FileDecryptor {
     return {
       decrypt: async (path: string, content: Uint8Array): Promise<DecryptedFile | undefined> => {
         const decrypted = await decryptor.decrypt(path, content);
         if (decrypted) {
-          this.record(decrypted.values ?? []);
+          this.record((decrypted.values ?? []).filter((v) => !isIdentity(v)).map((v) => v.value));
           this.record([new TextDecoder().decode(decrypted.plaintext)], { whole: true });
         }
         return decrypted;

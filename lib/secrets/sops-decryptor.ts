@@ -2,7 +2,7 @@
  * The `FileDecryptor` rendering uses: SOPS files (detected by their top-level `sops` metadata)
  * come back as plaintext in the same format, plain files as `undefined`.
  */
-import type { DecryptedFile, FileDecryptor } from '../core/decryptor.ts';
+import type { DecryptedFile, DecryptedValue, FileDecryptor } from '../core/decryptor.ts';
 import { createAgeKeySource } from './age-key-source.ts';
 import { memoizeKeySources } from './data-key.ts';
 import { decryptSopsFile } from './decrypt-sops-file.ts';
@@ -30,9 +30,9 @@ export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDec
   const encoder = new TextEncoder();
   return {
     async decrypt(path: string, content: Uint8Array): Promise<DecryptedFile | undefined> {
-      let values: string[] = [];
+      let values: DecryptedValue[] = [];
       const plaintext = await decryptSopsFile(path, content, sources, undefined, (plain) => {
-        values = plain.map(textOf);
+        values = plain.map((leaf) => ({ path: leaf.path, value: textOf(leaf.value) }));
       });
       return plaintext === undefined ? undefined : { plaintext: encoder.encode(plaintext), values };
     },

@@ -115,3 +115,15 @@ describe('a whole decrypted file in the ledger', () => {
     expect(ledger.text(diff)).toBe(diff);
   });
 });
+
+describe('a manifest encrypted whole', () => {
+  it('keeps its identity readable (apiVersion, kind, name, namespace, labels), not its data', async () => {
+    const ledger = new SecretLedger();
+    const decryptor = ledger.watch(createSopsDecryptor({ ageIdentities: [...ageIdentities] }));
+    const out = await decryptor.decrypt('all.sops.yaml', fixtureBytes('all-types.sops.yaml'));
+    expect(new TextDecoder().decode(out?.plaintext)).toContain('kind: Secret');
+    expect(ledger.isSecret('Secret')).toBe(false);
+    expect(ledger.isSecret('hunter2')).toBe(true);
+    expect(ledger.text('Secret shop/db: kind: Secret')).toBe('Secret shop/db: kind: Secret');
+  });
+});
