@@ -338,7 +338,7 @@ export async function planApp(
     namespace: input.namespace,
     revision: input.revision,
     applySetId: inv.id,
-    digest: await planDigest(input.revision, desired, versions, input.sensitive),
+    digest: await planDigest(input.revision, desired, versions, input.sensitive, input.secrets),
     entries,
     summary,
   };

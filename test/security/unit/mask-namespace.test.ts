@@ -75,3 +75,22 @@ describe('a generated ConfigMap from a SOPS .env in an app namespaced by plumbli
     for (const secret of envSecrets) expect(json).not.toContain(secret);
   });
 });
+
+describe('the plan digest shown in a pull request', () => {
+  it('says nothing of a decrypted value copied into a name, which the author could guess', async () => {
+    const { planDigest } = await import('../../../lib/plan/digest.ts');
+    const { SecretLedger } = await import('../../../lib/secrets/secret-ledger.ts');
+    const digestWith = async (secret: string) => {
+      const ledger = new SecretLedger();
+      ledger.record([secret]);
+      const object = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `app-${secret}`, namespace: 'web' },
+        data: { color: 'blue' },
+      };
+      return planDigest('r1', [object], new Map(), new Set(), ledger);
+    };
+    expect(await digestWith('guessable-1')).toBe(await digestWith('guessable-2'));
+  });
+});
