@@ -76,11 +76,12 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
   }
 
   if (job.since !== undefined) {
-    const change = await changedFiles(gitHost, repo.ref, {
-      base: job.since,
-      head: sha,
-      ...(job.forced ? { forced: true } : {}),
-    });
+    const change = await changedFiles(
+      gitHost,
+      repo.ref,
+      { base: job.since, head: sha, ...(job.forced ? { forced: true } : {}) },
+      resolved.trusted,
+    );
     const impact = appImpact(app, resolved.config, change, rendered);
     if (!impact.affected) {
       log('info', 'reconcile skipped', { sha, reason: impact.reason });

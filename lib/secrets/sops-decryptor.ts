@@ -14,6 +14,19 @@ export interface SopsDecryptorOptions {
   kms?: KmsOptions;
   /** age identities (`AGE-SECRET-KEY-1...`, or whole key files). */
   ageIdentities?: readonly string[];
+  /**
+   * The KMS keys files may name (exact ARNs, or prefixes ending in `/*`); absent: any key
+   * the credentials can use. Set per repository by the server runtimes, so a repository that
+   * copies another's SOPS file cannot have it opened with the other's key.
+   */
+  allowedKmsKeys?: readonly string[];
+}
+
+/** True when `arn` is one of `allowed` (an exact ARN, or a prefix ending in `/*`). */
+export function kmsKeyAllowed(arn: string, allowed: readonly string[]): boolean {
+  return allowed.some((pattern) =>
+    pattern.endsWith('/*') ? arn.startsWith(pattern.slice(0, -1)) : arn === pattern,
+  );
 }
 
 /**
@@ -22,9 +35,23 @@ export interface SopsDecryptorOptions {
  * as the process.
  */
 export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDecryptor {
+  const kms = createKmsKeySource(options.kms);
+  const allowed = options.allowedKmsKeys;
   const sources = memoizeKeySources({
     age: createAgeKeySource(options.ageIdentities),
-    kms: createKmsKeySource(options.kms),
+    kms:
+      allowed === undefined
+        ? kms
+        : {
+            async decrypt(entry) {
+              if (!kmsKeyAllowed(entry.arn, allowed)) {
+                throw new Error(
+                  'this repository may not use this KMS key (runtime setting repositories[].sops.kmsKeys)',
+                );
+              }
+              return kms.decrypt(entry);
+            },
+          },
   });
   const encoder = new TextEncoder();
   return {

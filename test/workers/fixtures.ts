@@ -44,6 +44,28 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * The Worker's target bindings (the operator's `PLUMBLINE_TARGETS`): `staging` and `down`
+ * behind Tunnel and Access, `onprem` naming the API server's private CA directly.
+ */
+export function workersTargets(
+  fixture: Pick<WorkersFixture, 'tunnelHost' | 'downHost' | 'access' | 'repo' | 'namespace'>,
+  origin: { server: string; caPem: string },
+): Record<string, unknown>[] {
+  const scope = {
+    kind: 'kubernetes',
+    credentials: { token: { secret: 'staging-token' } },
+    repositories: [fixture.repo],
+    namespaces: [fixture.namespace],
+  };
+  const access = { clientId: fixture.access.clientId, secret: 'cf-access' };
+  return [
+    { ...scope, name: 'staging', server: `https://${fixture.tunnelHost}`, access },
+    { ...scope, name: 'down', server: `https://${fixture.downHost}`, access },
+    { ...scope, name: 'onprem', server: origin.server, ca: origin.caPem },
+  ];
+}
+
 /** Names shared by the config, the setup and the tests. */
 export const WORKERS_TEST = {
   repo: 'acme/deploy',

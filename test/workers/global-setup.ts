@@ -12,31 +12,9 @@ import { WORKERS_TEST, type WorkersFixture } from './fixtures.ts';
 
 const ZERO_SHA = '0'.repeat(40);
 
-function plumblineYaml(namespace: string, server: string, caPem: string): string {
-  const ca = caPem
-    .trim()
-    .split('\n')
-    .map((line) => `      ${line}`)
-    .join('\n');
-  return `targets:
-  - name: staging
-    server: https://${WORKERS_TEST.tunnelHost}
-    credentials:
-      token:
-        secret: staging-token
-  - name: down
-    server: https://${WORKERS_TEST.downHost}
-    credentials:
-      token:
-        secret: staging-token
-  - name: onprem
-    server: ${server}
-    ca: |
-${ca}
-    credentials:
-      token:
-        secret: staging-token
-apps:
+/** The repository's configuration: apps only, naming the operator's bindings. */
+function plumblineYaml(namespace: string): string {
+  return `apps:
   - name: web
     path: apps/web
     target: staging
@@ -67,11 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const namespace = `workers-${Date.now().toString(36)}`;
   git = TestGitRepo.create();
   const head = git.commit({
-    'plumbline.yaml': plumblineYaml(
-      namespace,
-      controlPlane.cluster.server,
-      controlPlane.cluster.caPem,
-    ),
+    'plumbline.yaml': plumblineYaml(namespace),
     ...manifests(namespace),
   });
   github = await startGitHubServer({
