@@ -39,6 +39,7 @@ export default defineConfig({
           outboundService: createEdge({
             tunnelHost: fixture.tunnelHost,
             downHost: fixture.downHost,
+            attackerHost: fixture.attackerHost,
             access: fixture.access,
             origin,
             githubAppHost: WORKERS_TEST.githubAppHost,

@@ -35,7 +35,13 @@ export interface WorkersFixture {
     push: DeliveryFixture;
     pushOtherRepo: DeliveryFixture;
     pullRequestOpened: DeliveryFixture;
+    /** A push to branch `evil`, whose plumbline.yaml redefines `staging` at the attacker. */
+    pushEvil: DeliveryFixture;
+    /** Pull request 9 from `evil` into main (same repository). */
+    pullRequestEvil: DeliveryFixture;
   };
+  /** The attacker's API server: the edge records what reaches it (`attackerRecordUrl`). */
+  attackerHost: string;
 }
 
 declare module 'vitest' {
@@ -71,6 +77,7 @@ export const WORKERS_TEST = {
   repo: 'acme/deploy',
   tunnelHost: 'k8s.tunnel.test',
   downHost: 'down.tunnel.test',
+  attackerHost: 'attacker.test',
   webhookSecret: 'workers-webhook-secret',
   githubToken: 'ghs_workers_test_token',
   access: { clientId: 'access-client.id', clientSecret: 'access-client-secret-value' },
@@ -78,3 +85,6 @@ export const WORKERS_TEST = {
   githubAppHost: 'github-app.test',
   githubAppId: '4242',
 } as const;
+
+/** Where the edge reports what reached the attacker's host (never forwarded, never recorded). */
+export const ATTACKER_RECORD_PATH = '/__requests_seen_by_the_attacker';

