@@ -53,22 +53,36 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
-/** `dns.lookup`, refusing answers that are link-local or metadata addresses. */
-function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, '');
-    const refused = addresses.find((a) => isLinkLocalAddress(a.address));
-    if (refused) {
-      const denied: NodeJS.ErrnoException = new Error(
-        `${hostname} resolves to the link-local or metadata address ${refused.address}; refusing to send a credential there (allowLinkLocal on the binding allows it)`,
-      );
-      denied.code = 'EACCES';
-      return callback(denied, '');
-    }
-    if (options.all) return callback(null, addresses);
-    const first = addresses[0];
-    return first ? callback(null, first.address, first.family) : callback(null, '', 4);
-  });
+/** How host names are resolved (`dns.lookup`, or a stand-in in tests). */
+export type Resolve = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+/**
+ * A `lookup` for `net.connect` that refuses answers that are link-local or metadata
+ * addresses: a name that resolves there (DNS rebinding, a typo) never gets a credential.
+ */
+export function linkLocalRefusingLookup(
+  resolve: Resolve = dnsLookup as unknown as Resolve,
+): (hostname: string, options: LookupOptions, callback: LookupCallback) => void {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '');
+      const refused = addresses.find((a) => isLinkLocalAddress(a.address));
+      if (refused) {
+        const denied: NodeJS.ErrnoException = new Error(
+          `${hostname} resolves to the link-local or metadata address ${refused.address}; refusing to send a credential there (allowLinkLocal on the binding allows it)`,
+        );
+        denied.code = 'EACCES';
+        return callback(denied, '');
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      return first ? callback(null, first.address, first.family) : callback(null, '', 4);
+    });
+  };
 }
 
 /** An undici Agent carrying the cluster CA, the client certificate and the server name. */
@@ -89,7 +103,7 @@ function agentFor(access: NodeClusterAccess): Agent {
       rejectUnauthorized: !insecure,
       checkServerIdentity,
       minVersion: 'TLSv1.2',
-      ...(own(access, 'allowLinkLocal') === true ? {} : { lookup: guardedLookup }),
+      ...(own(access, 'allowLinkLocal') === true ? {} : { lookup: linkLocalRefusingLookup() }),
     },
   });
 }

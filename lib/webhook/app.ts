@@ -24,7 +24,7 @@ import {
   type PushEvent,
   PushEventSchema,
 } from './push-event.ts';
-import { readBoundedBody } from './read-bounded-body.ts';
+import { BodyRefusedError, readBoundedBody } from './read-bounded-body.ts';
 import { SignatureVerifier } from './verify-signature.ts';
 
 export { DEFAULT_MAX_BODY_BYTES } from '../config/runtime-settings.ts';
@@ -84,11 +84,10 @@ export function createApp(deps: WebhookDeps): Hono {
     const started = clock.now().getTime();
     const deliveryId = clip(c.req.header('x-github-delivery') ?? '', 100);
     const event = clip(c.req.header('x-github-event') ?? '', 100);
-    const body = await readBoundedBody(
-      c.req.raw,
-      maxBodyBytes,
-      deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
-    );
+    const body = await readBoundedBody(c.req.raw, {
+      maxBytes: maxBodyBytes,
+      timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    });
     if (!(await verifier.verify(body, c.req.header('x-hub-signature-256')))) {
       throw new WebhookError('missing or invalid X-Hub-Signature-256', 401, {
         hint: "Set the webhook's secret to one of this deployment's PLUMBLINE_WEBHOOK_SECRETS.",
@@ -125,9 +124,11 @@ export function createApp(deps: WebhookDeps): Hono {
         deliveryId: clip(c.req.header('x-github-delivery') ?? '', 100),
       });
       const answer = { status: 'refused', reason: clip(error.message) } satisfies WebhookAnswer;
-      // A refusal before the body was read leaves the rest of it on the connection: ask the
-      // client for a new one rather than reading (or resetting) what it still sends.
-      if (error.status === 413 || error.status === 408) c.header('connection', 'close');
+      // A body left unread on the connection makes it unusable: ask the client for a new one
+      // (a drained one keeps the connection for the next request).
+      if (error instanceof BodyRefusedError && !error.connectionReusable) {
+        c.header('connection', 'close');
+      }
       return c.json(answer, error.status as 400);
     }
     // Reasons quote what failed (a branch name from the delivery, say): bounded, always.

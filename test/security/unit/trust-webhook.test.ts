@@ -145,15 +145,32 @@ describe('slow and oversized deliveries', () => {
     expect(queue.sent).toEqual([]);
   });
 
-  it('asks for a new connection after an early 413', async () => {
+  it('drains a refused body so the connection stays usable, and closes only one too large to drain', async () => {
     const { app } = setup({ maxBodyBytes: 1024 });
-    const response = await app.request('/webhooks/github', {
+    let read = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (read >= 200_000) return controller.close();
+        read += 10_000;
+        controller.enqueue(new Uint8Array(10_000));
+      },
+    });
+    const drained = await app.request('/webhooks/github', {
       method: 'POST',
-      headers: { 'content-length': '5000000', 'x-github-event': 'push' },
+      headers: { 'x-github-event': 'push' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(drained.status).toBe(413);
+    expect(read).toBe(200_000);
+    expect(drained.headers.get('connection')).toBeNull();
+    const huge = await app.request('/webhooks/github', {
+      method: 'POST',
+      headers: { 'content-length': String(100 * 1024 * 1024), 'x-github-event': 'push' },
       body: 'x',
     });
-    expect(response.status).toBe(413);
-    expect(response.headers.get('connection')).toBe('close');
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get('connection')).toBe('close');
   });
 });
 

@@ -362,7 +362,7 @@ describe('webhook: malformed and oversize bodies', () => {
     expect((await post({ ...delivery, headers })).status).toBe(400);
   });
 
-  it('refuses a body whose Content-Length exceeds the bound (413) before reading it', async () => {
+  it('refuses a body whose Content-Length exceeds the bound (413), keeping none of it', async () => {
     const { post, queue, before, after } = setup({ maxBodyBytes: 1000 });
     const delivery = await pushDelivery({
       secret: SECRET,
