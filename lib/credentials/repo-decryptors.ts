@@ -54,6 +54,7 @@ function lazyDecryptor(repo: RegisteredRepo, deps: RepoDecryptorDeps): FileDecry
       ageIdentities,
       ...(deps.kms ? { kms: deps.kms } : {}),
       allowedKmsKeys: repo.sops?.kmsKeys ?? [],
+      repository: repo.fullName,
     });
   };
   return {

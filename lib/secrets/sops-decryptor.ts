@@ -20,6 +20,12 @@ export interface SopsDecryptorOptions {
    * copies another's SOPS file cannot have it opened with the other's key.
    */
   allowedKmsKeys?: readonly string[];
+  /**
+   * The repository (`owner/name`) whose files this decryptor opens: a KMS envelope whose
+   * encryption context names another `repo` is refused, so a file copied from another
+   * repository is not opened with the shared key.
+   */
+  repository?: string;
 }
 
 /** True when `arn` is one of `allowed` (an exact ARN, or a prefix ending in `/*`). */
@@ -36,17 +42,27 @@ export function kmsKeyAllowed(arn: string, allowed: readonly string[]): boolean 
  */
 export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDecryptor {
   const kms = createKmsKeySource(options.kms);
-  const allowed = options.allowedKmsKeys;
+  const { allowedKmsKeys: allowed, repository } = options;
   const sources = memoizeKeySources({
     age: createAgeKeySource(options.ageIdentities),
     kms:
-      allowed === undefined
+      allowed === undefined && repository === undefined
         ? kms
         : {
             async decrypt(entry) {
-              if (!kmsKeyAllowed(entry.arn, allowed)) {
+              if (allowed !== undefined && !kmsKeyAllowed(entry.arn, allowed)) {
                 throw new Error(
                   'this repository may not use this KMS key (runtime setting repositories[].sops.kmsKeys)',
+                );
+              }
+              const named = Object.hasOwn(entry.context, 'repo') ? entry.context.repo : undefined;
+              if (
+                repository !== undefined &&
+                named !== undefined &&
+                named.toLowerCase() !== repository.toLowerCase()
+              ) {
+                throw new Error(
+                  `the encryption context names repository ${named}, not ${repository}: a file copied from another repository is not opened`,
                 );
               }
               return kms.decrypt(entry);

@@ -18,12 +18,7 @@ export const DEFAULT_DRAIN_BYTES = 25 * 1024 * 1024;
 export class BodyRefusedError extends WebhookError {
   /** False when unread bytes are left on the connection: it must be closed, not reused. */
   readonly connectionReusable: boolean;
-  constructor(
-    message: string,
-    status: 408 | 413,
-    connectionReusable: boolean,
-    hint: string,
-  ) {
+  constructor(message: string, status: 408 | 413, connectionReusable: boolean, hint: string) {
     super(message, status, { hint });
     this.connectionReusable = connectionReusable;
   }

@@ -240,6 +240,28 @@ describe("a repository's SOPS files open only with its own keys", () => {
     await expect(refused).rejects.not.toThrow('KMS Decrypt failed');
   });
 
+  it('refuses a KMS envelope whose encryption context names another repository', async () => {
+    const copied = fixture('secret-regex.sops.yaml').replace(
+      /\n {4}age:\n[\s\S]*?recipient: \S+\n/,
+      '\n    kms:\n        - arn: arn:aws:kms:eu-west-1:222222222222:key/shared\n          context:\n            repo: acme/a\n            app: web\n          created_at: "2026-01-01T00:00:00Z"\n          enc: AQICAHhkbXNfdGVzdA==\n          aws_profile: ""\n',
+    );
+    const decryptorOf = repoDecryptors({
+      secrets,
+      kms: {
+        credentials: { accessKeyId: 'AKIA', secretAccessKey: 'x' },
+        endpoint: 'http://127.0.0.1:9',
+      },
+    });
+    const refused = decryptorOf(repo('acme/b')).decrypt(
+      'secret.yaml',
+      new TextEncoder().encode(copied),
+    );
+    await expect(refused).rejects.toThrow(
+      'the encryption context names repository acme/a, not acme/b: a file copied from another repository is not opened',
+    );
+    await expect(refused).rejects.not.toThrow('KMS Decrypt failed');
+  });
+
   it('says which age key secret is missing, and leaves plain files alone', async () => {
     const decryptorOf = repoDecryptors({ secrets: new MemorySecretStore({}) });
     const plain = new TextEncoder().encode('apiVersion: v1\nkind: ConfigMap\n');
