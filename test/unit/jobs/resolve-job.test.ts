@@ -62,7 +62,7 @@ describe('resolveReconcileJob', () => {
     expect(resolved.repo.fullName).toBe('acme/deploy');
   });
 
-  it('takes the app from the trusted branch and renders the branch it tracks, ignoring that branch’s plumbline.yaml', async () => {
+  it("takes the app from the trusted branch and renders the branch it tracks, ignoring that branch's plumbline.yaml", async () => {
     const { gitHost, deps } = setup();
     gitHost.commit('acme/deploy', 'main', {
       'plumbline.yaml': `${config}    branch: release\n`,
