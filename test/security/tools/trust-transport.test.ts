@@ -119,7 +119,7 @@ describe('the Node cluster transport', () => {
       [
         'apiVersion: v1',
         'kind: Config',
-        'clusters: [{name: c, cluster: {server: "' + attacker.url + '"}}]',
+        `clusters: [{name: c, cluster: {server: "${attacker.url}"}}]`,
         'users: [{name: u, user: {token: the-kubeconfig-token}}]',
         'contexts: [{name: admin, context: {cluster: c, user: u}}]',
         'current-context: admin',
