@@ -8,6 +8,7 @@
  */
 import { applyPlan, type ChangeSet } from '../apply/apply.ts';
 import { readInventory } from '../apply/applyset.ts';
+import { assertDestinations } from '../credentials/namespace-guard.ts';
 import { messageOf } from '../errors.ts';
 import type { ReconcileJob } from '../jobs/job.ts';
 import { type ResolvedJob, resolveReconcileJob } from '../jobs/resolve-job.ts';
@@ -170,6 +171,7 @@ export async function applyAndRecord(
   let changeSet: ChangeSet;
   try {
     const client = knownClient ?? (await deps.clusters.clientFor(resolved.target));
+    await assertDestinations(resolved.target, app.name, rendered.objects, app.namespace, client);
     changeSet = await applyPlan(
       {
         app: app.name,

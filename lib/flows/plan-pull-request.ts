@@ -14,6 +14,7 @@
 import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig } from '../config/repo-config.ts';
 import { loadTrustedConfig, type TrustedConfig, targetFor } from '../config/trusted-config.ts';
+import { assertDestinations } from '../credentials/namespace-guard.ts';
 import type { PlanJob } from '../jobs/job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import { type Plan, planApp } from '../plan/plan.ts';
@@ -224,6 +225,7 @@ async function planOne(
     // The target is the operator's binding for the trusted entry; the pull request names none.
     const target = targetFor(app, repo, deps.targets);
     const client = await deps.clusters.clientFor(target);
+    await assertDestinations(target, app.name, rendered.objects, app.namespace, client);
     const plan = await planApp(
       {
         app: app.name,

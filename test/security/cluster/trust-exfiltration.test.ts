@@ -285,4 +285,32 @@ describe('credentials go only where the operator bound them (plumbline serve)', 
     expect(JSON.stringify(logger.entries)).not.toContain(cluster.admin.token);
     git.commit({ 'plumbline.yaml': trusted }, 'restore');
   });
+
+  it("refuses, whole, a trusted app that puts an object outside its binding's namespaces", async () => {
+    const before = git.head();
+    const reach = git.commit(
+      {
+        'apps/web/settings.yaml': configMap('settings-moved'),
+        'apps/web/reach.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: reach\n  namespace: kube-system\n',
+      },
+      'reach into kube-system',
+    );
+    await deliver(
+      await pushDelivery({ secret: SECRET, repo: REPO, branch: 'main', before, after: reach }),
+    );
+    const status = github.records(REPO).statuses.at(-1);
+    expect(status).toMatchObject({ sha: reach, context: 'plumbline/web', state: 'failure' });
+    expect(status?.description).toContain("outside what target 'dev' allows");
+    expect((await admin('GET', '/api/v1/namespaces/kube-system/configmaps/reach')).status).toBe(
+      404,
+    );
+    expect(
+      (await admin('GET', `/api/v1/namespaces/${namespace}/configmaps/settings-moved`)).status,
+    ).toBe(404);
+    git.commit(
+      { 'apps/web/reach.yaml': null, 'apps/web/settings.yaml': configMap('settings') },
+      'undo',
+    );
+  });
 });

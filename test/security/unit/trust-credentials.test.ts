@@ -12,10 +12,12 @@ import { eksToken } from '../../../lib/credentials/eks-token.ts';
 import { guardNamespaces } from '../../../lib/credentials/namespace-guard.ts';
 import { repoDecryptors } from '../../../lib/credentials/repo-decryptors.ts';
 import { CredentialsError, DecryptError, KubeError } from '../../../lib/errors.ts';
+import { deployApp } from '../../../lib/flows/deploy-app.ts';
 import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
 import { planApp } from '../../../lib/plan/plan.ts';
 import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../../../lib/ports/secret-store.ts';
+import { baseFiles, flowSetup, REPO } from '../../unit/flows/fixtures.ts';
 import { ageIdentities, fixture, fixtureBytes } from '../../unit/secrets/fixtures.ts';
 
 function binding(extra: Partial<KubernetesTarget> = {}): KubernetesTarget {
@@ -108,6 +110,36 @@ describe('a cluster client is fenced to its binding', () => {
     );
     expect(fake.calls.some((c) => c.includes('kube-system'))).toBe(false);
     expect(fake.objects.size).toBe(0);
+  });
+});
+
+describe('an app that reaches outside its binding is refused whole', () => {
+  it('deploys nothing at all when one object is outside the allowed namespaces', async () => {
+    const { git, deps, kube } = flowSetup();
+    git.commit(REPO, 'main', {
+      ...baseFiles('blue'),
+      'apps/web/steal.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: steal\n  namespace: kube-system\n',
+      'apps/web/role.yaml':
+        'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x.example.com\n',
+    });
+    const outcome = await deployApp(
+      { kind: 'reconcile', repo: REPO, app: 'web', branch: 'main', deliveryId: 'd' },
+      deps,
+    );
+    expect(outcome).toMatchObject({ status: 'failed', failure: { stage: 'config' } });
+    const message = outcome.status === 'failed' ? (outcome.failure?.message ?? '') : '';
+    expect(message).toContain(
+      "app web: 2 object(s) outside what target 'prod' allows; nothing was applied",
+    );
+    expect(message).toContain(
+      "ConfigMap kube-system/steal: namespace 'kube-system' is not allowed on target 'prod' (runtime setting targets[prod].namespaces)",
+    );
+    expect(message).toContain('(runtime setting targets[prod].clusterResources)');
+    // Nothing written: not the allowed ConfigMap, not the lease, not the ApplySet parent.
+    expect(kube.objects.size).toBe(0);
+    expect(kube.calls.filter((c) => /^(apply|create|delete)/.test(c))).toEqual([]);
+    expect(git.deployments.at(-1)?.statuses.at(-1)?.state).toBe('failure');
   });
 });
 
