@@ -27,7 +27,7 @@ import { MemoryLogger } from '../../../lib/ports/logger.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../../env/admin.ts';
 import { captureIo } from '../../env/cli-io.ts';
 import { binary } from '../../env/paths.ts';
-import { testTargetYaml } from '../../env/target-config.ts';
+import { testTargetBinding, testTargetSetting } from '../../env/target-config.ts';
 import { TestGitRepo } from '../../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../../github-server/server.ts';
 import { pullRequestDelivery, pushDelivery } from '../../github-server/webhook-delivery.ts';
@@ -85,9 +85,10 @@ describe('a canary secret, wherever it travels, through every output', () => {
   let admin: AdminRequest;
   let main = ZERO;
 
+  // The operator binds the target and gives the repository its age identity.
+  const scope = { repositories: [repo], namespaces: [namespace], clusterResources: false };
   const plumblineYaml = () =>
     [
-      ...testTargetYaml(cluster, 'test', 'test-cluster'),
       'apps:',
       '  - name: web',
       '    path: apps/web',
@@ -256,12 +257,13 @@ describe('a canary secret, wherever it travels, through every output', () => {
         ...DEFAULT_SETTINGS,
         port: 0,
         webhookSecrets: [webhookSecret],
-        repositories: [repo],
+        repositories: [{ fullName: repo, sops: { ageKeys: ['canary-age'], kmsKeys: [] } }],
+        targets: [testTargetBinding(cluster, 'test', 'test-cluster', scope)],
         githubApiUrl: proxyUrl,
         githubToken: token,
-        secrets: { 'test-cluster': cluster.admin.token },
+        secrets: { 'test-cluster': cluster.admin.token, 'canary-age': identity },
       },
-      runJob: nodeReconciler({ ageIdentities: [identity] }),
+      runJob: nodeReconciler(),
       logger,
     });
   });
@@ -438,11 +440,16 @@ describe('a canary secret, wherever it travels, through every output', () => {
         {
           env: {
             PATH: process.env.PATH,
-            PLUMBLINE_REPOSITORIES: repo,
+            PLUMBLINE_REPOSITORIES: JSON.stringify([
+              { fullName: repo, sops: { ageKeys: ['canary-age'] } },
+            ]),
+            PLUMBLINE_TARGETS: JSON.stringify([
+              testTargetSetting(cluster, 'test', 'test-cluster', scope),
+            ]),
             GITHUB_TOKEN: token,
             PLUMBLINE_GITHUB_API_URL: proxyUrl,
             PLUMBLINE_SECRET_TEST_CLUSTER: cluster.admin.token,
-            SOPS_AGE_KEY: identity,
+            PLUMBLINE_SECRET_CANARY_AGE: identity,
           },
         },
       );

@@ -7,7 +7,7 @@ import type { FlowDeps } from '../../../lib/flows/flow-deps.ts';
 import type { MemoryLogger } from '../../../lib/ports/logger.ts';
 import type { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { createSopsDecryptor } from '../../../lib/secrets/sops-decryptor.ts';
-import { flowSetup } from '../../unit/flows/fixtures.ts';
+import { flowSetup, prodTarget } from '../../unit/flows/fixtures.ts';
 import { ageIdentities, fixture } from '../../unit/secrets/fixtures.ts';
 
 /** Plaintext values of `app.sops.env` (the dotenv fixture). */
@@ -16,11 +16,18 @@ export const envSecrets = ['hunter2', 'postgres://u:p@h/db?x=1'];
 /** The SOPS dotenv fixture's text. */
 export const sopsEnv = fixture('app.sops.env');
 
-/** The flow fixtures, decrypting with the test age identities. */
+/**
+ * The flow fixtures, decrypting with the test age identities; the binding also serves
+ * namespace `shop` (the SOPS Secret fixture's, fixed by its MAC).
+ */
 export function sopsFlowSetup() {
   const setup = flowSetup();
   const decryptor = createSopsDecryptor({ ageIdentities: [...ageIdentities] });
-  const deps: FlowDeps = { ...setup.deps, decryptorFor: () => decryptor };
+  const deps: FlowDeps = {
+    ...setup.deps,
+    targets: [{ ...prodTarget, namespaces: [...prodTarget.namespaces, 'shop'] }],
+    decryptorFor: () => decryptor,
+  };
   return { ...setup, deps };
 }
 
