@@ -30,8 +30,8 @@ function message(error: unknown): string {
 export interface DecryptedSopsFile {
   /** The file as `sops --decrypt` prints it: bytes, since binary files and values may hold any. */
   plaintext: Uint8Array;
-  /** Every value that was encrypted, decrypted, in file order. */
-  values: PlainValue[];
+  /** Every value that was encrypted, decrypted, with its key path, in file order. */
+  values: { path: readonly string[]; value: PlainValue }[];
 }
 
 const SOPS = new TextEncoder().encode('sops');
@@ -151,7 +151,11 @@ export async function decryptLoadedFile(
       hint: 'sops cannot write this file in its format either; re-encrypt it from a valid plaintext.',
     });
   }
-  const values = result.values.filter((v): v is PlainValue => v !== undefined);
+  // Every value that was encrypted, with its key path: what the job's secret ledger masks.
+  const values = file.leaves.flatMap((leaf, i) => {
+    const value = result.values[i];
+    return value === undefined ? [] : [{ path: leaf.path, value }];
+  });
   return { plaintext, values };
 }
 
