@@ -1,233 +1,61 @@
 /**
- * A generated monorepo for the render benchmark: shared bases, one overlay per app (namespace,
- * prefix, labels, images, replicas, strategic merge and JSON patches, ConfigMap and Secret
- * generators, extra resources), and one large app for the memory figure. Deterministic.
+ * The render benchmark's repository on disk (`app-files.ts` says what is in it): `apps`
+ * overlays over `bases` shared bases, one kustomization listing every app, and one large app
+ * per size in `bigApps`. Deterministic.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import {
+  allAppsFiles,
+  appDir,
+  appFiles,
+  baseFiles,
+  bigAppDir,
+  bigAppFiles,
+  type Files,
+} from './app-files.ts';
 
 /** What was generated. */
 export interface Monorepo {
   root: string;
   /** Repository-relative app directories. */
   apps: string[];
-  /** The app with `bigObjects` objects. */
-  bigApp: string;
-  bigObjects: number;
+  /** The kustomization listing every app. */
+  allApps: string;
+  /** Repository-relative directory of each large app, by its object count. */
+  bigApps: Map<number, string>;
 }
 
-function write(root: string, path: string, content: string): void {
-  mkdirSync(dirname(join(root, path)), { recursive: true });
-  writeFileSync(join(root, path), content);
+/** How large a repository to write. */
+export interface MonorepoShape {
+  apps?: number;
+  bases?: number;
+  bigApps?: number[];
 }
 
-function baseFiles(b: number): Record<string, string> {
-  const name = `svc${b}`;
-  return {
-    [`bases/${name}/kustomization.yaml`]: `resources:\n- workload.yaml\n- rbac.yaml\n- policy.yaml\nconfigMapGenerator:\n- name: ${name}-config\n  literals:\n  - LOG_LEVEL=info\n  - BASE=${b}\n`,
-    [`bases/${name}/workload.yaml`]: `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  labels: {app: ${name}}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: ${name}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-    spec:
-      serviceAccountName: ${name}
-      containers:
-      - name: app
-        image: registry.example.com/${name}:1.0.0
-        ports:
-        - containerPort: 8080
-        envFrom:
-        - configMapRef: {name: ${name}-config}
-        env:
-        - name: MODE
-          value: base
-        resources:
-          requests: {cpu: 100m, memory: 128Mi}
-      - name: proxy
-        image: envoyproxy/envoy:v1.30.0
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: ${name}
-spec:
-  selector: {app: ${name}}
-  ports:
-  - name: http
-    port: 80
-    targetPort: 8080
----
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: ${name}
-spec:
-  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: ${name}}
-  minReplicas: 2
-  maxReplicas: 10
-`,
-    [`bases/${name}/rbac.yaml`]: `apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: ${name}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata:
-  name: ${name}
-rules:
-- apiGroups: [""]
-  resources: [configmaps]
-  verbs: [get, list]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: ${name}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ${name}}
-subjects:
-- kind: ServiceAccount
-  name: ${name}
-`,
-    [`bases/${name}/policy.yaml`]: `apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata:
-  name: ${name}
-spec:
-  minAvailable: 1
-  selector:
-    matchLabels: {app: ${name}}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: ${name}
-spec:
-  podSelector:
-    matchLabels: {app: ${name}}
-  ingress:
-  - from:
-    - podSelector:
-        matchLabels: {app: ${name}}
-`,
-  };
-}
-
-function appFiles(i: number, bases: number): Record<string, string> {
-  const b = i % bases;
-  const base = `svc${b}`;
-  const dir = `apps/app-${String(i).padStart(3, '0')}`;
-  return {
-    [`${dir}/kustomization.yaml`]: `resources:
-- ../../bases/${base}
-- extra.yaml
-namespace: team-${i % 17}
-namePrefix: a${i}-
-commonLabels:
-  app.kubernetes.io/part-of: app-${i}
-labels:
-- pairs: {cost-center: cc-${i % 5}}
-commonAnnotations:
-  owner: team-${i % 17}
-images:
-- name: registry.example.com/${base}
-  newTag: "1.${i}.0"
-replicas:
-- name: ${base}
-  count: ${1 + (i % 5)}
-patches:
-- path: resources.yaml
-- target: {kind: Service}
-  patch: |-
-    - op: add
-      path: /spec/ports/-
-      value: {name: metrics, port: 9090, targetPort: 9090}
-configMapGenerator:
-- name: ${base}-config
-  behavior: merge
-  literals:
-  - APP=${i}
-  envs: [app.env]
-secretGenerator:
-- name: credentials
-  literals:
-  - token=t-${i}
-`,
-    [`${dir}/resources.yaml`]: `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${base}
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        env:
-        - name: MODE
-          value: app-${i}
-        - name: TOKEN
-          valueFrom:
-            secretKeyRef: {name: credentials, key: token}
-`,
-    [`${dir}/app.env`]: `FEATURE_X=${i % 2 === 0}\nREGION=eu-${i % 3}\n`,
-    [`${dir}/extra.yaml`]: `apiVersion: batch/v1
-kind: CronJob
-metadata:
-  name: cleanup
-spec:
-  schedule: "0 ${i % 24} * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          restartPolicy: OnFailure
-          containers:
-          - name: cleanup
-            image: registry.example.com/${base}:1.0.0
-            envFrom:
-            - configMapRef: {name: ${base}-config}
-`,
-  };
-}
-
-function bigAppFiles(objects: number): Record<string, string> {
-  const docs: string[] = [];
-  for (let i = 0; docs.length < objects - 2; i++) {
-    docs.push(
-      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  labels: {index: "${i}"}\ndata:\n  key: value-${i}\n  other: "${'x'.repeat(40)}"\n`,
-      `apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-${i}\nspec:\n  selector: {app: a${i}}\n  ports:\n  - port: 80\n`,
-    );
-  }
-  return {
-    'apps/big/kustomization.yaml': `resources: [objects.yaml]\nnamespace: big\ncommonLabels: {app: big}\nconfigMapGenerator:\n- name: settings\n  literals: [a=1]\nsecretGenerator:\n- name: creds\n  literals: [b=2]\n`,
-    'apps/big/objects.yaml': docs.slice(0, objects - 2).join('---\n'),
-  };
-}
-
-/** Writes the monorepo under `root`. */
-export function generateMonorepo(
-  root: string,
-  apps = 220,
-  bases = 12,
-  bigObjects = 5000,
-): Monorepo {
+/** Writes the monorepo under `root` (which must be empty or absent). */
+export function generateMonorepo(root: string, shape: MonorepoShape = {}): Monorepo {
+  const apps = shape.apps ?? 220;
+  const bases = shape.bases ?? 12;
+  const bigApps = shape.bigApps ?? [1000, 5000];
   mkdirSync(join(root, '.git'), { recursive: true });
-  const files: Record<string, string> = {};
+  const files: Files = {};
   for (let b = 0; b < bases; b++) Object.assign(files, baseFiles(b));
   const dirs: string[] = [];
   for (let i = 0; i < apps; i++) {
     Object.assign(files, appFiles(i, bases));
-    dirs.push(`apps/app-${String(i).padStart(3, '0')}`);
+    dirs.push(appDir(i));
   }
-  Object.assign(files, bigAppFiles(bigObjects));
-  for (const [path, content] of Object.entries(files)) write(root, path, content);
-  return { root, apps: dirs, bigApp: 'apps/big', bigObjects };
+  Object.assign(files, allAppsFiles(apps));
+  for (const objects of bigApps) Object.assign(files, bigAppFiles(objects));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return {
+    root,
+    apps: dirs,
+    allApps: 'apps/all',
+    bigApps: new Map(bigApps.map((n) => [n, bigAppDir(n)])),
+  };
 }
