@@ -7,6 +7,7 @@
  *   npm run bench -- render diff      only these suites
  *   npm run bench -- --quick          smaller samples: checks the benchmark itself runs
  *   npm run bench -- --json out.json  also write the rows and the machine's state as JSON
+ *   npm run bench:scale               1,000 apps on a cluster with KWOK (its own command)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +22,11 @@ import { cluster } from './suites/cluster.ts';
 import { diff } from './suites/diff.ts';
 import { push } from './suites/push.ts';
 import { render } from './suites/render.ts';
+import { scale } from './suites/scale.ts';
 import { workerd } from './suites/workerd.ts';
 
 /** Every suite, in the order they run; `scale` only when named. */
-const suites: Suite[] = [render, workerd, diff, cluster, push];
+const suites: Suite[] = [render, workerd, diff, cluster, push, scale];
 const byDefault = new Set(['render', 'workerd', 'diff', 'cluster', 'push']);
 
 const { values, positionals } = parseArgs({

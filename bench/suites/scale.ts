@@ -1,0 +1,396 @@
+/**
+ * Scale: 1,000 apps of 20 objects on a control plane with workloads (controller manager,
+ * scheduler, KWOK: the Deployments get pods on a fake node), served by the Node server in a
+ * process of its own (`bench/scale/server.ts`: what `plumbline serve` runs, bundled as the
+ * package is) with its default concurrency, and the GitHub test server:
+ *   1. cold start: the first push of a repository of 1,000 apps, applied from scratch;
+ *   2. a no-drift sweep of all of them (what the sweep timer enqueues);
+ *   3. a push touching one app.
+ * Each phase reports wall time, GitHub and cluster requests, the server's CPU and peak memory,
+ * and the CPU the API server and etcd spent meanwhile (they share the same cores). The anchor is
+ * Flux's published benchmark (fluxcd/flux-benchmark: 1,000 Kustomizations in about 4 min 15 s
+ * on a 16-core runner, kustomize-controller at most 175 MiB); it is not run here.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { adminClient } from '../../test/env/admin.ts';
+import { startControlPlane } from '../../test/env/control-plane.ts';
+import { testTargetSetting } from '../../test/env/target-config.ts';
+import { TestGitRepo } from '../../test/github-server/git-repo.ts';
+import { startGitHubServer } from '../../test/github-server/server.ts';
+import { pushDelivery } from '../../test/github-server/webhook-delivery.ts';
+import { procCpuMs, procStatusKb } from '../measure/child-process.ts';
+import { loadNow } from '../measure/machine.ts';
+import { bundleNodeEntry } from '../measure/node-bundle.ts';
+import { mib } from '../measure/stats.ts';
+import type { Row } from '../measure/table.ts';
+import type { ServerReply } from '../scale/server.ts';
+import type { Suite, SuiteContext } from '../suite.ts';
+
+const SECRET = 'bench-secret';
+const TOKEN = 'bench-token';
+const ZERO = '0'.repeat(40);
+const NAMESPACES = 10;
+const server = fileURLToPath(new URL('../scale/server.ts', import.meta.url));
+
+/** Flux's published anchor (fluxcd/flux-benchmark RESULTS.md, 1,000 Kustomizations). */
+const FLUX = { seconds: 4 * 60 + 15, memoryMiB: 175, cores: 16 };
+
+function appName(i: number): string {
+  return `app-${String(i).padStart(4, '0')}`;
+}
+
+/** The 20 objects of app `i`: a Deployment with its ServiceAccount, Service and RBAC, 15 ConfigMaps. */
+function appManifests(i: number, revision: number): string {
+  const name = appName(i);
+  const namespace = `scale-${i % NAMESPACES}`;
+  const meta = (n: string) => ({ name: n, namespace, labels: { app: name } });
+  const objects: Record<string, unknown>[] = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(name) },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(name),
+      spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: meta(name),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            serviceAccountName: name,
+            containers: [{ name: 'app', image: `registry.example.com/${name}:1.${revision}` }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(name),
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(name),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    },
+  ];
+  for (let c = 0; c < 15; c++) {
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta(`${name}-cm-${c}`),
+      data: { app: name, index: String(c), setting: `value-${c}` },
+    });
+  }
+  return objects.map((o) => stringify(o)).join('---\n');
+}
+
+/** CPU ms of every process whose command line names `dir` (the control plane's components). */
+function componentsCpu(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmdline.includes(dir)) continue;
+    const name = (cmdline.split('\0')[0] ?? '').split('/').at(-1) ?? 'unknown';
+    out[name] = (out[name] ?? 0) + (procCpuMs(Number(entry)) ?? 0);
+  }
+  return out;
+}
+
+/** Sends a command to the server and waits for its answer. */
+function ask(child: ChildProcess, cmd: string): Promise<ServerReply> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: ServerReply) => {
+      if (message.cmd !== cmd) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message);
+    };
+    const onExit = (code: number | null) =>
+      reject(new Error(`the server exited (${code}) during ${cmd}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    child.send({ cmd });
+  });
+}
+
+function total(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+async function scaleSuite(context: SuiteContext): Promise<Row[]> {
+  const apps = Number(process.env.BENCH_SCALE_APPS ?? (context.quick ? 50 : 1000));
+  const dir = join(context.tmp, 'scale');
+  mkdirSync(dir, { recursive: true });
+  context.log(
+    `scale: ${apps} apps x 20 objects; starting a control plane with KWOK (load ${loadNow().toFixed(1)})`,
+  );
+  const plane = await startControlPlane({ workloads: true });
+  const git = TestGitRepo.create();
+  const github = await startGitHubServer({ repos: { 'bench/scale': git }, token: TOKEN });
+  const bundle = await bundleNodeEntry(server, dir, 'scale-server');
+  const logFile = join(dir, 'server.log');
+  writeFileSync(logFile, '');
+  const child = fork(bundle, [], {
+    env: {
+      ...process.env,
+      BENCH_LOG: logFile,
+      PLUMBLINE_WEBHOOK_SECRETS: SECRET,
+      PLUMBLINE_REPOSITORIES: 'bench/scale',
+      PLUMBLINE_TARGETS: JSON.stringify([
+        testTargetSetting(plane.cluster, 'bench', 'bench-cluster'),
+      ]),
+      PLUMBLINE_SECRET_BENCH_CLUSTER: plane.cluster.admin.token,
+      PLUMBLINE_GITHUB_API_URL: github.url,
+      GITHUB_TOKEN: TOKEN,
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const rows: Row[] = [];
+  try {
+    const ready = await new Promise<ServerReply>((resolve, reject) => {
+      child.once('message', (m: ServerReply) => resolve(m));
+      child.once('exit', (code) =>
+        reject(new Error(`the server exited (${code}) before it was ready`)),
+      );
+    });
+    const url = ready.url as string;
+    const pid = child.pid as number;
+    const admin = adminClient(plane.cluster);
+    for (let n = 0; n < NAMESPACES; n++) {
+      const created = await admin('POST', '/api/v1/namespaces', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: `scale-${n}` },
+      });
+      if (created.status !== 201) throw new Error(`namespace scale-${n}: ${created.status}`);
+    }
+    const config = [
+      'apps:',
+      ...Array.from({ length: apps }, (_, i) => [
+        `  - name: ${appName(i)}`,
+        `    path: apps/${appName(i)}`,
+        '    target: bench',
+        `    namespace: scale-${i % NAMESPACES}`,
+      ]).flat(),
+      '',
+    ].join('\n');
+    const files: Record<string, string> = { 'plumbline.yaml': config };
+    for (let i = 0; i < apps; i++) files[`apps/${appName(i)}/objects.yaml`] = appManifests(i, 0);
+    let head = git.commit(files, `${apps} apps`);
+    const deliver = async (before: string, after: string) => {
+      const delivery = await pushDelivery({
+        secret: SECRET,
+        repo: 'bench/scale',
+        branch: 'main',
+        before,
+        after,
+      });
+      const response = await fetch(`${url}/webhooks/github`, {
+        method: 'POST',
+        headers: delivery.headers,
+        body: delivery.body,
+      });
+      if (response.status !== 202)
+        throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    };
+
+    /** Runs one phase and reports what it cost. */
+    const phase = async (name: string, run: () => Promise<ServerReply>) => {
+      context.log(`scale: ${name} (load ${loadNow().toFixed(1)})`);
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      const cpuBefore = procCpuMs(pid) ?? 0;
+      const planeBefore = componentsCpu(plane.cluster.dir);
+      const githubBefore = github.requests.length;
+      const clusterBefore = total((await ask(child, 'counts')).clusterRequests);
+      const loadBefore = loadNow();
+      const started = performance.now();
+      const reply = await run();
+      const wallMs = performance.now() - started;
+      const planeAfter = componentsCpu(plane.cluster.dir);
+      const planeCpu = Object.fromEntries(
+        Object.entries(planeAfter).map(([k, v]) => [k, v - (planeBefore[k] ?? 0)]),
+      );
+      return {
+        wallMs,
+        cpuMs: (procCpuMs(pid) ?? 0) - cpuBefore,
+        peakMiB: mib(procStatusKb(pid, 'VmHWM') ?? 0),
+        github: github.requests.length - githubBefore,
+        cluster: total(reply.clusterRequests) - clusterBefore,
+        planeCpu,
+        load: [loadBefore, loadNow()],
+        reply,
+      };
+    };
+    const describe = (p: Awaited<ReturnType<typeof phase>>) =>
+      `server CPU ${(p.cpuMs / 1000).toFixed(0)} s; meanwhile ${Object.entries(p.planeCpu)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`)
+        .join(
+          ', ',
+        )}; load ${p.load.map((l) => l.toFixed(1)).join(' -> ')}; ${p.reply.warnings} warnings, ${p.reply.errors} errors logged`;
+
+    const cold = await phase('cold start', async () => {
+      await deliver(ZERO, head);
+      return ask(child, 'idle');
+    });
+    const parents = await admin('GET', '/api/v1/secrets?labelSelector=applyset.kubernetes.io%2Fid');
+    const applied = ((parents.body.items as unknown[]) ?? []).length;
+    const configMaps = await admin('GET', '/api/v1/configmaps?labelSelector=app');
+    const cms = ((configMaps.body.items as unknown[]) ?? []).length;
+    if (applied !== apps || cms !== apps * 15) {
+      throw new Error(
+        `cold start applied ${applied} ApplySets and ${cms} ConfigMaps, expected ${apps} and ${apps * 15}`,
+      );
+    }
+    const coldCase = `cold start: ${apps} apps x 20 objects from scratch`;
+    rows.push(
+      {
+        suite: 'scale',
+        case: coldCase,
+        metric: 'wall',
+        unit: 'ms',
+        plumbline: cold.wallMs,
+        reference: { tool: `Flux, published (${FLUX.cores} cores)`, value: FLUX.seconds * 1000 },
+        target: { text: '< Flux on 16 cores', met: cold.wallMs < FLUX.seconds * 1000 },
+        note: `on this machine's 2 cores, shared with the API server, etcd, the controller manager, KWOK and other work; ${describe(cold)}. Flux's figure is from fluxcd/flux-benchmark (4 objects per app), not measured here`,
+      },
+      {
+        suite: 'scale',
+        case: coldCase,
+        metric: 'GitHub requests',
+        unit: 'requests',
+        plumbline: cold.github,
+      },
+      {
+        suite: 'scale',
+        case: coldCase,
+        metric: 'cluster requests',
+        unit: 'requests',
+        plumbline: cold.cluster,
+      },
+      {
+        suite: 'scale',
+        case: coldCase,
+        metric: 'server peak RSS',
+        unit: 'MiB',
+        plumbline: cold.peakMiB,
+        reference: { tool: 'Flux kustomize-controller, published', value: FLUX.memoryMiB },
+      },
+    );
+
+    const sweep = await phase('no-drift sweep', () => ask(child, 'sweep'));
+    const log = readFileSync(logFile, 'utf8');
+    const inSync = log.split('\n').filter((l) => l.includes('"sweep: in sync"')).length;
+    const sweepCase = `no-drift sweep of ${apps} apps`;
+    rows.push(
+      {
+        suite: 'scale',
+        case: sweepCase,
+        metric: 'wall',
+        unit: 'ms',
+        plumbline: sweep.wallMs,
+        note: `${inSync} apps reported in sync; ${describe(sweep)}`,
+      },
+      {
+        suite: 'scale',
+        case: sweepCase,
+        metric: 'GitHub requests',
+        unit: 'requests',
+        plumbline: sweep.github,
+      },
+      {
+        suite: 'scale',
+        case: sweepCase,
+        metric: 'cluster requests',
+        unit: 'requests',
+        plumbline: sweep.cluster,
+        target: { text: '<= K+1 = 6 per app (5 kinds)', met: sweep.cluster <= apps * 6 + 10 },
+      },
+      {
+        suite: 'scale',
+        case: sweepCase,
+        metric: 'server peak RSS',
+        unit: 'MiB',
+        plumbline: sweep.peakMiB,
+      },
+    );
+
+    const touched = Math.floor(apps / 2);
+    const before = head;
+    head = git.commit(
+      { [`apps/${appName(touched)}/objects.yaml`]: appManifests(touched, 1) },
+      'one app',
+    );
+    const one = await phase('push touching one app', async () => {
+      await deliver(before, head);
+      return ask(child, 'idle');
+    });
+    const oneCase = `push touching 1 app of ${apps}`;
+    rows.push(
+      {
+        suite: 'scale',
+        case: oneCase,
+        metric: 'wall',
+        unit: 'ms',
+        plumbline: one.wallMs,
+        note: describe(one),
+      },
+      {
+        suite: 'scale',
+        case: oneCase,
+        metric: 'GitHub requests',
+        unit: 'requests',
+        plumbline: one.github,
+        target: { text: '<= ~10', met: one.github <= 12 },
+      },
+      {
+        suite: 'scale',
+        case: oneCase,
+        metric: 'cluster requests',
+        unit: 'requests',
+        plumbline: one.cluster,
+      },
+      {
+        suite: 'scale',
+        case: oneCase,
+        metric: 'server peak RSS',
+        unit: 'MiB',
+        plumbline: one.peakMiB,
+      },
+    );
+    await ask(child, 'stop');
+  } finally {
+    child.kill('SIGTERM');
+    await github.close();
+    git.remove();
+    await plane.stop();
+  }
+  return rows;
+}
+
+/** The scale suite (only when named: `npm run bench:scale`). */
+export const scale: Suite = {
+  name: 'scale',
+  summary: '1,000 apps x 20 objects on a cluster with KWOK: cold start, no-drift sweep, one push',
+  run: scaleSuite,
+};
