@@ -27,6 +27,10 @@ const commands: Record<string, Command> = {
   render: { summary: 'print the YAML an app renders to', load: () => import('./cli/render.ts') },
   plan: { summary: 'show what applying an app would change', load: () => import('./cli/plan.ts') },
   apply: { summary: 'apply an app, prune what left it', load: () => import('./cli/apply.ts') },
+  unlock: {
+    summary: "break an app's lease after a crashed apply",
+    load: () => import('./cli/unlock.ts'),
+  },
   serve: { summary: 'serve webhooks and run jobs (Node)', load: () => import('./cli/serve.ts') },
   sweep: {
     summary: 'apply missed heads, report and heal drift',

@@ -3,7 +3,6 @@
  * (which can trust a target's private CA), kubeconfig contexts for local use, and SOPS keys
  * taken from the environment the way the sops CLI takes them.
  */
-import { hostname } from 'node:os';
 import type { TargetConfig } from '../../lib/config/repo-config.ts';
 import { type ClusterAccess, createClusterAccess } from '../../lib/credentials/cluster-access.ts';
 import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
@@ -14,6 +13,7 @@ import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
+import { holderIdentity, isLocalHolderAlive } from './lease-holder.ts';
 import { sopsEnv } from './sops-env.ts';
 
 /** How the Node reconciler reaches clusters and opens SOPS files. */
@@ -43,7 +43,7 @@ export function reconcilerOptionsFromEnv(
 export function nodeFlowDeps(
   options: NodeReconcilerOptions = {},
 ): (context: JobContext) => FlowDeps {
-  const holder = `node/${hostname()}/${process.pid}`;
+  const holder = holderIdentity('node');
   const decryptor = createSopsDecryptor({
     ...(options.kms ? { kms: options.kms } : {}),
     ageIdentities: options.ageIdentities ?? [],
@@ -81,6 +81,7 @@ export function nodeFlowDeps(
       ...context,
       clusters,
       holder,
+      lease: { isHolderAlive: (identity: string) => isLocalHolderAlive(identity) },
       decryptorFor: () => decryptor,
       ...(options.health ? { health: options.health } : {}),
     };

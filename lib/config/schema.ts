@@ -119,6 +119,9 @@ export const AppSchema = z.strictObject({
   branch: branchName.default('main'),
   prune: z.boolean().default(true),
   selfHeal: z.boolean().default(false),
+  requireReviewedPlan: z.boolean().default(false),
+  failOnConflict: z.boolean().default(false),
+  pruneContents: z.boolean().default(false),
 });
 
 /** The whole file. */

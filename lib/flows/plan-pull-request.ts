@@ -36,6 +36,7 @@ import {
   renderNotPlannedComment,
   renderPullRequestComment,
 } from './pull-request-comment.ts';
+import { planStatusContext, stampOf, stampText } from './reviewed-plan.ts';
 
 /** The check run's name. */
 export const PLAN_CHECK_NAME = 'plumbline/plan';
@@ -134,6 +135,7 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
     : plan.apps.some((a) => a.kind === 'planned')
       ? 'success'
       : 'neutral';
+  await stampPlans(gitHost, repo.ref, pull.headSha, plan, deps);
   const body = renderPullRequestComment(plan);
   await upsertComment(gitHost, repo.ref, pull.number, body);
   const output: CheckRunInput = {
@@ -148,6 +150,29 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
   await publishCheck(gitHost, repo.ref, output, checkId);
   log('info', 'pull request planned', { head: pull.headSha, conclusion, title: output.title });
   return { status: 'planned', plan, conclusion };
+}
+
+/**
+ * Stamps each app's plan on the head commit (`reviewed-plan.ts`), so the deploy of the merge
+ * can tell whether it applies what was shown here.
+ */
+async function stampPlans(
+  gitHost: GitHost,
+  repo: RepoRef,
+  headSha: string,
+  plan: PullRequestPlan,
+  deps: FlowDeps,
+): Promise<void> {
+  for (const result of plan.apps) {
+    if (result.kind !== 'planned') continue;
+    await bestEffort(deps.logger, `${planStatusContext(result.app)}: plan stamp`, () =>
+      gitHost.createCommitStatus(repo, headSha, {
+        state: result.plan.summary.errors > 0 ? 'failure' : 'success',
+        context: planStatusContext(result.app),
+        description: stampText(stampOf(result.plan)),
+      }),
+    );
+  }
 }
 
 function sameRepo(a: string, b: string): boolean {
@@ -223,8 +248,11 @@ async function planOne(
         objects: rendered.objects,
         revision: tree.revision,
         sensitive: new Set(rendered.sensitive),
+        digest: rendered.digest,
       },
       client,
+      undefined,
+      { failOnConflict: app.failOnConflict, pruneContents: app.pruneContents },
     );
     return { kind: 'planned', app: app.name, target: target.name, plan };
   } catch (error) {

@@ -6,10 +6,11 @@
  * the manager that changed it, and is put back where the app has `selfHeal: true`; the issue
  * closes once the app is clean.
  */
-import { readInventory } from '../apply/applyset.ts';
+
 import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import { detectDrift, healDrift } from '../drift/drift.ts';
 import { messageOf } from '../errors.ts';
+import { readInventory } from '../inventory/applyset.ts';
 import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import { resolveReconcileJob } from '../jobs/resolve-job.ts';
@@ -64,11 +65,15 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
     });
     return { status: 'failed', ...base, sha, error: failure.message };
   }
-  if (inventory.digest !== rendered.digest) {
+  if (inventory.digest !== rendered.digest || inventory.failed) {
+    const reason = inventory.failed
+      ? `its last run failed (${inventory.failed.stage})`
+      : 'the head renders differently from what is applied';
     deps.logger.log('info', 'sweep: head differs from the applied state', {
       ...base,
       sha,
       applied: inventory.revision,
+      reason,
     });
     const deploy = await applyAndRecord(
       resolved,
@@ -77,6 +82,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
       client,
       deps,
       job.deliveryId,
+      reason,
     );
     return { status: 'applied', ...base, deploy };
   }
@@ -87,6 +93,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
     objects: rendered.objects,
     revision: sha,
     sensitive: new Set(rendered.sensitive),
+    digest: rendered.digest,
   };
   const report = await detectDrift(input, client, { inventory });
   let finding: DriftFinding | undefined;
@@ -94,8 +101,12 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
     finding = { repo: repo.fullName, app: app.name, sha, target: app.target, report };
     if (app.selfHeal) {
       try {
-        const healed = await healDrift(input, report, client, { holder: deps.holder });
-        finding.healed = { ok: healed.ok, errors: healed.errors };
+        const healed = await healDrift(input, report, client, {
+          holder: deps.holder,
+          failOnConflict: app.failOnConflict,
+          ...(deps.lease ? { lease: deps.lease } : {}),
+        });
+        finding.healed = { ok: healed.ok, errors: healed.errors.map((e) => e.message) };
       } catch (error) {
         finding.healed = { ok: false, errors: [messageOf(error)] };
       }

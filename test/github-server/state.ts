@@ -30,6 +30,19 @@ export interface ServerState {
   baseUrl: string;
   token: string | undefined;
   requests: RecordedRequest[];
+  /** Faults to answer with instead of serving (fault-injection tests). */
+  faults: GitHubFault[];
+}
+
+/** A fault the server answers matching requests with, `times` times. */
+export interface GitHubFault {
+  method?: string;
+  path: RegExp;
+  /** `503` (GitHub unavailable), `403` + `retryAfterSeconds` (secondary rate limit), `429`... */
+  status: number;
+  /** Sent as `retry-after` (GitHub's secondary rate limits do). */
+  retryAfterSeconds?: number;
+  times: number;
 }
 
 /** GitHub's error body (`basic-error`). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../lib/apply/apply.ts';
-import { readInventory } from '../../../lib/apply/applyset.ts';
 import { detectDrift, healDrift } from '../../../lib/drift/drift.ts';
+import { readInventory } from '../../../lib/inventory/applyset.ts';
 import { planApp } from '../../../lib/plan/plan.ts';
 import { adminKube, configMap, deployment, freshNamespace, kubectl } from './cluster.ts';
 

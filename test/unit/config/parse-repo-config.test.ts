@@ -66,6 +66,9 @@ describe('parseRepoConfig', () => {
       branch: 'release',
       prune: false,
       selfHeal: true,
+      requireReviewedPlan: false,
+      failOnConflict: false,
+      pruneContents: false,
     });
   });
 
@@ -79,6 +82,9 @@ describe('parseRepoConfig', () => {
       branch: 'main',
       prune: true,
       selfHeal: false,
+      requireReviewedPlan: false,
+      failOnConflict: false,
+      pruneContents: false,
     });
     expect(config.allowForkPlans).toBe(false);
     expect(config.targets[0]).not.toHaveProperty('ca');
@@ -121,7 +127,7 @@ describe('parseRepoConfig', () => {
         field: 'apps[0].taget',
         line: 10,
         message:
-          "unknown field 'taget' (did you mean 'target'?); allowed fields here: name, path, target, namespace, branch, prune, selfHeal",
+          "unknown field 'taget' (did you mean 'target'?); allowed fields here: name, path, target, namespace, branch, prune, selfHeal, requireReviewedPlan, failOnConflict, pruneContents",
       },
     ]);
     expect(error.message).toContain('plumbline.yaml: 2 problems');

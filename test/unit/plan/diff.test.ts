@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../../lib/core/object.ts';
-import { normalizeObject } from '../../../lib/plan/normalize.ts';
+import { normalizeObject } from '../../../lib/desired/normalize.ts';
 import { objectDiff } from '../../../lib/plan/plan.ts';
 import { unifiedDiff } from '../../../lib/plan/unified-diff.ts';
 import { maskPair } from '../../../lib/secrets/mask.ts';
