@@ -154,12 +154,17 @@ async function contentsOf(client: KubeClient, member: KubeObject): Promise<KubeO
     }
   }
   const namespace = member.metadata.name as string;
+  // Fresh discovery: a kind that stopped being served since the cache was filled holds nothing.
+  client.invalidateDiscovery();
   const kinds = listableNamespacedKinds(await client.discoverAll());
   const out: KubeObject[] = [];
   for (const info of kinds) {
     try {
       out.push(...(await client.list(info, { namespace })).items);
     } catch (error) {
+      if (error instanceof KubeError && (error.status === 404 || error.reason === 'NoKindMatch')) {
+        continue; // removed meanwhile (a CRD going away): nothing of it is left to count
+      }
       throw new KubeError(
         `${describeRef(refOf(member))}: cannot list its ${info.kind} objects: ${messageOf(error)}`,
         error instanceof KubeError ? error.status : 0,

@@ -52,6 +52,10 @@ describe('drift against a real API server', () => {
       'configured web',
     ]);
     expect((await detectDrift(input, client)).inSync).toBe(true);
+    // The heal is recorded on the parent, under the lease, with the app's set.
+    const inventory = await readInventory(client, 'web', ns);
+    expect(inventory.live?.metadata.annotations?.['plumbline.dev/healed-at']).toMatch(/^\d{4}-/);
+    expect(inventory.groupKinds).toEqual(['ConfigMap', 'Deployment.apps']);
   });
 
   it('reports missing members and objects that joined the set from elsewhere', async () => {
