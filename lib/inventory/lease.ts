@@ -182,7 +182,12 @@ export async function acquireLease(
   let namespaceEnsured = false;
 
   for (;;) {
-    const live = await readLease(client, ref);
+    let live: Awaited<ReturnType<typeof readLease>>;
+    try {
+      live = await readLease(client, ref);
+    } catch (error) {
+      throw leaseFailure(subject, 'could not read the lease', error);
+    }
     const stamp = microTime(now());
     if (!live) {
       try {

@@ -8,8 +8,9 @@ import { GitHubError, KubeError, LeaseError } from '../errors.ts';
 export function isTransient(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
     if (current instanceof KubeError) return current.transient;
-    // Another run holds the app's lease, or this one lost it: a later run takes it.
-    if (current instanceof LeaseError) return true;
+    // Another run holds the app's lease, or this one lost it: a later run takes it. A lease
+    // that could not be read or written is as transient as the answer that caused it.
+    if (current instanceof LeaseError && current.reason !== 'failed') return true;
     if (current instanceof GitHubError) return current.transient;
     if (current instanceof TypeError && /fetch|network|socket/i.test(current.message)) return true;
     current = current instanceof Error ? current.cause : undefined;

@@ -78,17 +78,22 @@ export function createGitHubApp(state: ServerState): Hono {
   app.use('*', async (c, next) => {
     const url = new URL(c.req.url);
     const authorization = c.req.header('authorization');
-    state.requests.push({
+    const recorded: RecordedRequest = {
       method: c.req.method,
       path: decodeURIComponent(url.pathname),
       query: url.search.slice(1),
       authorized: authorization !== undefined,
-    });
+      at: Date.now(),
+    };
+    state.requests.push(recorded);
     const fault = state.faults.find(
       (f) => f.times > 0 && (!f.method || f.method === c.req.method) && f.path.test(url.pathname),
     );
-    if (fault) {
+    if (fault && (fault.after ?? 0) > 0) {
+      fault.after = (fault.after ?? 0) - 1;
+    } else if (fault) {
       fault.times -= 1;
+      recorded.fault = fault.status;
       const limited = fault.status === 403 || fault.status === 429;
       return c.json(
         {

@@ -13,6 +13,10 @@ export interface RecordedRequest {
   query: string;
   /** Whether an `Authorization` header was sent (its value is never recorded). */
   authorized: boolean;
+  /** When it arrived (ms since the epoch). */
+  at: number;
+  /** The injected fault that answered it, if one did. */
+  fault?: number;
 }
 
 /** The server's state. */
@@ -43,6 +47,8 @@ export interface GitHubFault {
   /** Sent as `retry-after` (GitHub's secondary rate limits do). */
   retryAfterSeconds?: number;
   times: number;
+  /** Matching requests served normally before the fault acts (default 0). */
+  after?: number;
 }
 
 /** GitHub's error body (`basic-error`). */
