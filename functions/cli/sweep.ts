@@ -97,7 +97,7 @@ export async function sweepCommand(
         case 'applied':
           if (outcome.deploy.status === 'failed') failed += 1;
           io.stdout(
-            `${name}: ${outcome.deploy.status === 'applied' ? 'applied the missed head' : 'apply failed'} ${outcome.deploy.status === 'skipped' ? '' : outcome.deploy.sha.slice(0, 7)}${outcome.deploy.status === 'failed' ? `: ${outcome.deploy.failure?.message ?? ''}` : ''}\n`,
+            `${name}: ${outcome.deploy.status === 'applied' ? 'applied the missed head' : outcome.deploy.status === 'held' ? 'held' : 'apply failed'} ${outcome.deploy.status === 'skipped' ? '' : outcome.deploy.sha.slice(0, 7)}${outcome.deploy.status === 'failed' ? `: ${outcome.deploy.failure?.message ?? ''}` : outcome.deploy.status === 'held' ? `: ${outcome.deploy.reason ?? ''}` : ''}\n`,
           );
           break;
         case 'in-sync':
