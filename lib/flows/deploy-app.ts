@@ -17,6 +17,7 @@
  */
 import { applyPlan, type ChangeSet } from '../apply/apply.ts';
 import type { AppConfig } from '../config/repo-config.ts';
+import { assertDestinations } from '../credentials/namespace-guard.ts';
 import type { AppInput } from '../desired/app-input.ts';
 import { ApplyError, messageOf, PlumblineError } from '../errors.ts';
 import { readInventory } from '../inventory/applyset.ts';
@@ -106,11 +107,12 @@ async function reasonToDeploy(
     return 'the head renders differently from what is applied';
   if (job.since !== undefined) {
     // Same objects, but a changed entry (prune turned on, say) still deserves a run.
-    const change = await changedFiles(resolved.gitHost, resolved.repo.ref, {
-      base: job.since,
-      head: resolved.sha,
-      ...(job.forced ? { forced: true } : {}),
-    });
+    const change = await changedFiles(
+      resolved.gitHost,
+      resolved.repo.ref,
+      { base: job.since, head: resolved.sha, ...(job.forced ? { forced: true } : {}) },
+      resolved.trusted,
+    );
     if (change.kind === 'listed') {
       const impact = appImpact(app, resolved.config, change, rendered);
       if (impact.affected && impact.reason.includes('entry changed')) return impact.reason;
@@ -345,6 +347,8 @@ export async function applyAndRecord(
   let plan: Plan;
   try {
     client = knownClient ?? (await deps.clusters.clientFor(resolved.target));
+    // Objects reaching outside the app's binding are refused whole, before anything is written.
+    await assertDestinations(resolved.target, app.name, rendered.objects, app.namespace, client);
     plan = await planApp(input, client, undefined, planOptionsOf(app));
   } catch (error) {
     await recording.start();
