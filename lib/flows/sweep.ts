@@ -6,7 +6,6 @@
  * the manager that changed it, and is put back where the app has `selfHeal: true`; the issue
  * closes once the app is clean.
  */
-import { readInventory } from '../inventory/applyset.ts';
 import { loadTrustedConfig } from '../config/trusted-config.ts';
 import { detectDrift, healDrift } from '../drift/drift.ts';
 import { messageOf } from '../errors.ts';

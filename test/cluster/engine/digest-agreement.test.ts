@@ -15,6 +15,7 @@ import { MemoryLogger } from '../../../lib/ports/logger.ts';
 import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
 import { captureIo } from '../../env/cli-io.ts';
+import { testTargetBinding } from '../../env/target-config.ts';
 import { adminKube, cluster, freshNamespace } from './cluster.ts';
 
 describe('the CLI and the flows agree on the digest', () => {
@@ -27,11 +28,6 @@ describe('the CLI and the flows agree on the digest', () => {
       'apps/web/cm.yaml':
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  v: "1"\n',
       'plumbline.yaml': [
-        'targets:',
-        '  - name: test',
-        `    server: ${cluster.server}`,
-        '    credentials:',
-        '      token: {secret: t}',
         'apps:',
         '  - name: web',
         '    path: apps/web',
@@ -65,6 +61,7 @@ describe('the CLI and the flows agree on the digest', () => {
     const deps: FlowDeps = {
       registry: new StaticRepoRegistry(['acme/deploy']),
       gitHostFor: () => git,
+      targets: [testTargetBinding(cluster, 'test', 't')],
       clusters: { clientFor: async () => client },
       holder: 'flow',
       logger: new MemoryLogger(),

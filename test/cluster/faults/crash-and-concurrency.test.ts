@@ -18,6 +18,7 @@ import { readInventory } from '../../../lib/inventory/applyset.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
 import { captureIo } from '../../env/cli-io.ts';
 import type { FaultProxy } from '../../env/fault-proxy.ts';
+import { testTargetBinding } from '../../env/target-config.ts';
 import { TestGitRepo } from '../../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../../github-server/server.ts';
 import { pushDelivery } from '../../github-server/webhook-delivery.ts';
@@ -192,7 +193,8 @@ describe('a CLI apply racing a push deployed by plumbline serve', () => {
         ...DEFAULT_SETTINGS,
         port: 0,
         webhookSecrets: [secret],
-        repositories: [repo],
+        repositories: [{ fullName: repo }],
+        targets: [testTargetBinding(cluster, 'test', 'race-token')],
         githubApiUrl: github.url,
         githubToken: 'gh-race',
         secrets: { 'race-token': cluster.admin.token },
@@ -216,17 +218,6 @@ describe('a CLI apply racing a push deployed by plumbline serve', () => {
         objectsAt(version).map((o) => [`apps/faulty/${o.metadata.name}.yaml`, stringify(o)]),
       );
     const config = [
-      'targets:',
-      '  - name: test',
-      `    server: ${cluster.server}`,
-      '    ca: |',
-      ...cluster.caPem
-        .trim()
-        .split('\n')
-        .map((l) => `      ${l}`),
-      '    credentials:',
-      '      token:',
-      '        secret: race-token',
       'apps:',
       '  - name: faulty',
       '    path: apps/faulty',

@@ -11,7 +11,7 @@ import { DEFAULT_RETRY, type NodeRuntime, startNodeRuntime } from '../../../func
 import { readInventory } from '../../../lib/inventory/applyset.ts';
 import { retryAfterOf } from '../../../lib/jobs/transient.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
-import { testTargetYaml } from '../../env/target-config.ts';
+import { testTargetBinding } from '../../env/target-config.ts';
 import { TestGitRepo } from '../../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../../github-server/server.ts';
 import { pushDelivery } from '../../github-server/webhook-delivery.ts';
@@ -34,7 +34,8 @@ beforeAll(async () => {
       ...DEFAULT_SETTINGS,
       port: 0,
       webhookSecrets: [secret],
-      repositories: [repo],
+      repositories: [{ fullName: repo }],
+      targets: [testTargetBinding(cluster, 'test', 'flaky-token')],
       githubApiUrl: github.url,
       githubToken: 'gh-flaky',
       secrets: { 'flaky-token': cluster.admin.token },
@@ -60,7 +61,6 @@ describe('GitHub faults during a push deploy', () => {
     const ns = await freshNamespace(adminKube().client, 'gh-faults');
     const files = {
       'plumbline.yaml': [
-        ...testTargetYaml(cluster, 'test', 'flaky-token'),
         'apps:',
         '  - name: faulty',
         '    path: apps/faulty',

@@ -74,9 +74,6 @@ describe('parseRepoConfig', () => {
       requireReviewedPlan: false,
       failOnConflict: false,
       pruneContents: false,
-      requireReviewedPlan: false,
-      failOnConflict: false,
-      pruneContents: false,
     });
     expect(config.allowForkPlans).toBe(false);
     // Apps that name no branch track the branch the configuration was trusted from.
