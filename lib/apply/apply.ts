@@ -206,7 +206,9 @@ async function prepareRun(
     );
   }
   const inv = await readInventory(client, input.app, input.namespace);
-  const desired = applyOrder(await resolveDesired(input.objects, input.namespace, client, inv.id));
+  const desired = applyOrder(
+    await resolveDesired(input.objects, input.namespace, client, inv.id, input),
+  );
   const knownVersions = new Map<string, string | undefined>();
   for (const entry of input.plan?.entries ?? []) {
     knownVersions.set(refKey(entry.ref), entry.liveResourceVersion);
@@ -220,7 +222,12 @@ async function prepareRun(
     startedAt,
     inv,
     desired,
-    digest: input.digest ?? (await objectsDigest(desired, input.sensitive)),
+    digest:
+      input.digest ??
+      (await objectsDigest(desired, {
+        ...(input.sensitive ? { sensitive: input.sensitive } : {}),
+        ...(input.secrets ? { secrets: input.secrets } : {}),
+      })),
     knownVersions,
     liveMembers: new Map(),
     union: { groupKinds: inv.groupKinds, namespaces: inv.namespaces },

@@ -1,5 +1,6 @@
 /** What plan, apply and drift are given: an app's rendered objects at one revision. */
 import type { KubeObject } from '../core/object.ts';
+import type { Redactor } from '../secrets/secret-ledger.ts';
 
 /** An app's desired state: its rendered objects at a revision. */
 export interface AppInput {
@@ -12,6 +13,8 @@ export interface AppInput {
   revision: string;
   /** Objects whose values are secret (decrypted from SOPS), by `refKey`; Secrets always are. */
   sensitive?: ReadonlySet<string>;
+  /** The job's decrypted values, masked wherever they travelled (the job's secret ledger). */
+  secrets?: Redactor;
   /**
    * The rendered digest (`sha256:<hex>`, `RenderResult.digest`): what the parent records as
    * applied and what a job compares with the head's. Computed from the objects when absent.

@@ -5,6 +5,7 @@
  */
 import { type KubeObject, refKey, refOf } from '../core/object.ts';
 import { maskObject } from '../secrets/mask.ts';
+import type { Redactor } from '../secrets/secret-ledger.ts';
 import { sortKeys } from './normalize.ts';
 
 /** Hex SHA-256 of a string or bytes. */
@@ -19,13 +20,22 @@ export async function sha256Digest(data: string | Uint8Array): Promise<string> {
   return `sha256:${await sha256Hex(data)}`;
 }
 
-/** The digest of objects as given (masked, ordered by reference): when no render digest is known. */
+/**
+ * The digest of objects as given (masked, ordered by reference). Masking follows the objects'
+ * marks, `sensitive` (by `refKey`) and the job's decrypted values wherever they travelled: the
+ * digest of a plan is shown in pull requests, whose author knows every other input of it.
+ */
 export async function objectsDigest(
   objects: readonly KubeObject[],
-  sensitive: ReadonlySet<string> = new Set(),
+  options: { sensitive?: ReadonlySet<string>; secrets?: Redactor } = {},
 ): Promise<string> {
   const ordered = [...objects]
     .sort((a, b) => refKey(refOf(a)).localeCompare(refKey(refOf(b))))
-    .map((object) => maskObject(object, { sensitive: sensitive.has(refKey(refOf(object))) }));
+    .map((object) =>
+      maskObject(object, {
+        sensitive: options.sensitive?.has(refKey(refOf(object))) ?? false,
+        ...(options.secrets ? { secrets: options.secrets } : {}),
+      }),
+    );
   return sha256Digest(JSON.stringify(sortKeys(ordered)));
 }

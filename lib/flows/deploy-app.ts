@@ -26,13 +26,16 @@ import { type ResolvedJob, resolveReconcileJob } from '../jobs/resolve-job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type Plan, planApp } from '../plan/plan.ts';
-import { renderPlanMarkdown } from '../plan/render-markdown.ts';
 import type { DeploymentState } from '../ports/git-host.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
-import { createSopsDecryptor } from '../secrets/sops-decryptor.ts';
+import { type StatusEvent, statusDescription } from '../report/github.ts';
+import { planMarkdown } from '../report/markdown.ts';
+import { type Redacted, redacted } from '../report/redacted.ts';
+import { changeSetSummary } from '../report/summary.ts';
 import { appImpact, changedFiles } from './affected-apps.ts';
-import { bestEffort, clip, type FlowDeps } from './flow-deps.ts';
+import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { type FlowFailure, failureOf } from './flow-failure.ts';
+import { inJobScope, type JobDeps } from './job-secrets.ts';
 import {
   bindPlan,
   describeMove,
@@ -72,21 +75,10 @@ export function statusContext(app: string): string {
   return `plumbline/${app}`;
 }
 
-/** One line counting a change set's actions, e.g. `2 created, 1 configured, 5 unchanged`. */
-export function describeChangeSet(changeSet: ChangeSet): string {
-  const counts = new Map<string, number>();
-  for (const entry of changeSet.entries) {
-    counts.set(entry.action, (counts.get(entry.action) ?? 0) + 1);
-  }
-  const order = ['created', 'configured', 'deleted', 'unchanged', 'skipped', 'failed'];
-  const parts = order.filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
-  return parts.join(', ') || 'nothing to apply';
-}
-
-/** Renders the app of a resolved job with its decryptor. */
-export function renderResolved(resolved: ResolvedJob, deps: FlowDeps): Promise<RenderResult> {
+/** Renders the app of a resolved job with the job's decryptor (feeding its ledger). */
+export function renderResolved(resolved: ResolvedJob, deps: JobDeps): Promise<RenderResult> {
   return renderApp(resolved.tree, resolved.app.path, {
-    decryptor: deps.decryptorFor?.(resolved.repo, resolved.app) ?? createSopsDecryptor(),
+    decryptor: deps.decryptorFor(resolved.repo, resolved.app),
   });
 }
 
@@ -121,8 +113,15 @@ async function reasonToDeploy(
   return undefined;
 }
 
-/** Deploys the app a reconcile job names, unless it is unchanged at the head. */
-export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<DeployOutcome> {
+/**
+ * Deploys the app a reconcile job names, unless it is unchanged at the head, in its own
+ * secrets scope: every value decrypted for it is masked in statuses, logs and the outcome.
+ */
+export function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Redacted<DeployOutcome>> {
+  return inJobScope(deps, (scoped) => deployInScope(job, scoped));
+}
+
+async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOutcome> {
   const base = { repo: job.repo, app: job.app };
   const log = (level: 'info' | 'warn' | 'error', message: string, fields = {}) =>
     deps.logger.log(level, message, { ...base, delivery: job.deliveryId, ...fields });
@@ -163,8 +162,9 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
 }
 
 /** The app's input to plan and apply. */
-function inputOf(resolved: ResolvedJob, rendered: RenderResult): AppInput {
+function inputOf(resolved: ResolvedJob, rendered: RenderResult, deps: JobDeps): AppInput {
   return {
+    secrets: deps.ledger,
     app: resolved.app.name,
     namespace: resolved.app.namespace,
     objects: rendered.objects,
@@ -180,7 +180,7 @@ function planOptionsOf(app: AppConfig) {
 }
 
 /** The deployment's record on GitHub: one Deployment and the commit status, kept in step. */
-function recorder(resolved: ResolvedJob, deps: FlowDeps) {
+function recorder(resolved: ResolvedJob, deps: JobDeps) {
   const { sha, app, gitHost, repo } = resolved;
   const context = statusContext(app.name);
   let deploymentId: number | undefined;
@@ -193,12 +193,18 @@ function recorder(resolved: ResolvedJob, deps: FlowDeps) {
         gitHost.createDeployment(repo.ref, {
           ref: sha,
           environment: app.name,
-          description: clip(`Plumbline deploys ${app.name} to ${app.target}/${app.namespace}`, 140),
+          description: statusDescription(
+            redacted(
+              { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
+              deps.ledger,
+            ),
+          ),
         }),
       );
     },
-    async record(state: DeploymentState, description: string, link?: string): Promise<void> {
-      const text = clip(description, 140);
+    async record(state: DeploymentState, event: StatusEvent, link?: string): Promise<void> {
+      // Redacted before it is cut to 140 characters: a cut value would escape the redactor.
+      const text = statusDescription(redacted(event, deps.ledger));
       const logUrl = link?.startsWith('https://') || link?.startsWith('http://') ? link : undefined;
       if (deploymentId !== undefined) {
         const id = deploymentId;
@@ -235,7 +241,7 @@ async function showFreshPlan(
   plan: Plan,
   binding: PlanBinding,
   held: boolean,
-  deps: FlowDeps,
+  deps: JobDeps,
 ): Promise<string | undefined> {
   const { gitHost, repo, sha, app } = resolved;
   const why =
@@ -251,7 +257,9 @@ async function showFreshPlan(
     '',
     `${why} ${what}`,
     '',
-    renderPlanMarkdown(plan, { title: `Plumbline plan for ${app.name} at ${sha.slice(0, 7)}` }),
+    planMarkdown(redacted(plan, deps.ledger), {
+      title: `Plumbline plan for ${app.name} at ${sha.slice(0, 7)}`,
+    }),
   ].join('\n');
   const pulls =
     binding.kind === 'moved' && binding.shown.number !== undefined
@@ -305,7 +313,7 @@ export async function applyAndRecord(
   rendered: RenderResult | undefined,
   renderError: unknown,
   knownClient: KubeClient | undefined,
-  deps: FlowDeps,
+  deps: JobDeps,
   deliveryId: string,
   reason?: string,
 ): Promise<DeployOutcome> {
@@ -315,7 +323,7 @@ export async function applyAndRecord(
   const failed = async (error: unknown, fallback: 'render' | 'plan' | 'apply') => {
     const failure = failureOf(error, fallback);
     if (isTransient(error)) {
-      await recording.record('error', `Will retry: ${failure.message}`);
+      await recording.record('error', { kind: 'retrying', failure });
       deps.logger.log('warn', 'deploy interrupted', {
         ...base,
         error: messageOf(error),
@@ -323,7 +331,7 @@ export async function applyAndRecord(
       });
       throw error;
     }
-    await recording.record('failure', `${failure.stage} failed: ${failure.message}`);
+    await recording.record('failure', { kind: 'failed', failure });
     deps.logger.log('error', 'reconcile failed', {
       ...base,
       stage: failure.stage,
@@ -342,7 +350,7 @@ export async function applyAndRecord(
     await recording.start();
     return failed(renderError, 'render');
   }
-  const input = inputOf(resolved, rendered);
+  const input = inputOf(resolved, rendered, deps);
   let client: KubeClient;
   let plan: Plan;
   try {
@@ -383,11 +391,7 @@ export async function applyAndRecord(
     }
     await recording.start();
     const url = await showFreshPlan(resolved, plan, binding, true, deps);
-    await recording.record(
-      'queued',
-      `Held (${planTag(plan)}): ${why}${url ? '; fresh plan shown on the pull request' : '; merge through a pull request'}`,
-      url,
-    );
+    await recording.record('queued', { kind: 'held', plan: planTag(plan), why, shown: !!url }, url);
     deps.logger.log('info', 'deploy held', { ...base, why, digest: plan.digest });
     const id = recording.deploymentId;
     return {
@@ -400,7 +404,7 @@ export async function applyAndRecord(
   }
 
   await recording.start();
-  await recording.record('in_progress', `Deploying ${sha.slice(0, 7)}`);
+  await recording.record('in_progress', { kind: 'deploying', sha });
   let freshPlanUrl: string | undefined;
   if (binding.kind === 'moved') {
     freshPlanUrl = await showFreshPlan(resolved, plan, binding, false, deps);
@@ -423,9 +427,9 @@ export async function applyAndRecord(
   const withId = id === undefined ? {} : { deploymentId: id };
   const bound =
     binding.kind === 'moved'
-      ? `; ${describeMove(binding)}${freshPlanUrl ? ' (fresh plan linked)' : ''}`
+      ? `${describeMove(binding)}${freshPlanUrl ? ' (fresh plan linked)' : ''}`
       : binding.kind === 'matched' && binding.shown.source === 'pull'
-        ? `; as reviewed in #${binding.shown.number}`
+        ? `as reviewed in #${binding.shown.number}`
         : '';
   for (const warning of changeSet.warnings) {
     deps.logger.log('warn', 'deploy warning', { ...base, warning: warning.message });
@@ -437,13 +441,22 @@ export async function applyAndRecord(
       const retry = new ApplyError(`${app.name}: apply interrupted: ${first.message}`, {
         cause: first,
       });
-      await recording.record('error', `Will retry: ${first.message}`, freshPlanUrl);
+      await recording.record(
+        'error',
+        { kind: 'retrying', failure: failureOf(first, 'apply') },
+        freshPlanUrl,
+      );
       deps.logger.log('warn', 'deploy interrupted', { ...base, error: first.message, deliveryId });
       throw retry;
     }
     const failure = failureOf(first, 'apply');
     const message = changeSet.errors.map((e) => e.message).join('; ');
-    await recording.record('failure', `${failure.stage} failed: ${message}`, freshPlanUrl);
+    // The stage of the first failure leads: a prune refusal reads `prune failed: ...`.
+    await recording.record(
+      'failure',
+      { kind: 'failed', failure: { ...failure, message } },
+      freshPlanUrl,
+    );
     deps.logger.log('error', 'reconcile failed', {
       ...base,
       stage: failure.stage,
@@ -451,8 +464,12 @@ export async function applyAndRecord(
     });
     return { status: 'failed', ...base, changeSet, failure, plan: planInfo, ...withId };
   }
-  const summary = describeChangeSet(changeSet);
-  await recording.record('success', `Applied ${sha.slice(0, 7)}: ${summary}${bound}`, freshPlanUrl);
+  const summary = changeSetSummary(changeSet);
+  await recording.record(
+    'success',
+    { kind: 'applied', sha, changeSet, ...(bound ? { note: bound } : {}) },
+    freshPlanUrl,
+  );
   const counts: Record<string, number> = {};
   for (const entry of changeSet.entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
   // One message and field set for every deploy outcome, so log queries stay simple.

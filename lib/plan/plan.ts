@@ -26,7 +26,12 @@ import type { KubeClient } from '../kube/client.ts';
 import { plumblineFieldManager } from '../kube/client.ts';
 import { isKubeStatus } from '../kube/errors.ts';
 import { changedPaths, fieldOwners, formatPath, type PathStep } from '../kube/field-owners.ts';
-import { maskPair } from '../secrets/mask.ts';
+import {
+  generatedSibling,
+  isMarkedSensitive,
+  type MaskOptions,
+  maskPair,
+} from '../secrets/mask.ts';
 import { planDigest } from './digest.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
@@ -107,11 +112,9 @@ export function objectDiff(
   ref: ObjectRef,
   live: KubeObject | undefined,
   planned: KubeObject | undefined,
-  sensitive: boolean,
+  mask: MaskOptions,
 ): string {
-  const masked = maskPair(live && normalizeObject(live), planned && normalizeObject(planned), {
-    sensitive,
-  });
+  const masked = maskPair(live && normalizeObject(live), planned && normalizeObject(planned), mask);
   const name = `${groupKind(ref)}.${ref.namespace ? `${ref.namespace}.` : ''}${ref.name}`;
   return unifiedDiff(toYaml(masked.before), toYaml(masked.after), {
     before: `live/${name}`,
@@ -135,12 +138,10 @@ function bindingOf(
   action: PlanAction,
   live: KubeObject | undefined,
   planned: KubeObject | undefined,
-  sensitive: boolean,
+  mask: MaskOptions,
 ): unknown {
   if (action === 'unchanged') return action;
-  const masked = maskPair(live && normalizeObject(live), planned && normalizeObject(planned), {
-    sensitive,
-  });
+  const masked = maskPair(live && normalizeObject(live), planned && normalizeObject(planned), mask);
   if (!masked.before || !masked.after) return [action, masked.before ?? masked.after ?? null];
   return [
     action,
@@ -163,7 +164,7 @@ async function planObject(
   object: KubeObject,
   live: KubeObject | undefined,
   client: KubeClient,
-  options: PlanOptions & { sensitive: boolean; force: boolean },
+  options: PlanOptions & { mask: MaskOptions; force: boolean },
 ): Promise<Planned> {
   const ref = refOf(object);
   const base = { ref, apiVersion: object.apiVersion };
@@ -186,12 +187,12 @@ async function planObject(
         entry: {
           ...base,
           action: 'create',
-          diff: objectDiff(ref, undefined, object, options.sensitive),
+          diff: objectDiff(ref, undefined, object, options.mask),
           note: kindMissing
             ? 'its CRD is created by this apply'
             : 'its namespace is created by this apply',
         },
-        binding: bindingOf('create', undefined, object, options.sensitive),
+        binding: bindingOf('create', undefined, object, options.mask),
       };
     }
     if (live && !options.force && isKubeStatus(error, 409)) {
@@ -221,9 +222,9 @@ async function planObject(
       entry: {
         ...base,
         action: 'create',
-        diff: objectDiff(ref, undefined, planned, options.sensitive),
+        diff: objectDiff(ref, undefined, planned, options.mask),
       },
-      binding: bindingOf('create', undefined, planned, options.sensitive),
+      binding: bindingOf('create', undefined, planned, options.mask),
     };
   }
   const before = normalizeObject(live);
@@ -244,11 +245,11 @@ async function planObject(
     entry: {
       ...base,
       action: 'update',
-      diff: objectDiff(ref, live, planned, options.sensitive),
+      diff: objectDiff(ref, live, planned, options.mask),
       liveResourceVersion,
       ...(changedBy.length > 0 ? { changedBy, note: driftNote(changedBy) } : {}),
     },
-    binding: bindingOf('update', live, planned, options.sensitive),
+    binding: bindingOf('update', live, planned, options.mask),
   };
 }
 
@@ -299,7 +300,10 @@ export async function planApp(
   options: PlanOptions = {},
 ): Promise<Plan> {
   const inv = inventory ?? (await readInventory(client, input.app, input.namespace));
-  const desired = applyOrder(await resolveDesired(input.objects, input.namespace, client, inv.id));
+  const desired = applyOrder(
+    await resolveDesired(input.objects, input.namespace, client, inv.id, input),
+  );
+  const mask: MaskOptions = input.secrets ? { secrets: input.secrets } : {};
   const desiredKeys = new Set(desired.map((o) => refKey(refOf(o))));
   // Live members come from one LIST per group-kind; only objects outside the set need a GET.
   const members = inv.live ? await listMembers(client, inv) : [];
@@ -320,13 +324,27 @@ export async function planApp(
       }
     }
     if (live) liveByKey.set(refKey(ref), live);
-    const sensitive = input.sensitive?.has(refKey(ref)) ?? false;
-    return planObject(object, live, client, { ...options, sensitive, force });
+    // Sensitivity is in the object's mark (`resolveDesired`), and in the live object's.
+    return planObject(object, live, client, { ...options, mask, force });
   });
   const warnings: string[] = [];
   const leaving = applyOrder(members.filter((m) => !desiredKeys.has(refKey(refOf(m))))).reverse();
-  for (const member of leaving)
-    planned.push(await planDeletion(member, input, inv, desiredKeys, client, options, warnings));
+  const sensitiveRefs = desired.filter(isMarkedSensitive).map(refOf);
+  for (const member of leaving) {
+    const memberMask = { ...mask, sensitive: generatedSibling(refOf(member), sensitiveRefs) };
+    planned.push(
+      await planDeletion(
+        member,
+        memberMask,
+        inv,
+        input.namespace,
+        desiredKeys,
+        client,
+        options,
+        warnings,
+      ),
+    );
+  }
   const deletions = planned.filter((p) => p.entry.action === 'delete').length;
   if (deletions * 2 > members.length && deletions > 0) {
     warnings.push(
@@ -346,7 +364,12 @@ export async function planApp(
     });
   }
   const digests = {
-    desired: input.digest ?? (await objectsDigest(desired, input.sensitive)),
+    // The objects as applied (marked and masked, the job's values redacted), not the render's
+    // digest: a value that travelled out of a decrypted file must not enter a shown hash.
+    desired: await objectsDigest(desired, {
+      ...(input.sensitive ? { sensitive: input.sensitive } : {}),
+      ...(input.secrets ? { secrets: input.secrets } : {}),
+    }),
     live: await sha256Digest(
       JSON.stringify(
         planned
@@ -371,8 +394,9 @@ export async function planApp(
 /** A member that left the set: a deletion, kept (prune disabled), or refused by a guard. */
 async function planDeletion(
   member: KubeObject,
-  input: AppInput,
+  mask: MaskOptions,
   inv: Inventory,
+  homeNamespace: string,
   desiredKeys: ReadonlySet<string>,
   client: KubeClient,
   options: PlanOptions,
@@ -395,16 +419,15 @@ async function planDeletion(
       binding: 'kept',
     };
   }
-  const sensitive = input.sensitive?.has(refKey(ref)) ?? false;
   const entry: PlanEntry = {
     ...base,
     action: 'delete',
-    diff: objectDiff(ref, member, undefined, sensitive),
+    diff: objectDiff(ref, member, undefined, mask),
   };
   const hazard = holdsObjects(ref)
     ? await pruneHazard(client, member, {
         applySetId: inv.id,
-        homeNamespace: input.namespace,
+        homeNamespace,
         desiredKeys,
         ...(options.pruneContents ? { pruneContents: true } : {}),
       })

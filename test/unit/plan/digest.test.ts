@@ -49,8 +49,8 @@ describe('digests', () => {
       await objectsDigest([secret('correct-horse')]),
     );
     const sensitive = new Set(['|ConfigMap|web|settings']);
-    expect(await objectsDigest([configMap('from-sops-1')], sensitive)).toBe(
-      await objectsDigest([configMap('from-sops-2')], sensitive),
+    expect(await objectsDigest([configMap('from-sops-1')], { sensitive })).toBe(
+      await objectsDigest([configMap('from-sops-2')], { sensitive }),
     );
   });
 });

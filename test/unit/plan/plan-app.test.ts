@@ -85,8 +85,10 @@ describe('planApp', () => {
     // The same objects at another commit (a merge of this head) plan to the same digest.
     expect((await planApp({ ...input, revision: 'beef' }, client)).digest).toBe(plan.digest);
     // Other rendered objects move the desired half.
-    const base = await planApp({ ...input, digest: 'sha256:other' }, client);
-    expect(base.digests.live).toBe(plan.digests.live);
+    const changed = manifests.map((o, i) =>
+      i === 0 ? { ...o, data: { greeting: 'hello, again' } } : o,
+    );
+    const base = await planApp({ ...input, objects: changed }, client);
     expect(base.digests.desired).not.toBe(plan.digests.desired);
     // A live change the apply would undo moves the live half.
     await client.apply(withNs({ ...(manifests[0] as KubeObject), data: { greeting: 'hi' } }));
