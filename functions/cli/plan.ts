@@ -97,7 +97,7 @@ export async function prepare(
       revision: values.revision ?? gitRevision(root),
       sensitive: new Set(rendered.sensitive),
       secrets: ledger,
-      digest: `sha256:${rendered.digest}`,
+      digest: rendered.digest,
     },
     client: nodeKubeClient(access),
   };
