@@ -9,7 +9,7 @@ import { applyPlan, type ChangeSet } from '../../lib/apply/apply.ts';
 import { describeRef } from '../../lib/core/object.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { planApp } from '../../lib/plan/plan.ts';
-import type { CommandMain } from '../cli.ts';
+import type { CommandMain } from './command.ts';
 import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
 
 const options = {

@@ -14,11 +14,11 @@ import { renderPlanJson } from '../../lib/plan/render-json.ts';
 import { renderPlanMarkdown } from '../../lib/plan/render-markdown.ts';
 import { renderPlanText } from '../../lib/plan/render-text.ts';
 import { renderApp } from '../../lib/render/index.ts';
-import type { CommandMain } from '../cli.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { nodeKubeClient } from '../node/kube-transport.ts';
 import { loadKubeconfig } from '../node/kubeconfig.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
+import type { CommandMain } from './command.ts';
 
 /** Options shared by `plan` and `apply`. */
 export const clusterOptions = {

@@ -7,10 +7,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../lib/errors.ts';
 import type { RunJob } from '../../lib/jobs/job-context.ts';
 import { jsonLogger } from '../../lib/ports/logger.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
 import { nodeReconciler, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings } from '../node/settings.ts';
 import { startNodeRuntime } from '../node.ts';
+import type { CliIo, CommandMain } from './command.ts';
 
 const HELP = `Usage: plumbline serve [options]
 

@@ -13,10 +13,10 @@ import type { JobContext } from '../../lib/jobs/job-context.ts';
 import { jsonLogger, type Logger, silentLogger } from '../../lib/ports/logger.ts';
 import { StaticRepoRegistry } from '../../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
 import { nodeFlowDeps, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings, secretEnvName } from '../node/settings.ts';
 import { gitHostsFor } from '../node.ts';
+import type { CliIo, CommandMain } from './command.ts';
 
 const HELP = `Usage: plumbline sweep [options]
 
