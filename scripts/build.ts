@@ -1,9 +1,10 @@
 /**
- * `npm run build`: bundles what the npm package runs, with every
+ * `npm run build`: bundles what the npm package and the GitHub Action run, with every
  * dependency inside (the package installs nothing else):
  *   dist/plumbline.js            the `plumbline` bin: Node version check, compile cache, then
  *   dist/cli.js                  the CLI, whose sub-commands and stages are chunks loaded
  *   dist/chunks/*.js             when used (`plumbline render` never loads the cluster client)
+ *   dist/action/index.js         the GitHub Action's entry (`action.yml`), with its chunks
  *   dist/THIRD-PARTY-NOTICES.md  the licences of the bundled dependencies
  * The version and commit are written in for `plumbline --version`.
  * Run: `node scripts/build.ts [outdir]` (default `dist`).
@@ -119,7 +120,7 @@ function sizes(outdir: string): Record<string, number> {
   return files;
 }
 
-/** Builds the package into `outdir` (emptied first). */
+/** Builds the package and the Action into `outdir` (emptied first). */
 export async function build(outdir: string = join(root, 'dist')): Promise<BuildResult> {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     version: string;
@@ -155,9 +156,13 @@ export async function build(outdir: string = join(root, 'dist')): Promise<BuildR
       },
     ],
   });
+  const action = await esbuild({
+    ...options(join(outdir, 'action'), define),
+    entryPoints: [{ in: 'functions/action.ts', out: 'index' }],
+  });
   writeFileSync(
     join(outdir, 'THIRD-PARTY-NOTICES.md'),
-    thirdPartyNotices([cli.metafile as Metafile]),
+    thirdPartyNotices([cli.metafile as Metafile, action.metafile as Metafile]),
   );
   return { outdir, version, commit, files: sizes(outdir) };
 }
