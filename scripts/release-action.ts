@@ -38,6 +38,9 @@ export async function releaseAction(options: { allowDirty?: boolean } = {}): Pro
   if (!changelog.includes(`## [${version}]`)) {
     throw new Error(`CHANGELOG.md has no section for ${version}: add '## [${version}] - date'`);
   }
+  if (git(['tag', '--list', `v${version}`]) !== '') {
+    throw new Error(`tag v${version} exists: a released version is never moved; bump the version`);
+  }
   const head = git(['rev-parse', 'HEAD']);
   await build(join(root, 'dist'));
   // A separate index, so the release commit is HEAD's tree plus dist/action and nothing else.

@@ -4,7 +4,14 @@
  * clone of this repository's HEAD, then checked out at the tag as the runner downloads it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +33,10 @@ beforeAll(() => {
   execFileSync('git', ['clone', '--quiet', '--no-hardlinks', root, clone]);
   git(clone, ['config', 'user.email', 'release@example.com']);
   git(clone, ['config', 'user.name', 'Release']);
+  // The dependencies of this checkout, linked (and ignored: a symlink is not the directory
+  // .gitignore names).
   symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'));
+  appendFileSync(join(clone, '.git/info/exclude'), 'node_modules\n');
   execFileSync(process.execPath, [join(clone, 'scripts/release-action.ts')], {
     cwd: clone,
     encoding: 'utf8',
