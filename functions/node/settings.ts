@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, messageOf } from '../../lib/errors.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../../lib/webhook/app.ts';
 

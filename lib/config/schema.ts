@@ -3,7 +3,7 @@
  * against it once, turns issues into messages that name the field and line, and hands out the
  * typed `RepoConfig`; nothing inside Plumbline sees the raw YAML.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizePath } from '../source/file-tree.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
