@@ -13,14 +13,12 @@ export interface ActionInputs {
   command: ActionCommand;
   /** The token the Action reads the repository and reports with (default `github.token`). */
   githubToken: string;
-  /** Runtime settings file (as `plumbline serve --config`): bindings, named secrets. */
+  /** Runtime settings file (as `plumbline serve --config`): target bindings, SOPS keys. */
   config?: string;
   /** Kubeconfig for targets with `kubeconfig` credentials (default `$KUBECONFIG`). */
   kubeconfig?: string;
   /** After applying, wait this long for rollouts (milliseconds). */
   waitMs?: number;
-  /** Where `sweep` reads `plumbline.yaml` (default: the repository's default branch). */
-  configBranch?: string;
 }
 
 const COMMANDS: readonly ActionCommand[] = ['plan', 'apply', 'sweep'];
@@ -74,13 +72,11 @@ export function actionInputs(env: Record<string, string | undefined>): ActionInp
   }
   const config = input(env, 'config');
   const kubeconfig = input(env, 'kubeconfig');
-  const configBranch = input(env, 'config-branch');
   return {
     command: command as ActionCommand,
     githubToken,
     ...(config ? { config } : {}),
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(waitMs !== undefined ? { waitMs } : {}),
-    ...(configBranch ? { configBranch } : {}),
   };
 }

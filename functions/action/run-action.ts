@@ -4,8 +4,10 @@
  * requests get planned), and each job through the server's flows (`lib/flows`), so a pull
  * request gets the same sticky comment and check run, and a push the same guarded apply,
  * Deployment and commit status as with `plumbline serve`. It authenticates to GitHub with the
- * workflow's token; cluster credentials come from the workflow (a kubeconfig written by an
- * earlier step, AWS credentials from OIDC, `PLUMBLINE_SECRET_<NAME>` from secrets).
+ * workflow's token. Where credentials may go is the operator's, as on the server: target
+ * bindings come from the runtime settings (`PLUMBLINE_TARGETS`, or the `config` file), their
+ * credentials from the workflow (`PLUMBLINE_SECRET_<NAME>` from secrets, AWS credentials from
+ * OIDC, a kubeconfig written by an earlier step).
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, GitHubError, messageOf, PlumblineError } from '../../lib/errors.ts';
@@ -16,13 +18,11 @@ import { type SweepOutcome, sweepApp, sweepJobs } from '../../lib/flows/sweep.ts
 import type { Job } from '../../lib/jobs/job.ts';
 import type { JobContext } from '../../lib/jobs/job-context.ts';
 import type { Logger } from '../../lib/ports/logger.ts';
-import { StaticRepoRegistry } from '../../lib/ports/repo-registry.ts';
-import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
 import { route } from '../../lib/webhook/app.ts';
 import type { CliIo } from '../cli/command.ts';
 import { nodeFlowDeps, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
-import { loadSettings, secretEnvName } from '../node/settings.ts';
-import { gitHostsFor } from '../node.ts';
+import { loadSettings, type NodeSettings } from '../node/settings.ts';
+import { jobContextOf } from '../node.ts';
 import { type ActionCommand, type ActionInputs, actionInputs } from './action-inputs.ts';
 import { actionsLogger, annotation, appendSummary, setOutput } from './workflow-commands.ts';
 
@@ -83,6 +83,39 @@ function runnerContext(env: Record<string, string | undefined>): RunnerContext {
   };
 }
 
+/**
+ * The runtime settings of a run: the `config` file and the environment, as `plumbline serve`
+ * reads them, with the workflow's token and API, and the repository the workflow runs in as
+ * the only one served (the settings may describe it, say its SOPS keys; they may not add
+ * others).
+ */
+function actionSettings(
+  inputs: ActionInputs,
+  runner: RunnerContext,
+  env: Record<string, string | undefined>,
+): NodeSettings {
+  const settings = loadSettings({
+    ...(inputs.config ? { file: inputs.config } : {}),
+    env: { ...env, GITHUB_TOKEN: inputs.githubToken, PLUMBLINE_GITHUB_API_URL: runner.apiUrl },
+    flags: {},
+  });
+  if (settings.repositories.length === 0) {
+    return { ...settings, repositories: [{ fullName: runner.repository }] };
+  }
+  const own = settings.repositories.find(
+    (repo) => repo.fullName.toLowerCase() === runner.repository.toLowerCase(),
+  );
+  if (!own) {
+    throw new ConfigError(
+      `the runtime settings list repositories, and ${runner.repository}, where this workflow runs, is not among them`,
+      {
+        hint: 'List it (the Action deploys only its own repository), or leave repositories out.',
+      },
+    );
+  }
+  return { ...settings, repositories: [own] };
+}
+
 /** The jobs this run does: the webhook's routing of the event, or every app for a sweep. */
 async function jobsFor(
   inputs: ActionInputs,
@@ -97,17 +130,7 @@ async function jobsFor(
     );
   }
   if (inputs.command === 'sweep') {
-    const repository = runner.event.repository as { default_branch?: unknown } | undefined;
-    const branch =
-      inputs.configBranch ??
-      (typeof repository?.default_branch === 'string' ? repository.default_branch : 'main');
-    return {
-      jobs: await sweepJobs(context, {
-        sweepId: runner.runId,
-        logger: context.logger,
-        configBranch: branch,
-      }),
-    };
+    return { jobs: await sweepJobs(context, { sweepId: runner.runId, logger: context.logger }) };
   }
   const jobs: Job[] = [];
   const answer = await route(
@@ -246,26 +269,11 @@ export async function runAction(
     return 2;
   }
   const logger = actionsLogger(io.stdout);
-  const settingsEnv = {
-    ...env,
-    GITHUB_TOKEN: inputs.githubToken,
-    PLUMBLINE_GITHUB_API_URL: runner.apiUrl,
-    PLUMBLINE_REPOSITORIES: runner.repository,
-  };
   const results: ActionResult[] = [];
   let reason: string | undefined;
   try {
-    const settings = loadSettings({
-      ...(inputs.config ? { file: inputs.config } : {}),
-      env: settingsEnv,
-      flags: {},
-    });
-    const context: JobContext = {
-      registry: new StaticRepoRegistry([runner.repository]),
-      gitHostFor: gitHostsFor(settings, logger),
-      secrets: new MemorySecretStore(settings.secrets, secretEnvName),
-      logger,
-    };
+    const settings = actionSettings(inputs, runner, env);
+    const context: JobContext = jobContextOf(settings, logger);
     const deps = nodeFlowDeps({
       ...reconcilerOptionsFromEnv(env),
       ...(inputs.kubeconfig ? { kubeconfig: inputs.kubeconfig } : {}),

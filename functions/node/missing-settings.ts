@@ -1,7 +1,7 @@
 /**
  * What a server's settings lack to do anything useful: without webhook secrets every delivery
- * is refused, without repositories none is served, without GitHub credentials nothing can be
- * read from a private repository or reported. `plumbline serve` names them at start-up, and a
+ * is refused, without repositories none is served, without target bindings no app can deploy,
+ * without GitHub credentials nothing can be read from a private repository or reported. `plumbline serve` names them at start-up, and a
  * service (started with `PLUMBLINE_ENV_FILE`, as the systemd unit does) refuses to start
  * without them, naming the file its settings came from.
  */
@@ -24,6 +24,12 @@ export function missingSettings(settings: NodeSettings): MissingSetting[] {
   }
   if (settings.repositories.length === 0) {
     missing.push({ variable: 'PLUMBLINE_REPOSITORIES', consequence: 'no repository is served' });
+  }
+  if (settings.targets.length === 0) {
+    missing.push({
+      variable: 'PLUMBLINE_TARGETS (or targets in the settings file)',
+      consequence: 'no app can deploy: apps name the targets the operator binds',
+    });
   }
   if (!settings.githubToken && !settings.githubApp) {
     missing.push({

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PLAN_MARKER } from '../../lib/flows/pull-request-comment.ts';
 import { type BuiltAction, buildAction } from '../env/action-process.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
-import { testTargetYaml } from '../env/target-config.ts';
+import { testTargetSetting } from '../env/target-config.ts';
 import { TestGitRepo } from '../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
 import { pullRequestDelivery, pushDelivery } from '../github-server/webhook-delivery.ts';
@@ -29,7 +29,6 @@ describe('the GitHub Action against the real API server', () => {
   let main: string;
 
   const plumblineYaml = [
-    ...testTargetYaml(cluster, 'test', 'test-cluster'),
     'apps:',
     '  - name: web',
     '    path: apps/web',
@@ -55,8 +54,12 @@ describe('the GitHub Action against the real API server', () => {
       repository: repo,
       apiUrl: github.url,
       inputs: { command, 'github-token': TOKEN },
-      // The cluster credential from the repository's secrets, as a workflow passes it.
-      env: { PLUMBLINE_SECRET_TEST_CLUSTER: cluster.admin.token },
+      env: {
+        // The binding from a repository variable, its credential from a secret, as the
+        // example workflow passes them.
+        PLUMBLINE_TARGETS: JSON.stringify([testTargetSetting(cluster, 'test', 'test-cluster')]),
+        PLUMBLINE_SECRET_TEST_CLUSTER: cluster.admin.token,
+      },
     });
   }
 

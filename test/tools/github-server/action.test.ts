@@ -18,13 +18,7 @@ let git: TestGitRepo;
 let github: GitHubServer;
 let main: string;
 
-const plumblineYaml = `targets:
-  - name: staging
-    server: https://127.0.0.1:9
-    credentials:
-      token:
-        secret: staging-token
-apps:
+const plumblineYaml = `apps:
   - name: web
     path: apps/web
     target: staging
@@ -52,8 +46,32 @@ async function pullRequestEvent(options: Parameters<typeof pullRequestDelivery>[
   return (await pullRequestDelivery('unused', repo, 'opened', options)).body;
 }
 
-function run(event: string, payload: string | object, inputs: Record<string, string>) {
-  return action.run({ event, payload, repository: repo, apiUrl: github.url, inputs });
+/** The operator's binding of target staging (nothing listens there: these runs never apply). */
+const targets = JSON.stringify([
+  {
+    kind: 'kubernetes',
+    name: 'staging',
+    server: 'https://127.0.0.1:9',
+    credentials: { token: { secret: 'staging-token' } },
+    repositories: [repo],
+    namespaces: ['web'],
+  },
+]);
+
+function run(
+  event: string,
+  payload: string | object,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+) {
+  return action.run({
+    event,
+    payload,
+    repository: repo,
+    apiUrl: github.url,
+    inputs,
+    env: { PLUMBLINE_TARGETS: targets, PLUMBLINE_SECRET_STAGING_TOKEN: 'cluster-token', ...env },
+  });
 }
 
 describe('the GitHub Action (process, GitHub test server)', () => {
@@ -149,6 +167,19 @@ describe('the GitHub Action (process, GitHub test server)', () => {
     expect(JSON.parse(result.outputs.apps ?? '[]')).toEqual([
       expect.objectContaining({ app: '#8', status: 'not-planned' }),
     ]);
+  });
+
+  it('deploys only its own repository, whatever the settings list', async () => {
+    const result = await run(
+      'push',
+      {},
+      { command: 'apply', 'github-token': TOKEN },
+      { PLUMBLINE_REPOSITORIES: 'acme/other' },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain(
+      `the runtime settings list repositories, and ${repo}, where this workflow runs, is not among them`,
+    );
   });
 
   it('names a missing permission when GitHub refuses the token', async () => {

@@ -25,14 +25,12 @@ describe('the Action inputs', () => {
         INPUT_WAIT: '300',
         INPUT_KUBECONFIG: '/tmp/kubeconfig',
         INPUT_CONFIG: '',
-        'INPUT_CONFIG-BRANCH': 'production',
       }),
     ).toEqual({
       command: 'apply',
       githubToken: 'ghs_token',
       waitMs: 300_000,
       kubeconfig: '/tmp/kubeconfig',
-      configBranch: 'production',
     });
   });
 

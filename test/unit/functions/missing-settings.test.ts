@@ -7,6 +7,7 @@ describe('missing server settings', () => {
     expect(missingSettings(DEFAULT_SETTINGS).map((m) => m.variable)).toEqual([
       'PLUMBLINE_WEBHOOK_SECRETS',
       'PLUMBLINE_REPOSITORIES',
+      'PLUMBLINE_TARGETS (or targets in the settings file)',
       'GITHUB_TOKEN (or PLUMBLINE_GITHUB_APP_ID and its private key)',
     ]);
     expect(missingSettings(DEFAULT_SETTINGS)[0]?.consequence).toBe(
@@ -14,8 +15,24 @@ describe('missing server settings', () => {
     );
   });
 
-  it('lacks nothing once secrets, repositories and a token or an App are set', () => {
-    const base = { ...DEFAULT_SETTINGS, webhookSecrets: ['s'], repositories: ['acme/deploy'] };
+  it('lacks nothing once secrets, repositories, targets and a token or an App are set', () => {
+    const base = {
+      ...DEFAULT_SETTINGS,
+      webhookSecrets: ['s'],
+      repositories: [{ fullName: 'acme/deploy' }],
+      targets: [
+        {
+          kind: 'kubernetes' as const,
+          name: 'prod',
+          server: 'https://k8s.example.com',
+          credentials: { kind: 'token' as const, secret: 'prod-token' },
+          repositories: ['acme/deploy'],
+          namespaces: ['web'],
+          clusterResources: false,
+          allowLinkLocal: false,
+        },
+      ],
+    };
     expect(missingSettings({ ...base, githubToken: 't' })).toEqual([]);
     expect(missingSettings({ ...base, githubApp: { appId: '1', privateKey: 'k' } })).toEqual([]);
     expect(missingSettings({ ...base }).map((m) => m.variable)).toEqual([
