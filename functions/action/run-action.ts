@@ -11,13 +11,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, GitHubError, messageOf, PlumblineError } from '../../lib/errors.ts';
-import { type DeployOutcome, deployApp, describeChangeSet } from '../../lib/flows/deploy-app.ts';
+import { type DeployOutcome, deployApp } from '../../lib/flows/deploy-app.ts';
 import { type PlanJobOutcome, planPullRequest } from '../../lib/flows/plan-pull-request.ts';
-import { renderPullRequestComment } from '../../lib/flows/pull-request-comment.ts';
 import { type SweepOutcome, sweepApp, sweepJobs } from '../../lib/flows/sweep.ts';
 import type { Job } from '../../lib/jobs/job.ts';
 import type { JobContext } from '../../lib/jobs/job-context.ts';
 import type { Logger } from '../../lib/ports/logger.ts';
+import { pullRequestComment } from '../../lib/report/markdown.ts';
+import type { PullRequestPlan } from '../../lib/report/outcomes.ts';
+import type { Redacted } from '../../lib/report/redacted.ts';
+import { changeSetSummary } from '../../lib/report/summary.ts';
 import { route } from '../../lib/webhook/app.ts';
 import type { CliIo } from '../cli/command.ts';
 import { nodeFlowDeps, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
@@ -190,7 +193,7 @@ function deployResult(outcome: DeployOutcome): ActionResult {
   return {
     app: outcome.app,
     status: 'applied',
-    detail: `${outcome.sha.slice(0, 7)}: ${outcome.changeSet ? describeChangeSet(outcome.changeSet) : 'applied'}`,
+    detail: `${outcome.sha.slice(0, 7)}: ${outcome.changeSet ? changeSetSummary(outcome.changeSet) : 'applied'}`,
     failed: false,
   };
 }
@@ -235,7 +238,8 @@ async function runJob(
     case 'plan': {
       const outcome = await planPullRequest(job, deps);
       if (outcome.status === 'planned') {
-        appendSummary(summaryFile, renderPullRequestComment(outcome.plan));
+        // The whole outcome passed the flow's redactor; narrowing it loses the brand.
+        appendSummary(summaryFile, pullRequestComment(outcome.plan as Redacted<PullRequestPlan>));
       }
       const results = planResults(outcome, job.number);
       if (outcome.status === 'planned' && outcome.conclusion === 'failure') {

@@ -6,7 +6,7 @@
  * most of the app is refused by the same guard, and a sweep finds the app in sync.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PLAN_MARKER } from '../../lib/flows/pull-request-comment.ts';
+import { PLAN_MARKER } from '../../lib/report/markdown.ts';
 import { type BuiltAction, buildAction } from '../env/action-process.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
 import { testTargetSetting } from '../env/target-config.ts';

@@ -5,7 +5,7 @@
  * `test/e2e/github-action.test.ts`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLAN_MARKER } from '../../../lib/flows/pull-request-comment.ts';
+import { PLAN_MARKER } from '../../../lib/report/markdown.ts';
 import { type BuiltAction, buildAction } from '../../env/action-process.ts';
 import { TestGitRepo } from '../../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../../github-server/server.ts';
