@@ -11,10 +11,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../lib/errors.ts';
 import { breakLease, leaseRef, readLease } from '../../lib/inventory/lease.ts';
 import { jsonLogger } from '../../lib/ports/logger.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
 import { nodeKubeClient } from '../node/kube-transport.ts';
 import { loadKubeconfig } from '../node/kubeconfig.ts';
 import { holderIdentity, isLocalHolderAlive } from '../node/lease-holder.ts';
+import type { CliIo, CommandMain } from './command.ts';
 
 const HELP = `Usage: plumbline unlock <app> [options]
 
