@@ -1,6 +1,8 @@
 /**
  * Render against `kustomize build` (the test environment's binary), both as processes on the
  * same generated repository, interleaved in one run, outputs compared:
+ *   - start-up: the smallest app, one process each, the tools alternating, medians (issue 16's
+ *     target: at or below kustomize), and once with Node's compile cache off (a first run);
  *   - per app: one process per app for a sample of apps, both tools;
  *   - whole repository, the same work: one process each building one kustomization that lists
  *     every app;
@@ -41,6 +43,48 @@ async function renderSuite(context: SuiteContext): Promise<Row[]> {
     check(await build(repo.apps[0] as string), 'warm-up kustomize');
     check(await plumbline(repo.apps[0] as string), 'warm-up plumbline');
   }
+
+  // Start-up: the smallest app, the tools alternating so load hits both alike.
+  const small = repo.apps[0] as string;
+  const smallRuns = quick ? 6 : 20;
+  log(`render: start-up, ${small}, ${smallRuns} runs each`);
+  const kSmall: ProcessRun[] = [];
+  const pSmall: ProcessRun[] = [];
+  for (let i = 0; i < smallRuns; i++) {
+    kSmall.push(check(await build(small), 'kustomize build (small app)'));
+    pSmall.push(check(await plumbline(small), 'plumbline render (small app)'));
+  }
+  const firstRun = check(
+    await measureProcess(cli.command, [...cli.args, 'render', small], {
+      cwd: root,
+      env: { NODE_DISABLE_COMPILE_CACHE: '1' },
+    }),
+    'plumbline render (small app, no compile cache)',
+  );
+  const smallObjects = compareRenders(kSmall[0]?.stdout ?? '', pSmall[0]?.stdout ?? '');
+  const smallCase = `start-up: smallest app (${smallObjects.documents} objects), one process each`;
+  const smallWall = median(pSmall.map((r) => r.wallMs));
+  const smallWallK = median(kSmall.map((r) => r.wallMs));
+  rows.push(
+    {
+      suite,
+      case: smallCase,
+      metric: 'wall (median)',
+      unit: 'ms',
+      plumbline: smallWall,
+      reference: { tool: kustomizeTool, value: smallWallK },
+      target: { text: '<= 1x (issue 16)', met: smallWall <= smallWallK },
+      note: `${cli.label}; median of ${smallRuns}, the tools alternating; with Node's compile cache off (a first run after installing) ${firstRun.wallMs.toFixed(0)} ms, peak ${mib(firstRun.peakKb).toFixed(1)} MiB; output ${smallObjects.identical ? 'identical' : 'DIFFERS'}`,
+    },
+    {
+      suite,
+      case: smallCase,
+      metric: 'peak RSS (median)',
+      unit: 'MiB',
+      plumbline: mib(median(pSmall.map((r) => r.peakKb))),
+      reference: { tool: kustomizeTool, value: mib(median(kSmall.map((r) => r.peakKb))) },
+    },
+  );
 
   // Per app: a spread sample, the two tools alternating which runs first.
   const sampleSize = quick ? 6 : 24;
@@ -177,6 +221,6 @@ async function renderSuite(context: SuiteContext): Promise<Row[]> {
 export const render: Suite = {
   name: 'render',
   summary:
-    'plumbline render vs kustomize build: per app, whole repository, 1,000 and 5,000 objects',
+    'plumbline render vs kustomize build: start-up, per app, whole repository, 1,000 and 5,000 objects',
   run: renderSuite,
 };

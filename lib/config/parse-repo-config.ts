@@ -6,7 +6,7 @@
 
 import type { Document, Node } from 'yaml';
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 import { normalizePath } from '../source/file-tree.ts';
 import type { RepoConfig } from './repo-config.ts';
@@ -162,6 +162,9 @@ export function parseRepoConfig(
       branch: app.branch ?? defaultBranch,
       prune: app.prune ?? true,
       selfHeal: app.selfHeal ?? false,
+      requireReviewedPlan: app.requireReviewedPlan ?? false,
+      failOnConflict: app.failOnConflict ?? false,
+      pruneContents: app.pruneContents ?? false,
     })),
   };
 }

@@ -12,6 +12,15 @@ export interface AppConfig {
   branch: string;
   prune: boolean;
   selfHeal: boolean;
+  /**
+   * Hold a deploy until a plan matching the merged commit (same rendered objects, same live
+   * state) has been shown on its pull request.
+   */
+  requireReviewedPlan: boolean;
+  /** Fail when another field manager changed fields Git declares, instead of taking them back. */
+  failOnConflict: boolean;
+  /** Allow pruning a CRD or Namespace that still holds objects outside the app. */
+  pruneContents: boolean;
 }
 
 /** The whole of `plumbline.yaml`. */

@@ -8,7 +8,7 @@
  * credentials used to be written) is accepted by the schema only so that the parser can
  * refuse it with a message pointing at the runtime settings.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizePath } from '../source/file-tree.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -53,6 +53,9 @@ export const AppSchema = z.strictObject({
   branch: z.optional(branchName),
   prune: z.optional(z.boolean()),
   selfHeal: z.optional(z.boolean()),
+  requireReviewedPlan: z.optional(z.boolean()),
+  failOnConflict: z.optional(z.boolean()),
+  pruneContents: z.optional(z.boolean()),
 });
 
 /** The whole file. */

@@ -61,6 +61,7 @@ export interface RunRecord {
   status:
     | 'applied'
     | 'failed'
+    | 'held'
     | 'skipped'
     | 'planned'
     | 'not-planned'

@@ -42,6 +42,9 @@ describe('parseRepoConfig', () => {
         branch: 'main',
         prune: true,
         selfHeal: false,
+        requireReviewedPlan: false,
+        failOnConflict: false,
+        pruneContents: false,
       },
       {
         name: 'web-production',
@@ -51,6 +54,9 @@ describe('parseRepoConfig', () => {
         branch: 'release',
         prune: false,
         selfHeal: true,
+        requireReviewedPlan: false,
+        failOnConflict: false,
+        pruneContents: false,
       },
     ]);
   });
@@ -65,6 +71,9 @@ describe('parseRepoConfig', () => {
       branch: 'main',
       prune: true,
       selfHeal: false,
+      requireReviewedPlan: false,
+      failOnConflict: false,
+      pruneContents: false,
     });
     expect(config.allowForkPlans).toBe(false);
     // Apps that name no branch track the branch the configuration was trusted from.
@@ -100,7 +109,7 @@ ${minimal}`;
         field: 'apps[0].taget',
         line: 4,
         message:
-          "unknown field 'taget' (did you mean 'target'?); allowed fields here: name, path, target, namespace, branch, prune, selfHeal",
+          "unknown field 'taget' (did you mean 'target'?); allowed fields here: name, path, target, namespace, branch, prune, selfHeal, requireReviewedPlan, failOnConflict, pruneContents",
       },
     ]);
     expect(error.message).toContain('plumbline.yaml: 2 problems');
