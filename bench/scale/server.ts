@@ -19,6 +19,8 @@ export interface ServerReply {
   url?: string;
   apps?: number;
   clusterRequests: Record<string, number>;
+  /** Cluster requests by method and path, names and namespaces replaced by placeholders. */
+  clusterRoutes: Record<string, number>;
   warnings: number;
   errors: number;
 }
@@ -33,6 +35,19 @@ const logger = jsonLogger((line) => {
   appendFileSync(logFile, line);
 });
 const clusterRequests: Record<string, number> = {};
+const clusterRoutes: Record<string, number> = {};
+
+/** `GET /api/v1/namespaces/{ns}/configmaps/{name}` for a request path, query dropped. */
+function routeOf(method: string, url: string): string {
+  const segments = new URL(url, 'http://x').pathname.split('/').filter(Boolean);
+  // The group version: `api/v1` or `apis/<group>/<version>`; what follows names the object.
+  const prefix = segments[0] === 'apis' ? 3 : 2;
+  const rest = segments.slice(prefix);
+  if (rest[0] === 'namespaces' && rest.length >= 2) rest[1] = '{ns}';
+  const nameAt = rest[0] === 'namespaces' ? (rest.length > 2 ? 3 : 1) : 1;
+  if (rest.length > nameAt) rest[nameAt] = '{name}';
+  return `${method} /${[...segments.slice(0, prefix), ...rest].join('/')}`;
+}
 const settings = loadSettings({ env: process.env, flags: { port: 0 } });
 const runtime = await startNodeRuntime({
   settings,
@@ -44,12 +59,22 @@ const runtime = await startNodeRuntime({
         init?.method ?? (input instanceof Request ? input.method : 'GET')
       ).toUpperCase();
       clusterRequests[method] = (clusterRequests[method] ?? 0) + 1;
+      const url = input instanceof Request ? input.url : String(input);
+      const route = routeOf(method, url);
+      clusterRoutes[route] = (clusterRoutes[route] ?? 0) + 1;
       return inner(input, init);
     },
   }),
 });
 const reply = (cmd: string, extra: Partial<ServerReply> = {}) =>
-  send({ cmd, clusterRequests: { ...clusterRequests }, warnings, errors, ...extra });
+  send({
+    cmd,
+    clusterRequests: { ...clusterRequests },
+    clusterRoutes: { ...clusterRoutes },
+    warnings,
+    errors,
+    ...extra,
+  });
 process.on('message', (message: { cmd: string }) => {
   void (async () => {
     if (message.cmd === 'idle') {

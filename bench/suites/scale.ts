@@ -132,6 +132,14 @@ function ask(child: ChildProcess, cmd: string): Promise<ServerReply> {
   });
 }
 
+/** `12x GET /path, 3x POST /other`, most frequent first. */
+function byCount(routes: Iterable<readonly [string, number]>): string {
+  return [...routes]
+    .sort((a, b) => b[1] - a[1])
+    .map(([route, n]) => `${n}x ${route}`)
+    .join(', ');
+}
+
 function total(counts: Record<string, number>): number {
   return Object.values(counts).reduce((a, b) => a + b, 0);
 }
@@ -221,7 +229,8 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
       const cpuBefore = procCpuMs(pid) ?? 0;
       const planeBefore = componentsCpu(plane.cluster.dir);
       const githubBefore = github.requests.length;
-      const clusterBefore = total((await ask(child, 'counts')).clusterRequests);
+      const countsBefore = await ask(child, 'counts');
+      const clusterBefore = total(countsBefore.clusterRequests);
       const loadBefore = loadNow();
       const started = performance.now();
       const reply = await run();
@@ -230,7 +239,25 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
       const planeCpu = Object.fromEntries(
         Object.entries(planeAfter).map(([k, v]) => [k, v - (planeBefore[k] ?? 0)]),
       );
+      const githubRoutes = new Map<string, number>();
+      for (const r of github.requests.slice(githubBefore)) {
+        const route = `${r.method} ${r.path
+          .split('?')[0]
+          ?.replace(/[0-9a-f]{40}/g, '{sha}')
+          .replace(/\/\d+(\/|$)/g, '/{n}$1')}`;
+        githubRoutes.set(route, (githubRoutes.get(route) ?? 0) + 1);
+      }
+      const clusterRoutes = Object.entries(reply.clusterRoutes)
+        .map(([route, n]) => [route, n - (countsBefore.clusterRoutes[route] ?? 0)] as const)
+        .filter(([, n]) => n > 0);
+      // Discovery: the API's group list and each group version's resources.
+      const discovery = clusterRoutes
+        .filter(([route]) => /^GET \/(api|api\/v1|apis|apis\/[^/]+\/[^/]+)$/.test(route))
+        .reduce((sum, [, n]) => sum + n, 0);
       return {
+        discovery,
+        githubRoutes: byCount([...githubRoutes]),
+        clusterRoutes: byCount(clusterRoutes),
         wallMs,
         cpuMs: (procCpuMs(pid) ?? 0) - cpuBefore,
         peakMiB: mib(procStatusKb(pid, 'VmHWM') ?? 0),
@@ -280,6 +307,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         metric: 'GitHub requests',
         unit: 'requests',
         plumbline: cold.github,
+        note: `by route: ${cold.githubRoutes}`,
       },
       {
         suite: 'scale',
@@ -287,6 +315,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         metric: 'cluster requests',
         unit: 'requests',
         plumbline: cold.cluster,
+        note: `by route: ${cold.clusterRoutes}`,
       },
       {
         suite: 'scale',
@@ -317,6 +346,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         metric: 'GitHub requests',
         unit: 'requests',
         plumbline: sweep.github,
+        note: `by route: ${sweep.githubRoutes}`,
       },
       {
         suite: 'scale',
@@ -324,7 +354,11 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         metric: 'cluster requests',
         unit: 'requests',
         plumbline: sweep.cluster,
-        target: { text: '<= K+1 = 6 per app (5 kinds)', met: sweep.cluster <= apps * 6 + 10 },
+        note: `${sweep.discovery} of them discovery; by route: ${sweep.clusterRoutes}`,
+        target: {
+          text: '<= K+1 = 7 per app (6 kinds) + discovery',
+          met: sweep.cluster - sweep.discovery <= apps * 7,
+        },
       },
       {
         suite: 'scale',
@@ -361,6 +395,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         metric: 'GitHub requests',
         unit: 'requests',
         plumbline: one.github,
+        note: `by route: ${one.githubRoutes}`,
         target: { text: '<= ~10', met: one.github <= 12 },
       },
       {
@@ -369,6 +404,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         metric: 'cluster requests',
         unit: 'requests',
         plumbline: one.cluster,
+        note: `by route: ${one.clusterRoutes}`,
       },
       {
         suite: 'scale',
