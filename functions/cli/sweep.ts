@@ -107,9 +107,19 @@ export async function sweepCommand(
           break;
         case 'drifted': {
           const report = outcome.finding?.report;
+          const files = 'filesFinding' in outcome ? outcome.filesFinding : undefined;
+          const healed = outcome.finding?.healed ?? files?.healed;
           io.stdout(
-            `${name}: drifted (issue ${outcome.issue ?? 'not updated'}${outcome.finding?.healed ? `, ${outcome.finding.healed.ok ? 'healed' : 'heal failed'}` : ''})\n`,
+            `${name}: drifted (issue ${outcome.issue ?? 'not updated'}${healed ? `, ${healed.ok ? 'healed' : 'heal failed'}` : ''})\n`,
           );
+          for (const file of files?.files ?? []) {
+            const live = file.live
+              ? ` (modified ${new Date(file.live.mtime * 1000).toISOString()} by ${file.live.owner})`
+              : '';
+            io.stdout(
+              `  ${file.action === 'create' ? 'missing' : file.action === 'delete' ? 'extra' : 'changed'} ${files?.host}:${files?.destination}/${file.path}${live}\n`,
+            );
+          }
           for (const object of report?.drifted ?? []) {
             for (const field of object.fields) {
               io.stdout(

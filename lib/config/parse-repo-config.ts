@@ -9,7 +9,7 @@ import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument } from 'yam
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { normalizePath } from '../source/file-tree.ts';
-import type { RepoConfig, TargetCredentials } from './repo-config.ts';
+import type { AppConfig, RepoConfig, TargetCredentials } from './repo-config.ts';
 import { ALLOWED_FIELDS, RepoConfigSchema } from './schema.ts';
 
 /** The name of the configuration file at the repository root. */
@@ -119,7 +119,22 @@ export function parseRepoConfig(text: string, file = REPO_CONFIG_FILE): RepoConf
       ...(target.ca === undefined ? {} : { ca: target.ca }),
       credentials: toCredentials(target.credentials),
     })),
-    apps: data.apps.map((app) => ({ ...app, path: normalizePath(app.path) })),
+    apps: data.apps.map(toApp),
+  };
+}
+
+function toApp(app: RawConfig['apps'][number]): AppConfig {
+  if (app.kind === 'kubernetes') return { ...app, path: normalizePath(app.path) };
+  const { mode, modes, destination, ...rest } = app;
+  return {
+    ...rest,
+    path: normalizePath(app.path),
+    destination: destination.length > 1 ? destination.replace(/\/+$/, '') : destination,
+    mode: Number.parseInt(mode, 8),
+    modes: Object.entries(modes).map(([pattern, value]) => ({
+      pattern,
+      mode: Number.parseInt(value, 8),
+    })),
   };
 }
 
@@ -173,7 +188,8 @@ function semanticIssues(data: RawConfig, lineOf: LineOf): RepoConfigIssue[] {
     });
   });
   data.apps.forEach((app, i) => {
-    if (!targetNames.includes(app.target)) {
+    // A files app names a host binding of the runtime settings, checked when it deploys.
+    if (app.kind === 'kubernetes' && !targetNames.includes(app.target)) {
       issues.push({
         field: `apps[${i}].target`,
         line: lineOf(['apps', i, 'target']),
@@ -202,7 +218,12 @@ function describeZodIssue(
   const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
   const field = fieldPath(path);
   if (issue.code === 'unrecognized_keys') {
-    const allowed = ALLOWED_FIELDS[fieldPattern(path)] ?? [];
+    const pattern = fieldPattern(path);
+    const kind = (valueAt(raw, path) as { kind?: unknown } | undefined)?.kind;
+    const allowed =
+      (pattern === 'apps[]' && kind === 'files'
+        ? ALLOWED_FIELDS['apps[] (files)']
+        : ALLOWED_FIELDS[pattern]) ?? [];
     return issue.keys.map((key) => {
       const suggestion = closest(key, allowed);
       return {

@@ -110,8 +110,9 @@ export const TargetSchema = z.strictObject({
   credentials: CredentialsSchema,
 });
 
-/** One entry of `apps`. */
+/** One entry of `apps` deploying Kubernetes manifests (`kind: kubernetes`, the default). */
 export const AppSchema = z.strictObject({
+  kind: z.literal('kubernetes').optional(),
   name: dnsLabel,
   path: repoPath,
   target: nonEmpty,
@@ -121,10 +122,67 @@ export const AppSchema = z.strictObject({
   selfHeal: z.boolean().default(false),
 });
 
+/** A file mode written as an octal string, e.g. `'0644'`. */
+const fileMode = z.string().regex(/^0?[0-7]{3}$/, {
+  error:
+    "must be an octal file mode in quotes, e.g. '0644' (unquoted, YAML reads 0644 as a number)",
+});
+
+/** An absolute directory on a host, without `.` or `..` segments. */
+const hostDirectory = z
+  .string()
+  .refine(
+    (value) =>
+      /^(\/[A-Za-z0-9_+@][A-Za-z0-9._+@-]*)+\/?$/.test(value) &&
+      !value.split('/').some((segment) => segment === '.' || segment === '..'),
+    {
+      error:
+        "must be an absolute directory on the host made of plain names (e.g. '/etc/nginx'), not '/' itself",
+    },
+  );
+
+/** A command from trusted configuration; `{staged}` is the only substitution. */
+const hostCommand = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .refine((value) => !value.includes('\0'), { error: 'must not contain a NUL byte' });
+
+/** One entry of `apps` deploying files to a host (`kind: files`). */
+export const FilesAppSchema = z.strictObject({
+  kind: z.literal('files'),
+  name: dnsLabel,
+  path: repoPath,
+  target: dnsLabel,
+  destination: hostDirectory,
+  mode: fileMode.default('0644'),
+  modes: z.record(z.string().min(1), fileMode).default({}),
+  validate: hostCommand.optional(),
+  reload: hostCommand.optional(),
+  branch: branchName.default('main'),
+  prune: z.boolean().default(true),
+  selfHeal: z.boolean().default(false),
+  adopt: z.boolean().default(false),
+});
+
 /** The whole file. */
 export const RepoConfigSchema = z.strictObject({
   targets: z.array(TargetSchema).min(1, { error: 'must define at least one target' }),
-  apps: z.array(AppSchema),
+  apps: z.array(
+    z.preprocess(
+      // An app without `kind` deploys Kubernetes manifests, as before there were kinds.
+      (value) =>
+        typeof value === 'object' && value !== null && !Array.isArray(value) && !('kind' in value)
+          ? { kind: 'kubernetes', ...value }
+          : value,
+      z.discriminatedUnion(
+        'kind',
+        [AppSchema.extend({ kind: z.literal('kubernetes') }), FilesAppSchema],
+        {
+          error: "kind must be 'kubernetes' (the default) or 'files'",
+        },
+      ),
+    ),
+  ),
   allowForkPlans: z.boolean().default(false),
 });
 
@@ -138,4 +196,5 @@ export const ALLOWED_FIELDS: Record<string, string[]> = {
   'targets[].credentials.eks': Object.keys(EksCredentialsSchema.shape),
   'targets[].credentials.token': Object.keys(TokenCredentialsSchema.shape),
   'apps[]': Object.keys(AppSchema.shape),
+  'apps[] (files)': Object.keys(FilesAppSchema.shape),
 };

@@ -9,6 +9,8 @@
 import { applyPlan, type ChangeSet } from '../apply/apply.ts';
 import { readInventory } from '../apply/applyset.ts';
 import { messageOf } from '../errors.ts';
+import type { FilesChangeSet } from '../hosts/files-deploy.ts';
+import { deployFilesApp } from '../hosts/files-flows.ts';
 import type { ReconcileJob } from '../jobs/job.ts';
 import { type ResolvedJob, resolveReconcileJob } from '../jobs/resolve-job.ts';
 import { isTransient } from '../jobs/transient.ts';
@@ -16,8 +18,11 @@ import type { KubeClient } from '../kube/client.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
 import { createSopsDecryptor } from '../secrets/sops-decryptor.ts';
 import { appImpact, changedFiles } from './affected-apps.ts';
-import { bestEffort, clip, type FlowDeps } from './flow-deps.ts';
+import { startDeploymentRecord, statusContext } from './deployment-record.ts';
+import type { FlowDeps } from './flow-deps.ts';
 import { type FlowFailure, failureOf } from './flow-failure.ts';
+
+export { statusContext };
 
 /** How a deploy ended. */
 export type DeployOutcome =
@@ -28,14 +33,11 @@ export type DeployOutcome =
       app: string;
       sha: string;
       changeSet?: ChangeSet;
+      /** What a `files` app's deploy did on its host. */
+      files?: FilesChangeSet;
       failure?: FlowFailure;
       deploymentId?: number;
     };
-
-/** The commit status context of an app. */
-export function statusContext(app: string): string {
-  return `plumbline/${app}`;
-}
 
 /** One line counting a change set's actions, e.g. `2 created, 1 configured, 5 unchanged`. */
 export function describeChangeSet(changeSet: ChangeSet): string {
@@ -66,6 +68,7 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
     log('info', 'reconcile skipped', { reason: resolved.reason });
     return { status: 'skipped', ...base, reason: resolved.reason };
   }
+  if (resolved.kind === 'files') return deployFilesApp(resolved, job, deps);
   const { sha, app, gitHost, repo } = resolved;
   let rendered: RenderResult | undefined;
   let renderError: unknown;
@@ -126,33 +129,13 @@ export async function applyAndRecord(
   deps: FlowDeps,
   deliveryId: string,
 ): Promise<DeployOutcome> {
-  const { sha, app, gitHost, repo } = resolved;
+  const { sha, app, repo } = resolved;
   const base = { repo: repo.fullName, app: app.name, sha };
-  const ref = repo.ref;
-  const context = statusContext(app.name);
-  const deploymentId = await bestEffort(deps.logger, `${context}: creating the deployment`, () =>
-    gitHost.createDeployment(ref, {
-      ref: sha,
-      environment: app.name,
-      description: clip(`Plumbline deploys ${app.name} to ${app.target}/${app.namespace}`, 140),
-    }),
+  const { record, deploymentId } = await startDeploymentRecord(
+    resolved,
+    `Plumbline deploys ${app.name} to ${app.target}/${app.namespace}`,
+    deps,
   );
-  const record = async (
-    state: 'in_progress' | 'success' | 'failure' | 'error',
-    description: string,
-  ) => {
-    const text = clip(description, 140);
-    if (deploymentId !== undefined) {
-      await bestEffort(deps.logger, `${context}: deployment status`, () =>
-        gitHost.createDeploymentStatus(ref, deploymentId, state, text),
-      );
-    }
-    const commitState =
-      state === 'in_progress' ? 'pending' : state === 'success' ? 'success' : state;
-    await bestEffort(deps.logger, `${context}: commit status`, () =>
-      gitHost.createCommitStatus(ref, sha, { state: commitState, context, description: text }),
-    );
-  };
   await record('in_progress', `Deploying ${sha.slice(0, 7)}`);
   const withId = deploymentId === undefined ? {} : { deploymentId };
 

@@ -107,24 +107,38 @@ export type DriftIssueAction = 'opened' | 'updated' | 'unchanged' | 'closed' | '
  * Brings the app's drift issue in line with `finding` (`undefined`: the app is clean): open
  * a new one, update, close, or leave it. Safe to run any number of times.
  */
-export async function syncDriftIssue(
+export function syncDriftIssue(
   gitHost: GitHost,
   repo: RepoRef,
   fullName: string,
   app: string,
   finding: DriftFinding | undefined,
 ): Promise<{ action: DriftIssueAction; number?: number }> {
+  return syncDriftIssueBody(gitHost, repo, fullName, app, finding && renderDriftIssue(finding));
+}
+
+/**
+ * `syncDriftIssue` for any kind of app: `body` is the issue's text for the drift found (the
+ * marker goes first when the body lacks it), `undefined` when the app is clean.
+ */
+export async function syncDriftIssueBody(
+  gitHost: GitHost,
+  repo: RepoRef,
+  fullName: string,
+  app: string,
+  drift: string | undefined,
+): Promise<{ action: DriftIssueAction; number?: number }> {
   const marker = driftMarker(fullName, app);
   const issues = await gitHost.listIssues(repo, DRIFT_LABEL);
   const mine: IssueInfo[] = issues.filter((i) => i.body.includes(marker));
   const open = mine.find((i) => i.state === 'open');
-  if (!finding) {
+  if (drift === undefined) {
     if (!open) return { action: 'none' };
     const body = `${open.body}\n\n---\n**Resolved:** the sweep found ${app} back in sync with Git.\n`;
     await gitHost.updateIssue(repo, open.number, { body, state: 'closed' });
     return { action: 'closed', number: open.number };
   }
-  const body = renderDriftIssue(finding);
+  const body = drift.startsWith(marker) ? drift : `${marker}\n${drift}`;
   if (open) {
     if (open.body === body) return { action: 'unchanged', number: open.number };
     await gitHost.updateIssue(repo, open.number, { body });

@@ -13,6 +13,8 @@ import { loadRepoConfig } from '../config/load-repo-config.ts';
 import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig, RepoConfig } from '../config/repo-config.ts';
 import { PlanError } from '../errors.ts';
+import { planFilesForPullRequest } from '../hosts/files-flows.ts';
+import type { FilesPlan } from '../hosts/files-plan.ts';
 import type { PlanJob } from '../jobs/job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import { type Plan, planApp } from '../plan/plan.ts';
@@ -46,6 +48,7 @@ export const ANNOTATIONS_PER_REQUEST = 50;
 /** One app's part of a pull request plan. */
 export type AppPlanResult =
   | { kind: 'planned'; app: string; target: string; plan: Plan }
+  | { kind: 'planned-files'; app: string; target: string; plan: FilesPlan }
   | { kind: 'unaffected'; app: string; reason: string }
   | { kind: 'failed'; app: string; failure: FlowFailure };
 
@@ -127,11 +130,11 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
 
   // A dry run that failed for an object means the apply would fail the same way.
   const failed = plan.apps.some(
-    (a) => a.kind === 'failed' || (a.kind === 'planned' && a.plan.summary.errors > 0),
+    (a) => a.kind === 'failed' || (a.kind !== 'unaffected' && a.plan.summary.errors > 0),
   );
   const conclusion = failed
     ? 'failure'
-    : plan.apps.some((a) => a.kind === 'planned')
+    : plan.apps.some((a) => a.kind === 'planned' || a.kind === 'planned-files')
       ? 'success'
       : 'neutral';
   const body = renderPullRequestComment(plan);
@@ -188,6 +191,9 @@ async function planOne(
   change: Awaited<ReturnType<typeof changedFiles>>,
   deps: FlowDeps,
 ): Promise<AppPlanResult> {
+  if (app.kind === 'files') {
+    return planFilesForPullRequest(repo, tree, app, headConfig, baseConfig, change, deps);
+  }
   let rendered: RenderResult | undefined;
   let renderError: unknown;
   try {
@@ -247,11 +253,11 @@ function annotationOf(failure: FlowFailure, path: string): CheckAnnotation {
 
 function checkTitle(plan: PullRequestPlan): string {
   const failed = plan.apps.filter(
-    (a) => a.kind === 'failed' || (a.kind === 'planned' && a.plan.summary.errors > 0),
+    (a) => a.kind === 'failed' || (a.kind !== 'unaffected' && a.plan.summary.errors > 0),
   ).length;
   const sum = { create: 0, update: 0, delete: 0 };
   for (const result of plan.apps) {
-    if (result.kind !== 'planned') continue;
+    if (result.kind !== 'planned' && result.kind !== 'planned-files') continue;
     sum.create += result.plan.summary.create;
     sum.update += result.plan.summary.update;
     sum.delete += result.plan.summary.delete;

@@ -3,6 +3,7 @@
  * updated in place. Per-app sections (plans are masked by `planApp`), always under GitHub's
  * 65,536-character limit: the room is shared between the apps, and a note says what was cut.
  */
+import { renderFilesPlanMarkdown } from '../hosts/render-files.ts';
 import { githubBodyLimit, renderPlanMarkdown } from '../plan/render-markdown.ts';
 import type { AppPlanResult, PullRequestPlan } from './plan-pull-request.ts';
 
@@ -26,7 +27,7 @@ function quoteBlock(text: string): string {
 function totals(plan: PullRequestPlan): string {
   const sum = { create: 0, update: 0, delete: 0 };
   for (const result of plan.apps) {
-    if (result.kind !== 'planned') continue;
+    if (result.kind !== 'planned' && result.kind !== 'planned-files') continue;
     sum.create += result.plan.summary.create;
     sum.update += result.plan.summary.update;
     sum.delete += result.plan.summary.delete;
@@ -41,6 +42,11 @@ function appSection(result: AppPlanResult, limit: number): string {
       return `${renderPlanMarkdown(result.plan, {
         limit,
         title: `${result.app} → ${result.target}/${result.plan.namespace}`,
+      })}\n`;
+    case 'planned-files':
+      return `${renderFilesPlanMarkdown(result.plan, {
+        limit,
+        title: `${result.app} → ${result.target}:${result.plan.destination}`,
       })}\n`;
     case 'unaffected':
       return `${heading}\n\nNot affected: ${escapeMarkdown(result.reason)}.\n`;
@@ -73,7 +79,8 @@ export function renderPullRequestComment(plan: PullRequestPlan): string {
     // Each remaining app gets an equal share of the room left.
     const share = Math.floor((SAFE_LIMIT - body.length) / (sections.length - i));
     let section = appSection(result, Math.max(500, share - 50));
-    if (section.length > share && result.kind !== 'planned') section = section.slice(0, share);
+    if (section.length > share && result.kind !== 'planned' && result.kind !== 'planned-files')
+      section = section.slice(0, share);
     if (body.length + section.length > SAFE_LIMIT) {
       cut = sections.length - i;
       break;
@@ -88,7 +95,7 @@ export function renderPullRequestComment(plan: PullRequestPlan): string {
 
 /** Failures first, then plans, then apps the change does not touch. */
 function rank(result: AppPlanResult): number {
-  return result.kind === 'failed' ? 0 : result.kind === 'planned' ? 1 : 2;
+  return result.kind === 'failed' ? 0 : result.kind === 'unaffected' ? 2 : 1;
 }
 
 /** The comment for a pull request that is not planned (a fork), saying why. */

@@ -10,6 +10,7 @@ import { readInventory } from '../apply/applyset.ts';
 import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import { detectDrift, healDrift } from '../drift/drift.ts';
 import { messageOf } from '../errors.ts';
+import { type FilesSweepOutcome, sweepFilesApp } from '../hosts/files-flows.ts';
 import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import { resolveReconcileJob } from '../jobs/resolve-job.ts';
@@ -32,7 +33,8 @@ export type SweepOutcome =
       finding?: DriftFinding;
       issue?: DriftIssueAction;
       error?: string;
-    };
+    }
+  | FilesSweepOutcome;
 
 /** Sweeps one app. */
 export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutcome> {
@@ -40,6 +42,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
   const reconcile: ReconcileJob = { ...job, kind: 'reconcile' };
   const resolved = await resolveReconcileJob(reconcile, deps);
   if (resolved.kind === 'skip') return { status: 'skipped', ...base, reason: resolved.reason };
+  if (resolved.kind === 'files') return sweepFilesApp(resolved, job, deps);
   const { sha, app, repo, gitHost } = resolved;
   const client = await deps.clusters.clientFor(resolved.target);
   const inventory = await readInventory(client, app.name, app.namespace);

@@ -4,7 +4,12 @@
  * target the job names. The reconciler starts from what this returns.
  */
 import { loadRepoConfig } from '../config/load-repo-config.ts';
-import type { AppConfig, RepoConfig, TargetConfig } from '../config/repo-config.ts';
+import type {
+  FilesAppConfig,
+  KubernetesAppConfig,
+  RepoConfig,
+  TargetConfig,
+} from '../config/repo-config.ts';
 import { targetOf } from '../config/repo-config.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
@@ -20,8 +25,14 @@ export interface ResolvedJob {
   sha: string;
   tree: FileTree;
   config: RepoConfig;
-  app: AppConfig;
+  app: KubernetesAppConfig;
   target: TargetConfig;
+}
+
+/** A `files` app at the head of its branch: its target is a host binding, not a cluster. */
+export interface ResolvedFilesJob extends Omit<ResolvedJob, 'kind' | 'app' | 'target'> {
+  kind: 'files';
+  app: FilesAppConfig;
 }
 
 /** A job with nothing to do any more (the repository or app left, the branch changed). */
@@ -43,7 +54,7 @@ export interface ResolveJobDeps {
 export async function resolveReconcileJob(
   job: ReconcileJob,
   deps: ResolveJobDeps,
-): Promise<ResolvedJob | SkippedJob> {
+): Promise<ResolvedJob | ResolvedFilesJob | SkippedJob> {
   const repo = deps.registry.lookup(job.repo);
   if (!repo) return { kind: 'skip', reason: `repository ${job.repo} is no longer configured` };
   const gitHost = deps.gitHostFor(repo);
@@ -66,5 +77,6 @@ export async function resolveReconcileJob(
       reason: `app '${job.app}' now tracks branch ${app.branch}, not ${job.branch}`,
     };
   }
+  if (app.kind === 'files') return { kind: 'files', repo, gitHost, sha, tree, config, app };
   return { kind: 'ready', repo, gitHost, sha, tree, config, app, target: targetOf(config, app) };
 }

@@ -59,6 +59,7 @@ describe('parseRepoConfig', () => {
       roleArn: 'arn:aws:iam::123456789012:role/plumbline',
     });
     expect(config.apps[1]).toEqual({
+      kind: 'kubernetes',
       name: 'web-production',
       path: 'apps/web/overlays/production',
       target: 'production',
@@ -72,6 +73,7 @@ describe('parseRepoConfig', () => {
   it('fills defaults: branch main, prune on, self-heal off, fork plans off', () => {
     const config = parseRepoConfig(minimal);
     expect(config.apps[0]).toEqual({
+      kind: 'kubernetes',
       name: 'web',
       path: 'apps/web',
       target: 'staging',
@@ -121,7 +123,7 @@ describe('parseRepoConfig', () => {
         field: 'apps[0].taget',
         line: 10,
         message:
-          "unknown field 'taget' (did you mean 'target'?); allowed fields here: name, path, target, namespace, branch, prune, selfHeal",
+          "unknown field 'taget' (did you mean 'target'?); allowed fields here: kind, name, path, target, namespace, branch, prune, selfHeal",
       },
     ]);
     expect(error.message).toContain('plumbline.yaml: 2 problems');

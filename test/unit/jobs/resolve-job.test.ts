@@ -42,7 +42,7 @@ describe('resolveReconcileJob', () => {
       'apps/web/a.yaml': 'new',
     });
     const resolved = await resolveReconcileJob(job, deps);
-    if (resolved.kind !== 'ready') throw new Error(resolved.reason);
+    if (resolved.kind !== 'ready') throw new Error(`not ready: ${resolved.kind}`);
     expect(resolved.sha).toBe(head);
     expect(resolved.app).toMatchObject({ name: 'web', path: 'apps/web', namespace: 'web' });
     expect(resolved.target).toMatchObject({ name: 'staging', credentials: { kind: 'token' } });
