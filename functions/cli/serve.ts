@@ -79,7 +79,12 @@ export async function serveCommand(
   const runtime = await startNodeRuntime({
     settings,
     logger,
-    runJob: options.runJob ?? nodeReconciler(reconcilerOptionsFromEnv(options.env ?? process.env)),
+    runJob:
+      options.runJob ??
+      nodeReconciler({
+        ...reconcilerOptionsFromEnv(options.env ?? process.env),
+        hostBindings: settings.hosts,
+      }),
   });
   logger.log('info', `listening on ${runtime.url}`, {
     repositories: settings.repositories.length,

@@ -75,7 +75,9 @@ export async function sweepCommand(
     secrets: new MemorySecretStore(settings.secrets, secretEnvName),
     logger,
   };
-  const deps = nodeFlowDeps(reconcilerOptionsFromEnv(env))(context);
+  const deps = nodeFlowDeps({ ...reconcilerOptionsFromEnv(env), hostBindings: settings.hosts })(
+    context,
+  );
   const jobs = await sweepJobs(context, {
     sweepId: `sweep-${new Date().toISOString()}`,
     logger,

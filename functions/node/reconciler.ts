@@ -4,17 +4,21 @@
  * taken from the environment the way the sops CLI takes them.
  */
 import { hostname } from 'node:os';
+import type { HostBinding } from '../../lib/config/host-binding.ts';
 import type { TargetConfig } from '../../lib/config/repo-config.ts';
 import { type ClusterAccess, createClusterAccess } from '../../lib/credentials/cluster-access.ts';
 import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
 import type { FlowDeps } from '../../lib/flows/flow-deps.ts';
 import { runFlow } from '../../lib/flows/run-flow.ts';
+import { createHostAccess, type HostAccess } from '../../lib/hosts/host-access.ts';
 import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
+import { localHostShell } from './local-host.ts';
 import { sopsEnv } from './sops-env.ts';
+import { nodeDial } from './ssh-socket.ts';
 
 /** How the Node reconciler reaches clusters and opens SOPS files. */
 export interface NodeReconcilerOptions {
@@ -27,6 +31,10 @@ export interface NodeReconcilerOptions {
   health?: { timeoutMs: number };
   /** Wraps each cluster transport (the benchmark counts requests with it). */
   wrapTransport?: (fetcher: typeof fetch, target: TargetConfig) => typeof fetch;
+  /** Host bindings for `files` apps (from the runtime settings). */
+  hostBindings?: HostBinding[];
+  /** The clock SSH certificates are minted by (tests make expired ones). */
+  now?: () => number;
 }
 
 /** Reads SOPS and AWS settings from the environment, as sops and the AWS SDK name them. */
@@ -64,7 +72,17 @@ export function nodeFlowDeps(
     return fetcher;
   };
   let clusters: ClusterAccess | undefined;
+  let hosts: HostAccess | undefined;
   return (context) => {
+    hosts ??= createHostAccess({
+      bindings: options.hostBindings ?? [],
+      secrets: context.secrets,
+      dial: nodeDial(),
+      local: () => localHostShell(),
+      ...(options.kms ? { kms: options.kms } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      runtime: 'the Node runtime',
+    });
     clusters ??= createClusterAccess({
       secrets: context.secrets,
       transport,
@@ -80,6 +98,7 @@ export function nodeFlowDeps(
     return {
       ...context,
       clusters,
+      hosts,
       holder,
       decryptorFor: () => decryptor,
       ...(options.health ? { health: options.health } : {}),

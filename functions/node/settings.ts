@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { type HostBinding, parseHostBindings } from '../../lib/config/host-binding.ts';
 import { ConfigError, messageOf } from '../../lib/errors.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../../lib/webhook/app.ts';
 
@@ -27,6 +28,8 @@ export interface NodeSettings {
   githubApp?: { appId: string; privateKey: string };
   /** Sweep every app this often; 0: never (use `plumbline sweep` from cron instead). */
   sweepIntervalSeconds?: number;
+  /** Hosts `files` apps may deploy to (the settings file's `hosts:`). */
+  hosts: HostBinding[];
 }
 
 /** What `plumbline serve` runs with when given nothing: it starts and answers `/healthz`. */
@@ -38,6 +41,7 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   githubApiUrl: 'https://api.github.com',
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
   secrets: {},
+  hosts: [],
 };
 
 /** Environment variables `PLUMBLINE_SECRET_<NAME>` hold the secret `<name>`. */
@@ -57,6 +61,8 @@ const SettingsFileSchema = z.strictObject({
   maxBodyBytes: z.int().positive().optional(),
   secrets: z.record(z.string().min(1), z.string().min(1)).optional(),
   sweepIntervalSeconds: z.int().min(0).optional(),
+  // Validated by its own schema (lib/config/host-binding.ts), for messages naming the binding.
+  hosts: z.array(z.unknown()).optional(),
 });
 
 /** Where settings come from, besides the defaults. */
@@ -154,7 +160,9 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
     env.PLUMBLINE_GITHUB_APP_ID && appKey
       ? { appId: env.PLUMBLINE_GITHUB_APP_ID, privateKey: appKey }
       : undefined;
+  const hosts = parseHostBindings(fromFile.hosts ?? [], sources.file ?? 'settings');
   return {
+    hosts,
     ...(githubApp ? { githubApp } : {}),
     ...(sweepIntervalSeconds ? { sweepIntervalSeconds } : {}),
     secrets,

@@ -166,7 +166,8 @@ export const FilesAppSchema = z.strictObject({
 
 /** The whole file. */
 export const RepoConfigSchema = z.strictObject({
-  targets: z.array(TargetSchema).min(1, { error: 'must define at least one target' }),
+  // A repository with only files apps needs no cluster, so no target.
+  targets: z.array(TargetSchema).default([]),
   apps: z.array(
     z.preprocess(
       // An app without `kind` deploys Kubernetes manifests, as before there were kinds.

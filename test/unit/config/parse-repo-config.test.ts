@@ -240,13 +240,16 @@ describe('parseRepoConfig', () => {
   });
 
   it('reports missing top-level sections and empty files', () => {
-    expect(errorOf('apps: []\n').message).toBe('plumbline.yaml:1: targets: is required (a list)');
+    expect(errorOf('targets: []\n').message).toBe('plumbline.yaml:1: apps: is required (a list)');
     expect(errorOf('', 'config/plumbline.yaml').message).toBe(
       "config/plumbline.yaml: is empty; it needs at least 'targets' and 'apps' (see docs/configuration.md)",
     );
-    expect(errorOf('targets: []\napps: []\n').message).toContain(
-      'targets: must define at least one target',
-    );
+    // Without Kubernetes apps no target is needed; a Kubernetes app still needs its target.
+    expect(parseRepoConfig('apps: []\n').targets).toEqual([]);
+    expect(
+      errorOf('apps:\n  - name: web\n    path: web\n    target: prod\n    namespace: web\n')
+        .message,
+    ).toContain("apps[0].target: unknown target 'prod'; defined targets: ");
   });
 
   it('reports invalid YAML and duplicate keys with their line', () => {
