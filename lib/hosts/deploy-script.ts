@@ -76,7 +76,8 @@ export function deployScript(input: DeployScriptInput): string {
     `EXPECTED=${input.expectedInventory}`,
     'LOCKED=0',
     SHELL_PRELUDE,
-    `step() { echo "S $1 $2"; }
+    `AT=-
+step() { echo "S $1 $2"; AT=$2; }
 cleanup() { rm -rf "$T" "$N" "$B" "$O"; if [ "$LOCKED" = 1 ]; then rm -rf "$L"; fi; }
 die() { echo "F $2 $3"; cleanup; exit "$1"; }
 take_lock() {
@@ -167,8 +168,9 @@ run_command() { # name dir command
     '  mv -f "$T/inventory" "$ST/inventory.json"',
     '}',
     'if ! swapped; then',
+    '  failed_at=$AT',
     '  rollback',
-    `  die ${DEPLOY_EXIT.swap} swap -`,
+    `  die ${DEPLOY_EXIT.swap} swap "$failed_at"`,
     'fi',
   );
   if (input.reload) {
