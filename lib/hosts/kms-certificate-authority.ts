@@ -33,9 +33,11 @@ export async function kmsCertificateAuthority(
     },
   });
   const described = await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
-  if (described.KeySpec !== 'ECC_NIST_P256' || described.KeyUsage !== 'SIGN_VERIFY') {
+  // Older answers (and moto) carry the spec only under its deprecated name.
+  const spec = described.KeySpec ?? described.CustomerMasterKeySpec;
+  if (spec !== 'ECC_NIST_P256' || described.KeyUsage !== 'SIGN_VERIFY') {
     throw new Error(
-      `${keyId}: the CA key must be ECC_NIST_P256 with usage SIGN_VERIFY (it is ${described.KeySpec ?? '?'} / ${described.KeyUsage ?? '?'})`,
+      `${keyId}: the CA key must be ECC_NIST_P256 with usage SIGN_VERIFY (it is ${spec ?? '?'} / ${described.KeyUsage ?? '?'})`,
     );
   }
   if (!described.PublicKey) throw new Error(`${keyId}: KMS returned no public key`);
