@@ -366,7 +366,8 @@ export async function applyFilesPlan(
   if (!planChangesHost(plan, state.inventory) && heldBack.length === 0) return result(false);
 
   // The new inventory: the new set, plus files whose removal was held back (still owned).
-  const files: Record<string, OwnedFile> = {};
+  // No prototype: a file may be called `__proto__` or `constructor`.
+  const files: Record<string, OwnedFile> = Object.create(null);
   for (const file of newSet)
     files[file.path] = { sha256: file.sha256, mode: file.mode, sensitive: file.sensitive };
   for (const entry of heldBack) {

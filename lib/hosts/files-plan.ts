@@ -140,7 +140,8 @@ export function planFiles(
   options: PlanFilesOptions,
 ): FilesPlan {
   const livePaths = new Map(survey.paths.map((p) => [p.path, p]));
-  const owned: Record<string, OwnedFile> = inventory?.files ?? {};
+  // No prototype: a file may be called `__proto__` or `constructor`.
+  const owned: Record<string, OwnedFile> = inventory?.files ?? Object.create(null);
   const entries: FilePlanEntry[] = [];
   const released: string[] = [];
   const desiredPaths = new Set(desired.files.map((f) => f.path));
