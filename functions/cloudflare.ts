@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import { createClusterAccess } from '../lib/credentials/cluster-access.ts';
 import { runFlow } from '../lib/flows/run-flow.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
+import { unavailableHostAccess } from '../lib/hosts/host-access.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import { jsonLogger, type Logger } from '../lib/ports/logger.ts';
 import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
@@ -93,7 +94,16 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
       : {}),
     ageIdentities: settings.ageIdentities,
   });
-  const deps = { registry, gitHostFor, logger, clusters, holder, decryptorFor: () => decryptor };
+  const deps = {
+    registry,
+    gitHostFor,
+    logger,
+    clusters,
+    // SSH needs the Node runtime: see docs (host targets) for the measured decision.
+    hosts: unavailableHostAccess('Cloudflare Workers'),
+    holder,
+    decryptorFor: () => decryptor,
+  };
   return { logger, run: async (job) => verdictOf(await runFlow(job, deps)) };
 }
 

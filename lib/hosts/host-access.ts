@@ -185,3 +185,21 @@ export function createHostAccess(deps: HostAccessDeps): HostAccess {
     },
   };
 }
+
+/**
+ * Host access for a runtime that cannot reach hosts (Cloudflare Workers): every `files` app
+ * fails with a clear message saying to run it with the Node runtime; Kubernetes apps are not
+ * affected.
+ */
+export function unavailableHostAccess(runtime: string): HostAccess {
+  return {
+    async open(target, use) {
+      throw new ConfigError(
+        `app ${use.app}: host target '${target}' cannot be reached from ${runtime}`,
+        {
+          hint: 'Deploy files apps with the Node runtime (plumbline serve, plumbline sweep or the CLI); this runtime keeps deploying the Kubernetes apps.',
+        },
+      );
+    },
+  };
+}
