@@ -33,8 +33,11 @@ export interface DesiredFiles {
   digest: string;
 }
 
-/** Names a deployed file may have: letters, digits, `._+@-`, in `/`-separated segments. */
-const SAFE_SEGMENT = /^[A-Za-z0-9_+@][A-Za-z0-9._+@-]*$/;
+/**
+ * Names a deployed file may have: letters, digits and `._+@-` in `/`-separated segments, not
+ * starting with `-` (an option to any command) and never `.` or `..` (`.env` is fine).
+ */
+const SAFE_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._+@][A-Za-z0-9._+@-]*$/;
 
 /** Files of the app's directory that are tooling, not config for the host. */
 const SKIPPED = new Set(['.sops.yaml']);
@@ -73,7 +76,7 @@ function checkName(repoPath: string, relative: string): void {
   const segments = relative.split('/');
   if (segments.some((s) => !SAFE_SEGMENT.test(s)) || segments[0] === '.plumbline') {
     throw new RenderError(
-      `${repoPath}: this file name cannot be deployed to a host (use letters, digits and . _ + @ -, not starting with '.' or '-')`,
+      `${repoPath}: this file name cannot be deployed to a host (use letters, digits and . _ + @ -, not starting with '-')`,
       {
         file: repoPath,
         hint: "Rename the file, or add it to the app's directory under a plain name; Plumbline keeps its own state in .plumbline/.",

@@ -90,7 +90,8 @@ function hex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-const SAFE_PATH = /^[A-Za-z0-9_+@][A-Za-z0-9._+@-]*(\/[A-Za-z0-9_+@][A-Za-z0-9._+@-]*)*$/;
+/** A path `loadDesiredFiles` could have produced (the inventory must list nothing else). */
+const SAFE_PATH = /^(?!\.plumbline\/)(?:(?!\.{1,2}\/)[A-Za-z0-9._+@][A-Za-z0-9._+@-]*\/)*(?!\.{1,2}$)[A-Za-z0-9._+@][A-Za-z0-9._+@-]*$/;
 
 function where(input: FilesAppInput, shell: HostShell, file?: string) {
   return { host: `${input.host} (${shell.label})`, app: input.app.name, ...(file ? { file } : {}) };

@@ -123,13 +123,16 @@ describe('the desired files of an app', () => {
       'x\n.conf',
       '.plumbline/x',
       "it's",
-      'a/.hidden/b',
+      'a/-x/b',
     ]) {
       const error = await desired({ [name]: 'x' }).catch((e) => e);
       expect(error, name).toBeInstanceOf(RenderError);
       expect(error.message).toContain('this file name cannot be deployed to a host');
     }
-    expect((await desired({ '.env': 'x' }).catch((e) => e)).message).toContain('site/.env');
+    expect((await desired({ '.env': 'x', 'a/.hidden': 'y' })).files.map((f) => f.path)).toEqual([
+      '.env',
+      'a/.hidden',
+    ]);
   });
 
   it('matches mode patterns by segment', () => {
