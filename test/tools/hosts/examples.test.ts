@@ -49,7 +49,7 @@ describe('the example repository', () => {
       DATABASE_URL: 'postgres://shop:correct-horse-battery-staple@db.internal:5432/shop',
     });
     expect(production.sensitive.length).toBeGreaterThan(0);
-    const deployment = production.objects.find((o) => o.kind === 'Deployment') as {
+    const deployment = production.objects.find((o) => o.kind === 'Deployment') as unknown as {
       spec: { replicas: number };
     };
     expect(deployment.spec.replicas).toBe(3);
