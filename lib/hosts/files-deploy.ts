@@ -91,7 +91,8 @@ function hex(bytes: Uint8Array): string {
 }
 
 /** A path `loadDesiredFiles` could have produced (the inventory must list nothing else). */
-const SAFE_PATH = /^(?!\.plumbline\/)(?:(?!\.{1,2}\/)[A-Za-z0-9._+@][A-Za-z0-9._+@-]*\/)*(?!\.{1,2}$)[A-Za-z0-9._+@][A-Za-z0-9._+@-]*$/;
+const SAFE_PATH =
+  /^(?!\.plumbline\/)(?:(?!\.{1,2}\/)[A-Za-z0-9._+@][A-Za-z0-9._+@-]*\/)*(?!\.{1,2}$)[A-Za-z0-9._+@][A-Za-z0-9._+@-]*$/;
 
 function where(input: FilesAppInput, shell: HostShell, file?: string) {
   return { host: `${input.host} (${shell.label})`, app: input.app.name, ...(file ? { file } : {}) };
