@@ -66,7 +66,9 @@ export function deployScript(input: DeployScriptInput): string {
   const mode = (m: number) => (m & 0o7777).toString(8).padStart(4, '0');
   const lines: string[] = [
     'set -u',
-    'umask 077',
+    // Directories made for deployed files are readable by the service (0755); Plumbline's own
+    // state, staging and backups are private (0700), every file gets its mode explicitly.
+    'umask 022',
     `D=${shellQuote(input.destination)}`,
     `ST="$D/${STATE_DIR}/${input.app}"`,
     `ID=${input.id}`,
@@ -135,14 +137,14 @@ run_command() { # name dir command
   lines.push(
     'echo P1',
     'step prepare -',
-    `mkdir -p "$ST" || die ${DEPLOY_EXIT.io} prepare -`,
+    `{ mkdir -p "$D" && mkdir -p -m 700 "$D/${STATE_DIR}" && mkdir -p -m 700 "$ST"; } || die ${DEPLOY_EXIT.io} prepare -`,
     `take_lock || die ${DEPLOY_EXIT.locked} lock -`,
     'current=absent',
     'if [ -f "$ST/inventory.json" ]; then current=$(hash_of "$ST/inventory.json"); fi',
     `[ "$current" = "$EXPECTED" ] || die ${DEPLOY_EXIT.inventoryMoved} inventory -`,
     'step receive -',
-    `mkdir "$T" && tar -x -f - -C "$T" || die ${DEPLOY_EXIT.io} receive -`,
-    `mkdir "$N" || die ${DEPLOY_EXIT.io} stage -`,
+    `mkdir -m 700 "$T" && tar -x -f - -C "$T" || die ${DEPLOY_EXIT.io} receive -`,
+    `mkdir -m 700 "$N" || die ${DEPLOY_EXIT.io} stage -`,
     ...files.map(
       (f, i) =>
         `${f.send ? 'stage_new' : 'stage_keep'} ${i} ${shellQuote(f.path)} ${mode(f.mode)} ${f.sha256}`,
@@ -159,7 +161,7 @@ run_command() { # name dir command
   }
   lines.push(
     'step swap -',
-    `mkdir "$B" || die ${DEPLOY_EXIT.io} swap -`,
+    `mkdir -m 700 "$B" || die ${DEPLOY_EXIT.io} swap -`,
     'if [ -f "$ST/inventory.json" ]; then cp -p "$ST/inventory.json" "$B/inventory"; else : > "$B/no-inventory"; fi',
     'swapped() {',
     ...changed.map((f) => `  swap_write ${f.index} ${shellQuote(f.path)} || return 1`),

@@ -135,6 +135,18 @@ describe('deploying files to the local host', () => {
     expect(readdirSync(join(dest, '.plumbline/site'))).toEqual(['inventory.json']);
   });
 
+  it('creates a missing destination readable by the service, and keeps its own state private', async () => {
+    const config = app(join(fresh(), 'new', 'dir'));
+    await deploy(shell, config, { 'conf.d/a.conf': 'a\n', 'secret.env': 'x' });
+    const mode = (path: string) => statSync(join(dest, 'new', 'dir', path)).mode & 0o777;
+    expect(mode('')).toBe(0o755);
+    expect(mode('conf.d')).toBe(0o755);
+    expect(mode('conf.d/a.conf')).toBe(0o644);
+    expect(mode('.plumbline')).toBe(0o700);
+    expect(mode('.plumbline/site')).toBe(0o700);
+    expect(mode('.plumbline/site/inventory.json')).toBe(0o600);
+  });
+
   it('writes repository content literally: shell syntax in a file is data, not a command', async () => {
     const config = app(fresh());
     const content = '$(touch pwned) `touch pwned2` \' " \\ ; rm -rf /\n';

@@ -52,7 +52,33 @@ describe('runtime settings', () => {
       githubApiUrl: 'http://127.0.0.1:1234',
       maxBodyBytes: 2048,
       secrets: {},
+      hosts: [],
     });
+  });
+
+  it('reads host bindings from the settings file, naming a wrong field', () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    const binding = `hosts:\n  - name: web-1\n    kind: ssh\n    host: web-1.example.com\n    user: plumbline\n    hostKeys: ['${key}']\n    credentials: { certificate: { caSecret: ssh-ca } }\n    repositories: [acme/web]\n    paths: [/etc/nginx]\n`;
+    const settings = loadSettings({ file: settingsFile(binding), env: {}, flags: {} });
+    expect(settings.hosts).toEqual([
+      {
+        kind: 'ssh',
+        name: 'web-1',
+        host: 'web-1.example.com',
+        port: 22,
+        user: 'plumbline',
+        hostKeys: [key],
+        credentials: { certificate: { caSecret: 'ssh-ca', ttlSeconds: 300 } },
+        repositories: ['acme/web'],
+        paths: ['/etc/nginx'],
+      },
+    ]);
+    const file = settingsFile(
+      binding.replace('port', 'x').replace('user: plumbline', 'user: Root!'),
+    );
+    expect(() => loadSettings({ file, env: {}, flags: {} })).toThrow(
+      `${file}: invalid host bindings: hosts[0].user: must be a Unix user name`,
+    );
   });
 
   it('holds named secrets from the file and PLUMBLINE_SECRET_* variables, the environment winning', () => {
