@@ -8,7 +8,7 @@ import type { Hono } from 'hono';
 import { createClusterAccess } from '../lib/credentials/cluster-access.ts';
 import { runFlow } from '../lib/flows/run-flow.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
-import { unavailableHostAccess } from '../lib/hosts/host-access.ts';
+import { createHostAccess, unavailableHostAccess } from '../lib/hosts/host-access.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import { jsonLogger, type Logger } from '../lib/ports/logger.ts';
 import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
@@ -24,6 +24,7 @@ import { githubHosts } from './cloudflare/github-client.ts';
 import { verdictOf } from './cloudflare/job-verdict.ts';
 import { workersQueue } from './cloudflare/queue-producer.ts';
 import { settingsFromEnv, type WorkerSettings } from './cloudflare/settings.ts';
+import { workersDial } from './cloudflare/ssh-socket.ts';
 import { createWorkerApp } from './cloudflare/worker-app.ts';
 import type {
   ExecutionContext,
@@ -99,8 +100,24 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
     gitHostFor,
     logger,
     clusters,
-    // SSH needs the Node runtime: see docs (host targets) for the measured decision.
-    hosts: unavailableHostAccess('Cloudflare Workers'),
+    // SSH over connect(); local hosts need Node (refused when the settings are read).
+    hosts:
+      settings.hostBindings.length > 0
+        ? createHostAccess({
+            bindings: settings.hostBindings,
+            secrets,
+            dial: workersDial,
+            ...(aws
+              ? {
+                  kms: {
+                    credentials: aws,
+                    ...(settings.kmsEndpoint ? { endpoint: settings.kmsEndpoint } : {}),
+                  },
+                }
+              : {}),
+            runtime: 'Cloudflare Workers',
+          })
+        : unavailableHostAccess('Cloudflare Workers'),
     holder,
     decryptorFor: () => decryptor,
   };

@@ -3,6 +3,7 @@
  * `wrangler secret put` (secrets), validated once here and typed for everything after. A
  * missing or malformed setting fails with a `ConfigError` naming the variable, never its value.
  */
+import { type HostBinding, parseHostBindings } from '../../lib/config/host-binding.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import type { LogLevel } from '../../lib/ports/logger.ts';
 import type { RegisteredRepo } from '../../lib/ports/repo-registry.ts';
@@ -46,6 +47,8 @@ export interface WorkerSettings {
   deadLetterQueue: string;
   /** Bearer token of `GET /status/*`; without it the status routes answer 404. */
   statusToken?: string;
+  /** Host bindings of `files` apps (`PLUMBLINE_HOSTS`, a JSON array); SSH only on Workers. */
+  hostBindings: HostBinding[];
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -189,7 +192,30 @@ export function settingsFromEnv(env: EnvStrings): WorkerSettings {
     retryBaseSeconds: positiveInt(env, 'PLUMBLINE_RETRY_BASE_SECONDS', 30, 0),
     deadLetterQueue: text(env, 'PLUMBLINE_DEAD_LETTER_QUEUE') ?? 'plumbline-jobs-dlq',
     ...(statusToken ? { statusToken } : {}),
+    hostBindings: hostBindings(text(env, 'PLUMBLINE_HOSTS')),
   };
+}
+
+/** `PLUMBLINE_HOSTS`: the host bindings, as JSON (the Node settings file's `hosts:`). */
+function hostBindings(raw: string | undefined): HostBinding[] {
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('PLUMBLINE_HOSTS: not valid JSON', {
+      hint: 'Write the host bindings as a JSON array (infra/ssh/README.md lists their fields).',
+    });
+  }
+  const bindings = parseHostBindings(parsed, 'PLUMBLINE_HOSTS');
+  const local = bindings.find((b) => b.kind === 'local');
+  if (local) {
+    throw new ConfigError(
+      `PLUMBLINE_HOSTS: host binding '${local.name}' is local; a Worker has no machine of its own`,
+      { hint: 'Use ssh bindings on Workers; local bindings work with plumbline serve.' },
+    );
+  }
+  return bindings;
 }
 
 /** The env secret holding `plumbline.yaml`'s secret `name`: `staging-token` -> `PLUMBLINE_SECRET_STAGING_TOKEN`. */

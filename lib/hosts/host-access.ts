@@ -187,9 +187,9 @@ export function createHostAccess(deps: HostAccessDeps): HostAccess {
 }
 
 /**
- * Host access for a runtime that cannot reach hosts (Cloudflare Workers): every `files` app
- * fails with a clear message saying to run it with the Node runtime; Kubernetes apps are not
- * affected.
+ * Host access for a runtime with no host bindings (a Worker without `PLUMBLINE_HOSTS`): every
+ * `files` app fails with a clear message saying where host targets are configured; Kubernetes
+ * apps are not affected.
  */
 export function unavailableHostAccess(runtime: string): HostAccess {
   return {
@@ -197,7 +197,7 @@ export function unavailableHostAccess(runtime: string): HostAccess {
       throw new ConfigError(
         `app ${use.app}: host target '${target}' cannot be reached from ${runtime}`,
         {
-          hint: 'Deploy files apps with the Node runtime (plumbline serve, plumbline sweep or the CLI); this runtime keeps deploying the Kubernetes apps.',
+          hint: 'This runtime has no host bindings: define them (PLUMBLINE_HOSTS on Workers, hosts: in the Node settings file; infra/ssh/README.md), or deploy files apps with the Node runtime.',
         },
       );
     },

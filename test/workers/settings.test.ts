@@ -31,7 +31,32 @@ describe('Worker settings', () => {
       ageIdentities: [],
       retryBaseSeconds: 30,
       deadLetterQueue: 'plumbline-jobs-dlq',
+      hostBindings: [],
     });
+  });
+
+  it('read SSH host bindings from PLUMBLINE_HOSTS, refusing local ones and bad JSON', () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    const ssh = {
+      kind: 'ssh',
+      name: 'web-1',
+      host: 'web-1.example.com',
+      user: 'plumbline',
+      hostKeys: [key],
+      credentials: { certificate: { caSecret: 'ssh-ca' } },
+      repositories: ['acme/web'],
+      paths: ['/etc/nginx'],
+    };
+    const settings = settingsFromEnv({ PLUMBLINE_HOSTS: JSON.stringify([ssh]) });
+    expect(settings.hostBindings).toMatchObject([{ name: 'web-1', port: 22 }]);
+    expect(refusal({ PLUMBLINE_HOSTS: '[{' }).message).toBe('PLUMBLINE_HOSTS: not valid JSON');
+    const local = { kind: 'local', name: 'me', repositories: ['acme/web'], paths: ['/srv'] };
+    expect(refusal({ PLUMBLINE_HOSTS: JSON.stringify([local]) }).message).toBe(
+      "PLUMBLINE_HOSTS: host binding 'me' is local; a Worker has no machine of its own",
+    );
+    expect(refusal({ PLUMBLINE_HOSTS: JSON.stringify([{ ...ssh, hostKeys: [] }]) }).message).toBe(
+      'PLUMBLINE_HOSTS: invalid host bindings: hosts[0].hostKeys: must pin at least one host key',
+    );
   });
 
   it('read repositories with GitHub App installations from JSON', () => {

@@ -84,7 +84,7 @@ describe('host bindings', () => {
     expect(error.message).toBe(
       "app nginx: host target 'web-1' cannot be reached from Cloudflare Workers",
     );
-    expect(error.hint).toContain('Node runtime (plumbline serve');
+    expect(error.hint).toContain('PLUMBLINE_HOSTS on Workers, hosts: in the Node settings file');
   });
 });
 
