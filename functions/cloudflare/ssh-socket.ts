@@ -1,8 +1,7 @@
 /**
  * The SSH client's socket port on Cloudflare Workers: `connect()` from `cloudflare:sockets`
- * already has the shape `lib/hosts/ssh/client.ts` reads and writes. Not wired into the Worker's
- * flows yet (see docs/hosts.md, "Runtimes"): the workers tests use it to prove the client runs
- * in workerd against a real sshd.
+ * already has the shape `lib/hosts/ssh/client.ts` reads and writes, so host targets of
+ * `PLUMBLINE_HOSTS` are reached from the Worker as from Node.
  */
 import { connect } from 'cloudflare:sockets';
 import type { Dial } from '../../lib/hosts/ssh/client.ts';
