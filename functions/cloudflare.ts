@@ -6,15 +6,15 @@
  */
 import type { Hono } from 'hono';
 import { createClusterAccess } from '../lib/credentials/cluster-access.ts';
+import { repoDecryptors } from '../lib/credentials/repo-decryptors.ts';
 import { runFlow } from '../lib/flows/run-flow.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
-import { createHostAccess, unavailableHostAccess } from '../lib/hosts/host-access.ts';
+import { createHostAccess } from '../lib/hosts/host-access.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import { jsonLogger, type Logger } from '../lib/ports/logger.ts';
 import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
 import { type RepoRegistry, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import type { SecretStore } from '../lib/ports/secret-store.ts';
-import { createSopsDecryptor } from '../lib/secrets/sops-decryptor.ts';
 import { createApp } from '../lib/webhook/app.ts';
 import { AppJobsObject, type AppJobsRuntime } from './cloudflare/app-jobs.ts';
 import { workersClusterTransport } from './cloudflare/cluster-transport.ts';
@@ -81,10 +81,12 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
   const aws = settings.aws;
   const clusters = createClusterAccess({
     secrets,
-    transport: workersClusterTransport(settings.access ? { access: settings.access } : {}),
+    transport: workersClusterTransport(),
     ...(aws ? { aws: async () => aws } : {}),
   });
-  const decryptor = createSopsDecryptor({
+  // Each repository's SOPS files open only with the keys its settings entry lists.
+  const decryptors = repoDecryptors({
+    secrets,
     ...(aws
       ? {
           kms: {
@@ -93,33 +95,30 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
           },
         }
       : {}),
-    ageIdentities: settings.ageIdentities,
   });
   const deps = {
     registry,
     gitHostFor,
+    targets: settings.targets,
     logger,
     clusters,
-    // SSH over connect(); local hosts need Node (refused when the settings are read).
-    hosts:
-      settings.hostBindings.length > 0
-        ? createHostAccess({
-            bindings: settings.hostBindings,
-            secrets,
-            dial: workersDial,
-            ...(aws
-              ? {
-                  kms: {
-                    credentials: aws,
-                    ...(settings.kmsEndpoint ? { endpoint: settings.kmsEndpoint } : {}),
-                  },
-                }
-              : {}),
-            runtime: 'Cloudflare Workers',
-          })
-        : unavailableHostAccess('Cloudflare Workers'),
+    // Hosts of files apps over connect(); local bindings need Node and are refused on use.
+    hosts: createHostAccess({
+      bindings: settings.targets,
+      secrets,
+      dial: workersDial,
+      ...(aws
+        ? {
+            kms: {
+              credentials: aws,
+              ...(settings.kmsEndpoint ? { endpoint: settings.kmsEndpoint } : {}),
+            },
+          }
+        : {}),
+      runtime: 'Cloudflare Workers',
+    }),
     holder,
-    decryptorFor: () => decryptor,
+    decryptorFor: (repo: RegisteredRepo) => decryptors(repo),
   };
   return { logger, run: async (job) => verdictOf(await runFlow(job, deps)) };
 }
@@ -137,12 +136,9 @@ export default {
   },
 
   async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
-    const { settings, logger, registry, gitHostFor } = portsOf(env);
+    const { logger, registry, gitHostFor } = portsOf(env);
     const sweepId = `sweep-${new Date(controller.scheduledTime).toISOString()}`;
-    const jobs = await sweepJobs(
-      { registry, gitHostFor },
-      { sweepId, logger, configBranch: settings.configBranch },
-    );
+    const jobs = await sweepJobs({ registry, gitHostFor }, { sweepId, logger });
     const queue = workersQueue(env.JOBS);
     for (const job of jobs) await queue.send(job);
     logger.log('info', 'sweep enqueued', { sweep: sweepId, apps: jobs.length });

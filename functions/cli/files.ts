@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseRepoConfig, REPO_CONFIG_FILE } from '../../lib/config/parse-repo-config.ts';
+import { secretKey } from '../../lib/config/runtime-settings.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { loadDesiredFiles } from '../../lib/hosts/desired-files.ts';
 import { applyFilesPlan, type FilesAppInput, planFilesApp } from '../../lib/hosts/files-deploy.ts';
@@ -25,7 +26,7 @@ import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
 import type { CliIo, CommandMain } from '../cli.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { localHostShell } from '../node/local-host.ts';
-import { loadSettings, secretEnvName } from '../node/settings.ts';
+import { loadSettings } from '../node/settings.ts';
 import { sopsDecryptorFromEnv, sopsEnv } from '../node/sops-env.ts';
 import { nodeDial } from '../node/ssh-socket.ts';
 import { outputFormat } from './plan.ts';
@@ -34,7 +35,7 @@ const HELP = `Usage: plumbline files plan|apply [DIR] --app NAME --repo OWNER/NA
        plumbline files ca-key (--kms-key-id ARN | --private-key FILE)
 
 Plans or deploys a files app of the checkout DIR (default .) to the host its target names,
-with the host bindings (hosts:) and secrets of the runtime settings.
+with the host bindings (targets of kind ssh or local) and secrets of the runtime settings.
 
 Options:
   --app NAME            the files app of DIR/plumbline.yaml
@@ -146,8 +147,8 @@ export async function filesCommand(
   });
   const reconciler = sopsEnv(env);
   const access = createHostAccess({
-    bindings: settings.hosts,
-    secrets: new MemorySecretStore(settings.secrets, secretEnvName),
+    bindings: settings.targets,
+    secrets: new MemorySecretStore(settings.secrets, secretKey),
     dial: nodeDial(),
     local: () => localHostShell(),
     ...(reconciler.kms ? { kms: reconciler.kms } : {}),

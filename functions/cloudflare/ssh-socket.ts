@@ -1,7 +1,7 @@
 /**
  * The SSH client's socket port on Cloudflare Workers: `connect()` from `cloudflare:sockets`
  * already has the shape `lib/hosts/ssh/client.ts` reads and writes, so host targets of
- * `PLUMBLINE_HOSTS` are reached from the Worker as from Node.
+ * `ssh` targets of `PLUMBLINE_TARGETS` are reached from the Worker as from Node.
  */
 import { connect } from 'cloudflare:sockets';
 import type { Dial } from '../../lib/hosts/ssh/client.ts';

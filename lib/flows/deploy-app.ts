@@ -8,6 +8,7 @@
  */
 import { applyPlan, type ChangeSet } from '../apply/apply.ts';
 import { readInventory } from '../apply/applyset.ts';
+import { assertDestinations } from '../credentials/namespace-guard.ts';
 import { messageOf } from '../errors.ts';
 import type { FilesChangeSet } from '../hosts/files-deploy.ts';
 import { deployFilesApp } from '../hosts/files-flows.ts';
@@ -79,11 +80,12 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
   }
 
   if (job.since !== undefined) {
-    const change = await changedFiles(gitHost, repo.ref, {
-      base: job.since,
-      head: sha,
-      ...(job.forced ? { forced: true } : {}),
-    });
+    const change = await changedFiles(
+      gitHost,
+      repo.ref,
+      { base: job.since, head: sha, ...(job.forced ? { forced: true } : {}) },
+      resolved.trusted,
+    );
     const impact = appImpact(app, resolved.config, change, rendered);
     if (!impact.affected) {
       log('info', 'reconcile skipped', { sha, reason: impact.reason });
@@ -152,6 +154,7 @@ export async function applyAndRecord(
   let changeSet: ChangeSet;
   try {
     const client = knownClient ?? (await deps.clusters.clientFor(resolved.target));
+    await assertDestinations(resolved.target, app.name, rendered.objects, app.namespace, client);
     changeSet = await applyPlan(
       {
         app: app.name,

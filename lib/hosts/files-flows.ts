@@ -11,8 +11,9 @@
  * Host operations are reported per app with their round trips, for the figures in the docs.
  */
 import type { FilesAppConfig, RepoConfig } from '../config/repo-config.ts';
-import { ConfigError, PlanError } from '../errors.ts';
-import { appImpact, changedFiles } from '../flows/affected-apps.ts';
+import { hostTargetFor } from '../config/trusted-config.ts';
+import { ConfigError } from '../errors.ts';
+import { appImpact, type ChangedFiles, changedFiles } from '../flows/affected-apps.ts';
 import type { DeployOutcome } from '../flows/deploy-app.ts';
 import { startDeploymentRecord, statusContext } from '../flows/deployment-record.ts';
 import { type DriftIssueAction, driftMarker, syncDriftIssueBody } from '../flows/drift-issue.ts';
@@ -90,7 +91,7 @@ async function openAndPlan(
   const { repo, app } = resolved;
   if (!deps.hosts) {
     throw new ConfigError(`app ${app.name}: this runtime has no host targets configured`, {
-      hint: 'Define host bindings (hosts:) in the runtime settings of plumbline serve or the CLI.',
+      hint: "Bind the host (kind ssh or local) in the runtime settings' targets (infra/ssh/README.md).",
     });
   }
   const shell = await deps.hosts.open(app.target, {
@@ -143,11 +144,12 @@ export async function deployFilesApp(
     loadError = error;
   }
   if (job.since !== undefined) {
-    const change = await changedFiles(gitHost, repo.ref, {
-      base: job.since,
-      head: sha,
-      ...(job.forced ? { forced: true } : {}),
-    });
+    const change = await changedFiles(
+      gitHost,
+      repo.ref,
+      { base: job.since, head: sha, ...(job.forced ? { forced: true } : {}) },
+      resolved.trusted,
+    );
     const impact = appImpact(app, resolved.config, change, desired && { files: desired.sources });
     if (!impact.affected) {
       deps.logger.log('info', 'reconcile skipped', { ...base, sha, reason: impact.reason });
@@ -362,16 +364,16 @@ export type FilesPlanResult =
   | { kind: 'failed'; app: string; failure: FlowFailure };
 
 /**
- * Plans a `files` app of a pull request's head (read-only: one survey; no command runs). The
- * app's host and destination are trusted only as the base branch defines them.
+ * Plans a trusted `files` app against a pull request's head (read-only: one survey; no
+ * command runs). The app, its host and its destination are the trusted configuration's; the
+ * pull request only changes the files.
  */
 export async function planFilesForPullRequest(
   repo: RegisteredRepo,
   tree: FileTree,
   app: FilesAppConfig,
-  headConfig: RepoConfig,
-  baseConfig: RepoConfig | undefined,
-  change: Awaited<ReturnType<typeof changedFiles>>,
+  trustedConfig: RepoConfig,
+  change: ChangedFiles,
   deps: FlowDeps,
 ): Promise<FilesPlanResult> {
   let desired: DesiredFiles | undefined;
@@ -381,30 +383,12 @@ export async function planFilesForPullRequest(
   } catch (error) {
     loadError = error;
   }
-  const impact = appImpact(app, headConfig, change, desired && { files: desired.sources });
+  const impact = appImpact(app, trustedConfig, change, desired && { files: desired.sources });
   if (!impact.affected) return { kind: 'unaffected', app: app.name, reason: impact.reason };
   if (!desired) return { kind: 'failed', app: app.name, failure: failureOf(loadError, 'render') };
-  const trusted = baseConfig?.apps.find((a) => a.name === app.name);
-  if (
-    trusted?.kind !== 'files' ||
-    trusted.target !== app.target ||
-    trusted.destination !== app.destination
-  ) {
-    const error = new PlanError(
-      `plumbline.yaml: app ${app.name}: its host or destination is new or changed in this pull request`,
-      {
-        file: 'plumbline.yaml',
-        hint: 'Hosts and destinations are read from the base branch; the plan runs once the change is merged.',
-      },
-    );
-    return { kind: 'failed', app: app.name, failure: failureOf(error, 'plan') };
-  }
   try {
-    const { shell, planned } = await openAndPlan(
-      { repo, app: trusted, sha: tree.revision },
-      desired,
-      deps,
-    );
+    hostTargetFor(app, repo, deps.targets);
+    const { shell, planned } = await openAndPlan({ repo, app, sha: tree.revision }, desired, deps);
     await shell.close();
     logStats(
       deps,

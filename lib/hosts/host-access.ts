@@ -6,12 +6,8 @@
  * runtime's secrets or in AWS KMS; or the binding's private key) and a `local` binding the
  * runtime's local shell. Nothing from a repository reaches a host address, key or command.
  */
-import {
-  bindingAllowsPath,
-  bindingAllowsRepo,
-  type HostBinding,
-  type SshHostBinding,
-} from '../config/host-binding.ts';
+import { bindingAllowsPath, type SshHostTarget } from '../config/host-binding.ts';
+import { bindingAllowsRepository, type TargetBinding } from '../config/target-binding.ts';
 import { ConfigError, CredentialsError, messageOf } from '../errors.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import type { KmsOptions } from '../secrets/kms-key-source.ts';
@@ -29,7 +25,8 @@ import { sshHostShell } from './ssh-host-shell.ts';
 
 /** What the runtime provides to reach hosts. */
 export interface HostAccessDeps {
-  bindings: readonly HostBinding[];
+  /** The settings' target bindings; the `ssh` and `local` ones are hosts. */
+  bindings: readonly TargetBinding[];
   /** CA keys and private keys named by bindings. */
   secrets: SecretStore;
   /** TCP sockets; absent where the runtime has none (then `ssh` bindings are refused). */
@@ -61,7 +58,7 @@ export function createHostAccess(deps: HostAccessDeps): HostAccess {
   const authorities = new Map<string, Promise<SshSigner>>();
   const now = deps.now ?? Date.now;
 
-  async function secret(binding: SshHostBinding, name: string, purpose: string): Promise<string> {
+  async function secret(binding: SshHostTarget, name: string, purpose: string): Promise<string> {
     const value = await deps.secrets.get(name);
     if (!value) {
       throw new CredentialsError(
@@ -72,8 +69,9 @@ export function createHostAccess(deps: HostAccessDeps): HostAccess {
     return value;
   }
 
-  function authority(binding: SshHostBinding): Promise<SshSigner> {
-    const certificate = binding.credentials.certificate;
+  function authority(binding: SshHostTarget): Promise<SshSigner> {
+    const certificate =
+      binding.credentials.kind === 'certificate' ? binding.credentials : undefined;
     const key = certificate?.kmsKeyId ?? `secret:${certificate?.caSecret}`;
     let known = authorities.get(key);
     if (!known) {
@@ -103,15 +101,15 @@ export function createHostAccess(deps: HostAccessDeps): HostAccess {
     return known;
   }
 
-  async function identity(binding: SshHostBinding, use: HostUse): Promise<SshIdentity> {
-    const { certificate, privateKey } = binding.credentials;
-    if (privateKey) {
-      const text = await secret(binding, privateKey.secret, 'the SSH private key');
+  async function identity(binding: SshHostTarget, use: HostUse): Promise<SshIdentity> {
+    const credentials = binding.credentials;
+    if (credentials.kind === 'privateKey') {
+      const text = await secret(binding, credentials.secret, 'the SSH private key');
       try {
         return { signer: await signerFromPrivateKey(text) };
       } catch (error) {
         throw new CredentialsError(
-          `host binding ${binding.name}: the private key '${privateKey.secret}' cannot be used: ${messageOf(error)}`,
+          `host binding ${binding.name}: the private key '${credentials.secret}' cannot be used: ${messageOf(error)}`,
           { hint: 'Use an unencrypted Ed25519 or ECDSA P-256 key (ssh-keygen -t ed25519 -N "").' },
         );
       }
@@ -124,7 +122,7 @@ export function createHostAccess(deps: HostAccessDeps): HostAccess {
       principals: [binding.user],
       // A minute of grace for clocks that disagree.
       validAfter: seconds - 60,
-      validBefore: seconds + (certificate?.ttlSeconds ?? 300),
+      validBefore: seconds + credentials.ttlSeconds,
     }).catch((error: unknown) => {
       throw new CredentialsError(
         `host binding ${binding.name}: signing the certificate failed: ${messageOf(error)}`,
@@ -137,15 +135,20 @@ export function createHostAccess(deps: HostAccessDeps): HostAccess {
   return {
     async open(target, use) {
       const binding = deps.bindings.find((b) => b.name === target);
-      if (!binding) {
+      if (!binding || binding.kind === 'kubernetes') {
         throw new ConfigError(
           `app ${use.app}: target '${target}' is not a host binding of this runtime`,
           {
-            hint: `The operator defines host bindings in the runtime settings (hosts:); known: ${deps.bindings.map((b) => b.name).join(', ') || 'none'}.`,
+            hint: `The operator binds hosts (kind ssh or local) in the runtime settings' targets; hosts here: ${
+              deps.bindings
+                .filter((b) => b.kind !== 'kubernetes')
+                .map((b) => b.name)
+                .join(', ') || 'none'
+            }.`,
           },
         );
       }
-      if (!bindingAllowsRepo(binding, use.repo)) {
+      if (!bindingAllowsRepository(binding, use.repo)) {
         throw new ConfigError(
           `app ${use.app}: host binding '${binding.name}' does not allow the repository ${use.repo}`,
           { hint: "The operator lists the repositories a binding serves in its 'repositories'." },
@@ -173,7 +176,7 @@ export function createHostAccess(deps: HostAccessDeps): HostAccess {
           { hint: 'Run the host apps with the Node runtime (plumbline serve) or the CLI.' },
         );
       }
-      const hostKeys = binding.hostKeys.map((line) => parsePublicKey(line));
+      const hostKeys = binding.hostKeys.map((line: string) => parsePublicKey(line));
       return sshHostShell({
         host: binding.host.replace(/^\[|\]$/g, ''),
         port: binding.port,
@@ -182,24 +185,6 @@ export function createHostAccess(deps: HostAccessDeps): HostAccess {
         dial: deps.dial,
         identity: () => identity(binding, use),
       });
-    },
-  };
-}
-
-/**
- * Host access for a runtime with no host bindings (a Worker without `PLUMBLINE_HOSTS`): every
- * `files` app fails with a clear message saying where host targets are configured; Kubernetes
- * apps are not affected.
- */
-export function unavailableHostAccess(runtime: string): HostAccess {
-  return {
-    async open(target, use) {
-      throw new ConfigError(
-        `app ${use.app}: host target '${target}' cannot be reached from ${runtime}`,
-        {
-          hint: 'This runtime has no host bindings: define them (PLUMBLINE_HOSTS on Workers, hosts: in the Node settings file; infra/ssh/README.md), or deploy files apps with the Node runtime.',
-        },
-      );
     },
   };
 }

@@ -125,27 +125,29 @@ describe('the SSH client on Workers', () => {
       'plumbline.yaml': `apps:\n  - name: site\n    kind: files\n    path: site\n    target: box\n    destination: ${destination}\n`,
       'site/index.conf': 'from the Worker\n',
     });
+    const targets = parseHostBindings(
+      [
+        {
+          kind: 'ssh',
+          name: 'box',
+          host: ssh.host,
+          port: ssh.port,
+          hostKeys: [ssh.hostKey],
+          user: ssh.user,
+          credentials: { certificate: { caSecret: 'ca' } },
+          repositories: ['acme/web'],
+          paths: [destination],
+        },
+      ],
+      'test',
+    );
     const deps: FlowDeps = {
       registry: new StaticRepoRegistry(['acme/web']),
       gitHostFor: () => git,
+      targets,
       clusters: { clientFor: () => Promise.reject(new Error('no cluster')) },
       hosts: createHostAccess({
-        bindings: parseHostBindings(
-          [
-            {
-              kind: 'ssh',
-              name: 'box',
-              host: ssh.host,
-              port: ssh.port,
-              hostKeys: [ssh.hostKey],
-              user: ssh.user,
-              credentials: { certificate: { caSecret: 'ca' } },
-              repositories: ['acme/web'],
-              paths: [destination],
-            },
-          ],
-          'test',
-        ),
+        bindings: targets,
         secrets: new MemorySecretStore({ ca: ssh.caPrivateKey }),
         dial: workersDial,
         runtime: 'Cloudflare Workers',

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localHostShell } from '../../../functions/node/local-host.ts';
 import { parseHostBindings } from '../../../lib/config/host-binding.ts';
+import { ConfigError } from '../../../lib/errors.ts';
 import { deployApp } from '../../../lib/flows/deploy-app.ts';
 import type { FlowDeps } from '../../../lib/flows/flow-deps.ts';
 import { planPullRequest } from '../../../lib/flows/plan-pull-request.ts';
@@ -47,11 +48,12 @@ describe('host targets and untrusted input', () => {
     mkdirSync(join(root, 'b'));
     opens = [];
     git = new MemoryGitHost();
+    const targets = parseHostBindings(
+      [{ kind: 'local', name: 'box', repositories: [REPO], paths: [root] }],
+      'test',
+    );
     const access = createHostAccess({
-      bindings: parseHostBindings(
-        [{ kind: 'local', name: 'box', repositories: [REPO], paths: [root] }],
-        'test',
-      ),
+      bindings: targets,
       secrets: new MemorySecretStore({}),
       local: () => {
         opens.push('local');
@@ -61,6 +63,7 @@ describe('host targets and untrusted input', () => {
     deps = {
       registry: new StaticRepoRegistry([REPO, 'evil/repo']),
       gitHostFor: () => git,
+      targets,
       clusters: { clientFor: () => Promise.reject(new Error('no cluster in this test')) },
       hosts: access,
       holder: 'test',
@@ -100,7 +103,7 @@ describe('host targets and untrusted input', () => {
     expect(readdirSync(join(root, 'a'))).toEqual([]);
   });
 
-  it('does not let a pull request move an app to another directory, and never opens the host', async () => {
+  it('plans a pull request against the trusted destination, whatever its plumbline.yaml says', async () => {
     opens.length = 0;
     const head = git.commit(REPO, 'move', {
       'plumbline.yaml': config(join(root, 'b')),
@@ -120,11 +123,12 @@ describe('host targets and untrusted input', () => {
       { kind: 'plan', repo: REPO, number: 2, deliveryId: 'd' },
       deps,
     );
-    expect(outcome).toMatchObject({ status: 'planned', conclusion: 'failure' });
-    expect(git.comments.get(`${REPO}#2`)?.[0]?.body).toContain(
-      'its host or destination is new or changed in this pull request',
-    );
-    expect(opens).toEqual([]);
+    expect(outcome).toMatchObject({ status: 'planned', conclusion: 'success' });
+    const body = git.comments.get(`${REPO}#2`)?.[0]?.body ?? '';
+    expect(body).toContain(`site → box:${join(root, 'a')}`);
+    expect(body).toContain('takes effect once merged');
+    expect(readdirSync(join(root, 'b'))).toEqual([]);
+    expect(existsSync(marker())).toBe(false);
   });
 
   it('refuses a repository the host binding does not list, before touching the host', async () => {
@@ -133,13 +137,13 @@ describe('host targets and untrusted input', () => {
       'plumbline.yaml': config(join(root, 'a')),
       'site/a.conf': 'evil\n',
     });
-    const outcome = await deployApp(
+    const error = await deployApp(
       { kind: 'reconcile', repo: 'evil/repo', app: 'site', branch: 'main', deliveryId: 'd' },
       deps,
-    );
-    expect(outcome).toMatchObject({ status: 'failed', failure: { stage: 'config' } });
-    expect(outcome.status === 'failed' && outcome.failure?.message).toBe(
-      "app site: host binding 'box' does not allow the repository evil/repo",
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      "plumbline.yaml: app site: target 'box' does not serve repository evil/repo (runtime setting targets[box].repositories)",
     );
     expect(opens).toEqual([]);
     expect(readdirSync(join(root, 'a'))).toEqual([]);

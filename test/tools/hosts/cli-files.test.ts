@@ -29,7 +29,7 @@ describe('plumbline files', () => {
     settings = join(dir, 'settings.yaml');
     writeFileSync(
       settings,
-      `hosts:\n  - name: here\n    kind: local\n    repositories: [acme/site]\n    paths: [${dest}]\n`,
+      `targets:\n  - name: here\n    kind: local\n    repositories: [acme/site]\n    paths: [${dest}]\n`,
     );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeReconciler } from '../../../functions/node/reconciler.ts';
 import { DEFAULT_SETTINGS } from '../../../functions/node/settings.ts';
 import { type NodeRuntime, startNodeRuntime } from '../../../functions/node.ts';
-import { type HostBinding, parseHostBindings } from '../../../lib/config/host-binding.ts';
+import { type HostTarget, parseHostBindings } from '../../../lib/config/host-binding.ts';
 import { PLAN_MARKER } from '../../../lib/flows/pull-request-comment.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
 import { type NginxPrefix, nginxPrefix } from '../../env/nginx.ts';
@@ -44,7 +44,7 @@ describe('a files app deployed to nginx over SSH', () => {
   let github: GitHubServer;
   let runtime: NodeRuntime;
   let caPrivate: string;
-  let bindings: HostBinding[];
+  let bindings: HostTarget[];
 
   const plumblineYaml = () =>
     [
@@ -82,23 +82,24 @@ describe('a files app deployed to nginx over SSH', () => {
   const records = () => github.records(repo);
   const live = (path: string) => readFileSync(join(nginx.conf, path), 'utf8');
 
-  async function startRuntime(hostBindings: HostBinding[]) {
+  async function startRuntime(hostBindings: HostTarget[]) {
     await runtime?.close();
     runtime = await startNodeRuntime({
       settings: {
         ...DEFAULT_SETTINGS,
         port: 0,
         webhookSecrets: [secret],
-        repositories: [repo],
+        // The repository may open its SOPS files with the test age key, and nothing else.
+        repositories: [{ fullName: repo, sops: { ageKeys: ['age-test'], kmsKeys: [] } }],
+        targets: hostBindings,
         githubApiUrl: github.url,
         githubToken: 'gh-hosts-token',
-        secrets: { 'ssh-ca': caPrivate },
-        hosts: hostBindings,
+        secrets: {
+          'ssh-ca': caPrivate,
+          'age-test': readFileSync(join(fixtures, 'age-keys.txt'), 'utf8'),
+        },
       },
-      runJob: nodeReconciler({
-        hostBindings,
-        ageIdentities: [readFileSync(join(fixtures, 'age-keys.txt'), 'utf8')],
-      }),
+      runJob: nodeReconciler(),
       logger,
     });
   }
@@ -260,11 +261,9 @@ describe('a files app deployed to nginx over SSH', () => {
 
   it('refuses a host whose key changed, and changes nothing', async () => {
     const other = sshKeygen(keys, 'other-host')[1];
-    const rebound = parseHostBindings(
-      [{ ...JSON.parse(JSON.stringify(bindings[0])), hostKeys: [other] }],
-      'test settings',
-    );
-    await startRuntime(rebound);
+    const [binding] = bindings;
+    if (binding?.kind !== 'ssh') throw new Error('the test binding is an ssh one');
+    await startRuntime([{ ...binding, hostKeys: [other] }]);
     const next = git.commit(files('version 3', false), 'v3');
     await push(head, next);
     expect(await nginx.page('version 2')).toBe('version 2');

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bindingAllowsPath,
-  bindingAllowsRepo,
-  parseHostBindings,
-} from '../../../lib/config/host-binding.ts';
+import { bindingAllowsPath, parseHostBindings } from '../../../lib/config/host-binding.ts';
 import { parseRepoConfig } from '../../../lib/config/parse-repo-config.ts';
+import { bindingAllowsRepository } from '../../../lib/config/target-binding.ts';
 import { ConfigError } from '../../../lib/errors.ts';
-import { unavailableHostAccess } from '../../../lib/hosts/host-access.ts';
 
 const hostKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 const ssh = {
@@ -33,15 +29,18 @@ const messageOf = (raw: unknown) => {
 describe('host bindings', () => {
   it('fills defaults: port 22, certificates valid for 300 seconds', () => {
     const [binding] = parseHostBindings([ssh], 'settings.yaml');
-    expect(binding).toMatchObject({ port: 22, credentials: { certificate: { ttlSeconds: 300 } } });
+    expect(binding).toMatchObject({
+      port: 22,
+      credentials: { kind: 'certificate', caSecret: 'ssh-ca', ttlSeconds: 300 },
+    });
   });
 
   it('names the binding field that is wrong', () => {
     expect(messageOf([{ ...ssh, hostKeys: [] }])).toBe(
-      'settings.yaml: invalid host bindings: hosts[0].hostKeys: must pin at least one host key',
+      'settings.yaml: invalid host bindings: targets[0].hostKeys: must pin at least one host key',
     );
     expect(messageOf([{ ...ssh, host: '169.254.169.254' }])).toContain(
-      'hosts[0].host: is a link-local (cloud metadata) address; Plumbline refuses those',
+      'targets[0].host: is a link-local (cloud metadata) address; Plumbline refuses those',
     );
     expect(messageOf([{ ...ssh, credentials: {} }])).toContain(
       'name exactly one credential source: certificate (recommended) or privateKey',
@@ -59,7 +58,7 @@ describe('host bindings', () => {
     expect(
       messageOf([{ ...ssh, credentials: { certificate: { caSecret: 'a', ttlSeconds: 86400 } } }]),
     ).toContain('must be at most 3600');
-    expect(messageOf([{ ...ssh, paths: ['/etc/../root'] }])).toContain('hosts[0].paths[0]');
+    expect(messageOf([{ ...ssh, paths: ['/etc/../root'] }])).toContain('targets[0].paths[0]');
     expect(messageOf([ssh, ssh])).toBe(
       "settings.yaml: host binding 'web-1' is defined more than once",
     );
@@ -68,23 +67,13 @@ describe('host bindings', () => {
   it('allows only its repositories and directories, segment by segment', () => {
     const [binding] = parseHostBindings([{ ...ssh, repositories: ['acme/web', 'tools/*'] }], 'x');
     if (!binding) throw new Error('no binding');
-    expect(bindingAllowsRepo(binding, 'acme/web')).toBe(true);
-    expect(bindingAllowsRepo(binding, 'tools/anything')).toBe(true);
-    expect(bindingAllowsRepo(binding, 'acme/web2')).toBe(false);
+    expect(bindingAllowsRepository(binding, 'acme/web')).toBe(true);
+    expect(bindingAllowsRepository(binding, 'tools/anything')).toBe(true);
+    expect(bindingAllowsRepository(binding, 'acme/web2')).toBe(false);
     expect(bindingAllowsPath(binding, '/etc/nginx')).toBe(true);
     expect(bindingAllowsPath(binding, '/etc/nginx/conf.d')).toBe(true);
     expect(bindingAllowsPath(binding, '/etc/nginx-evil')).toBe(false);
     expect(bindingAllowsPath(binding, '/etc')).toBe(false);
-  });
-
-  it('refuses every host target in a runtime that cannot reach hosts, naming the Node runtime', async () => {
-    const error = await unavailableHostAccess('Cloudflare Workers')
-      .open('web-1', { repo: 'acme/web', app: 'nginx', destination: '/etc/nginx' })
-      .catch((e) => e);
-    expect(error.message).toBe(
-      "app nginx: host target 'web-1' cannot be reached from Cloudflare Workers",
-    );
-    expect(error.hint).toContain('PLUMBLINE_HOSTS on Workers, hosts: in the Node settings file');
   });
 });
 
@@ -92,13 +81,12 @@ describe('files apps in plumbline.yaml', () => {
   const files = (extra = '') =>
     `apps:\n  - name: nginx\n    kind: files\n    path: nginx\n    target: web-1\n    destination: /etc/nginx/\n${extra}`;
 
-  it('reads the fields with their defaults; no cluster target is needed', () => {
+  it('reads the fields with their defaults', () => {
     const config = parseRepoConfig(
       files(
         "    modes:\n      'secrets/*': '0600'\n    validate: nginx -t -c {staged}/nginx.conf\n    reload: sudo -n systemctl reload nginx\n",
       ),
     );
-    expect(config.targets).toEqual([]);
     expect(config.apps[0]).toEqual({
       kind: 'files',
       name: 'nginx',
