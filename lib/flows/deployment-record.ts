@@ -1,33 +1,33 @@
 /**
  * How a deploy is recorded on GitHub, for every kind of app: a Deployment (environment = the
- * app) with its statuses, and the commit status `plumbline/<app>` on the deployed commit.
- * Recording is best effort: a GitHub failure is logged, never undoes the deploy.
+ * app) with its statuses, and the commit status `plumbline/<app>` on the deployed commit. Each
+ * description is redacted with the job's ledger before it is cut to GitHub's 140 characters
+ * (a cut value would escape the redactor). Recording is best effort: a GitHub failure is
+ * logged, never undoes the deploy.
  */
-import type { ResolvedJob } from '../jobs/resolve-job.ts';
-import { bestEffort, clip, type FlowDeps } from './flow-deps.ts';
+import type { GitHost } from '../ports/git-host.ts';
+import type { RegisteredRepo } from '../ports/repo-registry.ts';
+import { type StatusEvent, statusDescription } from '../report/github.ts';
+import { redacted } from '../report/redacted.ts';
+import { bestEffort } from './flow-deps.ts';
+import type { JobDeps } from './job-secrets.ts';
 
 /** The commit status context of an app. */
 export function statusContext(app: string): string {
   return `plumbline/${app}`;
 }
 
-/** Records one deploy on GitHub: a Deployment and its statuses, and the commit status. */
+/** Records the progress of one deploy. */
 export interface DeploymentRecord {
   deploymentId: number | undefined;
-  record(
-    state: 'in_progress' | 'success' | 'failure' | 'error',
-    description: string,
-  ): Promise<void>;
+  record(state: 'in_progress' | 'success' | 'failure' | 'error', event: StatusEvent): Promise<void>;
 }
 
-/**
- * Creates the GitHub Deployment of a deploy (best effort) and returns how to record its
- * progress, both as deployment statuses and as the commit status `plumbline/<app>`.
- */
+/** Creates the GitHub Deployment of a deploy (described by `deployment`) and its recorder. */
 export async function startDeploymentRecord(
-  resolved: Pick<ResolvedJob, 'sha' | 'gitHost' | 'repo'> & { app: { name: string } },
-  description: string,
-  deps: Pick<FlowDeps, 'logger'>,
+  resolved: { sha: string; gitHost: GitHost; repo: RegisteredRepo; app: { name: string } },
+  deployment: StatusEvent,
+  deps: Pick<JobDeps, 'logger' | 'ledger'>,
 ): Promise<DeploymentRecord> {
   const { sha, app, gitHost, repo } = resolved;
   const ref = repo.ref;
@@ -36,20 +36,23 @@ export async function startDeploymentRecord(
     gitHost.createDeployment(ref, {
       ref: sha,
       environment: app.name,
-      description: clip(description, 140),
+      description: statusDescription(redacted(deployment, deps.ledger)),
     }),
   );
-  const record = async (state: 'in_progress' | 'success' | 'failure' | 'error', text: string) => {
-    const clipped = clip(text, 140);
+  const record = async (
+    state: 'in_progress' | 'success' | 'failure' | 'error',
+    event: StatusEvent,
+  ) => {
+    const text = statusDescription(redacted(event, deps.ledger));
     if (deploymentId !== undefined) {
       await bestEffort(deps.logger, `${context}: deployment status`, () =>
-        gitHost.createDeploymentStatus(ref, deploymentId, state, clipped),
+        gitHost.createDeploymentStatus(ref, deploymentId, state, text),
       );
     }
     const commitState =
       state === 'in_progress' ? 'pending' : state === 'success' ? 'success' : state;
     await bestEffort(deps.logger, `${context}: commit status`, () =>
-      gitHost.createCommitStatus(ref, sha, { state: commitState, context, description: clipped }),
+      gitHost.createCommitStatus(ref, sha, { state: commitState, context, description: text }),
     );
   };
   return { deploymentId, record };

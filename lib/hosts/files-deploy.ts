@@ -9,7 +9,7 @@
 import { plumblineTooling } from '../apply/applyset.ts';
 import type { FilesAppConfig } from '../config/repo-config.ts';
 import { PlumblineError, type Stage } from '../errors.ts';
-import { redact } from '../secrets/mask.ts';
+import { SecretLedger } from '../secrets/secret-ledger.ts';
 import { DEPLOY_EXIT, deployScript, stagedDirectory } from './deploy-script.ts';
 import type { DesiredFiles } from './desired-files.ts';
 import {
@@ -425,8 +425,10 @@ export async function applyFilesPlan(
   const parsed = parseDeployOutput(stdout);
   if (outcome.code === 0 && parsed.ok) return result(true);
 
-  const needles = secretNeedles(input.desired);
-  const clean = (text: string) => redact(text, needles);
+  // The job's ledger masks decrypted values in flows; this one also covers the CLI.
+  const ledger = new SecretLedger();
+  ledger.record(secretNeedles(input.desired));
+  const clean = (text: string) => ledger.text(text);
   const stderr = clean(tail(new TextDecoder().decode(outcome.stderr)));
   const failed = parsed.failed ?? parsed.steps.at(-1);
   const fileOf = (index: string | undefined): string | undefined => {

@@ -16,12 +16,16 @@ import { ConfigError } from '../errors.ts';
 import { appImpact, type ChangedFiles, changedFiles } from '../flows/affected-apps.ts';
 import type { DeployOutcome } from '../flows/deploy-app.ts';
 import { startDeploymentRecord, statusContext } from '../flows/deployment-record.ts';
-import { type DriftIssueAction, driftMarker, syncDriftIssueBody } from '../flows/drift-issue.ts';
-import { bestEffort, clip, type FlowDeps } from '../flows/flow-deps.ts';
+import { type DriftIssueAction, syncDriftIssueBody } from '../flows/drift-issue.ts';
+import { bestEffort } from '../flows/flow-deps.ts';
 import { type FlowFailure, failureOf } from '../flows/flow-failure.ts';
+import type { JobDeps } from '../flows/job-secrets.ts';
 import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
 import type { ResolvedFilesJob } from '../jobs/resolve-job.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
+import { statusDescription } from '../report/github.ts';
+import { driftMarker } from '../report/markdown.ts';
+import { redacted } from '../report/redacted.ts';
 import { createSopsDecryptor } from '../secrets/sops-decryptor.ts';
 import type { FileTree } from '../source/file-tree.ts';
 import { type DesiredFiles, loadDesiredFiles } from './desired-files.ts';
@@ -43,7 +47,7 @@ export function desiredFilesOf(
   repo: RegisteredRepo,
   tree: FileTree,
   app: FilesAppConfig,
-  deps: FlowDeps,
+  deps: JobDeps,
 ): Promise<DesiredFiles> {
   return loadDesiredFiles(tree, app, deps.decryptorFor?.(repo, app) ?? createSopsDecryptor());
 }
@@ -86,7 +90,7 @@ export function reachError(
 async function openAndPlan(
   resolved: Pick<ResolvedFilesJob, 'repo' | 'app' | 'sha'>,
   desired: DesiredFiles,
-  deps: FlowDeps,
+  deps: JobDeps,
 ): Promise<{ shell: HostShell; input: FilesAppInput; planned: PlannedFiles }> {
   const { repo, app } = resolved;
   if (!deps.hosts) {
@@ -115,7 +119,7 @@ async function openAndPlan(
 }
 
 function logStats(
-  deps: FlowDeps,
+  deps: JobDeps,
   what: string,
   fields: Record<string, unknown>,
   stats: HostStats,
@@ -132,7 +136,7 @@ function logStats(
 export async function deployFilesApp(
   resolved: ResolvedFilesJob,
   job: ReconcileJob,
-  deps: FlowDeps,
+  deps: JobDeps,
 ): Promise<DeployOutcome> {
   const { sha, app, repo, gitHost } = resolved;
   const base = { repo: repo.fullName, app: app.name };
@@ -167,7 +171,7 @@ export async function deployAndRecord(
   resolved: ResolvedFilesJob,
   desired: DesiredFiles | undefined,
   loadError: unknown,
-  deps: FlowDeps,
+  deps: JobDeps,
   skipWhenCurrent: boolean,
   known?: { shell: HostShell; input: FilesAppInput; planned: PlannedFiles },
 ): Promise<DeployOutcome> {
@@ -200,13 +204,13 @@ export async function deployAndRecord(
   }
   const { record, deploymentId } = await startDeploymentRecord(
     resolved,
-    `Plumbline deploys ${app.name} to ${app.target}:${app.destination}`,
+    { kind: 'files-deployment', app: app.name, target: app.target, destination: app.destination },
     deps,
   );
   const withId = deploymentId === undefined ? {} : { deploymentId };
-  await record('in_progress', `Deploying ${sha.slice(0, 7)}`);
+  await record('in_progress', { kind: 'deploying', sha });
   const fail = async (f: FlowFailure, changeSet?: FilesChangeSet): Promise<DeployOutcome> => {
-    await record('failure', `${f.stage} failed: ${f.message}`);
+    await record('failure', { kind: 'failed', failure: f });
     deps.logger.log('error', 'reconcile failed', { ...base, stage: f.stage, error: f.message });
     return {
       status: 'failed',
@@ -236,7 +240,7 @@ export async function deployAndRecord(
   const summary = Object.entries(counts)
     .map(([action, n]) => `${n} ${action}`)
     .join(', ');
-  await record('success', `Deployed ${sha.slice(0, 7)}: ${summary || 'nothing to change'}`);
+  await record('success', { kind: 'files-applied', sha, summary: summary || 'nothing to change' });
   deps.logger.log('info', 'reconciled', { ...base, counts, summary });
   return { status: 'applied', ...base, files: changeSet, ...withId };
 }
@@ -260,7 +264,7 @@ export type FilesSweepOutcome =
 export async function sweepFilesApp(
   resolved: ResolvedFilesJob,
   _job: SweepJob,
-  deps: FlowDeps,
+  deps: JobDeps,
 ): Promise<FilesSweepOutcome> {
   const { sha, app, repo, gitHost } = resolved;
   const base = { repo: repo.fullName, app: app.name };
@@ -273,7 +277,7 @@ export async function sweepFilesApp(
       gitHost.createCommitStatus(repo.ref, sha, {
         state: 'failure',
         context: statusContext(app.name),
-        description: clip(`${failure.stage} failed: ${failure.message}`, 140),
+        description: statusDescription(redacted({ kind: 'failed', failure }, deps.ledger)),
       }),
     );
     return { status: 'failed', ...base, sha, error: failure.message };
@@ -338,7 +342,9 @@ export async function sweepFilesApp(
       repo.ref,
       repo.fullName,
       app.name,
-      finding && `${driftMarker(repo.fullName, app.name)}\n${renderFilesDriftIssue(finding)}`,
+      // The reporting boundary: the finding is redacted with the job's ledger first.
+      finding &&
+        `${driftMarker(repo.fullName, app.name)}\n${renderFilesDriftIssue(redacted(finding, deps.ledger))}`,
     ),
   );
   deps.logger.log('info', finding ? 'sweep: drift found' : 'sweep: in sync', {
@@ -374,7 +380,7 @@ export async function planFilesForPullRequest(
   app: FilesAppConfig,
   trustedConfig: RepoConfig,
   change: ChangedFiles,
-  deps: FlowDeps,
+  deps: JobDeps,
 ): Promise<FilesPlanResult> {
   let desired: DesiredFiles | undefined;
   let loadError: unknown;
