@@ -23,7 +23,7 @@ import {
 } from '../../lib/hosts/render-files.ts';
 import { formatPublicKey, signerFromPrivateKey } from '../../lib/hosts/ssh/keys.ts';
 import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
+import type { CliIo, CommandMain } from './command.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { localHostShell } from '../node/local-host.ts';
 import { loadSettings } from '../node/settings.ts';
