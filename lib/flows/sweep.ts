@@ -9,6 +9,7 @@
 import { loadTrustedConfig } from '../config/trusted-config.ts';
 import { detectDrift, healDrift } from '../drift/drift.ts';
 import { messageOf } from '../errors.ts';
+import { type FilesSweepOutcome, sweepFilesApp } from '../hosts/files-flows.ts';
 import { readInventory } from '../inventory/applyset.ts';
 import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
@@ -35,7 +36,8 @@ export type SweepOutcome =
       finding?: DriftFinding;
       issue?: DriftIssueAction;
       error?: string;
-    };
+    }
+  | FilesSweepOutcome;
 
 /**
  * Sweeps one app, in its own secrets scope: every value decrypted for it is masked in the
@@ -50,6 +52,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
   const reconcile: ReconcileJob = { ...job, kind: 'reconcile' };
   const resolved = await resolveReconcileJob(reconcile, deps);
   if (resolved.kind === 'skip') return { status: 'skipped', ...base, reason: resolved.reason };
+  if (resolved.kind === 'files') return sweepFilesApp(resolved, job, deps);
   const { sha, app, repo, gitHost } = resolved;
   const client = await deps.clusters.clientFor(resolved.target);
   const inventory = await readInventory(client, app.name, app.namespace);
