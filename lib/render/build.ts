@@ -8,6 +8,7 @@ import { RenderError } from '../errors.ts';
 import { joinPath } from '../source/file-tree.ts';
 import { absorbGenerated, generate } from './generators.ts';
 import { nameHash } from './hash.ts';
+import { inflateHelmChart, inheritHelmNamespace, isHelmGenerated } from './helm-inflate.ts';
 import { type Kustomization, kustomizationFileNames, parseKustomization } from './kustomization.ts';
 import { isWithin, type LoadContext, type Loader } from './loader.ts';
 import { fixNameReferences } from './name-references.ts';
@@ -233,6 +234,7 @@ async function accumulate(
         );
       }
       const subK = await loadKustomization(loader, sub, path);
+      inheritHelmNamespace(k, subK);
       if (subK.kind === 'Component') {
         throw new RenderError(
           `${k.file}: resources entry '${entry}' is a Component; list it under components`,
@@ -259,6 +261,9 @@ async function accumulate(
   for (const args of k.secretGenerator) {
     absorbGenerated(resources, await generate(k, args, true, loader), k.file);
   }
+  for (const chart of k.helmCharts) {
+    appendAll(resources, await inflateHelmChart(loader, k, chart), k.file);
+  }
   for (const [i, entry] of k.components.entries()) {
     const ctx = { file: k.file, field: `components[${i}]` };
     const path = loader.resolve(k.dir, entry, ctx);
@@ -273,6 +278,7 @@ async function accumulate(
       );
     }
     const subK = await loadKustomization(loader, sub, path);
+    inheritHelmNamespace(k, subK);
     if (subK.kind !== 'Component') {
       throw new RenderError(
         `${k.file}: components entry '${entry}' is a ${subK.kind}, expected kind Component`,
@@ -320,7 +326,13 @@ async function transform(loader: Loader, k: Kustomization, input: Resource[]): P
       k.file,
     );
   }
-  if (k.namespace) setNamespace(resources, k.namespace, k.file);
+  // As kustomize 5.8: a chart's objects keep the namespace helm gave them.
+  if (k.namespace)
+    setNamespace(
+      resources.filter((r) => !isHelmGenerated(r)),
+      k.namespace,
+      k.file,
+    );
   if (k.namePrefix || k.nameSuffix)
     addNameAffixes(resources, k.namePrefix ?? '', k.nameSuffix ?? '');
   for (const label of k.labels) addLabels(resources, label, k.file);

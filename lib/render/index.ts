@@ -10,10 +10,14 @@ import { maskObject } from '../secrets/mask.ts';
 import { type FileTree, normalizePath } from '../source/file-tree.ts';
 import { buildApp } from './build.ts';
 import { goJson } from './hash.ts';
+import { attachHelm, type HelmRenderContext, type RenderedChart } from './helm-inflate.ts';
+import type { HelmSupport } from './helm-renderer.ts';
 import { defaultLimits, type RenderLimits } from './limits.ts';
 import { Loader } from './loader.ts';
 import { objectsToYaml } from './yaml-output.ts';
 
+export type { RenderedChart } from './helm-inflate.ts';
+export type { HelmSupport } from './helm-renderer.ts';
 export type { RenderLimits } from './limits.ts';
 export { defaultLimits } from './limits.ts';
 
@@ -22,6 +26,10 @@ export interface RenderOptions {
   /** Called on every file loaded (resources, patches, generator files) before parsing. */
   decryptor?: FileDecryptor;
   limits?: Partial<RenderLimits>;
+  /** How to inflate `helmCharts`; without it a chart is an error saying where it can render. */
+  helm?: HelmSupport;
+  /** The app rendered, named in messages. */
+  app?: string;
 }
 
 /** What a render produced. */
@@ -38,6 +46,8 @@ export interface RenderResult {
   digest: string;
   /** `refKey()` of every object carrying data from a decrypted file. */
   sensitive: string[];
+  /** The Helm charts inflated, with their digests (plans and history show them). */
+  charts: RenderedChart[];
 }
 
 /** Renders the app at `appPath` (a kustomization directory or a plain directory of manifests). */
@@ -48,6 +58,13 @@ export async function renderApp(
 ): Promise<RenderResult> {
   const limits = { ...defaultLimits, ...options.limits };
   const loader = new Loader(tree, limits, options.decryptor);
+  const helm: HelmRenderContext = {
+    tree,
+    support: options.helm,
+    ...(options.app ? { app: options.app } : {}),
+    charts: [],
+  };
+  attachHelm(loader, helm);
   let dir: string;
   try {
     dir = normalizePath(appPath);
@@ -66,11 +83,16 @@ export async function renderApp(
       .map(async ([path, bytes]) => [path, await sha256Hex(bytes)]),
   );
   const masked = resources.map((r) => maskObject(r.object, { sensitive: r.sensitive }));
+  // Apps without charts keep the digest they always had (it is recorded on clusters).
+  const charts = helm.charts.map(({ locked: _, ...chart }) => chart);
+  const digested =
+    charts.length > 0 ? { charts, encrypted, objects: masked } : { encrypted, objects: masked };
   return {
     objects,
     files: [...loader.files].sort(),
-    digest: await sha256Hex(goJson({ encrypted, objects: masked })),
+    digest: await sha256Hex(goJson(digested)),
     sensitive: [...new Set(sensitive)].sort(),
+    charts: helm.charts,
   };
 }
 

@@ -1,0 +1,309 @@
+/**
+ * The `HelmRenderer` of the Node runtime, the CLI and the GitHub Action: a pinned `helm`
+ * binary run as `helm template` in a sandbox. Each run gets its own empty temporary HELM_*
+ * homes and nothing of Plumbline's environment (no credentials, no user helm config, no
+ * kubeconfig), a proxy that leads nowhere (helm needs no network: charts are fetched by
+ * Plumbline), a time limit, an address-space limit and a bounded output. Values reach helm
+ * through pipes (`-f /dev/fd/N`), so decrypted values never touch the disk.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import {
+  type HelmRenderer,
+  HelmRunError,
+  type HelmTemplateRequest,
+} from '../../lib/render/helm-renderer.ts';
+import { chartCachePath } from './chart-cache.ts';
+
+/** The oldest helm whose `template` Plumbline relies on (`--skip-tests`, schema checks). */
+export const minimumHelmVersion = '3.14.0';
+
+/** Bounds and locations of the Node helm renderer. */
+export interface NodeHelmOptions {
+  /** The helm binary: a path, or a name looked up on PATH (default `helm`). */
+  helm?: string;
+  /** Wall-clock limit of one run (default 60 s). */
+  timeoutMs?: number;
+  /** Address-space limit of the helm process (default 2 GiB). */
+  memoryBytes?: number;
+  /** Most bytes of rendered output read (default 64 MiB). */
+  maxOutputBytes?: number;
+  /** Where chart archives are cached by digest; absent: a temporary copy per run. */
+  cacheDir?: string;
+  /** PATH used to find `helm` by name (default the process's). */
+  path?: string;
+}
+
+const defaults = {
+  timeoutMs: 60_000,
+  memoryBytes: 2 * 1024 * 1024 * 1024,
+  maxOutputBytes: 64 * 1024 * 1024,
+};
+const maxErrorBytes = 64 * 1024;
+
+/** A `HelmRenderer` running a local helm binary under the bounds above. */
+export function nodeHelmRenderer(options: NodeHelmOptions = {}): HelmRenderer {
+  const bounds = { ...defaults, ...options };
+  let checked: Promise<string> | undefined;
+  return {
+    async template(request) {
+      checked ??= checkHelm(options.helm ?? 'helm', options.path ?? process.env.PATH ?? '', bounds);
+      const helm = await checked.catch((error: unknown) => {
+        checked = undefined; // installing helm fixes the next render without a restart
+        throw error;
+      });
+      return runTemplate(helm, request, bounds, options.cacheDir);
+    },
+  };
+}
+
+/** The absolute path of `name` (a path is taken as it is). */
+function findBinary(name: string, path: string): string | undefined {
+  const candidates = name.includes('/')
+    ? [name]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, name));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
+
+/** Finds helm and checks its version once; resolves to its absolute path. */
+async function checkHelm(name: string, path: string, bounds: typeof defaults): Promise<string> {
+  const helm = findBinary(name, path);
+  if (!helm) {
+    throw new HelmRunError(
+      'missing-binary',
+      `no helm binary '${name}' found${name.includes('/') ? '' : ' on PATH'}; Helm charts render with helm ${minimumHelmVersion} or later`,
+    );
+  }
+  const home = await mkdtemp(join(tmpdir(), 'plumbline-helm-'));
+  try {
+    const run = await runSandboxed(
+      helm,
+      ['version', '--template', '{{.Version}}'],
+      [],
+      home,
+      bounds,
+    );
+    const version = run.stdout.trim();
+    if (run.code !== 0 || !/^v?\d+\.\d+\.\d+/.test(version)) {
+      throw new HelmRunError(
+        'missing-binary',
+        `${helm} does not answer 'helm version' like helm does`,
+      );
+    }
+    if (compareVersions(version.replace(/^v/, ''), minimumHelmVersion) < 0) {
+      throw new HelmRunError(
+        'too-old',
+        `${helm} is helm ${version}; Plumbline needs helm ${minimumHelmVersion} or later`,
+      );
+    }
+    return helm;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).slice(0, 3).map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i += 1) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+async function runTemplate(
+  helm: string,
+  request: HelmTemplateRequest,
+  bounds: typeof defaults,
+  cacheDir: string | undefined,
+): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), 'plumbline-helm-'));
+  try {
+    const chart = await placeChart(request, home, cacheDir);
+    const args = ['template', request.releaseName, chart];
+    if (request.namespace) args.push('--namespace', request.namespace);
+    request.values.forEach((_, i) => {
+      args.push('-f', `/dev/fd/${3 + i}`);
+    });
+    for (const v of request.apiVersions) args.push('--api-versions', v);
+    if (request.kubeVersion) args.push('--kube-version', request.kubeVersion);
+    if (request.includeCRDs) args.push('--include-crds');
+    if (request.skipTests) args.push('--skip-tests');
+    if (request.skipHooks) args.push('--no-hooks');
+    const run = await runSandboxed(helm, args, request.values, home, bounds);
+    if (run.code === 0) return run.stdout;
+    throw failureOf(run);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/** Where helm reads the chart: the directory written out, or the cached archive. */
+async function placeChart(
+  request: HelmTemplateRequest,
+  home: string,
+  cacheDir: string | undefined,
+): Promise<string> {
+  const { chart } = request;
+  if (chart.kind === 'archive') {
+    const path = cacheDir ? chartCachePath(cacheDir, chart.digest) : join(home, 'chart.tgz');
+    if (!existsSync(path)) {
+      await mkdir(dirname(path), { recursive: true });
+      const partial = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
+      await writeFile(partial, chart.bytes);
+      await rename(partial, path);
+    }
+    return path;
+  }
+  const root = join(home, 'chart');
+  for (const [rel, bytes] of chart.files) {
+    const target = join(root, rel);
+    if (!target.startsWith(`${root}/`)) continue; // paths come normalized from the tree
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, bytes);
+  }
+  return root;
+}
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  outputTooLarge: boolean;
+}
+
+function failureOf(run: Run): HelmRunError {
+  const stderr = run.stderr.replace(/^Error: /m, '').trim();
+  if (run.timedOut) return new HelmRunError('timeout', 'helm did not finish within its time limit');
+  if (run.outputTooLarge)
+    return new HelmRunError('output-too-large', 'helm rendered more output than allowed');
+  if (
+    run.signal === 'SIGKILL' ||
+    /out of memory|cannot allocate memory|mmap failed|runtime: cannot reserve/i.test(stderr)
+  ) {
+    return new HelmRunError('memory', 'helm ran out of its memory limit');
+  }
+  return new HelmRunError('template', stderr || `helm exited with status ${run.code}`);
+}
+
+/**
+ * Runs helm with an empty environment of its own: temporary homes, no kubeconfig, a proxy that
+ * refuses every connection, `ulimit -v` and a kill timer. `inputs` are written to fds 3, 4, ….
+ */
+function runSandboxed(
+  helm: string,
+  args: string[],
+  inputs: Uint8Array[],
+  home: string,
+  bounds: typeof defaults,
+): Promise<Run> {
+  const dirs = ['home', 'config', 'cache', 'data', 'plugins', 'tmp'].map((d) => join(home, d));
+  const env: Record<string, string> = {
+    PATH: '/usr/bin:/bin',
+    HOME: join(home, 'home'),
+    TMPDIR: join(home, 'tmp'),
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_DATA_HOME: join(home, 'data'),
+    HELM_PLUGINS: join(home, 'plugins'),
+    HELM_REGISTRY_CONFIG: join(home, 'config', 'registry.json'),
+    HELM_REPOSITORY_CONFIG: join(home, 'config', 'repositories.yaml'),
+    HELM_REPOSITORY_CACHE: join(home, 'cache', 'repository'),
+    KUBECONFIG: join(home, 'no-kubeconfig'),
+    // helm template needs no network; anything that tries meets a closed port.
+    HTTP_PROXY: 'http://127.0.0.1:9',
+    HTTPS_PROXY: 'http://127.0.0.1:9',
+    http_proxy: 'http://127.0.0.1:9',
+    https_proxy: 'http://127.0.0.1:9',
+    NO_PROXY: '',
+    no_proxy: '',
+    GOMEMLIMIT: String(Math.floor(bounds.memoryBytes * 0.75)),
+    LANG: 'C',
+  };
+  return (async () => {
+    await Promise.all(dirs.map((d) => mkdir(d, { recursive: true, mode: 0o700 })));
+    const limitKb = Math.floor(bounds.memoryBytes / 1024);
+    // The shell sets the address-space limit, then becomes helm (same process, same pid).
+    const script =
+      process.platform === 'linux' ? 'ulimit -v "$0" || exit 97; exec "$@"' : 'exec "$@"';
+    const child = spawn('/bin/sh', ['-c', script, String(limitKb), helm, ...args], {
+      env,
+      cwd: join(home, 'tmp'),
+      stdio: ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const)],
+    });
+    return collect(child, inputs, bounds);
+  })();
+}
+
+function collect(child: ChildProcess, inputs: Uint8Array[], bounds: typeof defaults): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let timedOut = false;
+    let outputTooLarge = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, bounds.timeoutMs);
+    (child.stdout as Readable).on('data', (chunk: Buffer) => {
+      outBytes += chunk.byteLength;
+      if (outBytes > bounds.maxOutputBytes) {
+        outputTooLarge = true;
+        child.kill('SIGKILL');
+        return;
+      }
+      out.push(chunk);
+    });
+    (child.stderr as Readable).on('data', (chunk: Buffer) => {
+      if (errBytes < maxErrorBytes) err.push(chunk);
+      errBytes += chunk.byteLength;
+    });
+    inputs.forEach((bytes, i) => {
+      const pipe = child.stdio[3 + i] as Writable;
+      // helm may exit before reading (bad arguments): a broken pipe is not our failure.
+      pipe.on('error', () => undefined);
+      pipe.end(bytes);
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new HelmRunError('missing-binary', `helm could not be started (${error.message})`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 97) {
+        reject(
+          new HelmRunError('memory', 'the memory limit for helm could not be set (ulimit -v)'),
+        );
+        return;
+      }
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8').slice(0, maxErrorBytes),
+        timedOut,
+        outputTooLarge,
+      });
+    });
+  });
+}
