@@ -4,14 +4,17 @@
  * homes and nothing of Plumbline's environment (no credentials, no user helm config, no
  * kubeconfig), a proxy that leads nowhere (helm needs no network: charts are fetched by
  * Plumbline), a time limit, an address-space limit and a bounded output. Values reach helm
- * through pipes (`-f /dev/fd/N`), so decrypted values never touch the disk.
+ * through named pipes in a private temporary directory (`-f <dir>/values-N`): their bytes pass
+ * through the kernel's pipe buffer only, so decrypted values never touch the disk.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type HelmRenderer,
   HelmRunError,
@@ -138,20 +141,57 @@ async function runTemplate(
     const chart = await placeChart(request, home, cacheDir);
     const args = ['template', request.releaseName, chart];
     if (request.namespace) args.push('--namespace', request.namespace);
-    request.values.forEach((_, i) => {
-      args.push('-f', `/dev/fd/${3 + i}`);
-    });
+    const fifos = makeFifos(join(home, 'values'), request.values.length);
+    for (const fifo of fifos) args.push('-f', fifo);
     for (const v of request.apiVersions) args.push('--api-versions', v);
     if (request.kubeVersion) args.push('--kube-version', request.kubeVersion);
     if (request.includeCRDs) args.push('--include-crds');
     if (request.skipTests) args.push('--skip-tests');
     if (request.skipHooks) args.push('--no-hooks');
-    const run = await runSandboxed(helm, args, request.values, home, bounds);
+    const inputs = request.values.map((bytes, i) => ({ path: fifos[i] as string, bytes }));
+    const run = await runSandboxed(helm, args, inputs, home, bounds);
     if (run.code === 0) return run.stdout;
     throw failureOf(run);
   } finally {
     await rm(home, { recursive: true, force: true });
   }
+}
+
+/** Named pipes `dir/values-0`, …, readable by this user only. */
+function makeFifos(dir: string, count: number): string[] {
+  if (count === 0) return [];
+  const paths = Array.from({ length: count }, (_, i) => join(dir, `values-${i}.yaml`));
+  spawnSync('mkdir', ['-m', '700', dir]);
+  const made = spawnSync('mkfifo', ['-m', '600', ...paths], { encoding: 'utf8' });
+  if (made.status !== 0) {
+    throw new HelmRunError(
+      'missing-binary',
+      `named pipes for helm values could not be made (mkfifo: ${made.stderr || made.error?.message})`,
+    );
+  }
+  return paths;
+}
+
+/**
+ * Writes `bytes` into a named pipe once helm opens it for reading (a non-blocking open fails
+ * until then, so no thread waits on it), and gives up when helm has exited without reading.
+ */
+async function feedFifo(path: string, bytes: Uint8Array, exited: () => boolean): Promise<void> {
+  let fd: number | undefined;
+  while (fd === undefined) {
+    try {
+      fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || exited()) return;
+      await sleep(2);
+    }
+  }
+  const pipe = new Socket({ fd, readable: false, writable: true });
+  await new Promise<void>((resolve) => {
+    pipe.on('error', () => resolve()); // helm stopped reading: its exit status tells why
+    pipe.end(bytes, () => resolve());
+  });
+  pipe.destroy();
 }
 
 /** Where helm reads the chart: the directory written out, or the cached archive. */
@@ -206,12 +246,12 @@ function failureOf(run: Run): HelmRunError {
 
 /**
  * Runs helm with an empty environment of its own: temporary homes, no kubeconfig, a proxy that
- * refuses every connection, `ulimit -v` and a kill timer. `inputs` are written to fds 3, 4, ….
+ * refuses every connection, `ulimit -v` and a kill timer. `inputs` are fed into their pipes.
  */
 function runSandboxed(
   helm: string,
   args: string[],
-  inputs: Uint8Array[],
+  inputs: { path: string; bytes: Uint8Array }[],
   home: string,
   bounds: typeof defaults,
 ): Promise<Run> {
@@ -247,13 +287,17 @@ function runSandboxed(
     const child = spawn('/bin/sh', ['-c', script, String(limitKb), helm, ...args], {
       env,
       cwd: join(home, 'tmp'),
-      stdio: ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const)],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     return collect(child, inputs, bounds);
   })();
 }
 
-function collect(child: ChildProcess, inputs: Uint8Array[], bounds: typeof defaults): Promise<Run> {
+function collect(
+  child: ChildProcess,
+  inputs: { path: string; bytes: Uint8Array }[],
+  bounds: typeof defaults,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -278,18 +322,20 @@ function collect(child: ChildProcess, inputs: Uint8Array[], bounds: typeof defau
       if (errBytes < maxErrorBytes) err.push(chunk);
       errBytes += chunk.byteLength;
     });
-    inputs.forEach((bytes, i) => {
-      const pipe = child.stdio[3 + i] as Writable;
-      // helm may exit before reading (bad arguments): a broken pipe is not our failure.
-      pipe.on('error', () => undefined);
-      pipe.end(bytes);
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
     });
+    const feeding = Promise.all(
+      inputs.map((input) => feedFifo(input.path, input.bytes, () => exited)),
+    );
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(new HelmRunError('missing-binary', `helm could not be started (${error.message})`));
     });
-    child.on('close', (code, signal) => {
+    child.on('close', async (code, signal) => {
       clearTimeout(timer);
+      await feeding;
       if (code === 97) {
         reject(
           new HelmRunError('memory', 'the memory limit for helm could not be set (ulimit -v)'),
