@@ -152,7 +152,12 @@ class ChartFetcher {
     const slash = path.indexOf('/');
     const host = slash < 0 ? path : path.slice(0, slash);
     const repository = `${slash < 0 ? '' : `${path.slice(slash + 1)}/`}${ref.name}`;
-    const scheme = this.#plainHttp.has(host.toLowerCase()) ? 'http' : 'https';
+    const hostname = host
+      .replace(/:\d+$/, '')
+      .replace(/^\[|\]$/g, '')
+      .toLowerCase();
+    const plain = this.#plainHttp.has(host.toLowerCase()) || this.#plainHttp.has(hostname);
+    const scheme = plain ? 'http' : 'https';
     const origin = this.checkUrl(`${scheme}://${host}/`);
     // OCI tags cannot hold '+': helm pushes SemVer build metadata with '_' instead.
     const tag = ref.version.replace(/\+/g, '_');

@@ -3,7 +3,7 @@
  * the test environment's helm. kustomize gets a throwaway HOME and no kubeconfig, so neither
  * tool sees anything of the machine's helm or cluster configuration.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,25 +26,34 @@ export function testHelmSupport(cacheDir: string, extra: Partial<HelmSupport> = 
   };
 }
 
-/** Runs `kustomize build --enable-helm` over `dir` with a sandboxed environment. */
-export function kustomizeHelmBuild(
+/**
+ * Runs `kustomize build --enable-helm` over `dir` with a sandboxed environment. Asynchronous,
+ * so chart servers in this process keep answering kustomize's `helm pull`.
+ */
+export async function kustomizeHelmBuild(
   dir: string,
-): { ok: true; text: string } | { ok: false; error: string } {
+): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
   const home = mkdtempSync(join(tmpdir(), 'plumbline-kustomize-home-'));
   try {
-    const run = spawnSync(
-      binary('kustomize'),
-      ['build', '--enable-helm', '--helm-command', binary('helm'), dir],
-      {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: home,
-          KUBECONFIG: join(home, 'none'),
+    return await new Promise((resolve) => {
+      execFile(
+        binary('kustomize'),
+        ['build', '--enable-helm', '--helm-command', binary('helm'), dir],
+        {
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            HOME: home,
+            KUBECONFIG: join(home, 'none'),
+          },
         },
-      },
-    );
-    return run.status === 0 ? { ok: true, text: run.stdout } : { ok: false, error: run.stderr };
+        (error, stdout, stderr) =>
+          resolve(
+            error ? { ok: false, error: stderr || error.message } : { ok: true, text: stdout },
+          ),
+      );
+    });
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -55,7 +64,7 @@ export async function runHelmCase(c: ConformanceCase, support: HelmSupport): Pro
   const root = writeTree(c.files);
   try {
     const app = c.app ?? 'app';
-    const built = kustomizeHelmBuild(join(root, app));
+    const built = await kustomizeHelmBuild(join(root, app));
     const kustomize: Outcome['kustomize'] = built.ok
       ? {
           ok: true,
