@@ -27,6 +27,10 @@ const commands: Record<string, Command> = {
   render: { summary: 'print the YAML an app renders to', load: () => import('./cli/render.ts') },
   plan: { summary: 'show what applying an app would change', load: () => import('./cli/plan.ts') },
   apply: { summary: 'apply an app, prune what left it', load: () => import('./cli/apply.ts') },
+  lock: {
+    summary: "record remote Helm charts' digests in plumbline.lock.yaml",
+    load: () => import('./cli/lock.ts'),
+  },
   serve: { summary: 'serve webhooks and run jobs (Node)', load: () => import('./cli/serve.ts') },
   sweep: {
     summary: 'apply missed heads, report and heal drift',

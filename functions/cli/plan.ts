@@ -16,6 +16,7 @@ import { renderPlanText } from '../../lib/plan/render-text.ts';
 import { renderApp } from '../../lib/render/index.ts';
 import type { CommandMain } from '../cli.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
+import { helmSupportFromEnv } from '../node/helm-support.ts';
 import { nodeKubeClient } from '../node/kube-transport.ts';
 import { loadKubeconfig } from '../node/kubeconfig.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
@@ -69,6 +70,8 @@ export async function prepare(
   const access = await loadKubeconfig({ path: values.kubeconfig, context: values.context });
   const rendered = await renderApp(new DirectoryFileTree(root), '.', {
     decryptor: sopsDecryptorFromEnv(process.env),
+    // A trusted operator's command: an unrecorded chart is shown, not refused (lock records it).
+    helm: helmSupportFromEnv(process.env, { lock: 'record' }),
   });
   const namespace = values.namespace ?? access.namespace ?? 'default';
   const app = values.app ?? basename(root);

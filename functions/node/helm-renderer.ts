@@ -31,7 +31,7 @@ export interface NodeHelmOptions {
   helm?: string;
   /** Wall-clock limit of one run (default 60 s). */
   timeoutMs?: number;
-  /** Address-space limit of the helm process (default 2 GiB). */
+  /** Address-space limit of the helm process (default 3 GiB: Go alone reserves about 1 GiB). */
   memoryBytes?: number;
   /** Most bytes of rendered output read (default 64 MiB). */
   maxOutputBytes?: number;
@@ -39,11 +39,13 @@ export interface NodeHelmOptions {
   cacheDir?: string;
   /** PATH used to find `helm` by name (default the process's). */
   path?: string;
+  /** The oldest helm accepted (default `minimumHelmVersion`). */
+  minimumVersion?: string;
 }
 
 const defaults = {
   timeoutMs: 60_000,
-  memoryBytes: 2 * 1024 * 1024 * 1024,
+  memoryBytes: 3 * 1024 * 1024 * 1024,
   maxOutputBytes: 64 * 1024 * 1024,
 };
 const maxErrorBytes = 64 * 1024;
@@ -54,7 +56,12 @@ export function nodeHelmRenderer(options: NodeHelmOptions = {}): HelmRenderer {
   let checked: Promise<string> | undefined;
   return {
     async template(request) {
-      checked ??= checkHelm(options.helm ?? 'helm', options.path ?? process.env.PATH ?? '', bounds);
+      checked ??= checkHelm(
+        options.helm ?? 'helm',
+        options.path ?? process.env.PATH ?? '',
+        options.minimumVersion ?? minimumHelmVersion,
+        bounds,
+      );
       const helm = await checked.catch((error: unknown) => {
         checked = undefined; // installing helm fixes the next render without a restart
         throw error;
@@ -84,12 +91,17 @@ function findBinary(name: string, path: string): string | undefined {
 }
 
 /** Finds helm and checks its version once; resolves to its absolute path. */
-async function checkHelm(name: string, path: string, bounds: typeof defaults): Promise<string> {
+async function checkHelm(
+  name: string,
+  path: string,
+  minimum: string,
+  bounds: typeof defaults,
+): Promise<string> {
   const helm = findBinary(name, path);
   if (!helm) {
     throw new HelmRunError(
       'missing-binary',
-      `no helm binary '${name}' found${name.includes('/') ? '' : ' on PATH'}; Helm charts render with helm ${minimumHelmVersion} or later`,
+      `no helm binary '${name}' found${name.includes('/') ? '' : ' on PATH'}; Helm charts render with helm ${minimum} or later`,
     );
   }
   const home = await mkdtemp(join(tmpdir(), 'plumbline-helm-'));
@@ -102,16 +114,18 @@ async function checkHelm(name: string, path: string, bounds: typeof defaults): P
       bounds,
     );
     const version = run.stdout.trim();
+    const failure = run.code === 0 ? undefined : failureOf(run);
+    if (failure && failure.reason !== 'template') throw failure;
     if (run.code !== 0 || !/^v?\d+\.\d+\.\d+/.test(version)) {
       throw new HelmRunError(
         'missing-binary',
         `${helm} does not answer 'helm version' like helm does`,
       );
     }
-    if (compareVersions(version.replace(/^v/, ''), minimumHelmVersion) < 0) {
+    if (compareVersions(version.replace(/^v/, ''), minimum) < 0) {
       throw new HelmRunError(
         'too-old',
-        `${helm} is helm ${version}; Plumbline needs helm ${minimumHelmVersion} or later`,
+        `${helm} is helm ${version}; Plumbline needs helm ${minimum} or later`,
       );
     }
     return helm;
@@ -235,9 +249,14 @@ function failureOf(run: Run): HelmRunError {
   if (run.timedOut) return new HelmRunError('timeout', 'helm did not finish within its time limit');
   if (run.outputTooLarge)
     return new HelmRunError('output-too-large', 'helm rendered more output than allowed');
+  // Under the address-space limit the Go runtime dies reserving memory, with a message or a
+  // segmentation fault; the kernel's OOM killer sends SIGKILL.
   if (
     run.signal === 'SIGKILL' ||
-    /out of memory|cannot allocate memory|mmap failed|runtime: cannot reserve/i.test(stderr)
+    run.signal === 'SIGSEGV' ||
+    /out of memory|cannot allocate memory|failed to reserve|mmap failed|cannot reserve/i.test(
+      stderr,
+    )
   ) {
     return new HelmRunError('memory', 'helm ran out of its memory limit');
   }

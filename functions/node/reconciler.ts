@@ -10,8 +10,10 @@ import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
 import type { FlowDeps } from '../../lib/flows/flow-deps.ts';
 import { runFlow } from '../../lib/flows/run-flow.ts';
 import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
+import type { HelmSupport } from '../../lib/render/helm-renderer.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
+import { helmSupportFromEnv } from './helm-support.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
 import { sopsEnv } from './sops-env.ts';
@@ -27,13 +29,19 @@ export interface NodeReconcilerOptions {
   health?: { timeoutMs: number };
   /** Wraps each cluster transport (the benchmark counts requests with it). */
   wrapTransport?: (fetcher: typeof fetch, target: TargetConfig) => typeof fetch;
+  /** Helm for apps with charts (default: helm on PATH, charts cached in the user's cache). */
+  helm?: HelmSupport;
 }
 
 /** Reads SOPS and AWS settings from the environment, as sops and the AWS SDK name them. */
 export function reconcilerOptionsFromEnv(
   env: Record<string, string | undefined>,
 ): NodeReconcilerOptions {
-  return { ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}), ...sopsEnv(env) };
+  return {
+    ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
+    ...sopsEnv(env),
+    helm: helmSupportFromEnv(env),
+  };
 }
 
 /**
@@ -64,6 +72,7 @@ export function nodeFlowDeps(
     return fetcher;
   };
   let clusters: ClusterAccess | undefined;
+  const helm = options.helm ?? helmSupportFromEnv(process.env);
   return (context) => {
     clusters ??= createClusterAccess({
       secrets: context.secrets,
@@ -82,6 +91,7 @@ export function nodeFlowDeps(
       clusters,
       holder,
       decryptorFor: () => decryptor,
+      helm,
       ...(options.health ? { health: options.health } : {}),
     };
   };

@@ -52,6 +52,8 @@ export function describeChangeSet(changeSet: ChangeSet): string {
 export function renderResolved(resolved: ResolvedJob, deps: FlowDeps): Promise<RenderResult> {
   return renderApp(resolved.tree, resolved.app.path, {
     decryptor: deps.decryptorFor?.(resolved.repo, resolved.app) ?? createSopsDecryptor(),
+    app: resolved.app.name,
+    ...(deps.helm ? { helm: deps.helm } : {}),
   });
 }
 

@@ -6,6 +6,7 @@ import { messageOf } from '../errors.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
+import type { HelmSupport } from '../render/helm-renderer.ts';
 
 /** The ports and settings every flow reads. */
 export interface FlowDeps extends ResolveJobDeps {
@@ -17,6 +18,8 @@ export interface FlowDeps extends ResolveJobDeps {
   logger: Logger;
   /** Wait for rollouts after applying. */
   health?: { timeoutMs: number };
+  /** How to inflate Helm charts; absent where no helm can run (an app with a chart then fails). */
+  helm?: HelmSupport;
 }
 
 /**

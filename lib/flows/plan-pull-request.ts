@@ -193,6 +193,8 @@ async function planOne(
   try {
     rendered = await renderApp(tree, app.path, {
       decryptor: deps.decryptorFor?.(repo, app) ?? createSopsDecryptor(),
+      app: app.name,
+      ...(deps.helm ? { helm: deps.helm } : {}),
     });
   } catch (error) {
     renderError = error;
