@@ -20,6 +20,7 @@ import {
   readInventory,
 } from './applyset.ts';
 import { type Health, waitHealthy } from './health.ts';
+import { type HookPhase, runHookPhase, splitHelmHooks } from './helm-hooks.ts';
 import { acquireLease } from './lease.ts';
 import { applyOrder, isFirstStage } from './order.ts';
 
@@ -156,7 +157,35 @@ export async function applyPlan(
   };
 
   let inv = await readInventory(client, input.app, input.namespace);
-  const desired = applyOrder(await resolveDesired(input.objects, input.namespace, client, inv.id));
+  // Helm hooks run around the apply (Argo CD's mapping) and are not members of the set.
+  const hooks = splitHelmHooks(input.objects);
+  const desired = applyOrder(
+    await resolveDesired(hooks.resources, input.namespace, client, inv.id),
+  );
+  const hookObjects = await resolveDesired(
+    hooks.hooks.map((h) => h.object),
+    input.namespace,
+    client,
+    inv.id,
+  );
+  const runHooks = async (phase: HookPhase): Promise<boolean> => {
+    const outcomes = await runHookPhase(phase, hooks.hooks, {
+      client,
+      resolve: (object) => hookObjects[hooks.hooks.findIndex((h) => h.object === object)] ?? object,
+      force: options.force,
+      timeoutMs: options.health?.timeoutMs ?? 300_000,
+      now,
+      sleep,
+    });
+    for (const outcome of outcomes) {
+      if (outcome.ok) entries.push({ ref: refOf(outcome.object), action: 'created' });
+      else fail(refOf(outcome.object), outcome.error);
+    }
+    return outcomes.every((o) => o.ok);
+  };
+  for (const { object, reason } of hooks.skipped) {
+    entries.push({ ref: refOf(object), action: 'skipped', error: reason });
+  }
   const digest =
     input.digest ?? (await planDigest(input.revision, desired, new Map(), input.sensitive));
 
@@ -220,8 +249,9 @@ export async function applyPlan(
         fail(ref, error);
       }
     };
-    const first = desired.filter(isFirstStage);
-    const rest = desired.filter((o) => !isFirstStage(o));
+    const preSyncOk = await runHooks('PreSync');
+    const first = preSyncOk ? desired.filter(isFirstStage) : [];
+    const rest = preSyncOk ? desired.filter((o) => !isFirstStage(o)) : desired;
     for (const object of first) await applyOne(object);
     if (errors.length === 0) {
       const crds = first.filter((o) => o.kind === 'CustomResourceDefinition');
@@ -246,7 +276,9 @@ export async function applyPlan(
         entries.push({
           ref: refOf(object),
           action: 'skipped',
-          error: 'not applied: the first stage (Namespaces, CRDs) failed',
+          error: preSyncOk
+            ? 'not applied: the first stage (Namespaces, CRDs) failed'
+            : 'not applied: a PreSync hook failed',
         });
       }
     }
@@ -279,9 +311,12 @@ export async function applyPlan(
       await client.apply(parentObject(inv, next, applied), { force: true });
     }
 
-    if (options.health && errors.length === 0) {
+    // PostSync hooks run once the apply is healthy (Argo CD), so they wait for it too.
+    const postSync = hooks.hooks.some((h) => h.phases.includes('PostSync'));
+    const health = options.health ?? (postSync ? { timeoutMs: 300_000 } : undefined);
+    if (health && errors.length === 0) {
       const results = await waitHealthy(client, desired.map(refOf), {
-        ...options.health,
+        ...health,
         now,
         sleep,
       });
@@ -298,6 +333,7 @@ export async function applyPlan(
         }
       }
     }
+    if (postSync && errors.length === 0) await runHooks('PostSync');
   } finally {
     await lease.release();
   }

@@ -12,6 +12,7 @@ import {
   plumblineAnnotations,
   readInventory,
 } from '../apply/applyset.ts';
+import { splitHelmHooks } from '../apply/helm-hooks.ts';
 import {
   describeRef,
   groupKind,
@@ -268,7 +269,9 @@ export async function planApp(
   options: PlanOptions = {},
 ): Promise<Plan> {
   const inv = inventory ?? (await readInventory(client, input.app, input.namespace));
-  const desired = await resolveDesired(input.objects, input.namespace, client, inv.id);
+  // Helm hooks are run by apply, not kept in the set: they are not planned as members.
+  const resources = splitHelmHooks(input.objects).resources;
+  const desired = await resolveDesired(resources, input.namespace, client, inv.id);
   const desiredKeys = new Set(desired.map((o) => refKey(refOf(o))));
   // Live members come from one LIST per group-kind; only objects outside the set need a GET.
   const members = inv.live ? await listMembers(client, inv) : [];
