@@ -1,4 +1,5 @@
 /** The typed contents of `plumbline.yaml`, as the rest of Plumbline sees them. */
+import type { HelmAppSource } from '../render/helm-app.ts';
 
 /** How Plumbline obtains a short-lived credential for a target. */
 export type TargetCredentials =
@@ -53,6 +54,8 @@ export interface AppConfig {
   branch: string;
   prune: boolean;
   selfHeal: boolean;
+  /** A Helm chart to render instead of a kustomization at `path`. */
+  helm?: HelmAppSource;
 }
 
 /** The whole of `plumbline.yaml`. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { normalizePath } from '../source/file-tree.ts';
+import { HELM_ALLOWED_FIELDS, HelmAppSourceSchema } from './helm-app-schema.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -119,6 +120,8 @@ export const AppSchema = z.strictObject({
   branch: branchName.default('main'),
   prune: z.boolean().default(true),
   selfHeal: z.boolean().default(false),
+  /** A Helm chart rendered instead of the path's kustomization (see helm-app-schema.ts). */
+  helm: HelmAppSourceSchema.optional(),
 });
 
 /** The whole file. */
@@ -138,4 +141,5 @@ export const ALLOWED_FIELDS: Record<string, string[]> = {
   'targets[].credentials.eks': Object.keys(EksCredentialsSchema.shape),
   'targets[].credentials.token': Object.keys(TokenCredentialsSchema.shape),
   'apps[]': Object.keys(AppSchema.shape),
+  ...HELM_ALLOWED_FIELDS,
 };

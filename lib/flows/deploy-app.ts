@@ -54,6 +54,9 @@ export function renderResolved(resolved: ResolvedJob, deps: FlowDeps): Promise<R
     decryptor: deps.decryptorFor?.(resolved.repo, resolved.app) ?? createSopsDecryptor(),
     app: resolved.app.name,
     ...(deps.helm ? { helm: deps.helm } : {}),
+    ...(resolved.app.helm
+      ? { helmSource: { helm: resolved.app.helm, namespace: resolved.app.namespace } }
+      : {}),
   });
 }
 

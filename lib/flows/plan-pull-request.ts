@@ -195,6 +195,7 @@ async function planOne(
       decryptor: deps.decryptorFor?.(repo, app) ?? createSopsDecryptor(),
       app: app.name,
       ...(deps.helm ? { helm: deps.helm } : {}),
+      ...(app.helm ? { helmSource: { helm: app.helm, namespace: app.namespace } } : {}),
     });
   } catch (error) {
     renderError = error;

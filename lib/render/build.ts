@@ -50,12 +50,23 @@ function checkCycle(dir: string, stack: Stack, ctx: LoadContext): void {
   }
 }
 
-/** Builds the app at `dir` to its final, ordered resources. */
-export async function buildApp(loader: Loader, dir: string): Promise<Resource[]> {
-  const found = await findKustomization(loader, dir);
+/**
+ * Builds the app at `dir` to its final, ordered resources. `synthesized` stands in for the
+ * directory's kustomization (an app's `helm:` source): the first is built, each further one
+ * transforms the previous one's output.
+ */
+export async function buildApp(
+  loader: Loader,
+  dir: string,
+  synthesized?: Kustomization[],
+): Promise<Resource[]> {
+  const found = synthesized ? synthesized[0]?.file : await findKustomization(loader, dir);
   let resources: Resource[];
   let sort: Kustomization['sortOptions'];
-  if (found === undefined) {
+  if (synthesized?.[0]) {
+    resources = await accumulate(loader, synthesized[0], [], [dir]);
+    for (const k of synthesized.slice(1)) resources = await transform(loader, k, resources);
+  } else if (found === undefined) {
     const stat = await loader.stat(dir);
     if (stat?.kind !== 'dir') {
       throw new RenderError(`${dir || '.'}: no such directory`, { file: dir });

@@ -10,12 +10,14 @@ import { maskObject } from '../secrets/mask.ts';
 import { type FileTree, normalizePath } from '../source/file-tree.ts';
 import { buildApp } from './build.ts';
 import { goJson } from './hash.ts';
+import { type HelmAppSource, helmAppKustomizations } from './helm-app.ts';
 import { attachHelm, type HelmRenderContext, type RenderedChart } from './helm-inflate.ts';
 import type { HelmSupport } from './helm-renderer.ts';
 import { defaultLimits, type RenderLimits } from './limits.ts';
 import { Loader } from './loader.ts';
 import { objectsToYaml } from './yaml-output.ts';
 
+export type { HelmAppSource } from './helm-app.ts';
 export type { RenderedChart } from './helm-inflate.ts';
 export type { HelmSupport } from './helm-renderer.ts';
 export type { RenderLimits } from './limits.ts';
@@ -30,6 +32,8 @@ export interface RenderOptions {
   helm?: HelmSupport;
   /** The app rendered, named in messages. */
   app?: string;
+  /** The app's `helm:` source in `plumbline.yaml`, rendered instead of a kustomization. */
+  helmSource?: { helm: HelmAppSource; namespace?: string };
 }
 
 /** What a render produced. */
@@ -74,7 +78,14 @@ export async function renderApp(
       cause: error,
     });
   }
-  const resources = await buildApp(loader, dir);
+  const synthesized = options.helmSource
+    ? await helmAppKustomizations(loader, {
+        name: options.app ?? (dir || '.'),
+        path: dir,
+        ...options.helmSource,
+      })
+    : undefined;
+  const resources = await buildApp(loader, dir, synthesized);
   const objects = resources.map((r) => r.object);
   const sensitive = resources.filter((r) => r.sensitive).map((r) => refKey(refOf(r.object)));
   const encrypted = await Promise.all(

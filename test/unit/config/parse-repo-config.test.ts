@@ -121,7 +121,7 @@ describe('parseRepoConfig', () => {
         field: 'apps[0].taget',
         line: 10,
         message:
-          "unknown field 'taget' (did you mean 'target'?); allowed fields here: name, path, target, namespace, branch, prune, selfHeal",
+          "unknown field 'taget' (did you mean 'target'?); allowed fields here: name, path, target, namespace, branch, prune, selfHeal, helm",
       },
     ]);
     expect(error.message).toContain('plumbline.yaml: 2 problems');
