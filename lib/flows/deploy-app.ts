@@ -16,6 +16,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
 import { createSopsDecryptor } from '../secrets/sops-decryptor.ts';
 import { appImpact, changedFiles } from './affected-apps.ts';
+import { describeCharts } from './chart-summary.ts';
 import { bestEffort, clip, type FlowDeps } from './flow-deps.ts';
 import { type FlowFailure, failureOf } from './flow-failure.ts';
 
@@ -139,7 +140,10 @@ export async function applyAndRecord(
     gitHost.createDeployment(ref, {
       ref: sha,
       environment: app.name,
-      description: clip(`Plumbline deploys ${app.name} to ${app.target}/${app.namespace}`, 140),
+      description: clip(
+        `Plumbline deploys ${app.name} to ${app.target}/${app.namespace}${rendered?.charts.length ? ` with ${describeCharts(rendered.charts)}` : ''}`,
+        140,
+      ),
     }),
   );
   const record = async (
@@ -226,6 +230,13 @@ export async function applyAndRecord(
   const counts: Record<string, number> = {};
   for (const entry of changeSet.entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
   // One message and field set for every deploy outcome, so log queries stay simple.
-  deps.logger.log('info', 'reconciled', { ...base, counts, summary, deliveryId });
+  const charts = rendered.charts.map((c) => `${c.name} ${c.version ?? 'local'} ${c.digest}`);
+  deps.logger.log('info', 'reconciled', {
+    ...base,
+    counts,
+    summary,
+    deliveryId,
+    ...(charts.length > 0 ? { charts } : {}),
+  });
   return { status: 'applied', ...base, changeSet, ...withId };
 }

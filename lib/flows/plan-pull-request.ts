@@ -24,7 +24,7 @@ import type {
   RepoRef,
 } from '../ports/git-host.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
-import { type RenderResult, renderApp } from '../render/index.ts';
+import { type RenderedChart, type RenderResult, renderApp } from '../render/index.ts';
 import { createSopsDecryptor } from '../secrets/sops-decryptor.ts';
 import type { FileTree } from '../source/file-tree.ts';
 import { appImpact, changedFiles, configAt } from './affected-apps.ts';
@@ -45,7 +45,7 @@ export const ANNOTATIONS_PER_REQUEST = 50;
 
 /** One app's part of a pull request plan. */
 export type AppPlanResult =
-  | { kind: 'planned'; app: string; target: string; plan: Plan }
+  | { kind: 'planned'; app: string; target: string; plan: Plan; charts?: RenderedChart[] }
   | { kind: 'unaffected'; app: string; reason: string }
   | { kind: 'failed'; app: string; failure: FlowFailure };
 
@@ -229,7 +229,13 @@ async function planOne(
       },
       client,
     );
-    return { kind: 'planned', app: app.name, target: target.name, plan };
+    return {
+      kind: 'planned',
+      app: app.name,
+      target: target.name,
+      plan,
+      ...(rendered.charts.length > 0 ? { charts: rendered.charts } : {}),
+    };
   } catch (error) {
     if (isTransient(error)) throw error;
     return { kind: 'failed', app: app.name, failure: failureOf(error, 'plan') };

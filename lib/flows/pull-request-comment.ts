@@ -4,6 +4,7 @@
  * 65,536-character limit: the room is shared between the apps, and a note says what was cut.
  */
 import { githubBodyLimit, renderPlanMarkdown } from '../plan/render-markdown.ts';
+import { describeCharts } from './chart-summary.ts';
 import type { AppPlanResult, PullRequestPlan } from './plan-pull-request.ts';
 
 /** The hidden marker the comment is found by. */
@@ -37,11 +38,15 @@ function totals(plan: PullRequestPlan): string {
 function appSection(result: AppPlanResult, limit: number): string {
   const heading = `### ${escapeMarkdown(result.app)}`;
   switch (result.kind) {
-    case 'planned':
+    case 'planned': {
+      const charts = result.charts?.length
+        ? `\nHelm charts: ${escapeMarkdown(describeCharts(result.charts))}\n`
+        : '';
       return `${renderPlanMarkdown(result.plan, {
         limit,
         title: `${result.app} → ${result.target}/${result.plan.namespace}`,
-      })}\n`;
+      })}\n${charts}`;
+    }
     case 'unaffected':
       return `${heading}\n\nNot affected: ${escapeMarkdown(result.reason)}.\n`;
     case 'failed': {
