@@ -161,7 +161,7 @@ patches:
   const env = (cache: string, home: string) => ({
     PLUMBLINE_HELM: helm,
     PLUMBLINE_HELM_PLAIN_HTTP_HOSTS: '127.0.0.1',
-    PLUMBLINE_CACHE_DIR: cache,
+    PLUMBLINE_CHART_CACHE_DIR: cache,
     HOME: home,
   });
 

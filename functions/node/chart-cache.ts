@@ -1,6 +1,7 @@
 /**
  * The chart cache of the Node runtime and the CLI: archives stored by digest under the user's
- * cache directory (`$XDG_CACHE_HOME/plumbline/charts`, else `~/.cache/plumbline/charts`). A
+ * cache directory (`$XDG_CACHE_HOME/plumbline/charts`, else `~/.cache/plumbline/charts`, or
+ * `$PLUMBLINE_CHART_CACHE_DIR`). A
  * digest names its content, so entries never go stale; readers verify the digest again, so a
  * damaged entry is only a cache miss.
  */
@@ -9,8 +10,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ChartCache } from '../../lib/render/helm-renderer.ts';
 
-/** The default cache directory for an environment. */
+/** The chart cache directory for an environment (`PLUMBLINE_CHART_CACHE_DIR` names it outright). */
 export function defaultChartCacheDir(env: Record<string, string | undefined>): string {
+  if (env.PLUMBLINE_CHART_CACHE_DIR) return env.PLUMBLINE_CHART_CACHE_DIR;
   const base =
     env.PLUMBLINE_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'plumbline');
   return join(base, 'charts');
