@@ -7,6 +7,7 @@
  */
 import type { ChartLockMode, HelmSupport } from '../../lib/render/helm-renderer.ts';
 import { defaultChartCacheDir, nodeChartCache } from './chart-cache.ts';
+import { chartSourceFetch } from './chart-fetch.ts';
 import { nodeHelmRenderer } from './helm-renderer.ts';
 
 function positive(value: string | undefined, name: string): number | undefined {
@@ -38,6 +39,7 @@ export function helmSupportFromEnv(
       cacheDir,
     }),
     cache: nodeChartCache(cacheDir),
+    fetch: chartSourceFetch(plainHttpHosts),
     plainHttpHosts,
     lock: options.lock ?? 'verify',
   };

@@ -123,6 +123,14 @@ export function parseHelmChart(entry: unknown, file: string, field: string): Hel
       `'${repo}' must be an https:// chart repository or an oci:// registry path`,
     );
   }
+  if (repo !== undefined && /^[a-z]+:\/\/[^/]*@/i.test(repo)) {
+    // Not echoed: the part before '@' may be a password.
+    fail(
+      file,
+      `${field}.repo`,
+      'carries credentials in its URL; Plumbline fetches public charts only (vendor a private chart under the chart home)',
+    );
+  }
   const version = str('version');
   if (repo !== undefined && version === undefined) {
     fail(file, `${field}.version`, 'is required for a chart from a repository (pin it)');
