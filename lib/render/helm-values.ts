@@ -62,11 +62,47 @@ function firstDocument(
   if (spec.valuesMerge === 'replace') return encodeValues(inline, file, spec.field);
   if (!valuesFile) throw new Error('helm values: the values file was not loaded');
   const fromFile = parseValuesFile(valuesFile, limits);
+  checkSameKinds(fromFile, inline, [], valuesFile.path, file, spec.field);
   const merged =
     spec.valuesMerge === 'override'
       ? strategicMerge(fromFile, inline, noSchema, file)
       : strategicMerge(inline, fromFile, noSchema, valuesFile.path);
   return encodeValues(merged ?? {}, file, spec.field);
+}
+
+type NodeKind = 'a mapping' | 'a list' | 'a scalar';
+
+function kindOf(value: unknown): NodeKind {
+  return Array.isArray(value) ? 'a list' : isJsonObject(value) ? 'a mapping' : 'a scalar';
+}
+
+/**
+ * kyaml's merge refuses to merge two values of different kinds at one path (a mapping in the
+ * values file where valuesInline has a scalar, say): kustomize fails the build, and so does
+ * Plumbline, naming the path. Lists are replaced whole, so only mappings are walked into.
+ */
+function checkSameKinds(
+  a: unknown,
+  b: unknown,
+  path: string[],
+  valuesPath: string,
+  file: string,
+  field: string,
+): void {
+  if (a === null || a === undefined || b === null || b === undefined) return;
+  const [ka, kb] = [kindOf(a), kindOf(b)];
+  if (ka !== kb) {
+    throw new RenderError(
+      `${file}: ${field}: the values at '${path.join('.') || '.'}' cannot be merged: ${valuesPath} has ${ka}, valuesInline has ${kb}`,
+      { file, hint: 'Give both the same shape, or use valuesMerge: replace.' },
+    );
+  }
+  if (ka !== 'a mapping') return;
+  const [ma, mb] = [a as JsonObject, b as JsonObject];
+  for (const key of Object.keys(mb)) {
+    if (Object.hasOwn(ma, key))
+      checkSameKinds(ma[key], mb[key], [...path, key], valuesPath, file, field);
+  }
 }
 
 /** The first document of a values file as a mapping (an empty file is an empty mapping). */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRenderFailure } from './harness.ts';
 import { helmCases } from './helm-cases.ts';
+import { generatedHelmCases } from './helm-generated-cases.ts';
 import { runHelmCase, testHelmSupport } from './helm-harness.ts';
 
 describe('helmCharts render as kustomize build --enable-helm renders them', () => {
@@ -15,7 +16,7 @@ describe('helmCharts render as kustomize build --enable-helm renders them', () =
     expect(helmCases.length).toBeGreaterThanOrEqual(20);
   });
 
-  for (const c of helmCases) {
+  for (const c of [...helmCases, ...generatedHelmCases(30, 20261201)]) {
     it(c.name, async () => {
       const { kustomize, plumbline } = await runHelmCase(c, support);
       if (!kustomize.ok) {
