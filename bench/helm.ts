@@ -9,14 +9,14 @@
  *     pulled into the chart home last time).
  * Prints figures; it asserts nothing about time.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatChartLock } from '../lib/render/helm-lock.ts';
 import { startChartRepository } from '../test/env/chart-servers.ts';
 import { binary } from '../test/env/paths.ts';
-import { type Measurement, measure } from './render/measure.ts';
 
 const cli = fileURLToPath(new URL('../functions/cli.ts', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -118,6 +118,57 @@ function check(m: Measurement, what: string): void {
   if (m.status !== 0) throw new Error(`${what} failed (${m.status}): ${m.stderr}`);
 }
 
+/** What one run cost: wall time and CPU time (user + system, helm children included). */
+interface Measurement {
+  wallMs: number;
+  cpuMs: number;
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command under GNU time for its CPU time: on a shared, loaded machine wall time is
+ * mostly waiting for a core, while CPU time is the work each tool did.
+ */
+function measure(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<Measurement> {
+  const report = join(
+    tmpdir(),
+    `plumbline-bench-helm-${process.pid}-${Math.random().toString(36).slice(2)}`,
+  );
+  const started = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', report, command, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = performance.now() - started;
+      const last = readFileSync(report, 'utf8').trim().split('\n').at(-1) ?? '0 0';
+      const [user, sys] = last.split(' ').map(Number);
+      rmSync(report, { force: true });
+      resolve({
+        wallMs,
+        cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000,
+        status: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
+}
+
 const repo = await startChartRepository();
 const work = mkdtempSync(join(tmpdir(), 'plumbline-bench-helm-'));
 try {
@@ -158,19 +209,20 @@ patches:
 
   const helm = binary('helm');
   const kustomize = binary('kustomize');
+  // Node's compile cache, as an installed (precompiled) CLI behaves: see bench/render.ts.
+  const compileCache = join(work, '.node-compile-cache');
   const env = (cache: string, home: string) => ({
+    NODE_COMPILE_CACHE: compileCache,
     PLUMBLINE_HELM: helm,
     PLUMBLINE_HELM_PLAIN_HTTP_HOSTS: '127.0.0.1',
     PLUMBLINE_CHART_CACHE_DIR: cache,
     HOME: home,
   });
 
-  const results: Record<string, number[]> = {
-    'plumbline cold': [],
-    'plumbline cached': [],
-    'kustomize cold': [],
-    'kustomize cached': [],
-  };
+  const plainLabel = 'plumbline, the same objects as plain manifests';
+  const results = new Map<string, Measurement[]>();
+  const record = (what: string, m: Measurement) =>
+    results.set(what, [...(results.get(what) ?? []), m]);
   let identical = true;
   let objects = 0;
   for (let run = 0; run < runs; run++) {
@@ -187,7 +239,7 @@ patches:
         root,
         env(cache, home),
       );
-    const kustomizeAll = async () => {
+    const kustomizeAll = async (): Promise<Measurement> => {
       const out: Measurement[] = [];
       for (const app of apps) {
         const m = await measure(
@@ -200,8 +252,11 @@ patches:
         out.push(m);
       }
       return {
-        wallMs: out.reduce((s, m) => s + m.wallMs, 0),
-        text: out.map((m) => m.stdout).join('---\n'),
+        wallMs: out.reduce((sum, m) => sum + m.wallMs, 0),
+        cpuMs: out.reduce((sum, m) => sum + m.cpuMs, 0),
+        status: 0,
+        stdout: out.map((m) => m.stdout).join('---\n'),
+        stderr: '',
       };
     };
     const pCold = await plumbline();
@@ -210,18 +265,35 @@ patches:
     check(pWarm, 'plumbline render (cached)');
     const kCold = await kustomizeAll();
     const kWarm = await kustomizeAll();
-    results['plumbline cold']?.push(pCold.wallMs);
-    results['plumbline cached']?.push(pWarm.wallMs);
-    results['kustomize cold']?.push(kCold.wallMs);
-    results['kustomize cached']?.push(kWarm.wallMs);
-    identical &&= pCold.stdout === kCold.text && pWarm.stdout === kWarm.text;
-    objects = kWarm.text.split(/^---$/m).length;
+    // The floor: Plumbline rendering the very same objects committed as plain manifests.
+    const plain = join(work, `plain-${run}`);
+    write(
+      plain,
+      Object.fromEntries(kWarm.stdout.split(/^---$/m).map((doc, i) => [`objects/${i}.yaml`, doc])),
+    );
+    const pPlain = await measure(
+      process.execPath,
+      [cli, 'render', '--root', plain, join(plain, 'objects')],
+      plain,
+      env(cache, home),
+    );
+    check(pPlain, 'plumbline render (plain manifests)');
+    record('plumbline cold', pCold);
+    record('plumbline cached', pWarm);
+    record('kustomize cold', kCold);
+    record('kustomize cached', kWarm);
+    record(plainLabel, pPlain);
+    identical &&= pCold.stdout === kCold.stdout && pWarm.stdout === kWarm.stdout;
+    objects = kWarm.stdout.split(/^---$/m).length;
   }
   console.log(
     `helm benchmark: ${overlays.length} overlays of one chart (${objects / overlays.length} objects each, ${objects} in all), ${runs} runs, medians`,
   );
-  for (const [what, times] of Object.entries(results)) {
-    console.log(`  ${what.padEnd(17)} ${(median(times) / 1000).toFixed(2)} s`);
+  console.log(`  ${''.padEnd(46)}   wall     CPU (user+sys, helm included)`);
+  for (const [what, ms] of results) {
+    const wall = (median(ms.map((m) => m.wallMs)) / 1000).toFixed(2);
+    const cpu = (median(ms.map((m) => m.cpuMs)) / 1000).toFixed(2);
+    console.log(`  ${what.padEnd(46)} ${wall} s   ${cpu} s`);
   }
   console.log(`  outputs identical to kustomize build --enable-helm: ${identical ? 'yes' : 'NO'}`);
   console.log(
