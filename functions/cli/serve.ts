@@ -24,9 +24,10 @@ Options:
   -h, --help         show this help
 
 Environment: PLUMBLINE_WEBHOOK_SECRETS (comma-separated, current first),
-PLUMBLINE_REPOSITORIES (comma-separated owner/name), GITHUB_TOKEN, PLUMBLINE_GITHUB_API_URL, PORT,
-PLUMBLINE_SECRET_<NAME> (secrets plumbline.yaml names), KUBECONFIG (targets with kubeconfig
-credentials), SOPS_AGE_KEY / SOPS_AGE_KEY_FILE (age identities), AWS_ACCESS_KEY_ID /
+PLUMBLINE_REPOSITORIES (comma-separated owner/name, or a JSON array of repository entries),
+PLUMBLINE_TARGETS (JSON array of target bindings: where each credential may go),
+GITHUB_TOKEN, PLUMBLINE_GITHUB_API_URL, PORT, PLUMBLINE_SECRET_<NAME> (secrets the settings
+name), KUBECONFIG (bindings with kubeconfig credentials), AWS_ACCESS_KEY_ID /
 AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN / AWS_ENDPOINT_URL_KMS (KMS and EKS),
 PLUMBLINE_SWEEP_INTERVAL (seconds between drift sweeps), PLUMBLINE_GITHUB_APP_ID and
 PLUMBLINE_GITHUB_APP_PRIVATE_KEY or PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE (a GitHub App instead
@@ -83,6 +84,7 @@ export async function serveCommand(
   });
   logger.log('info', `listening on ${runtime.url}`, {
     repositories: settings.repositories.length,
+    targets: settings.targets.map((t) => t.name),
     hmacKeys: settings.webhookSecrets.length,
     namedCredentials: Object.keys(settings.secrets).sort(),
   });

@@ -9,14 +9,11 @@ import { parseArgs } from 'node:util';
 import { describeRef } from '../../lib/core/object.ts';
 import { messageOf } from '../../lib/errors.ts';
 import { sweepApp, sweepJobs } from '../../lib/flows/sweep.ts';
-import type { JobContext } from '../../lib/jobs/job-context.ts';
 import { jsonLogger, type Logger, silentLogger } from '../../lib/ports/logger.ts';
-import { StaticRepoRegistry } from '../../lib/ports/repo-registry.ts';
-import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
 import type { CliIo, CommandMain } from '../cli.ts';
 import { nodeFlowDeps, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
-import { loadSettings, secretEnvName } from '../node/settings.ts';
-import { gitHostsFor } from '../node.ts';
+import { loadSettings } from '../node/settings.ts';
+import { jobContextOf } from '../node.ts';
 
 const HELP = `Usage: plumbline sweep [options]
 
@@ -26,12 +23,14 @@ changed it, self-heals apps with selfHeal: true, and closes the issues of clean 
 
 Options:
   --config FILE      runtime settings file (as for plumbline serve)
-  --branch NAME      branch whose plumbline.yaml lists the apps (default main)
   --verbose          log every step as JSON lines on stderr
   -h, --help         show this help
 
-Environment: as plumbline serve (PLUMBLINE_REPOSITORIES, GITHUB_TOKEN, PLUMBLINE_SECRET_<NAME>,
-KUBECONFIG, SOPS_AGE_KEY_FILE, AWS_*).
+Apps come from each repository's trusted plumbline.yaml (its default branch, or the
+repository's trustedBranch in the settings); targets from the settings' bindings.
+
+Environment: as plumbline serve (PLUMBLINE_REPOSITORIES, PLUMBLINE_TARGETS, GITHUB_TOKEN,
+PLUMBLINE_SECRET_<NAME>, KUBECONFIG, AWS_*).
 
 Exit codes: 0 swept (drift is reported, not an error), 1 an app failed, 2 usage or settings.
 `;
@@ -51,7 +50,6 @@ export async function sweepCommand(
     args,
     options: {
       config: { type: 'string' },
-      branch: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -69,17 +67,11 @@ export async function sweepCommand(
     flags: {},
   });
   const logger: Logger = values.verbose ? jsonLogger(io.stderr) : silentLogger;
-  const context: JobContext = {
-    registry: new StaticRepoRegistry(settings.repositories),
-    gitHostFor: gitHostsFor(settings, logger),
-    secrets: new MemorySecretStore(settings.secrets, secretEnvName),
-    logger,
-  };
+  const context = jobContextOf(settings, logger);
   const deps = nodeFlowDeps(reconcilerOptionsFromEnv(env))(context);
   const jobs = await sweepJobs(context, {
     sweepId: `sweep-${new Date().toISOString()}`,
     logger,
-    ...(values.branch ? { configBranch: values.branch } : {}),
   });
   if (jobs.length === 0) {
     io.stdout('no apps to sweep\n');

@@ -4,61 +4,64 @@
  * `helmCharts` entry, the chart home, and `postRenderers` as Flux writes them (kustomize
  * patches and images applied to the chart's output). The shape is checked here; the chart
  * rules (pinned versions, release names) are the render's, so they read the same for both.
+ * Written with zod's functional API, as `schema.ts` is, so it also runs under `zod/mini`.
  */
 import { z } from 'zod';
 
 const stringList = z.array(z.string());
+const optionalString = z.optional(z.string());
+const nonEmpty = (error: string) => z.string().check(z.minLength(1, { error }));
 
 const TargetSchema = z.strictObject({
-  group: z.string().optional(),
-  version: z.string().optional(),
-  kind: z.string().optional(),
-  name: z.string().optional(),
-  namespace: z.string().optional(),
-  labelSelector: z.string().optional(),
-  annotationSelector: z.string().optional(),
+  group: optionalString,
+  version: optionalString,
+  kind: optionalString,
+  name: optionalString,
+  namespace: optionalString,
+  labelSelector: optionalString,
+  annotationSelector: optionalString,
 });
 
 /** One kustomize patch of a post-renderer: inline, with an optional target. */
 export const HelmPostRendererPatchSchema = z.strictObject({
-  patch: z.string().min(1, { error: 'must not be empty' }),
-  target: TargetSchema.optional(),
+  patch: nonEmpty('must not be empty'),
+  target: z.optional(TargetSchema),
 });
 
 /** One image override of a post-renderer. */
 export const HelmPostRendererImageSchema = z.strictObject({
-  name: z.string().min(1, { error: 'must not be empty' }),
-  newName: z.string().optional(),
-  newTag: z.string().optional(),
-  digest: z.string().optional(),
+  name: nonEmpty('must not be empty'),
+  newName: optionalString,
+  newTag: optionalString,
+  digest: optionalString,
 });
 
 /** One post-renderer, as Flux's HelmRelease `spec.postRenderers[]`. */
 export const HelmPostRendererSchema = z.strictObject({
   kustomize: z.strictObject({
-    patches: z.array(HelmPostRendererPatchSchema).optional(),
-    images: z.array(HelmPostRendererImageSchema).optional(),
+    patches: z.optional(z.array(HelmPostRendererPatchSchema)),
+    images: z.optional(z.array(HelmPostRendererImageSchema)),
   }),
 });
 
 /** `apps[].helm`. */
 export const HelmAppSourceSchema = z.strictObject({
-  name: z.string().min(1, { error: 'must name the chart' }),
-  repo: z.string().optional(),
-  version: z.string().optional(),
-  releaseName: z.string().optional(),
-  namespace: z.string().optional(),
-  valuesFile: z.string().optional(),
-  valuesInline: z.record(z.string(), z.unknown()).optional(),
-  valuesMerge: z.enum(['override', 'merge', 'replace']).optional(),
-  additionalValuesFiles: stringList.optional(),
-  includeCRDs: z.boolean().optional(),
-  skipTests: z.boolean().optional(),
-  skipHooks: z.boolean().optional(),
-  apiVersions: stringList.optional(),
-  kubeVersion: z.string().optional(),
-  chartHome: z.string().optional(),
-  postRenderers: z.array(HelmPostRendererSchema).optional(),
+  name: nonEmpty('must name the chart'),
+  repo: optionalString,
+  version: optionalString,
+  releaseName: optionalString,
+  namespace: optionalString,
+  valuesFile: optionalString,
+  valuesInline: z.optional(z.record(z.string(), z.unknown())),
+  valuesMerge: z.optional(z.enum(['override', 'merge', 'replace'])),
+  additionalValuesFiles: z.optional(stringList),
+  includeCRDs: z.optional(z.boolean()),
+  skipTests: z.optional(z.boolean()),
+  skipHooks: z.optional(z.boolean()),
+  apiVersions: z.optional(stringList),
+  kubeVersion: optionalString,
+  chartHome: optionalString,
+  postRenderers: z.optional(z.array(HelmPostRendererSchema)),
 });
 
 /** The allowed fields of each object under `apps[].helm`, for messages naming them. */

@@ -8,6 +8,7 @@
  */
 import { applyPlan, type ChangeSet } from '../apply/apply.ts';
 import { readInventory } from '../apply/applyset.ts';
+import { assertDestinations } from '../credentials/namespace-guard.ts';
 import { messageOf } from '../errors.ts';
 import type { ReconcileJob } from '../jobs/job.ts';
 import { type ResolvedJob, resolveReconcileJob } from '../jobs/resolve-job.ts';
@@ -82,11 +83,12 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
   }
 
   if (job.since !== undefined) {
-    const change = await changedFiles(gitHost, repo.ref, {
-      base: job.since,
-      head: sha,
-      ...(job.forced ? { forced: true } : {}),
-    });
+    const change = await changedFiles(
+      gitHost,
+      repo.ref,
+      { base: job.since, head: sha, ...(job.forced ? { forced: true } : {}) },
+      resolved.trusted,
+    );
     const impact = appImpact(app, resolved.config, change, rendered);
     if (!impact.affected) {
       log('info', 'reconcile skipped', { sha, reason: impact.reason });
@@ -178,6 +180,7 @@ export async function applyAndRecord(
   let changeSet: ChangeSet;
   try {
     const client = knownClient ?? (await deps.clusters.clientFor(resolved.target));
+    await assertDestinations(resolved.target, app.name, rendered.objects, app.namespace, client);
     changeSet = await applyPlan(
       {
         app: app.name,

@@ -5,14 +5,16 @@
  * line of a render or config error. The job is level-triggered: it re-reads the pull request,
  * so a closed one only gets its comment marked outdated, and a newer head is what is planned.
  *
- * Security: targets (servers, credentials) come from the base branch's `plumbline.yaml`, never
- * from the pull request, and fork pull requests are not planned unless the base configuration
- * says `allowForkPlans: true`: their render inputs could exfiltrate data through a plan.
+ * Security: which apps are planned, and against which target, is the trusted configuration's
+ * decision (`lib/config/trusted-config.ts`: the trusted branch's `plumbline.yaml` and the
+ * operator's bindings), never the pull request's: its `plumbline.yaml` changes take effect
+ * once merged. Fork pull requests are not planned unless the trusted configuration says
+ * `allowForkPlans: true`: their render inputs could exfiltrate data through a plan.
  */
-import { loadRepoConfig } from '../config/load-repo-config.ts';
 import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
-import type { AppConfig, RepoConfig } from '../config/repo-config.ts';
-import { PlanError } from '../errors.ts';
+import type { AppConfig } from '../config/repo-config.ts';
+import { loadTrustedConfig, type TrustedConfig, targetFor } from '../config/trusted-config.ts';
+import { assertDestinations } from '../credentials/namespace-guard.ts';
 import type { PlanJob } from '../jobs/job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import { type Plan, planApp } from '../plan/plan.ts';
@@ -27,7 +29,7 @@ import type { RegisteredRepo } from '../ports/repo-registry.ts';
 import { type RenderedChart, type RenderResult, renderApp } from '../render/index.ts';
 import { createSopsDecryptor } from '../secrets/sops-decryptor.ts';
 import type { FileTree } from '../source/file-tree.ts';
-import { appImpact, changedFiles, configAt } from './affected-apps.ts';
+import { appImpact, changedFiles } from './affected-apps.ts';
 import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { type FlowFailure, failureOf } from './flow-failure.ts';
 import {
@@ -83,9 +85,17 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
     return { status: 'outdated', reason: marked ? 'comment marked outdated' : 'no comment' };
   }
 
-  const baseConfig = await configAt(gitHost, repo.ref, pull.baseSha);
-  if (!sameRepo(pull.headRepo, repo.fullName) && baseConfig?.allowForkPlans !== true) {
-    const reason = `this pull request comes from the fork ${pull.headRepo || '(deleted)'}. Plumbline does not plan fork pull requests: their files could read secrets or credentials through a plan. A maintainer can set \`allowForkPlans: true\` in \`${REPO_CONFIG_FILE}\` of the base branch to allow it.`;
+  // An invalid trusted configuration is reported below, as the plan's failure.
+  let trusted: TrustedConfig | undefined;
+  let trustedError: unknown;
+  try {
+    trusted = await loadTrustedConfig(repo, gitHost);
+  } catch (error) {
+    if (isTransient(error)) throw error;
+    trustedError = error;
+  }
+  if (!sameRepo(pull.headRepo, repo.fullName) && trusted?.config.allowForkPlans !== true) {
+    const reason = `this pull request comes from the fork ${pull.headRepo || '(deleted)'}. Plumbline does not plan fork pull requests: their files could read secrets or credentials through a plan. A maintainer can set \`allowForkPlans: true\` in \`${REPO_CONFIG_FILE}\` of the trusted branch to allow it.`;
     await upsertComment(gitHost, repo.ref, pull.number, renderNotPlannedComment(reason));
     await publishCheck(gitHost, repo.ref, {
       name: PLAN_CHECK_NAME,
@@ -117,7 +127,8 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
     apps: [],
   };
   try {
-    plan.apps = await planApps(repo, gitHost, pull, baseConfig, deps, annotations);
+    if (trustedError !== undefined) throw trustedError;
+    plan.apps = await planApps(repo, gitHost, pull, trusted, deps, annotations);
   } catch (error) {
     if (isTransient(error)) throw error;
     const failure = failureOf(error, 'source');
@@ -154,23 +165,33 @@ function sameRepo(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-/** Plans every app of the head configuration that deploys from the base branch. */
+/**
+ * Plans every trusted app that deploys from the pull request's base branch, rendered from its
+ * head. A change to `plumbline.yaml` in the pull request is noted, not followed.
+ */
 async function planApps(
   repo: RegisteredRepo,
   gitHost: GitHost,
   pull: PullRequestInfo,
-  baseConfig: RepoConfig | undefined,
+  trusted: TrustedConfig | undefined,
   deps: FlowDeps,
   annotations: CheckAnnotation[],
 ): Promise<AppPlanResult[]> {
+  if (!trusted) return [];
+  const apps = trusted.config.apps.filter((a) => a.branch === pull.baseRef);
+  if (apps.length === 0) return [];
   const tree = await gitHost.treeAt(repo.ref, pull.headSha);
-  const headConfig = await loadRepoConfig(tree);
-  if (!headConfig) return [];
-  const apps = headConfig.apps.filter((a) => a.branch === pull.baseRef);
   const change = await changedFiles(gitHost, repo.ref, { base: pull.baseSha, head: pull.headSha });
   const results: AppPlanResult[] = [];
+  if (change.kind === 'listed' && change.paths.has(REPO_CONFIG_FILE)) {
+    results.push({
+      kind: 'unaffected',
+      app: REPO_CONFIG_FILE,
+      reason: `changed in this pull request; apps and their targets are planned as the trusted ${REPO_CONFIG_FILE} (on ${trusted.branch}) defines them, and the change takes effect once merged there`,
+    });
+  }
   for (const app of apps) {
-    const result = await planOne(repo, tree, app, headConfig, baseConfig, change, deps);
+    const result = await planOne(repo, tree, app, trusted, change, deps);
     if (result.kind === 'failed') {
       annotations.push(annotationOf(result.failure, result.failure.file ?? REPO_CONFIG_FILE));
     }
@@ -183,8 +204,7 @@ async function planOne(
   repo: RegisteredRepo,
   tree: FileTree,
   app: AppConfig,
-  headConfig: RepoConfig,
-  baseConfig: RepoConfig | undefined,
+  trusted: TrustedConfig,
   change: Awaited<ReturnType<typeof changedFiles>>,
   deps: FlowDeps,
 ): Promise<AppPlanResult> {
@@ -200,25 +220,15 @@ async function planOne(
   } catch (error) {
     renderError = error;
   }
-  const impact = appImpact(app, headConfig, change, rendered);
+  const impact = appImpact(app, trusted.config, change, rendered);
   if (!impact.affected) return { kind: 'unaffected', app: app.name, reason: impact.reason };
   if (!rendered)
     return { kind: 'failed', app: app.name, failure: failureOf(renderError, 'render') };
-  // Targets are trusted only as the base branch defines them.
-  const headTarget = headConfig.targets.find((t) => t.name === app.target);
-  const target = baseConfig?.targets.find((t) => t.name === app.target);
-  if (!target || JSON.stringify(target) !== JSON.stringify(headTarget)) {
-    const error = new PlanError(
-      `${REPO_CONFIG_FILE}: app ${app.name}: target '${app.target}' is new or changed in this pull request`,
-      {
-        file: REPO_CONFIG_FILE,
-        hint: 'Targets are read from the base branch; the plan runs once the target change is merged.',
-      },
-    );
-    return { kind: 'failed', app: app.name, failure: failureOf(error, 'plan') };
-  }
   try {
+    // The target is the operator's binding for the trusted entry; the pull request names none.
+    const target = targetFor(app, repo, deps.targets);
     const client = await deps.clusters.clientFor(target);
+    await assertDestinations(target, app.name, rendered.objects, app.namespace, client);
     const plan = await planApp(
       {
         app: app.name,

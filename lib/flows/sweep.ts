@@ -7,7 +7,7 @@
  * closes once the app is clean.
  */
 import { readInventory } from '../apply/applyset.ts';
-import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import { loadTrustedConfig } from '../config/trusted-config.ts';
 import { detectDrift, healDrift } from '../drift/drift.ts';
 import { messageOf } from '../errors.ts';
 import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
@@ -124,31 +124,25 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
 
 /** Options of `sweepJobs`. */
 export interface SweepJobsOptions {
-  /** Where `plumbline.yaml` is read to list the apps (default `main`). */
-  configBranch?: string;
   /** Names this sweep in logs (`sweep-<time>`). */
   sweepId: string;
   logger: Logger;
 }
 
 /**
- * One sweep job per app of every registered repository, from `plumbline.yaml` at the head of
- * the configuration branch. A repository that cannot be read is logged and skipped: the
- * others are still swept.
+ * One sweep job per app of every registered repository, from each repository's trusted
+ * configuration. A repository that cannot be read is logged and skipped: the others are
+ * still swept.
  */
 export async function sweepJobs(
-  deps: ResolveJobDeps,
+  deps: Pick<ResolveJobDeps, 'registry' | 'gitHostFor'>,
   options: SweepJobsOptions,
 ): Promise<SweepJob[]> {
-  const branch = options.configBranch ?? 'main';
   const jobs: SweepJob[] = [];
   for (const repo of deps.registry.all()) {
     try {
-      const gitHost = deps.gitHostFor(repo);
-      const head = await gitHost.branchHead(repo.ref, branch);
-      const file = await gitHost.readFile(repo.ref, head, REPO_CONFIG_FILE);
-      const config = file && parseRepoConfig(new TextDecoder().decode(file), REPO_CONFIG_FILE);
-      for (const app of config ? config.apps : []) {
+      const trusted = await loadTrustedConfig(repo, deps.gitHostFor(repo));
+      for (const app of trusted ? trusted.config.apps : []) {
         jobs.push({
           kind: 'sweep',
           repo: repo.fullName,

@@ -14,6 +14,25 @@ export interface SopsDecryptorOptions {
   kms?: KmsOptions;
   /** age identities (`AGE-SECRET-KEY-1...`, or whole key files). */
   ageIdentities?: readonly string[];
+  /**
+   * The KMS keys files may name (exact ARNs, or prefixes ending in `/*`); absent: any key
+   * the credentials can use. Set per repository by the server runtimes, so a repository that
+   * copies another's SOPS file cannot have it opened with the other's key.
+   */
+  allowedKmsKeys?: readonly string[];
+  /**
+   * The repository (`owner/name`) whose files this decryptor opens: a KMS envelope whose
+   * encryption context names another `repo` is refused, so a file copied from another
+   * repository is not opened with the shared key.
+   */
+  repository?: string;
+}
+
+/** True when `arn` is one of `allowed` (an exact ARN, or a prefix ending in `/*`). */
+export function kmsKeyAllowed(arn: string, allowed: readonly string[]): boolean {
+  return allowed.some((pattern) =>
+    pattern.endsWith('/*') ? arn.startsWith(pattern.slice(0, -1)) : arn === pattern,
+  );
 }
 
 /**
@@ -22,9 +41,33 @@ export interface SopsDecryptorOptions {
  * as the process.
  */
 export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDecryptor {
+  const kms = createKmsKeySource(options.kms);
+  const { allowedKmsKeys: allowed, repository } = options;
   const sources = memoizeKeySources({
     age: createAgeKeySource(options.ageIdentities),
-    kms: createKmsKeySource(options.kms),
+    kms:
+      allowed === undefined && repository === undefined
+        ? kms
+        : {
+            async decrypt(entry) {
+              if (allowed !== undefined && !kmsKeyAllowed(entry.arn, allowed)) {
+                throw new Error(
+                  'this repository may not use this KMS key (runtime setting repositories[].sops.kmsKeys)',
+                );
+              }
+              const named = Object.hasOwn(entry.context, 'repo') ? entry.context.repo : undefined;
+              if (
+                repository !== undefined &&
+                named !== undefined &&
+                named.toLowerCase() !== repository.toLowerCase()
+              ) {
+                throw new Error(
+                  `the encryption context names repository ${named}, not ${repository}: a file copied from another repository is not opened`,
+                );
+              }
+              return kms.decrypt(entry);
+            },
+          },
   });
   const encoder = new TextEncoder();
   return {

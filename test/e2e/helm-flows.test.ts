@@ -16,7 +16,7 @@ import { MemoryLogger } from '../../lib/ports/logger.ts';
 import { formatChartLock } from '../../lib/render/helm-lock.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
 import { type ChartRepository, startChartRepository } from '../env/chart-servers.ts';
-import { testTargetYaml } from '../env/target-config.ts';
+import { testTargetBinding } from '../env/target-config.ts';
 import { TestGitRepo } from '../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
 import {
@@ -108,7 +108,6 @@ describe('a Helm chart in an overlay, from push to pull request to merge', () =>
   const digests: Record<string, string> = {};
 
   const plumblineYaml = [
-    ...testTargetYaml(cluster, 'test', 'test-cluster'),
     'apps:',
     '  - name: web',
     '    path: apps/web/overlays/prod',
@@ -172,7 +171,15 @@ commonLabels:
         ...DEFAULT_SETTINGS,
         port: 0,
         webhookSecrets: [secret],
-        repositories: [repo],
+        repositories: [{ fullName: repo }],
+        // The chart brings a CRD and the app its Namespace: cluster objects are allowed here.
+        targets: [
+          testTargetBinding(cluster, 'test', 'test-cluster', {
+            repositories: [repo],
+            namespaces: [namespace],
+            clusterResources: true,
+          }),
+        ],
         githubApiUrl: github.url,
         githubToken: 'gh-helm-token',
         secrets: { 'test-cluster': cluster.admin.token },

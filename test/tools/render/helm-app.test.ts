@@ -11,12 +11,7 @@ import { writeTree } from './harness.ts';
 import { webChart } from './helm-charts.ts';
 import { kustomizeHelmBuild, testHelmSupport } from './helm-harness.ts';
 
-const config = `targets:
-- name: dev
-  server: https://127.0.0.1:6443
-  credentials:
-    token: {secret: dev-token}
-apps:
+const config = `apps:
 - name: shop
   path: deploy/shop
   target: dev

@@ -151,16 +151,40 @@ describe('planPullRequest', () => {
     expect(await planPullRequest(job, setup.deps)).toMatchObject({ status: 'planned' });
   });
 
-  it('refuses a target the pull request adds or changes (targets come from the base)', async () => {
-    const { git, deps, clientsFor } = pullRequest({
-      'plumbline.yaml': config().replace('https://k8s.example.com', 'https://evil.example.com'),
+  it('plans apps and targets as the trusted configuration defines them, whatever the pull request says', async () => {
+    const { git, deps, clientsFor, kube } = pullRequest({
+      'plumbline.yaml': `targets:\n  - name: prod\n    server: https://evil.example.com\n${config(
+        '  - name: evil\n    path: apps/web\n    target: prod\n    namespace: kube-system\n',
+      )
+        .replace('namespace: web', 'namespace: kube-system')
+        .replace('apps:\n', 'apps:\n')}`,
       'apps/web/settings.yaml': configMap('settings', 'green'),
     });
     const outcome = await planPullRequest(job, deps);
+    expect(outcome).toMatchObject({ status: 'planned', conclusion: 'success' });
+    // Only the trusted apps, through the operator's binding, into their trusted namespaces.
+    expect(clientsFor).toEqual(['prod']);
+    expect(kube.calls.filter((c) => c.startsWith('dry-run'))).toEqual([
+      'dry-run ConfigMap web/settings',
+    ]);
+    const body = git.comments.get(`${REPO}#7`)?.[0]?.body ?? '';
+    expect(body).toContain('web → prod/web');
+    expect(body).not.toContain('evil');
+    expect(body).toContain('takes effect once merged');
+  });
+
+  it('fails the app whose trusted target does not allow its namespace, naming the setting', async () => {
+    const { git, deps, clientsFor } = pullRequest({
+      'apps/web/settings.yaml': configMap('settings', 'green'),
+    });
+    deps.targets = [{ ...(deps.targets[0] as (typeof deps.targets)[number]), namespaces: ['api'] }];
+    const outcome = await planPullRequest(job, deps);
     expect(outcome).toMatchObject({ conclusion: 'failure' });
     expect(clientsFor).toEqual([]);
-    expect(git.comments.get(`${REPO}#7`)?.[0]?.body).toContain(
-      "target 'prod' is new or changed in this pull request",
+    const body = git.comments.get(`${REPO}#7`)?.[0]?.body ?? '';
+    expect(body).toContain('❌ **config failed**');
+    expect(body).toContain(
+      "namespace 'web' is not allowed on target 'prod' (runtime setting targets\\[prod\\].namespaces: api)",
     );
   });
 
