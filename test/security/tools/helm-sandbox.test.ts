@@ -136,6 +136,47 @@ describe('helm runs in a sandbox', () => {
     expect(helmTemps()).toEqual(before);
   });
 
+  it("points a template error at the template's file and line, and a schema failure at the schema", async () => {
+    const broken = await renderError(
+      {
+        'app/kustomization.yaml': 'helmCharts:\n- name: broken\n',
+        ...chartFiles('app/charts/broken', {
+          name: 'broken',
+          values: 'a: 1\n',
+          templates: {
+            'cm.yaml':
+              'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.missing.deeper }}\n',
+          },
+        }),
+      },
+      nodeHelmRenderer({ helm: binary('helm') }),
+    );
+    expect(broken.message).toMatch(
+      /^app\/kustomization.yaml: helmCharts\[0\] \(chart broken, app probe\): helm template failed: template: broken\/templates\/cm.yaml:4:/,
+    );
+    expect(broken.file).toBe('app/charts/broken/templates/cm.yaml');
+    expect(broken.line).toBe(4);
+
+    const typed = await renderError(
+      {
+        'app/kustomization.yaml':
+          'helmCharts:\n- name: typed\n  valuesInline:\n    replicas: many\n',
+        ...chartFiles('app/charts/typed', {
+          name: 'typed',
+          values: 'replicas: 1\n',
+          files: {
+            'values.schema.json': '{"type":"object","properties":{"replicas":{"type":"integer"}}}',
+          },
+          templates: { 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typed\n' },
+        }),
+      },
+      nodeHelmRenderer({ helm: binary('helm') }),
+    );
+    expect(typed.message).toContain("values fail the chart's values.schema.json");
+    expect(typed.message).toContain('replicas');
+    expect(typed.file).toBe('app/charts/typed/values.schema.json');
+  });
+
   it('refuses a helm binary that is missing or too old, naming app, chart and file', async () => {
     const files = { 'app/kustomization.yaml': 'helmCharts:\n- name: probe\n', ...probeChart };
     const missing = await renderError(files, nodeHelmRenderer({ helm: '/nonexistent/helm' }));
