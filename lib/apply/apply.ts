@@ -160,13 +160,14 @@ export async function applyPlan(
   // Helm hooks run around the apply (Argo CD's mapping) and are not members of the set.
   const hooks = splitHelmHooks(input.objects);
   const desired = applyOrder(
-    await resolveDesired(hooks.resources, input.namespace, client, inv.id),
+    await resolveDesired(hooks.resources, input.namespace, client, inv.id, input),
   );
   const hookObjects = await resolveDesired(
     hooks.hooks.map((h) => h.object),
     input.namespace,
     client,
     inv.id,
+    input,
   );
   const runHooks = async (phase: HookPhase): Promise<boolean> => {
     const outcomes = await runHookPhase(phase, hooks.hooks, {
@@ -187,7 +188,8 @@ export async function applyPlan(
     entries.push({ ref: refOf(object), action: 'skipped', error: reason });
   }
   const digest =
-    input.digest ?? (await planDigest(input.revision, desired, new Map(), input.sensitive));
+    input.digest ??
+    (await planDigest(input.revision, desired, new Map(), input.sensitive, input.secrets));
 
   // The parent lives in the app namespace: create it first if this app brings it.
   const homeNs = desired.find((o) => o.kind === 'Namespace' && o.metadata.name === input.namespace);

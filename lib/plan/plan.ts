@@ -32,7 +32,13 @@ import { KubeError, PlanError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { plumblineFieldManager } from '../kube/client.ts';
 import { isKubeStatus } from '../kube/errors.ts';
-import { maskPair } from '../secrets/mask.ts';
+import {
+  generatedSibling,
+  isMarkedSensitive,
+  type MaskOptions,
+  maskPair,
+} from '../secrets/mask.ts';
+import type { Redactor } from '../secrets/secret-ledger.ts';
 import { resolveDesired } from './desired.ts';
 import { planDigest } from './digest.ts';
 import { jsonEqual, normalizeObject } from './normalize.ts';
@@ -81,6 +87,8 @@ export interface AppInput {
   revision: string;
   /** Objects whose values are secret (decrypted from SOPS), by `refKey`; Secrets always are. */
   sensitive?: ReadonlySet<string>;
+  /** The job's decrypted values, masked wherever they travelled (the job's secret ledger). */
+  secrets?: Redactor;
 }
 
 /** Options of `planApp`. */
@@ -118,11 +126,9 @@ export function objectDiff(
   ref: ObjectRef,
   live: KubeObject | undefined,
   planned: KubeObject | undefined,
-  sensitive: boolean,
+  mask: MaskOptions,
 ): string {
-  const masked = maskPair(live && normalizeObject(live), planned && normalizeObject(planned), {
-    sensitive,
-  });
+  const masked = maskPair(live && normalizeObject(live), planned && normalizeObject(planned), mask);
   const name = `${groupKind(ref)}.${ref.namespace ? `${ref.namespace}.` : ''}${ref.name}`;
   return unifiedDiff(toYaml(masked.before), toYaml(masked.after), {
     before: `live/${name}`,
@@ -148,7 +154,7 @@ async function planObject(
   object: KubeObject,
   live: KubeObject | undefined,
   client: KubeClient,
-  options: PlanOptions & { sensitive: boolean },
+  options: PlanOptions & { mask: MaskOptions },
 ): Promise<PlanEntry> {
   const ref = refOf(object);
   const base = { ref, apiVersion: object.apiVersion };
@@ -171,7 +177,7 @@ async function planObject(
       return {
         ...base,
         action: 'create',
-        diff: objectDiff(ref, undefined, object, options.sensitive),
+        diff: objectDiff(ref, undefined, object, options.mask),
         note: kindMissing
           ? 'its CRD is created by this apply'
           : 'its namespace is created by this apply',
@@ -202,7 +208,7 @@ async function planObject(
     return {
       ...base,
       action: 'create',
-      diff: objectDiff(ref, undefined, planned, options.sensitive),
+      diff: objectDiff(ref, undefined, planned, options.mask),
     };
   }
   const before = normalizeObject(live);
@@ -216,7 +222,7 @@ async function planObject(
   return {
     ...base,
     action: 'update',
-    diff: objectDiff(ref, live, planned, options.sensitive),
+    diff: objectDiff(ref, live, planned, options.mask),
     liveResourceVersion,
     ...(changedBy.length > 0 ? { changedBy } : {}),
   };
@@ -271,7 +277,8 @@ export async function planApp(
   const inv = inventory ?? (await readInventory(client, input.app, input.namespace));
   // Helm hooks are run by apply, not kept in the set: they are not planned as members.
   const resources = splitHelmHooks(input.objects).resources;
-  const desired = await resolveDesired(resources, input.namespace, client, inv.id);
+  const desired = await resolveDesired(resources, input.namespace, client, inv.id, input);
+  const secrets = input.secrets ? { secrets: input.secrets } : {};
   const desiredKeys = new Set(desired.map((o) => refKey(refOf(o))));
   // Live members come from one LIST per group-kind; only objects outside the set need a GET.
   const members = inv.live ? await listMembers(client, inv) : [];
@@ -291,9 +298,10 @@ export async function planApp(
       }
     }
     if (live) liveByKey.set(refKey(ref), live);
-    const sensitive = input.sensitive?.has(refKey(ref)) ?? false;
-    return planObject(object, live, client, { ...options, sensitive });
+    // Sensitivity is in the object's mark (`resolveDesired`), and in the live object's.
+    return planObject(object, live, client, { ...options, mask: secrets });
   });
+  const sensitiveRefs = desired.filter(isMarkedSensitive).map(refOf);
   for (const member of members) {
     const ref = refOf(member);
     if (desiredKeys.has(refKey(ref))) continue;
@@ -304,7 +312,10 @@ export async function planApp(
       action: keep ? 'unchanged' : 'delete',
       diff: keep
         ? ''
-        : objectDiff(ref, member, undefined, input.sensitive?.has(refKey(ref)) ?? false),
+        : objectDiff(ref, member, undefined, {
+            ...secrets,
+            sensitive: generatedSibling(ref, sensitiveRefs),
+          }),
       liveResourceVersion: member.metadata.resourceVersion,
       ...(keep ? { note: `left the set but kept: ${plumblineAnnotations.prune}=disabled` } : {}),
     });
@@ -330,7 +341,7 @@ export async function planApp(
     namespace: input.namespace,
     revision: input.revision,
     applySetId: inv.id,
-    digest: await planDigest(input.revision, desired, versions, input.sensitive),
+    digest: await planDigest(input.revision, desired, versions, input.sensitive, input.secrets),
     entries,
     summary,
   };

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeCharts } from '../../../lib/flows/chart-summary.ts';
-import type { PullRequestPlan } from '../../../lib/flows/plan-pull-request.ts';
-import { renderPullRequestComment } from '../../../lib/flows/pull-request-comment.ts';
+import { describeCharts } from '../../../lib/report/chart-summary.ts';
+import { statusDescription } from '../../../lib/report/github.ts';
+import { pullRequestComment } from '../../../lib/report/markdown.ts';
+import type { PullRequestPlan } from '../../../lib/report/outcomes.ts';
+import { redacted } from '../../../lib/report/redacted.ts';
+import { noSecrets } from '../../../lib/secrets/secret-ledger.ts';
 
 const digest = `sha256:${'0123456789ab'.repeat(5)}abcd`;
 
@@ -13,6 +16,23 @@ describe('chart summaries', () => {
         { name: 'db', path: 'apps/db/charts/db', digest, locked: true },
       ]),
     ).toBe('web 1.1.0 (sha256:0123456789ab), db local (sha256:0123456789ab)');
+  });
+
+  it('shows the charts in the GitHub deployment description', () => {
+    const event = { kind: 'deployment' as const, app: 'shop', target: 'dev', namespace: 'store' };
+    expect(
+      statusDescription(
+        redacted(
+          {
+            ...event,
+            charts: describeCharts([
+              { name: 'web', version: '1.1.0', repo: 'https://c', digest, locked: true },
+            ]),
+          },
+          noSecrets,
+        ),
+      ),
+    ).toBe('Plumbline deploys shop to dev/store with web 1.1.0 (sha256:0123456789ab)');
   });
 
   it('shows the charts of a planned app in the pull request comment', () => {
@@ -37,7 +57,7 @@ describe('chart summaries', () => {
         },
       ],
     };
-    expect(renderPullRequestComment(plan)).toContain(
+    expect(pullRequestComment(redacted(plan, noSecrets))).toContain(
       'Helm charts: web 1.1.0 (sha256:0123456789ab)',
     );
   });
