@@ -16,10 +16,10 @@ import {
   parseChartLock,
 } from '../../lib/render/helm-lock.ts';
 import { defaultLimits, renderApp } from '../../lib/render/index.ts';
-import type { CommandMain } from '../cli.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { helmSupportFromEnv } from '../node/helm-support.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
+import type { CommandMain } from './command.ts';
 import { repositoryRoot } from './render.ts';
 
 const help = `Usage: plumbline lock [options] DIR...

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../functions/cli.ts';
+import { runCli } from '../../../functions/cli/dispatch.ts';
 import { type ChartRepository, startChartRepository } from '../../env/chart-servers.ts';
 import { captureIo } from '../../env/cli-io.ts';
 import { binary } from '../../env/paths.ts';
