@@ -4,9 +4,11 @@
 # kubectl) and etcd from Go modules, KWOK, sops and kustomize with `go install`, and moto in
 # a Python virtualenv. Each component is keyed by its version (and by the hash of its wrapper
 # module), reused when present and rebuilt when not. Safe to run again; prints what it did.
+# Debian's headless Chromium (the status page's browser tests) is installed with apt-get as
+# root when missing.
 #
 # Usage: bash test/env/install.sh [--print-root] [component ...]
-#   components: kubernetes etcd kwok sops kustomize moto (default: all)
+#   components: kubernetes etcd kwok sops kustomize moto chromium (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -127,6 +129,39 @@ install_moto() {
   mark_done "$dir"
 }
 
+# Debian's chromium-headless-shell, the browser the status page tests drive through
+# playwright-core (never a browser build downloaded by a test tool). Installed with apt-get as
+# root at the pinned major version when the binary is missing or another major; the stamp
+# records the version found, so a later run only checks it.
+install_chromium() {
+  local stamp="$root/chromium-$CHROMIUM_MAJOR"
+  chromium_major() { "$CHROMIUM_BINARY" --version 2>/dev/null | sed -n 's/^Chromium \([0-9]*\)\..*/\1/p'; }
+  if done_already "$stamp" && [[ -x "$CHROMIUM_BINARY" && "$(chromium_major)" == "$CHROMIUM_MAJOR" ]]; then
+    log "chromium-headless-shell $CHROMIUM_MAJOR (Debian): cached"; return
+  fi
+  if [[ ! -x "$CHROMIUM_BINARY" || "$(chromium_major)" != "$CHROMIUM_MAJOR" ]]; then
+    [[ $(id -u) -eq 0 ]] ||
+      fail "chromium-headless-shell $CHROMIUM_MAJOR is missing and this is not root: run 'sudo apt-get install chromium-headless-shell=$CHROMIUM_MAJOR.*' and run 'npm test' again."
+    command -v apt-get >/dev/null 2>&1 ||
+      fail "chromium-headless-shell is missing and there is no apt-get: install Chromium $CHROMIUM_MAJOR's headless shell as $CHROMIUM_BINARY."
+    log "chromium-headless-shell: apt-get install chromium-headless-shell=$CHROMIUM_MAJOR.*"
+    mkdir -p "$root"
+    local package="chromium-headless-shell=$CHROMIUM_MAJOR.*"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package" ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package"; }
+    } >"$root/chromium-install.log" 2>&1 || {
+      cat "$root/chromium-install.log" >&2
+      fail "apt-get could not install $package (log above). If Debian moved on to a newer major, raise CHROMIUM_MAJOR in test/env/versions.env and check that playwright-core drives it."
+    }
+    [[ "$(chromium_major)" == "$CHROMIUM_MAJOR" ]] ||
+      fail "$CHROMIUM_BINARY reports '$("$CHROMIUM_BINARY" --version 2>&1)', not Chromium $CHROMIUM_MAJOR."
+  fi
+  rm -rf "$stamp" && mkdir -p "$stamp"
+  "$CHROMIUM_BINARY" --version >"$stamp/version"
+  log "chromium-headless-shell: $(cat "$stamp/version") at $CHROMIUM_BINARY"
+  mark_done "$stamp"
+}
+
 build() {
   case "$1" in
     kubernetes) build_kubernetes ;;
@@ -135,7 +170,8 @@ build() {
     sops) go_install sops github.com/getsops/sops/v3 github.com/getsops/sops/v3/cmd/sops "$SOPS_VERSION" ;;
     kustomize) go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" ;;
     moto) install_moto ;;
-    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize moto)" ;;
+    chromium) install_chromium ;;
+    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize moto chromium)" ;;
   esac
 }
 
@@ -159,6 +195,7 @@ main() {
     cat "$root/moto-install.log" >&2
     fail "moto $MOTO_VERSION did not install into a virtualenv (log above)."
   fi
+  install_chromium
   log "ready in $((SECONDS - start)) s: $root"
 }
 
