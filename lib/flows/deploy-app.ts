@@ -22,12 +22,14 @@ import { type FlowFailure, failureOf } from './flow-failure.ts';
 
 /** How a deploy ended. */
 export type DeployOutcome =
-  | { status: 'skipped'; repo: string; app: string; reason: string; sha?: string }
+  | { status: 'skipped'; repo: string; app: string; reason: string; sha?: string; target?: string }
   | {
       status: 'applied' | 'failed';
       repo: string;
       app: string;
       sha: string;
+      /** The target binding the app deploys to (for the history). */
+      target?: string;
       changeSet?: ChangeSet;
       failure?: FlowFailure;
       deploymentId?: number;
@@ -86,7 +88,13 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
     const impact = appImpact(app, resolved.config, change, rendered);
     if (!impact.affected) {
       log('info', 'reconcile skipped', { sha, reason: impact.reason });
-      return { status: 'skipped', ...base, sha, reason: `not affected: ${impact.reason}` };
+      return {
+        status: 'skipped',
+        ...base,
+        sha,
+        target: app.target,
+        reason: `not affected: ${impact.reason}`,
+      };
     }
   }
 
@@ -106,6 +114,7 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
           status: 'skipped',
           ...base,
           sha,
+          target: app.target,
           reason: 'rendered digest matches the applied one',
         };
       }
@@ -129,7 +138,7 @@ export async function applyAndRecord(
   deliveryId: string,
 ): Promise<DeployOutcome> {
   const { sha, app, gitHost, repo } = resolved;
-  const base = { repo: repo.fullName, app: app.name, sha };
+  const base = { repo: repo.fullName, app: app.name, sha, target: app.target };
   const ref = repo.ref;
   const context = statusContext(app.name);
   const deploymentId = await bestEffort(deps.logger, `${context}: creating the deployment`, () =>

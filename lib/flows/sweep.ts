@@ -23,11 +23,13 @@ import { failureOf } from './flow-failure.ts';
 /** How one app's sweep ended. */
 export type SweepOutcome =
   | { status: 'skipped'; repo: string; app: string; reason: string }
-  | { status: 'applied'; repo: string; app: string; deploy: DeployOutcome }
+  | { status: 'applied'; repo: string; app: string; target?: string; deploy: DeployOutcome }
   | {
       status: 'in-sync' | 'drifted' | 'failed';
       repo: string;
       app: string;
+      /** The target binding the app deploys to (for the history). */
+      target?: string;
       sha?: string;
       finding?: DriftFinding;
       issue?: DriftIssueAction;
@@ -41,6 +43,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
   const resolved = await resolveReconcileJob(reconcile, deps);
   if (resolved.kind === 'skip') return { status: 'skipped', ...base, reason: resolved.reason };
   const { sha, app, repo, gitHost } = resolved;
+  const where = { ...base, target: app.target };
   const client = await deps.clusters.clientFor(resolved.target);
   const inventory = await readInventory(client, app.name, app.namespace);
   let rendered: RenderResult;
@@ -58,15 +61,15 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
       }),
     );
     deps.logger.log('error', 'sweep: head does not render', {
-      ...base,
+      ...where,
       sha,
       error: failure.message,
     });
-    return { status: 'failed', ...base, sha, error: failure.message };
+    return { status: 'failed', ...where, sha, error: failure.message };
   }
   if (inventory.digest !== rendered.digest) {
     deps.logger.log('info', 'sweep: head differs from the applied state', {
-      ...base,
+      ...where,
       sha,
       applied: inventory.revision,
     });
@@ -78,7 +81,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
       deps,
       job.deliveryId,
     );
-    return { status: 'applied', ...base, deploy };
+    return { status: 'applied', ...where, deploy };
   }
 
   const input = {
@@ -105,7 +108,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
     syncDriftIssue(gitHost, repo.ref, repo.fullName, app.name, finding),
   );
   deps.logger.log('info', finding ? 'sweep: drift found' : 'sweep: in sync', {
-    ...base,
+    ...where,
     sha,
     drifted: report.drifted.length,
     missing: report.missing.length,
@@ -115,7 +118,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
   });
   return {
     status: finding ? 'drifted' : 'in-sync',
-    ...base,
+    ...where,
     sha,
     ...(finding ? { finding } : {}),
     ...(issue ? { issue: issue.action } : {}),
