@@ -25,6 +25,8 @@ export interface AppHistory {
   app: string;
   /** The last run of any kind but a pull request plan. */
   lastRun?: HistoryRecord;
+  /** The last such run that did something or failed (not skipped): what the app's state is. */
+  lastResult?: HistoryRecord;
   /** The last run that left the target at a known commit (a deploy, a heal, an in-sync sweep). */
   lastApplied?: HistoryRecord;
   /** The last run that compared the target with Git (a sweep or a heal). */
@@ -65,6 +67,7 @@ export const STATE_OF: Record<
   (record: HistoryRecord) => boolean
 > = {
   lastRun: (record) => record.kind !== 'plan',
+  lastResult: (record) => record.kind !== 'plan' && record.outcome !== 'skipped',
   lastApplied: (record) => record.kind !== 'plan' && record.appliedSha !== undefined,
   lastCheck: (record) =>
     (record.kind === 'sweep' || record.kind === 'heal') &&

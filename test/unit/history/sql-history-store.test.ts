@@ -122,6 +122,7 @@ describe('SqlHistoryStore on node:sqlite', () => {
           list.map((a) => [
             a.app,
             a.lastRun?.id,
+            a.lastResult?.id,
             a.lastApplied?.id,
             a.lastCheck?.id,
             a.lastPlan?.id,
