@@ -28,7 +28,7 @@ const STYLE = `
 :root{color-scheme:light dark;--fg:#1b1f24;--muted:#59636e;--bg:#fff;--line:#d1d9e0;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--chip:#f6f8fa}
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--line:#3d444d;--chip:#151b23;--ok:#3fb950;--warn:#d29922;--bad:#f85149}}
 *{box-sizing:border-box}
-body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg);overflow-wrap:anywhere}
+body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg);overflow-wrap:break-word}
 header{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem;align-items:baseline;padding:.75rem 1rem;border-bottom:1px solid var(--line)}
 header strong{font-size:1.1rem}
 main{padding:1rem;max-width:1200px;margin:0 auto}
@@ -57,7 +57,7 @@ button{font:inherit;padding:.4rem .9rem;border:1px solid var(--line);border-radi
  table.cards thead{display:none}
  table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
  table.cards tr{border:1px solid var(--line);border-radius:.4rem;margin:0 0 .75rem;padding:.25rem .5rem}
- table.cards td{border:0;padding:.2rem 0;display:grid;grid-template-columns:6.5rem 1fr;gap:.5rem}
+ table.cards td{border:0;padding:.2rem 0;display:grid;grid-template-columns:6.5rem minmax(0,1fr);gap:.5rem;overflow-wrap:anywhere}
  table.cards td::before{content:attr(data-label);color:var(--muted);font-size:.8rem}
  dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}
 }`;
@@ -84,7 +84,7 @@ export function page(title: string, content: Child, options: { nav?: boolean } =
         null,
         h('meta', { charset: 'utf-8' }),
         h('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
-        h('meta', { name: 'referrer', content: 'no-referrer' }),
+        h('meta', { name: 'referrer', content: 'same-origin' }),
         h('title', null, `${title} · Plumbline`),
         h('style', { dangerouslySetInnerHTML: { __html: STYLE } }),
       ),

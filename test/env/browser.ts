@@ -5,8 +5,6 @@
  * `test-artifacts/status/` at the repository root (gitignored), and each path is printed.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -53,27 +51,20 @@ export function chromiumBinary(): string {
   return binary;
 }
 
-/** A launched browser with its own empty profile directory. */
+/** A launched browser. */
 export interface TestBrowser {
   browser: Browser;
   close(): Promise<void>;
 }
 
-/** Launches the headless shell with a fresh profile. */
+/** Launches the headless shell (playwright gives it a new, empty profile directory). */
 export async function launchBrowser(): Promise<TestBrowser> {
-  const profile = await mkdtemp(join(tmpdir(), 'plumbline-chromium-'));
   const browser = await chromium.launch({
     executablePath: chromiumBinary(),
-    args: [...LAUNCH_ARGS, `--user-data-dir=${profile}`],
+    args: LAUNCH_ARGS,
     timeout: 60_000,
   });
-  return {
-    browser,
-    async close() {
-      await browser.close();
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
+  return { browser, close: () => browser.close() };
 }
 
 /** Saves a full-page screenshot as `test-artifacts/status/<name>.png` and prints its path. */
