@@ -6,10 +6,11 @@
  * Exit codes: 0 every app swept (drift included), 1 an app failed, 2 bad usage or settings.
  */
 import { parseArgs } from 'node:util';
-import { describeRef } from '../../lib/core/object.ts';
 import { messageOf } from '../../lib/errors.ts';
+import { sweepRecord } from '../../lib/flows/run-record.ts';
 import { sweepApp, sweepJobs } from '../../lib/flows/sweep.ts';
 import { jsonLogger, type Logger, silentLogger } from '../../lib/ports/logger.ts';
+import { runRecordText } from '../../lib/report/text.ts';
 import type { CliIo, CommandMain } from '../cli.ts';
 import { nodeFlowDeps, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings } from '../node/settings.ts';
@@ -81,43 +82,10 @@ export async function sweepCommand(
   for (const job of jobs) {
     const name = `${job.repo} ${job.app}`;
     try {
-      const outcome = await sweepApp(job, deps);
-      switch (outcome.status) {
-        case 'skipped':
-          io.stdout(`${name}: skipped: ${outcome.reason}\n`);
-          break;
-        case 'applied':
-          if (outcome.deploy.status === 'failed') failed += 1;
-          io.stdout(
-            `${name}: ${outcome.deploy.status === 'applied' ? 'applied the missed head' : 'apply failed'} ${outcome.deploy.status === 'skipped' ? '' : outcome.deploy.sha.slice(0, 7)}${outcome.deploy.status === 'failed' ? `: ${outcome.deploy.failure?.message ?? ''}` : ''}\n`,
-          );
-          break;
-        case 'in-sync':
-          io.stdout(
-            `${name}: in sync${outcome.issue === 'closed' ? ' (drift issue closed)' : ''}\n`,
-          );
-          break;
-        case 'drifted': {
-          const report = outcome.finding?.report;
-          io.stdout(
-            `${name}: drifted (issue ${outcome.issue ?? 'not updated'}${outcome.finding?.healed ? `, ${outcome.finding.healed.ok ? 'healed' : 'heal failed'}` : ''})\n`,
-          );
-          for (const object of report?.drifted ?? []) {
-            for (const field of object.fields) {
-              io.stdout(
-                `  ${describeRef(object.ref)} ${field.path} changed by ${field.managers.join(', ') || 'unknown'}\n`,
-              );
-            }
-          }
-          for (const ref of report?.missing ?? []) io.stdout(`  missing ${describeRef(ref)}\n`);
-          for (const ref of report?.extra ?? []) io.stdout(`  extra ${describeRef(ref)}\n`);
-          break;
-        }
-        case 'failed':
-          failed += 1;
-          io.stdout(`${name}: failed: ${outcome.error ?? ''}\n`);
-          break;
-      }
+      // Outcomes leave the flow redacted by the job's ledger: safe to print as they are.
+      const record = sweepRecord(await sweepApp(job, deps));
+      if (record.status === 'failed') failed += 1;
+      io.stdout(runRecordText(record));
     } catch (error) {
       failed += 1;
       io.stderr(`${name}: failed: ${messageOf(error)}\n`);

@@ -15,10 +15,13 @@ import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import { resolveReconcileJob } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RenderResult } from '../render/index.ts';
+import { statusDescription } from '../report/github.ts';
+import { type Redacted, redacted } from '../report/redacted.ts';
 import { applyAndRecord, type DeployOutcome, renderResolved, statusContext } from './deploy-app.ts';
 import { type DriftFinding, type DriftIssueAction, syncDriftIssue } from './drift-issue.ts';
-import { bestEffort, clip, type FlowDeps } from './flow-deps.ts';
+import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { failureOf } from './flow-failure.ts';
+import { inJobScope, type JobDeps } from './job-secrets.ts';
 
 /** How one app's sweep ended. */
 export type SweepOutcome =
@@ -36,8 +39,15 @@ export type SweepOutcome =
       error?: string;
     };
 
-/** Sweeps one app. */
-export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutcome> {
+/**
+ * Sweeps one app, in its own secrets scope: every value decrypted for it is masked in the
+ * drift issue, statuses, logs and the outcome.
+ */
+export function sweepApp(job: SweepJob, deps: FlowDeps): Promise<Redacted<SweepOutcome>> {
+  return inJobScope(deps, (scoped) => sweepInScope(job, scoped));
+}
+
+async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome> {
   const base = { repo: job.repo, app: job.app };
   const reconcile: ReconcileJob = { ...job, kind: 'reconcile' };
   const resolved = await resolveReconcileJob(reconcile, deps);
@@ -57,7 +67,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
       gitHost.createCommitStatus(repo.ref, sha, {
         state: 'failure',
         context: statusContext(app.name),
-        description: clip(`${failure.stage} failed: ${failure.message}`, 140),
+        description: statusDescription(redacted({ kind: 'failed', failure }, deps.ledger)),
       }),
     );
     deps.logger.log('error', 'sweep: head does not render', {
@@ -90,6 +100,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
     objects: rendered.objects,
     revision: sha,
     sensitive: new Set(rendered.sensitive),
+    secrets: deps.ledger,
   };
   const report = await detectDrift(input, client, { inventory });
   let finding: DriftFinding | undefined;
@@ -105,7 +116,13 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
     }
   }
   const issue = await bestEffort(deps.logger, `${repo.fullName} ${app.name}: drift issue`, () =>
-    syncDriftIssue(gitHost, repo.ref, repo.fullName, app.name, finding),
+    syncDriftIssue(
+      gitHost,
+      repo.ref,
+      repo.fullName,
+      app.name,
+      finding && redacted(finding, deps.ledger),
+    ),
   );
   deps.logger.log('info', finding ? 'sweep: drift found' : 'sweep: in sync', {
     ...where,

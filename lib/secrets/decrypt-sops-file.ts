@@ -8,7 +8,7 @@ import { DataKeyUnavailable, type KeySources, recoverDataKey } from './data-key.
 import { loadDotenvSopsFile } from './dotenv-store.ts';
 import { loadJsonSopsFile } from './json-store.ts';
 import type { LoadedSopsFile, SopsFormat } from './sops-file.ts';
-import { decryptTree } from './sops-tree.ts';
+import { decryptTree, type PlainValue } from './sops-tree.ts';
 import { importDataKey } from './sops-value.ts';
 import { loadYamlSopsFile } from './yaml-store.ts';
 
@@ -67,11 +67,17 @@ export function loadSopsFile(
   }
 }
 
+/** Hears every value decrypted from a file, with its key path (for the job's secret ledger). */
+export type DecryptedValuesListener = (
+  values: readonly { path: readonly string[]; value: PlainValue }[],
+) => void;
+
 /** Decrypts a parsed SOPS file with the given key sources; returns the plaintext text. */
 export async function decryptLoadedFile(
   path: string,
   file: LoadedSopsFile,
   sources: KeySources,
+  onDecrypted?: DecryptedValuesListener,
 ): Promise<string> {
   let dataKey: Uint8Array;
   try {
@@ -101,6 +107,12 @@ export async function decryptLoadedFile(
       hint: 'Edit encrypted files only with `sops edit`; restore the file from Git or re-encrypt it.',
     });
   }
+  onDecrypted?.(
+    file.leaves.flatMap((leaf, i) => {
+      const value = result.values[i];
+      return value === undefined ? [] : [{ path: leaf.path, value }];
+    }),
+  );
   return file.emit(result);
 }
 
@@ -113,6 +125,7 @@ export async function decryptSopsFile(
   content: Uint8Array | string,
   sources: KeySources,
   format: SopsFormat | 'binary' | 'ini' = sopsFormatOf(path),
+  onDecrypted?: DecryptedValuesListener,
 ): Promise<string | undefined> {
   const text = typeof content === 'string' ? content : new TextDecoder().decode(content);
   const file = loadSopsFile(path, text, format);
@@ -126,5 +139,5 @@ export async function decryptSopsFile(
     }
     return undefined;
   }
-  return decryptLoadedFile(path, file, sources);
+  return decryptLoadedFile(path, file, sources, onDecrypted);
 }

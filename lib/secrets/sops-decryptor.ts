@@ -2,11 +2,12 @@
  * The `FileDecryptor` rendering uses: SOPS files (detected by their top-level `sops` metadata)
  * come back as plaintext in the same format, plain files as `undefined`.
  */
-import type { DecryptedFile, FileDecryptor } from '../core/decryptor.ts';
+import type { DecryptedFile, DecryptedValue, FileDecryptor } from '../core/decryptor.ts';
 import { createAgeKeySource } from './age-key-source.ts';
 import { memoizeKeySources } from './data-key.ts';
 import { decryptSopsFile } from './decrypt-sops-file.ts';
 import { createKmsKeySource, type KmsOptions } from './kms-key-source.ts';
+import type { PlainValue } from './sops-tree.ts';
 
 /** Where the data keys of SOPS files can be opened. */
 export interface SopsDecryptorOptions {
@@ -72,8 +73,16 @@ export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDec
   const encoder = new TextEncoder();
   return {
     async decrypt(path: string, content: Uint8Array): Promise<DecryptedFile | undefined> {
-      const plaintext = await decryptSopsFile(path, content, sources);
-      return plaintext === undefined ? undefined : { plaintext: encoder.encode(plaintext) };
+      let values: DecryptedValue[] = [];
+      const plaintext = await decryptSopsFile(path, content, sources, undefined, (plain) => {
+        values = plain.map((leaf) => ({ path: leaf.path, value: textOf(leaf.value) }));
+      });
+      return plaintext === undefined ? undefined : { plaintext: encoder.encode(plaintext), values };
     },
   };
+}
+
+/** A decrypted value as text, the way it reaches objects and output. */
+function textOf(plain: PlainValue): string {
+  return typeof plain.value === 'string' ? plain.value : String(plain.value);
 }

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { KubeError } from '../../../lib/errors.ts';
 import { planPullRequest } from '../../../lib/flows/plan-pull-request.ts';
-import {
-  markOutdated,
-  PLAN_MARKER,
-  renderPullRequestComment,
-} from '../../../lib/flows/pull-request-comment.ts';
 import type { PlanJob } from '../../../lib/jobs/job.ts';
 import type { Plan } from '../../../lib/plan/plan.ts';
-import { githubBodyLimit } from '../../../lib/plan/render-markdown.ts';
+import { githubBodyLimit } from '../../../lib/report/limits.ts';
+import { markOutdated, PLAN_MARKER, pullRequestComment } from '../../../lib/report/markdown.ts';
+import type { PullRequestPlan } from '../../../lib/report/outcomes.ts';
+import { redacted } from '../../../lib/report/redacted.ts';
+import { noSecrets } from '../../../lib/secrets/secret-ledger.ts';
 import { baseFiles, config, configMap, flowSetup, REPO } from './fixtures.ts';
 
 const job: PlanJob = { kind: 'plan', repo: REPO, number: 7, deliveryId: 'd-1' };
@@ -206,7 +205,7 @@ describe('planPullRequest', () => {
   });
 });
 
-describe('renderPullRequestComment', () => {
+describe('pullRequestComment', () => {
   it('stays under GitHub’s limit with many large plans, and says what was cut', () => {
     const plan = (i: number): Plan => ({
       app: `app-${i}`,
@@ -222,7 +221,7 @@ describe('renderPullRequestComment', () => {
         diff: `+${'x'.repeat(3_000)}\n`,
       })),
     });
-    const body = renderPullRequestComment({
+    const pr: PullRequestPlan = {
       repo: REPO,
       number: 1,
       headSha: 'b'.repeat(40),
@@ -232,7 +231,8 @@ describe('renderPullRequestComment', () => {
         target: 'prod',
         plan: plan(i),
       })),
-    });
+    };
+    const body = pullRequestComment(redacted(pr, noSecrets));
     expect(body.length).toBeLessThan(githubBodyLimit);
     expect(body).toMatch(/more changed object\(s\) not shown|app section\(s\) not shown/);
   });
