@@ -3,6 +3,7 @@
  * D1 on Workers; both speak SQL to `SqlHistoryStore`). Reads serve the status page and its
  * API; writes happen once per run, after the run, and never decide what a run does.
  */
+import type { Redacted } from '../report/redacted.ts';
 import type { HistoryRecord, RunKind } from './history-record.ts';
 
 /** Which records to list, newest first. */
@@ -48,8 +49,11 @@ export const DEFAULT_RETENTION: HistoryRetention = { maxAgeDays: 90, maxRunsPerA
 
 /** Keeps and lists run records. */
 export interface HistoryStore {
-  /** Stores the records of one run (all or none), then applies the retention. */
-  record(records: readonly HistoryRecord[]): Promise<void>;
+  /**
+   * Stores the records of one run (all or none), then applies the retention. Only redacted
+   * records are accepted: the history is an output surface like any other.
+   */
+  record(records: readonly Redacted<HistoryRecord>[]): Promise<void>;
   /** Records matching `query`, newest first. */
   list(query?: HistoryQuery): Promise<HistoryRecord[]>;
   /** One record by id. */

@@ -18,6 +18,7 @@ import type { SweepOutcome } from '../flows/sweep.ts';
 import type { Job } from '../jobs/job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import type { Plan } from '../plan/plan.ts';
+import type { Redacted } from '../report/redacted.ts';
 import {
   type HistoryRecord,
   MAX_DIFF_CHARS,
@@ -355,20 +356,37 @@ function targetOf(outcome: FlowOutcome): string | undefined {
 }
 
 /** The records of a run that ended with `outcome` (one per app; a plan may have several). */
-export function historyRecordsOf(job: Job, outcome: FlowOutcome, run: RunContext): HistoryRecord[] {
+export function historyRecordsOf(
+  job: Job,
+  outcome: FlowOutcome,
+  run: RunContext,
+): Redacted<HistoryRecord>[] {
   const base = baseOf(job, run);
+  let records: HistoryRecord[];
   switch (job.kind) {
     case 'plan':
-      return planRecords(job, outcome as PlanJobOutcome, base);
+      records = planRecords(job, outcome as PlanJobOutcome, base);
+      break;
     case 'reconcile':
-      return [deployRecord(outcome as DeployOutcome, base, targetOf(outcome))];
+      records = [deployRecord(outcome as DeployOutcome, base, targetOf(outcome))];
+      break;
     case 'sweep':
-      return [sweepRecord(outcome as SweepOutcome, base, targetOf(outcome))];
+      records = [sweepRecord(outcome as SweepOutcome, base, targetOf(outcome))];
+      break;
   }
+  // The outcome left its flow redacted (`FlowOutcome`): what the records take from it is too.
+  return records as Redacted<HistoryRecord>[];
 }
 
-/** The record of a run that threw: a transient failure the queue retries, or a bug. */
-export function historyRecordOfError(job: Job, error: unknown, run: RunContext): HistoryRecord {
+/**
+ * The record of a run that threw: a transient failure the queue retries, or a bug. Errors leave
+ * a flow's job scope redacted (`inJobScope`), so the message and hint are.
+ */
+export function historyRecordOfError(
+  job: Job,
+  error: unknown,
+  run: RunContext,
+): Redacted<HistoryRecord> {
   const failure = failureOf(error, job.kind === 'plan' ? 'plan' : 'apply');
   return {
     ...baseOf(job, run),
@@ -381,7 +399,7 @@ export function historyRecordOfError(job: Job, error: unknown, run: RunContext):
     failure: boundedFailure(failure),
     counts: {},
     changes: [],
-  };
+  } as unknown as Redacted<HistoryRecord>;
 }
 
 /** What the CLI knows of an apply it records. */
@@ -395,9 +413,9 @@ export interface CliApplyContext {
 
 /** The record of a CLI `apply --record` that produced `changeSet`. */
 export function historyRecordOfChangeSet(
-  changeSet: ChangeSet,
+  changeSet: Redacted<ChangeSet>,
   context: CliApplyContext,
-): HistoryRecord {
+): Redacted<HistoryRecord> {
   const failure = changeSet.ok
     ? undefined
     : { stage: 'apply', message: changeSet.errors.join('; ') || 'apply did not complete' };
@@ -416,16 +434,19 @@ export function historyRecordOfChangeSet(
     startedAt: new Date(context.startedAt).toISOString(),
     finishedAt: new Date(context.finishedAt).toISOString(),
     durationMs: Math.max(0, context.finishedAt - context.startedAt),
-  };
+  } as unknown as Redacted<HistoryRecord>;
 }
 
-/** The record of a CLI apply that failed before it produced a change set. */
+/**
+ * The record of a CLI apply that failed before it produced a change set; `error` is the one
+ * the CLI redacted with its ledger.
+ */
 export function historyRecordOfCliError(
   app: string,
   sha: string | undefined,
   error: unknown,
   context: CliApplyContext,
-): HistoryRecord {
+): Redacted<HistoryRecord> {
   return {
     runId: context.runId,
     kind: 'deploy',
@@ -441,5 +462,5 @@ export function historyRecordOfCliError(
     startedAt: new Date(context.startedAt).toISOString(),
     finishedAt: new Date(context.finishedAt).toISOString(),
     durationMs: Math.max(0, context.finishedAt - context.startedAt),
-  };
+  } as unknown as Redacted<HistoryRecord>;
 }

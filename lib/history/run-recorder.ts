@@ -11,6 +11,7 @@ import type { Job } from '../jobs/job.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
+import type { Redacted } from '../report/redacted.ts';
 import type { HistoryRecord, RunCommit } from './history-record.ts';
 import {
   type AppHistory,
@@ -42,7 +43,7 @@ export class ResilientHistory implements HistoryStore {
   readonly #store: HistoryStore;
   readonly #logger: Logger;
   readonly #now: () => number;
-  #pending: HistoryRecord[] = [];
+  #pending: Redacted<HistoryRecord>[] = [];
   #dropped = 0;
   #problem: HistoryProblem | undefined;
   #nextTemporaryId = -1;
@@ -87,18 +88,20 @@ export class ResilientHistory implements HistoryStore {
     this.#dropped = 0;
   }
 
-  async record(records: readonly HistoryRecord[]): Promise<void> {
+  async record(records: readonly Redacted<HistoryRecord>[]): Promise<void> {
     const batch = [...this.#pending, ...records];
     if (batch.length === 0) return;
     try {
-      await this.#store.record(batch.map(({ id: _id, ...record }) => record));
+      await this.#store.record(
+        batch.map(({ id: _id, ...record }) => record as Redacted<HistoryRecord>),
+      );
       this.#pending = [];
       this.#recovered();
     } catch (error) {
-      const waiting = batch.map((record) => ({
-        ...record,
-        id: record.id ?? this.#nextTemporaryId--,
-      }));
+      const waiting = batch.map(
+        (record) =>
+          ({ ...record, id: record.id ?? this.#nextTemporaryId-- }) as Redacted<HistoryRecord>,
+      );
       this.#dropped += Math.max(0, waiting.length - MAX_PENDING_RECORDS);
       this.#pending = waiting.slice(-MAX_PENDING_RECORDS);
       this.#failed(error, 'write runs');
@@ -199,12 +202,12 @@ export class RunRecorder {
   }
 
   /** Stores records built elsewhere (a CLI apply), with their commits' details. */
-  async record(records: HistoryRecord[]): Promise<void> {
+  async record(records: Redacted<HistoryRecord>[]): Promise<void> {
     await this.#record(undefined, () => records);
   }
 
-  async #record(job: Job | undefined, build: () => HistoryRecord[]): Promise<void> {
-    let records: HistoryRecord[];
+  async #record(job: Job | undefined, build: () => Redacted<HistoryRecord>[]): Promise<void> {
+    let records: Redacted<HistoryRecord>[];
     try {
       records = build();
       for (const record of records) {

@@ -6,6 +6,7 @@
  * write and keeps, whatever their age, the latest record of each state the status page reads.
  */
 import { PlumblineError } from '../errors.ts';
+import type { Redacted } from '../report/redacted.ts';
 import type { HistoryRecord } from './history-record.ts';
 import {
   type AppHistory,
@@ -104,7 +105,7 @@ export class SqlHistoryStore implements HistoryStore {
     return this.#ready;
   }
 
-  async record(records: readonly HistoryRecord[]): Promise<void> {
+  async record(records: readonly Redacted<HistoryRecord>[]): Promise<void> {
     if (records.length === 0) return;
     await this.#schema();
     await this.#db.batch(

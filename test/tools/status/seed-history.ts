@@ -6,6 +6,8 @@
  */
 import { historyPath, sqliteHistory } from '../../../functions/node/sqlite-history.ts';
 import type { HistoryRecord } from '../../../lib/history/history-record.ts';
+import { redacted } from '../../../lib/report/redacted.ts';
+import { noSecrets } from '../../../lib/secrets/secret-ledger.ts';
 
 /** Each payload sets `window.__xss` to its number if it ever runs. */
 export const XSS = {
@@ -231,6 +233,6 @@ export function seedRecords(): HistoryRecord[] {
 /** Writes the seeded history into `dataDir`'s database. */
 export async function seedHistory(dataDir: string): Promise<void> {
   const { store, database } = sqliteHistory(historyPath(dataDir));
-  for (const record of seedRecords()) await store.record([record]);
+  for (const record of seedRecords()) await store.record([redacted(record, noSecrets)]);
   database.close();
 }

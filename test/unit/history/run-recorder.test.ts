@@ -10,6 +10,8 @@ import { historyRecordOfChangeSet, historyRecordsOf } from '../../../lib/history
 import { ResilientHistory, RunRecorder } from '../../../lib/history/run-recorder.ts';
 import type { PlanJob, ReconcileJob, SweepJob } from '../../../lib/jobs/job.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
+import { type Redacted, redacted } from '../../../lib/report/redacted.ts';
+import { noSecrets } from '../../../lib/secrets/secret-ledger.ts';
 import { runRecord } from './fixtures.ts';
 
 const SHA = 'c'.repeat(40);
@@ -29,6 +31,8 @@ const sweepJob: SweepJob = {
 };
 const planJob: PlanJob = { kind: 'plan', repo: 'acme/deploy', number: 12, deliveryId: 'd-2' };
 const run = { runId: 'r', startedAt: 1_000, finishedAt: 3_500 };
+/** Outcome data as it leaves a flow that decrypted nothing. */
+const clean = <T>(data: T): Redacted<T> => redacted(data, noSecrets);
 
 const changeSet = (ok: boolean): ChangeSet => ({
   app: 'web',
@@ -68,7 +72,7 @@ describe('history records of flow outcomes', () => {
       target: 'staging',
       changeSet: changeSet(true),
     };
-    const [record] = historyRecordsOf(push, outcome, run);
+    const [record] = historyRecordsOf(push, clean(outcome), run);
     expect(record).toEqual({
       runId: 'r',
       kind: 'deploy',
@@ -97,7 +101,7 @@ describe('history records of flow outcomes', () => {
       changeSet: changeSet(false),
       failure: { stage: 'apply', message: 'Secret web/s: forbidden', hint: 'grant it' },
     };
-    const [record] = historyRecordsOf(push, outcome, run);
+    const [record] = historyRecordsOf(push, clean(outcome), run);
     expect(record?.appliedSha).toBeUndefined();
     expect(record?.failure).toEqual({
       stage: 'apply',
@@ -161,7 +165,7 @@ describe('history records of flow outcomes', () => {
         ],
       },
     };
-    const records = historyRecordsOf(planJob, outcome, run);
+    const records = historyRecordsOf(planJob, clean(outcome), run);
     expect(records.map((r) => [r.app, r.outcome, r.trigger, r.pullRequest])).toEqual([
       ['web', 'planned', 'pull_request', 12],
       ['api', 'skipped', 'pull_request', 12],
@@ -204,7 +208,7 @@ describe('history records of flow outcomes', () => {
       sha: SHA,
       finding,
     };
-    const [record] = historyRecordsOf(sweepJob, drifted, run);
+    const [record] = historyRecordsOf(sweepJob, clean(drifted), run);
     expect(record).toMatchObject({
       kind: 'sweep',
       trigger: 'sweep',
@@ -218,7 +222,7 @@ describe('history records of flow outcomes', () => {
       ...drifted,
       finding: { ...finding, healed: { ok: true, errors: [] } },
     };
-    expect(historyRecordsOf(sweepJob, healed, run)[0]).toMatchObject({
+    expect(historyRecordsOf(sweepJob, clean(healed), run)[0]).toMatchObject({
       kind: 'heal',
       outcome: 'healed',
     });
@@ -238,7 +242,7 @@ describe('history records of flow outcomes', () => {
         changeSet: changeSet(true),
       },
     };
-    expect(historyRecordsOf(sweepJob, outcome, run)[0]).toMatchObject({
+    expect(historyRecordsOf(sweepJob, clean(outcome), run)[0]).toMatchObject({
       kind: 'deploy',
       trigger: 'sweep',
       target: 'staging',
@@ -247,7 +251,7 @@ describe('history records of flow outcomes', () => {
   });
 
   it('records a CLI apply', () => {
-    const record = historyRecordOfChangeSet(changeSet(true), {
+    const record = historyRecordOfChangeSet(clean(changeSet(true)), {
       runId: 'cli',
       repo: '/src/deploy',
       startedAt: 0,
@@ -278,7 +282,7 @@ describe('history records of flow outcomes', () => {
       changeSet: many,
       failure: { stage: 'apply', message: 'x'.repeat(10_000) },
     };
-    const [record] = historyRecordsOf(push, outcome, run);
+    const [record] = historyRecordsOf(push, clean(outcome), run);
     expect(record?.changes).toHaveLength(500);
     expect(record?.changesOmitted).toBe(200);
     expect(record?.counts.created).toBe(700);
@@ -343,8 +347,8 @@ describe('recording runs', () => {
       sha: SHA,
       changeSet: changeSet(true),
     };
-    await recorder.run(push, async () => outcome);
-    await recorder.run(push, async () => outcome);
+    await recorder.run(push, async () => clean(outcome));
+    await recorder.run(push, async () => clean(outcome));
     expect(asked).toBe(1);
     // A page that is not http(s) is not kept: it would become a link.
     expect(store.records[1]?.commit).toEqual({ sha: SHA, author: 'mona', title: 'Scale web' });
@@ -363,8 +367,8 @@ describe('recording runs', () => {
       sha: SHA,
       changeSet: changeSet(true),
     };
-    await recorder.run(push, async () => outcome);
-    await recorder.run(push, async () => outcome);
+    await recorder.run(push, async () => clean(outcome));
+    await recorder.run(push, async () => clean(outcome));
     expect(store.records).toHaveLength(0);
     expect(history.problem()).toMatchObject({
       message: 'history database /x: locked by another process',
@@ -377,7 +381,7 @@ describe('recording runs', () => {
     expect(await history.list()).toHaveLength(2);
     expect((await history.apps())[0]?.lastApplied?.appliedSha).toBe(SHA);
     store.broken = undefined;
-    await history.record([runRecord({ app: 'api' })]);
+    await history.record([clean(runRecord({ app: 'api' }))]);
     expect(store.records.map((r) => r.app)).toEqual(['web', 'web', 'api']);
     expect(history.problem()).toBeUndefined();
   });

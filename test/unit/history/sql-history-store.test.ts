@@ -8,6 +8,7 @@ import { NodeSqliteDatabase, sqliteHistory } from '../../../functions/node/sqlit
 import type { HistoryRecord, RunKind, RunOutcome } from '../../../lib/history/history-record.ts';
 import { foldAppHistory } from '../../../lib/history/history-store.ts';
 import { HistoryError, SqlHistoryStore } from '../../../lib/history/sql-history-store.ts';
+import type { Redacted } from '../../../lib/report/redacted.ts';
 import { runRecord } from './fixtures.ts';
 
 let dir: string;
@@ -172,14 +173,14 @@ describe('SqlHistoryStore on node:sqlite', () => {
     now += 1;
     await store.record([runRecord({ app: 'api' })]);
     const web = await store.list({ app: 'web' });
-    // The 60-day-old apply is still the applied commit; the failure of 40 days ago goes, being
-    // neither the last run nor the last applied.
-    expect(web.map((r) => r.outcome)).toEqual(['skipped', 'applied']);
+    // The 60-day-old apply is still the applied commit and the failure of 40 days ago the
+    // app's latest result: both stay. The skip of 50 days ago is none of the states: it goes.
+    expect(web.map((r) => r.outcome)).toEqual(['skipped', 'failed', 'applied']);
   });
 
   it('stores the records of one run all or none', async () => {
     const { store } = sqliteHistory(join(dir, 'h.sqlite'));
-    const broken = { ...runRecord(), kind: null } as unknown as HistoryRecord;
+    const broken = { ...runRecord(), kind: null } as unknown as Redacted<HistoryRecord>;
     await expect(store.record([runRecord({ app: 'good' }), broken])).rejects.toBeInstanceOf(
       HistoryError,
     );
