@@ -57,7 +57,11 @@ export function saveGitHubApp(file: string, app: RegisteredApp): void {
     chmodSync(temporary, 0o600);
     renameSync(temporary, file);
   } catch (error) {
-    rmSync(temporary, { force: true });
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // Nothing was written where nothing can be.
+    }
     throw new ConfigError(
       `${file}: cannot save the GitHub App's credentials: ${messageOf(error)}`,
       {

@@ -14,6 +14,7 @@ import { Hono } from 'hono';
 import type { TestGitRepo } from './git-repo.ts';
 import { emptyRecords, type PullRecord, type RepoRecords } from './records.ts';
 import { registerAppAuthRoutes } from './routes/app-auth.ts';
+import { expireManifestCodes, registerAppManifestRoutes } from './routes/app-manifests.ts';
 import { registerArchiveRoutes } from './routes/archives.ts';
 import { registerGitDataRoutes } from './routes/git-data.ts';
 import { registerReportingRoutes } from './routes/reporting.ts';
@@ -54,6 +55,8 @@ export interface GitHubServer {
     fullName: string,
     pull: Partial<PullRecord> & { number: number; headRef: string },
   ): PullRecord;
+  /** Makes every GitHub App manifest code issued so far expired. */
+  expireManifestCodes(): void;
   /** Requests whose method and path match (`path` may be a RegExp). */
   count(method: string, path: string | RegExp): number;
   /** Stops listening. */
@@ -89,6 +92,7 @@ export function createGitHubApp(state: ServerState): Hono {
   registerArchiveRoutes(app, state);
   registerReportingRoutes(app, state);
   registerAppAuthRoutes(app, state);
+  registerAppManifestRoutes(app, state);
 
   app.notFound((c) => notFound(c));
   return app;
@@ -148,6 +152,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       records.pulls.set(pull.number, record);
       return record;
     },
+    expireManifestCodes: () => expireManifestCodes(state),
     count: (method, path) =>
       state.requests.filter(
         (r) =>
