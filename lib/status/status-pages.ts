@@ -5,7 +5,9 @@
  * or to `http(s)` pages the Git host named. No script; one small stylesheet that works from a
  * phone's width up (tables become stacked cards below 760 px).
  */
-import { Fragment, jsx } from 'hono/jsx';
+// The automatic runtime's `jsx` (children in props) is a fraction of `hono/jsx`'s whole
+// module (hooks, streaming, DOM), which the Worker bundle would otherwise carry.
+import { Fragment, jsx } from 'hono/jsx/jsx-runtime';
 import type { HistoryRecord, RunCommit } from '../history/history-record.ts';
 import type {
   AppDocument,
@@ -22,7 +24,7 @@ const h = (
   tag: Parameters<typeof jsx>[0],
   props: Record<string, unknown> | null,
   ...children: Child[]
-) => jsx(tag, props ?? {}, ...(children as never[]));
+) => jsx(tag, { ...props, children: children as never });
 
 const STYLE = `
 :root{color-scheme:light dark;--fg:#1b1f24;--muted:#59636e;--bg:#fff;--line:#d1d9e0;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--chip:#f6f8fa}
@@ -78,7 +80,7 @@ export function page(title: string, content: Child, options: { nav?: boolean } =
   return h(
     Fragment,
     null,
-    jsx('html', { lang: 'en' }, [
+    h('html', { lang: 'en' }, [
       h(
         'head',
         null,
