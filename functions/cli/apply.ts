@@ -4,15 +4,25 @@
  * Exit codes: 0 applied, 2 anything failed.
  */
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ChangeSet } from '../../lib/apply/apply.ts';
 import { applyPlan } from '../../lib/apply/apply.ts';
-import { ConfigError } from '../../lib/errors.ts';
+import { ConfigError, messageOf } from '../../lib/errors.ts';
+import {
+  type CliApplyContext,
+  historyRecordOfChangeSet,
+  historyRecordOfCliError,
+} from '../../lib/history/records-of-run.ts';
 import { planApp } from '../../lib/plan/plan.ts';
 import { reportJson } from '../../lib/report/json.ts';
+import type { Redacted } from '../../lib/report/redacted.ts';
 import { redacted } from '../../lib/report/redacted.ts';
 import { changeSetText } from '../../lib/report/text.ts';
 import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
 import type { CliIo, CommandMain } from '../cli.ts';
+import { dataDirectory } from '../node/data-dir.ts';
+import { historyPath, sqliteHistory } from '../node/sqlite-history.ts';
 import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
 
 const options = {
@@ -23,6 +33,7 @@ const options = {
   'allow-mass-prune': { type: 'boolean', default: false },
   wait: { type: 'string' },
   'lease-wait': { type: 'string', default: '0' },
+  record: { type: 'boolean', default: false },
 } as const;
 
 function seconds(flag: string, value: string): number {
@@ -50,6 +61,8 @@ export const main: CommandMain = async (args, io) => {
         '  --allow-mass-prune    allow pruning more than half of the set',
         '  --wait SECONDS        wait for rollouts of workloads',
         '  --lease-wait SECONDS  wait for another apply of the same app to finish',
+        '  --record              record the run in the history the status page shows',
+        '                        (SQLite in $PLUMBLINE_DATA_DIR, else $XDG_DATA_HOME/plumbline)',
         '',
         'Exit codes: 0 applied, 2 error.',
         '',
@@ -59,12 +72,44 @@ export const main: CommandMain = async (args, io) => {
   }
   const format = outputFormat(values.output);
   const ledger = new SecretLedger();
+  const dir = positionals[0] as string;
+  const context: CliApplyContext = {
+    runId: `cli/${hostname()}/${process.pid}/${Date.now().toString(36)}`,
+    repo: resolve(dir),
+    ...(values.context ? { target: values.context } : {}),
+    startedAt: Date.now(),
+    finishedAt: 0,
+  };
   try {
-    return await applyDirectory(positionals[0] as string, values, format, io, ledger);
+    const changes = await applyDirectory(dir, values, format, io, ledger);
+    if (values.record) {
+      await record(io, historyRecordOfChangeSet(changes, { ...context, finishedAt: Date.now() }));
+    }
+    return changes.ok ? 0 : 2;
   } catch (error) {
-    throw redactError(error, ledger);
+    const safe = redactError(error, ledger);
+    if (values.record) {
+      const app = resolve(dir).split('/').pop() ?? dir;
+      await record(
+        io,
+        historyRecordOfCliError(app, undefined, safe, { ...context, finishedAt: Date.now() }),
+      );
+    }
+    throw safe;
   }
 };
+
+/** Writes the run to the history; a history that cannot be written is said, never fatal. */
+async function record(io: CliIo, run: ReturnType<typeof historyRecordOfChangeSet>): Promise<void> {
+  const { store, database } = sqliteHistory(historyPath(dataDirectory(process.env)));
+  try {
+    await store.record([run]);
+  } catch (error) {
+    io.stderr(`plumbline apply: the run is not recorded: ${messageOf(error)}\n`);
+  } finally {
+    database.close();
+  }
+}
 
 async function applyDirectory(
   dir: string,
@@ -72,7 +117,7 @@ async function applyDirectory(
   format: ReturnType<typeof outputFormat>,
   io: CliIo,
   ledger: SecretLedger,
-): Promise<number> {
+): Promise<Redacted<ChangeSet>> {
   const { input, client } = await prepare(dir, values, ledger);
   const force = values['force-conflicts'];
   const plan = await planApp(input, client, undefined, { force });
@@ -87,5 +132,5 @@ async function applyDirectory(
   });
   const safe = redacted(changes, ledger);
   io.stdout(format === 'json' ? reportJson(safe) : changeSetText(safe, { colour: io.isTTY }));
-  return changes.ok ? 0 : 2;
+  return safe;
 }
