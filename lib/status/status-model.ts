@@ -129,7 +129,8 @@ function syncOf(result: HistoryRecord | undefined): SyncState {
   }
 }
 
-const LEASE_HELD = /lease .*held by ([^\s;,)]+)/i;
+/** How a run kept out by another holder's lease says who it was (`lib/apply/lease.ts`). */
+const LEASE_HELD = /the app is being applied by ([^\s;,()]+)/;
 
 /** The status of one app from its history and what runs now. */
 export function appStatusOf(entry: AppHistory, live: readonly LiveJob[]): AppStatus {
