@@ -62,6 +62,10 @@ const SCHEMA: readonly SqlStatement[] = [
 )`,
   },
   { sql: `CREATE INDEX IF NOT EXISTS ${TABLE}_app ON ${TABLE} (repo, app, id)` },
+  // Covers the state queries (the newest id per app of each state) without reading records.
+  {
+    sql: `CREATE INDEX IF NOT EXISTS ${TABLE}_state ON ${TABLE} (repo, app, kind, outcome, applied_sha, id)`,
+  },
   { sql: `CREATE INDEX IF NOT EXISTS ${TABLE}_finished ON ${TABLE} (finished_at)` },
 ];
 
@@ -200,7 +204,9 @@ export class SqlHistoryStore implements HistoryStore {
       string,
     ][]) {
       const rows = await this.#db.all<{ id: number; record: string }>({
-        sql: `SELECT id, record FROM (SELECT id, record, ROW_NUMBER() OVER (PARTITION BY repo, app ORDER BY id DESC) AS rank FROM ${TABLE} WHERE ${condition}) WHERE rank = 1`,
+        // The newest id per app first, then only those rows: ranking whole rows (records
+        // are JSON of up to a few hundred KiB) is what would cost.
+        sql: `SELECT id, record FROM ${TABLE} WHERE id IN (SELECT MAX(id) FROM ${TABLE} WHERE ${condition} GROUP BY repo, app)`,
       });
       for (const row of rows) {
         const record = recordOfRow(row);
