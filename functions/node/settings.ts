@@ -162,6 +162,7 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
     raw.secrets = { ...secrets };
   }
   // Retention from the environment, field by field over the file's.
+  const historyFromEnv = new Set<string>();
   const historyEnv = {
     maxAgeDays: env.PLUMBLINE_HISTORY_MAX_AGE_DAYS,
     maxRunsPerApp: env.PLUMBLINE_HISTORY_MAX_RUNS_PER_APP,
@@ -173,13 +174,19 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
     for (const [field, value] of Object.entries(historyEnv)) {
       if (value !== undefined && value.trim() !== '') {
         history[field] = /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+        historyFromEnv.add(field);
       }
     }
     raw.history = history;
   }
   const where = sources.file ?? 'settings';
   const nameOf: NameSetting = (path) => {
-    const [top] = path;
+    const [top, field] = path;
+    if (top === 'history' && typeof field === 'string' && historyFromEnv.has(field)) {
+      return field === 'maxAgeDays'
+        ? 'PLUMBLINE_HISTORY_MAX_AGE_DAYS'
+        : 'PLUMBLINE_HISTORY_MAX_RUNS_PER_APP';
+    }
     if (typeof top === 'string' && fromEnv.has(top)) {
       const rest = settingPath(path.slice(1));
       const variable = FROM_ENV[top as keyof typeof FROM_ENV];

@@ -62,7 +62,8 @@ describe('the status of an app', () => {
       outcome: 'failed',
       failure: {
         stage: 'apply',
-        message: 'web: the app is being applied by cli/laptop/42#a1 (lease until 2026-12-01T10:00:00Z)',
+        message:
+          'web: the app is being applied by cli/laptop/42#a1 (lease until 2026-12-01T10:00:00Z)',
       },
     });
     const entry: AppHistory = { repo: 'r/r', app: 'web', lastRun: failed, lastResult: failed };
