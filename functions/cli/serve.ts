@@ -7,11 +7,12 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../lib/errors.ts';
 import type { RunJob } from '../../lib/jobs/job-context.ts';
 import { jsonLogger } from '../../lib/ports/logger.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
+import { missingSettings, settingsSource } from '../node/missing-settings.ts';
 import { nodeReconciler, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings } from '../node/settings.ts';
 import { historyPath, sqliteHistory } from '../node/sqlite-history.ts';
 import { startNodeRuntime } from '../node.ts';
+import type { CliIo, CommandMain } from './command.ts';
 
 const HELP = `Usage: plumbline serve [options]
 
@@ -37,8 +38,14 @@ page's token: needed when --host is not a loopback address), PLUMBLINE_PUBLIC_UR
 PLUMBLINE_DATA_DIR (history and a registered GitHub App; default $XDG_DATA_HOME/plumbline),
 PLUMBLINE_HISTORY_MAX_AGE_DAYS, PLUMBLINE_HISTORY_MAX_RUNS_PER_APP, PLUMBLINE_GITHUB_APP_ID and
 PLUMBLINE_GITHUB_APP_PRIVATE_KEY or PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE (a GitHub App instead
-of GITHUB_TOKEN).
+of GITHUB_TOKEN), PLUMBLINE_ENV_FILE (the environment file a service manager read these from:
+then serve refuses to start without webhook secrets, repositories and GitHub credentials).
+
+Exit codes: 0 stopped, 2 bad usage, 78 settings missing (a service manager should not restart).
 `;
+
+/** The exit code of a service whose settings are missing (sysexits' EX_CONFIG). */
+export const EXIT_MISSING_SETTINGS = 78;
 
 /** What the lead's wiring (and tests) inject into `serve`. */
 export interface ServeOptions {
@@ -74,15 +81,32 @@ export async function serveCommand(
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     throw new ConfigError(`--port: '${values.port}' is not a port number`);
   }
+  const env = options.env ?? process.env;
   const settings = loadSettings({
     ...(values.config ? { file: values.config } : {}),
-    env: options.env ?? process.env,
+    env,
     flags: {
       ...(port === undefined ? {} : { port }),
       ...(values.host ? { host: values.host } : {}),
     },
   });
   const logger = jsonLogger(io.stdout);
+  const missing = missingSettings(settings);
+  if (missing.length > 0) {
+    const source = settingsSource({
+      ...(env.PLUMBLINE_ENV_FILE ? { envFile: env.PLUMBLINE_ENV_FILE } : {}),
+      ...(values.config ? { configFile: values.config } : {}),
+    });
+    const lack = missing.map((m) => `${m.variable} (${m.consequence})`).join('; ');
+    if (env.PLUMBLINE_ENV_FILE) {
+      // A service: starting half-configured would only answer health checks.
+      io.stderr(
+        `plumbline serve: settings read from ${source} lack ${lack}.\n  hint: set them in ${env.PLUMBLINE_ENV_FILE} (KEY=value lines, mode 0600) and restart; see docs/server.md.\n`,
+      );
+      return EXIT_MISSING_SETTINGS;
+    }
+    logger.log('warn', `settings read from ${source} lack ${lack}`);
+  }
   const { store, database } = sqliteHistory(historyPath(settings.dataDir), {
     retention: settings.history,
   });
@@ -90,7 +114,7 @@ export async function serveCommand(
     settings,
     logger,
     history: store,
-    runJob: options.runJob ?? nodeReconciler(reconcilerOptionsFromEnv(options.env ?? process.env)),
+    runJob: options.runJob ?? nodeReconciler(reconcilerOptionsFromEnv(env)),
   });
   logger.log('info', `listening on ${runtime.url}`, {
     history: database.path,
