@@ -158,7 +158,10 @@ describe('the GitHub App manifest flow', () => {
     const file = join(dir, 'wrong-state', 'github-app.yaml');
     const { app, logger } = setupApp({
       kind: 'settings-file',
-      save: async (a) => (saveGitHubApp(file, a), file),
+      save: async (a) => {
+        saveGitHubApp(file, a);
+        return file;
+      },
     });
     const cookie = await stateCookie(app);
     const code = await registerOnGitHub('forged');
@@ -211,7 +214,10 @@ describe('the GitHub App manifest flow', () => {
     const file = join(blocker, 'github-app.yaml');
     const { app, logger } = setupApp({
       kind: 'settings-file',
-      save: async (a) => (saveGitHubApp(file, a), file),
+      save: async (a) => {
+        saveGitHubApp(file, a);
+        return file;
+      },
     });
     const cookie = await stateCookie(app);
     const response = await callback(app, await registerOnGitHub(cookie), cookie, cookie);
