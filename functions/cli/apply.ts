@@ -20,9 +20,9 @@ import type { Redacted } from '../../lib/report/redacted.ts';
 import { redacted } from '../../lib/report/redacted.ts';
 import { changeSetText } from '../../lib/report/text.ts';
 import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
-import type { CliIo, CommandMain } from './command.ts';
 import { dataDirectory } from '../node/data-dir.ts';
 import { historyPath, sqliteHistory } from '../node/sqlite-history.ts';
+import type { CliIo, CommandMain } from './command.ts';
 import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
 
 const options = {
