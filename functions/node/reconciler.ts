@@ -16,16 +16,23 @@ import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
 import { CredentialsError } from '../../lib/errors.ts';
 import type { FlowDeps } from '../../lib/flows/flow-deps.ts';
 import { runFlow } from '../../lib/flows/run-flow.ts';
+import { createHostAccess, type HostAccess } from '../../lib/hosts/host-access.ts';
 import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
 import type { RegisteredRepo } from '../../lib/ports/repo-registry.ts';
+import type { HelmSupport } from '../../lib/render/helm-renderer.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
+import { helmSupportFromEnv } from './helm-support.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
 import { holderIdentity, isLocalHolderAlive } from './lease-holder.ts';
+import { localHostShell } from './local-host.ts';
 import { sopsEnv } from './sops-env.ts';
+import { nodeDial } from './ssh-socket.ts';
 
 /** How the Node reconciler reaches clusters and opens SOPS files. */
 export interface NodeReconcilerOptions {
+  /** The clock SSH certificates are minted by (tests make expired ones). */
+  now?: () => number;
   /** Kubeconfig for bindings with `kubeconfig` credentials (default: the usual lookup). */
   kubeconfig?: string;
   /** The runtime's AWS KMS access; each repository may use only its own listed keys. */
@@ -35,6 +42,8 @@ export interface NodeReconcilerOptions {
   health?: { timeoutMs: number };
   /** Wraps each cluster transport (the benchmark counts requests with it). */
   wrapTransport?: (fetcher: typeof fetch, target: KubernetesTarget) => typeof fetch;
+  /** Helm for apps with charts (default: helm on PATH, charts cached in the user's cache). */
+  helm?: HelmSupport;
 }
 
 /** Reads kubeconfig and AWS settings from the environment, as kubectl and the AWS SDK name them. */
@@ -47,6 +56,7 @@ export function reconcilerOptionsFromEnv(
     ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
     ...(aws ? { aws } : {}),
     ...(kms ? { kms } : {}),
+    helm: helmSupportFromEnv(env),
   };
 }
 
@@ -81,7 +91,9 @@ export function nodeFlowDeps(
     return fetcher;
   };
   let clusters: ClusterAccess | undefined;
+  let hosts: HostAccess | undefined;
   let decryptors: ((repo: RegisteredRepo) => FileDecryptor) | undefined;
+  const helm = options.helm ?? helmSupportFromEnv(process.env);
   return (context) => {
     clusters ??= createClusterAccess({
       secrets: context.secrets,
@@ -104,6 +116,16 @@ export function nodeFlowDeps(
         return nodeKubeClient(access);
       },
     });
+    // Hosts of files apps: SSH over TCP, or this machine's shell for local bindings.
+    hosts ??= createHostAccess({
+      bindings: context.targets,
+      secrets: context.secrets,
+      dial: nodeDial(),
+      local: () => localHostShell(),
+      ...(options.kms ? { kms: options.kms } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      runtime: 'the Node runtime',
+    });
     decryptors ??= repoDecryptors({
       secrets: context.secrets,
       ...(options.kms ? { kms: options.kms } : {}),
@@ -112,9 +134,11 @@ export function nodeFlowDeps(
     return {
       ...context,
       clusters,
+      hosts,
       holder,
       lease: { isHolderAlive: (identity: string) => isLocalHolderAlive(identity) },
       decryptorFor: (repo) => forRepo(repo),
+      helm,
       ...(options.health ? { health: options.health } : {}),
     };
   };
@@ -127,7 +151,5 @@ export function nodeFlowDeps(
  */
 export function nodeReconciler(options: NodeReconcilerOptions = {}): RunJob {
   const depsFor = nodeFlowDeps(options);
-  return async (job, context) => {
-    await runFlow(job, depsFor(context));
-  };
+  return (job, context) => runFlow(job, depsFor(context));
 }

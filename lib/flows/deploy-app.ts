@@ -16,10 +16,12 @@
  * deployment says so and links a fresh plan; with `requireReviewedPlan`, it holds instead.
  */
 import { applyPlan, type ChangeSet } from '../apply/apply.ts';
-import type { AppConfig } from '../config/repo-config.ts';
+import type { KubernetesAppConfig } from '../config/repo-config.ts';
 import { assertDestinations } from '../credentials/namespace-guard.ts';
 import type { AppInput } from '../desired/app-input.ts';
 import { ApplyError, messageOf, PlumblineError } from '../errors.ts';
+import type { FilesChangeSet } from '../hosts/files-deploy.ts';
+import { deployFilesApp } from '../hosts/files-flows.ts';
 import { readInventory } from '../inventory/applyset.ts';
 import type { ReconcileJob } from '../jobs/job.ts';
 import { type ResolvedJob, resolveReconcileJob } from '../jobs/resolve-job.ts';
@@ -28,11 +30,12 @@ import type { KubeClient } from '../kube/client.ts';
 import { type Plan, planApp } from '../plan/plan.ts';
 import type { DeploymentState } from '../ports/git-host.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
-import { type StatusEvent, statusDescription } from '../report/github.ts';
+import { describeCharts } from '../report/chart-summary.ts';
 import { planMarkdown } from '../report/markdown.ts';
 import { type Redacted, redacted } from '../report/redacted.ts';
 import { changeSetSummary } from '../report/summary.ts';
 import { appImpact, changedFiles } from './affected-apps.ts';
+import { deploymentRecorder, statusContext } from './deployment-record.ts';
 import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { type FlowFailure, failureOf } from './flow-failure.ts';
 import { inJobScope, type JobDeps } from './job-secrets.ts';
@@ -56,7 +59,7 @@ export interface DeployPlanInfo {
 
 /** How a deploy ended. */
 export type DeployOutcome =
-  | { status: 'skipped'; repo: string; app: string; reason: string; sha?: string }
+  | { status: 'skipped'; repo: string; app: string; reason: string; sha?: string; target?: string }
   | {
       status: 'applied' | 'failed' | 'held';
       repo: string;
@@ -64,21 +67,27 @@ export type DeployOutcome =
       sha: string;
       /** Why the app was deployed (or held). */
       reason?: string;
+      /** The target binding the app deploys to (for the history). */
+      target?: string;
       changeSet?: ChangeSet;
+      /** What a `files` app's deploy did on its host. */
+      files?: FilesChangeSet;
       failure?: FlowFailure;
       plan?: DeployPlanInfo;
       deploymentId?: number;
     };
 
-/** The commit status context of an app. */
-export function statusContext(app: string): string {
-  return `plumbline/${app}`;
-}
+export { statusContext };
 
 /** Renders the app of a resolved job with the job's decryptor (feeding its ledger). */
 export function renderResolved(resolved: ResolvedJob, deps: JobDeps): Promise<RenderResult> {
   return renderApp(resolved.tree, resolved.app.path, {
     decryptor: deps.decryptorFor(resolved.repo, resolved.app),
+    app: resolved.app.name,
+    ...(deps.helm ? { helm: deps.helm } : {}),
+    ...(resolved.app.helm
+      ? { helmSource: { helm: resolved.app.helm, namespace: resolved.app.namespace } }
+      : {}),
   });
 }
 
@@ -131,6 +140,7 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
     log('info', 'reconcile skipped', { reason: resolved.reason });
     return { status: 'skipped', ...base, reason: resolved.reason };
   }
+  if (resolved.kind === 'files') return deployFilesApp(resolved, job, deps);
   const { sha } = resolved;
   let rendered: RenderResult | undefined;
   let renderError: unknown;
@@ -150,7 +160,7 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
     if (reason === undefined) {
       const why = 'unchanged: the applied digest equals the head’s';
       log('info', 'reconcile skipped', { sha, reason: why });
-      return { status: 'skipped', ...base, sha, reason: why };
+      return { status: 'skipped', ...base, sha, target: resolved.app.target, reason: why };
     }
   } catch (error) {
     // The cluster cannot be reached here: the deploy below meets the same failure and
@@ -175,61 +185,8 @@ function inputOf(resolved: ResolvedJob, rendered: RenderResult, deps: JobDeps): 
 }
 
 /** Plan options from the app's configuration. */
-function planOptionsOf(app: AppConfig) {
+function planOptionsOf(app: KubernetesAppConfig) {
   return { failOnConflict: app.failOnConflict, pruneContents: app.pruneContents };
-}
-
-/** The deployment's record on GitHub: one Deployment and the commit status, kept in step. */
-function recorder(resolved: ResolvedJob, deps: JobDeps) {
-  const { sha, app, gitHost, repo } = resolved;
-  const context = statusContext(app.name);
-  let deploymentId: number | undefined;
-  return {
-    get deploymentId() {
-      return deploymentId;
-    },
-    async start(): Promise<void> {
-      deploymentId = await bestEffort(deps.logger, `${context}: creating the deployment`, () =>
-        gitHost.createDeployment(repo.ref, {
-          ref: sha,
-          environment: app.name,
-          description: statusDescription(
-            redacted(
-              { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
-              deps.ledger,
-            ),
-          ),
-        }),
-      );
-    },
-    async record(state: DeploymentState, event: StatusEvent, link?: string): Promise<void> {
-      // Redacted before it is cut to 140 characters: a cut value would escape the redactor.
-      const text = statusDescription(redacted(event, deps.ledger));
-      const logUrl = link?.startsWith('https://') || link?.startsWith('http://') ? link : undefined;
-      if (deploymentId !== undefined) {
-        const id = deploymentId;
-        await bestEffort(deps.logger, `${context}: deployment status`, () =>
-          gitHost.createDeploymentStatus(repo.ref, id, state, text, logUrl ? { logUrl } : {}),
-        );
-      }
-      const commitState =
-        state === 'in_progress' || state === 'queued'
-          ? 'pending'
-          : state === 'success'
-            ? 'success'
-            : state === 'error'
-              ? 'error'
-              : 'failure';
-      await bestEffort(deps.logger, `${context}: commit status`, () =>
-        gitHost.createCommitStatus(repo.ref, sha, {
-          state: commitState,
-          context,
-          description: text,
-          ...(logUrl ? { targetUrl: logUrl } : {}),
-        }),
-      );
-    },
-  };
 }
 
 /**
@@ -318,8 +275,24 @@ export async function applyAndRecord(
   reason?: string,
 ): Promise<DeployOutcome> {
   const { sha, app, repo } = resolved;
-  const base = { repo: repo.fullName, app: app.name, sha, ...(reason ? { reason } : {}) };
-  const recording = recorder(resolved, deps);
+  const base = {
+    repo: repo.fullName,
+    app: app.name,
+    sha,
+    target: app.target,
+    ...(reason ? { reason } : {}),
+  };
+  const recording = deploymentRecorder(
+    resolved,
+    {
+      kind: 'deployment',
+      app: app.name,
+      target: app.target,
+      namespace: app.namespace,
+      ...(rendered?.charts.length ? { charts: describeCharts(rendered.charts) } : {}),
+    },
+    deps,
+  );
   const failed = async (error: unknown, fallback: 'render' | 'plan' | 'apply') => {
     const failure = failureOf(error, fallback);
     if (isTransient(error)) {
@@ -473,12 +446,14 @@ export async function applyAndRecord(
   const counts: Record<string, number> = {};
   for (const entry of changeSet.entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
   // One message and field set for every deploy outcome, so log queries stay simple.
+  const charts = rendered.charts.map((c) => `${c.name} ${c.version ?? 'local'} ${c.digest}`);
   deps.logger.log('info', 'reconciled', {
     ...base,
     counts,
     summary,
     deliveryId,
     plan: binding.kind,
+    ...(charts.length > 0 ? { charts } : {}),
   });
   return { status: 'applied', ...base, changeSet, plan: planInfo, ...withId };
 }

@@ -3,10 +3,12 @@ import type { AppConfig } from '../config/repo-config.ts';
 import type { FileDecryptor } from '../core/decryptor.ts';
 import type { ClusterAccess } from '../credentials/cluster-access.ts';
 import { messageOf } from '../errors.ts';
+import type { HostAccess } from '../hosts/host-access.ts';
 import type { LeaseOptions } from '../inventory/lease.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
+import type { HelmSupport } from '../render/helm-renderer.ts';
 
 /** The ports and settings every flow reads. */
 export interface FlowDeps extends ResolveJobDeps {
@@ -20,6 +22,10 @@ export interface FlowDeps extends ResolveJobDeps {
   logger: Logger;
   /** Wait for rollouts after applying. */
   health?: { timeoutMs: number };
+  /** Shells on hosts, for `files` apps; without it, they fail clearly. */
+  hosts?: HostAccess;
+  /** How to inflate Helm charts; absent where no helm can run (an app with a chart then fails). */
+  helm?: HelmSupport;
 }
 
 /**

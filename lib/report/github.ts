@@ -79,7 +79,16 @@ export function annotationBatches<T>(annotations: readonly T[]): T[][] {
 
 /** What a deployment or commit status reports. */
 export type StatusEvent =
-  | { kind: 'deployment'; app: string; target: string; namespace: string }
+  | {
+      kind: 'deployment';
+      app: string;
+      target: string;
+      namespace: string;
+      /** The Helm charts deployed, with their digests (`describeCharts`). */
+      charts?: string;
+    }
+  | { kind: 'files-deployment'; app: string; target: string; destination: string }
+  | { kind: 'files-applied'; sha: string; summary: string }
   | { kind: 'deploying'; sha: string }
   | { kind: 'applied'; sha: string; changeSet: ChangeSet; note?: string }
   /** `requireReviewedPlan` holds the deploy: the plan's tag, why, whether a fresh plan was shown. */
@@ -93,9 +102,16 @@ export function statusDescription(event: Redacted<StatusEvent>): string {
   switch (event.kind) {
     case 'deployment':
       return clip(
-        `Plumbline deploys ${event.app} to ${event.target}/${event.namespace}`,
+        `Plumbline deploys ${event.app} to ${event.target}/${event.namespace}${event.charts ? ` with ${event.charts}` : ''}`,
         descriptionLimit,
       );
+    case 'files-deployment':
+      return clip(
+        `Plumbline deploys ${event.app} to ${event.target}:${event.destination}`,
+        descriptionLimit,
+      );
+    case 'files-applied':
+      return clip(`Deployed ${event.sha.slice(0, 7)}: ${event.summary}`, descriptionLimit);
     case 'deploying':
       return clip(`Deploying ${event.sha.slice(0, 7)}`, descriptionLimit);
     case 'applied':

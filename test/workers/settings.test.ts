@@ -32,7 +32,43 @@ describe('Worker settings', () => {
       logLevel: 'info',
       retryBaseSeconds: 30,
       deadLetterQueue: 'plumbline-jobs-dlq',
+      history: { maxAgeDays: 90, maxRunsPerApp: 1000 },
     });
+  });
+
+  it('read SSH host bindings among PLUMBLINE_TARGETS, naming a wrong field', () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    const ssh = {
+      kind: 'ssh',
+      name: 'web-1',
+      host: 'web-1.example.com',
+      user: 'plumbline',
+      hostKeys: [key],
+      credentials: { certificate: { caSecret: 'ssh-ca' } },
+      repositories: ['acme/web'],
+      paths: ['/etc/nginx'],
+    };
+    const settings = settingsFromEnv({ PLUMBLINE_TARGETS: JSON.stringify([ssh]) });
+    expect(settings.targets).toMatchObject([{ kind: 'ssh', name: 'web-1', port: 22 }]);
+    expect(
+      refusal({ PLUMBLINE_TARGETS: JSON.stringify([{ ...ssh, hostKeys: [] }]) }).message,
+    ).toContain('PLUMBLINE_TARGETS[0].hostKeys: must pin at least one host key');
+  });
+
+  it('need both halves of Cloudflare Access, and a team domain that is one', () => {
+    expect(refusal({ PLUMBLINE_ACCESS_TEAM_DOMAIN: 'acme.cloudflareaccess.com' }).message).toMatch(
+      /^PLUMBLINE_ACCESS_AUD: missing/,
+    );
+    expect(
+      refusal({ PLUMBLINE_ACCESS_TEAM_DOMAIN: 'evil.example.com', PLUMBLINE_ACCESS_AUD: 'x' })
+        .message,
+    ).toMatch(/^PLUMBLINE_ACCESS_TEAM_DOMAIN: must be your team domain/);
+    expect(
+      settingsFromEnv({
+        PLUMBLINE_ACCESS_TEAM_DOMAIN: 'acme.cloudflareaccess.com',
+        PLUMBLINE_ACCESS_AUD: 'aud',
+      }).access,
+    ).toEqual({ teamDomain: 'acme.cloudflareaccess.com', audience: 'aud' });
   });
 
   it('read repositories with GitHub App installations from JSON', () => {

@@ -35,6 +35,7 @@ describe('parseRepoConfig', () => {
     expect(config.allowForkPlans).toBe(false);
     expect(config.apps).toEqual([
       {
+        kind: 'kubernetes',
         name: 'web',
         path: 'apps/web/overlays/staging',
         target: 'staging',
@@ -47,6 +48,7 @@ describe('parseRepoConfig', () => {
         pruneContents: false,
       },
       {
+        kind: 'kubernetes',
         name: 'web-production',
         path: 'apps/web/overlays/production',
         target: 'production',
@@ -64,6 +66,7 @@ describe('parseRepoConfig', () => {
   it('fills defaults: the trusted branch, prune on, self-heal off, fork plans off', () => {
     const config = parseRepoConfig(minimal);
     expect(config.apps[0]).toEqual({
+      kind: 'kubernetes',
       name: 'web',
       path: 'apps/web',
       target: 'staging',
@@ -109,7 +112,7 @@ ${minimal}`;
         field: 'apps[0].taget',
         line: 4,
         message:
-          "unknown field 'taget' (did you mean 'target'?); allowed fields here: name, path, target, namespace, branch, prune, selfHeal, requireReviewedPlan, failOnConflict, pruneContents",
+          "unknown field 'taget' (did you mean 'target'?); allowed fields here: kind, name, path, target, namespace, branch, prune, selfHeal, requireReviewedPlan, failOnConflict, pruneContents, helm",
       },
     ]);
     expect(error.message).toContain('plumbline.yaml: 2 problems');

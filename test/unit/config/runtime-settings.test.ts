@@ -67,12 +67,16 @@ describe('runtime settings', () => {
         PLUMBLINE_REPOSITORIES: 'acme/a,acme/b',
         GITHUB_TOKEN: 'ghp_x',
         PLUMBLINE_GITHUB_API_URL: 'http://127.0.0.1:1234',
+        PLUMBLINE_DATA_DIR: '/var/lib/plumbline',
+        PLUMBLINE_HISTORY_MAX_AGE_DAYS: '30',
       },
       flags: { port: 9200 },
     });
     expect(settings).toEqual({
       port: 9200,
       host: '0.0.0.0',
+      dataDir: '/var/lib/plumbline',
+      history: { maxAgeDays: 30, maxRunsPerApp: 1000 },
       webhookSecrets: ['new', 'old'],
       repositories: [
         { fullName: 'acme/a', sops: { ageKeys: [], kmsKeys: [] } },
@@ -84,6 +88,44 @@ describe('runtime settings', () => {
       maxBodyBytes: 2048,
       secrets: {},
     });
+  });
+
+  it('reads host bindings (ssh, local) among the targets, naming a wrong field', () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    const binding = `targets:\n  - name: web-1\n    kind: ssh\n    host: web-1.example.com\n    user: plumbline\n    hostKeys: ['${key}']\n    credentials: { certificate: { caSecret: ssh-ca } }\n    repositories: [acme/web]\n    paths: [/etc/nginx]\n  - name: here\n    kind: local\n    repositories: [acme/web]\n    paths: [/srv/app]\n`;
+    const settings = loadSettings({ file: settingsFile(binding), env: {}, flags: {} });
+    expect(settings.targets).toEqual([
+      {
+        kind: 'ssh',
+        name: 'web-1',
+        host: 'web-1.example.com',
+        port: 22,
+        user: 'plumbline',
+        hostKeys: [key],
+        credentials: { kind: 'certificate', caSecret: 'ssh-ca', ttlSeconds: 300 },
+        repositories: ['acme/web'],
+        paths: ['/etc/nginx'],
+      },
+      { kind: 'local', name: 'here', repositories: ['acme/web'], paths: ['/srv/app'] },
+    ]);
+    const file = settingsFile(binding.replace('user: plumbline', 'user: Root!'));
+    expect(() => loadSettings({ file, env: {}, flags: {} })).toThrow(
+      `${file}: targets[0].user: must be a Unix user name`,
+    );
+  });
+
+  it('reads history retention, refusing what is not a number of days or runs', () => {
+    const file = settingsFile('history:\n  maxAgeDays: 7\n  maxRunsPerApp: 0\n');
+    expect(loadSettings({ file, env: {}, flags: {} }).history).toEqual({
+      maxAgeDays: 7,
+      maxRunsPerApp: 0,
+    });
+    expect(() =>
+      loadSettings({ file: settingsFile('history:\n  maxAgeDays: -1\n'), env: {}, flags: {} }),
+    ).toThrow(/history\.maxAgeDays: must be 0 or more/);
+    expect(() =>
+      loadSettings({ file, env: { PLUMBLINE_HISTORY_MAX_RUNS_PER_APP: 'many' }, flags: {} }),
+    ).toThrow(/^PLUMBLINE_HISTORY_MAX_RUNS_PER_APP: must be a number/);
   });
 
   it('holds named secrets from the file and PLUMBLINE_SECRET_* variables, the environment winning', () => {
@@ -223,7 +265,7 @@ describe('runtime settings', () => {
         { credentials: { token: { secret: 'a' }, eks: { cluster: 'c', region: 'eu-west-1' } } },
         'targets[0].credentials: must name exactly one credential source',
       ],
-      [{ kind: 'ssh' }, "targets[0].kind: must be 'kubernetes'"],
+      [{ kind: 'ftp' }, "targets[0].kind: must be 'kubernetes', 'ssh' or 'local'"],
     ];
     for (const [overrides, message] of cases) {
       const file = settingsFile(JSON.stringify({ targets: [binding(overrides)] }));
@@ -238,9 +280,8 @@ describe('runtime settings', () => {
         targets: [binding({ server: 'https://169.254.10.1', allowLinkLocal: true })],
       }),
     );
-    expect(loadSettings({ file: allowed, env: {}, flags: {} }).targets[0]?.allowLinkLocal).toBe(
-      true,
-    );
+    const target = loadSettings({ file: allowed, env: {}, flags: {} }).targets[0];
+    expect(target?.kind === 'kubernetes' && target.allowLinkLocal).toBe(true);
     // Errors from PLUMBLINE_TARGETS name the variable.
     expect(
       refusal({
