@@ -18,7 +18,10 @@ import { formatChartLock } from '../lib/render/helm-lock.ts';
 import { startChartRepository } from '../test/env/chart-servers.ts';
 import { binary } from '../test/env/paths.ts';
 
-const cli = fileURLToPath(new URL('../functions/cli.ts', import.meta.url));
+// `npm run bench` passes the bundled CLI it built (BENCH_PLUMBLINE) and asks for the figures
+// as JSON (BENCH_JSON) for its table.
+const cli =
+  process.env.BENCH_PLUMBLINE ?? fileURLToPath(new URL('../functions/cli.ts', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const components = 16; // a Deployment, a Service and a ConfigMap each, plus 2 shared objects
 
@@ -296,9 +299,20 @@ patches:
     console.log(`  ${what.padEnd(46)} ${wall} s   ${cpu} s`);
   }
   console.log(`  outputs identical to kustomize build --enable-helm: ${identical ? 'yes' : 'NO'}`);
-  console.log(
-    `  chart downloads served: ${repo.requests.filter((p) => p.endsWith('.tgz')).length}`,
-  );
+  const downloads = repo.requests.filter((p) => p.endsWith('.tgz')).length;
+  console.log(`  chart downloads served: ${downloads}`);
+  if (process.env.BENCH_JSON) {
+    const figures = Object.fromEntries(
+      [...results].map(([what, ms]) => [
+        what,
+        { wallMs: median(ms.map((m) => m.wallMs)), cpuMs: median(ms.map((m) => m.cpuMs)) },
+      ]),
+    );
+    writeFileSync(
+      process.env.BENCH_JSON,
+      JSON.stringify({ overlays: overlays.length, objects, runs, identical, downloads, figures }),
+    );
+  }
 } finally {
   await repo.stop();
   rmSync(work, { recursive: true, force: true });

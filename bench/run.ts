@@ -20,14 +20,16 @@ import { formatTable, missed, type Row } from './measure/table.ts';
 import type { Suite } from './suite.ts';
 import { cluster } from './suites/cluster.ts';
 import { diff } from './suites/diff.ts';
+import { helm } from './suites/helm.ts';
+import { hosts } from './suites/hosts.ts';
 import { push } from './suites/push.ts';
 import { render } from './suites/render.ts';
 import { scale } from './suites/scale.ts';
 import { workerd } from './suites/workerd.ts';
 
 /** Every suite, in the order they run; `scale` only when named. */
-const suites: Suite[] = [render, workerd, diff, cluster, push, scale];
-const byDefault = new Set(['render', 'workerd', 'diff', 'cluster', 'push']);
+const suites: Suite[] = [render, workerd, diff, cluster, push, helm, hosts, scale];
+const byDefault = new Set(['render', 'workerd', 'diff', 'cluster', 'push', 'helm', 'hosts']);
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

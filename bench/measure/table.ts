@@ -5,7 +5,7 @@
  */
 
 /** What a figure counts. */
-export type Unit = 'ms' | 'MiB' | 'requests' | 'ratio' | 's';
+export type Unit = 'ms' | 'MiB' | 'requests' | 'count' | 'ratio' | 's';
 
 /** The other side of a comparison. */
 export interface Reference {
@@ -40,6 +40,7 @@ function formatValue(value: number, unit: Unit): string {
     case 'MiB':
       return `${value.toFixed(1)} MiB`;
     case 'requests':
+    case 'count':
       return `${Math.round(value)}`;
     case 'ratio':
       return `${value.toFixed(2)}`;
