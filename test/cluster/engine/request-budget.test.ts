@@ -1,0 +1,187 @@
+/**
+ * Regression guard for what a push and a sweep cost in requests (issue 18: the benchmarks
+ * measure these at 200 and 1,000 apps; this is the small, fast version `npm test` runs).
+ * Counts are deterministic, so they are asserted; wall times are not. Ten apps of three objects
+ * of two kinds (ConfigMap, ServiceAccount) are served by the Node runtime with the GitHub test
+ * server, every cluster request counted around the transport.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeReconciler } from '../../../functions/node/reconciler.ts';
+import { DEFAULT_SETTINGS } from '../../../functions/node/settings.ts';
+import { type NodeRuntime, startNodeRuntime } from '../../../functions/node.ts';
+import { silentLogger } from '../../../lib/ports/logger.ts';
+import { testTargetBinding } from '../../env/target-config.ts';
+import { TestGitRepo } from '../../github-server/git-repo.ts';
+import { type GitHubServer, startGitHubServer } from '../../github-server/server.ts';
+import { pushDelivery } from '../../github-server/webhook-delivery.ts';
+import { adminKube, cluster, freshNamespace } from './cluster.ts';
+
+const secret = 'budget-secret';
+const repo = 'acme/budget';
+const APPS = 10;
+/** Kinds per app: ConfigMap and ServiceAccount. */
+const KINDS = 2;
+const ZERO = '0'.repeat(40);
+
+interface Seen {
+  method: string;
+  path: string;
+}
+
+let git: TestGitRepo;
+let github: GitHubServer;
+let runtime: NodeRuntime;
+let namespace: string;
+let head: string;
+const seen: Seen[] = [];
+
+function appFiles(i: number, revision: number): Record<string, string> {
+  const name = `app-${i}`;
+  const configMap = (n: number) =>
+    [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      `  name: ${name}-cm-${n}`,
+      'data:',
+      `  revision: "${revision}"`,
+      '',
+    ].join('\n');
+  return {
+    [`apps/${name}/cm-0.yaml`]: configMap(0),
+    [`apps/${name}/cm-1.yaml`]: configMap(1),
+    [`apps/${name}/sa.yaml`]: `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}-sa\n`,
+  };
+}
+
+async function push(before: string, after: string): Promise<void> {
+  const delivery = await pushDelivery({ secret, repo, branch: 'main', before, after });
+  const response = await fetch(`${runtime.url}/webhooks/github`, {
+    method: 'POST',
+    headers: delivery.headers,
+    body: delivery.body,
+  });
+  expect(response.status).toBe(202);
+  await response.arrayBuffer();
+  await runtime.queue.idle();
+}
+
+/** Discovery: the group lists and each group version's resources. */
+const isDiscovery = (r: Seen) =>
+  r.method === 'GET' &&
+  /^\/(api|api\/v1|apis|apis\/[^/]+\/[^/]+)$/.test(r.path.split('?')[0] ?? '');
+
+/** Which app a cluster request is about, from the object names and the ApplySet parent. */
+function appOf(r: Seen): string | undefined {
+  return /\/(?:plumbline-)?(app-\d+)(?:-cm-\d+|-sa)?(?:[/?]|$)/.exec(r.path)?.[1];
+}
+
+function githubRoute(method: string, path: string): string {
+  return `${method} ${path
+    .split('?')[0]
+    ?.replace(/[0-9a-f]{40}/g, '{sha}')
+    .replace(/\/\d+(\/|$)/g, '/{n}$1')}`;
+}
+
+beforeAll(async () => {
+  namespace = await freshNamespace(adminKube().client, 'budget');
+  git = TestGitRepo.create();
+  github = await startGitHubServer({ repos: { [repo]: git }, token: 'gh-budget' });
+  runtime = await startNodeRuntime({
+    settings: {
+      ...DEFAULT_SETTINGS,
+      port: 0,
+      webhookSecrets: [secret],
+      repositories: [{ fullName: repo }],
+      targets: [testTargetBinding(cluster, 'test', 'budget-token')],
+      githubApiUrl: github.url,
+      githubToken: 'gh-budget',
+      secrets: { 'budget-token': cluster.admin.token },
+    },
+    runJob: nodeReconciler({
+      wrapTransport: (inner) => (input, init) => {
+        const request = new Request(input, init);
+        const url = new URL(request.url);
+        seen.push({ method: request.method, path: `${url.pathname}${url.search}` });
+        return inner(input, init);
+      },
+    }),
+    logger: silentLogger,
+  });
+  const config = [
+    'apps:',
+    ...Array.from({ length: APPS }, (_, i) => [
+      `  - name: app-${i}`,
+      `    path: apps/app-${i}`,
+      '    target: test',
+      `    namespace: ${namespace}`,
+    ]).flat(),
+    '',
+  ].join('\n');
+  const files: Record<string, string> = { 'plumbline.yaml': config };
+  for (let i = 0; i < APPS; i++) Object.assign(files, appFiles(i, 0));
+  head = git.commit(files, 'ten apps');
+  await push(ZERO, head);
+  const applied = await adminKube().client.list({ group: '', kind: 'ConfigMap' }, { namespace });
+  expect(applied.items.filter((o) => o.metadata.name?.startsWith('app-'))).toHaveLength(APPS * 2);
+}, 180_000);
+
+afterAll(async () => {
+  await runtime?.close();
+  await github?.close();
+  git?.remove();
+});
+
+describe('requests per push and per sweep (regression guard)', () => {
+  it('a push touching one app of ten: a fixed GitHub cost plus two reads per other app, and no cluster write about another app', async () => {
+    const touched = 'app-3';
+    const before = head;
+    head = git.commit(appFiles(3, 1), 'one app');
+    const githubFrom = github.requests.length;
+    const clusterFrom = seen.length;
+    await push(before, head);
+
+    const gh = github.requests.slice(githubFrom).map((r) => githubRoute(r.method, r.path));
+    const count = (route: string) => gh.filter((r) => r === route).length;
+    // What each job repeats for itself (level-triggered: it resolves the trusted branch and
+    // the head now): one read each per app, and the webhook's own.
+    expect(count(`GET /repos/${repo}`)).toBeLessThanOrEqual(APPS + 1);
+    expect(count(`GET /repos/${repo}/branches/main`)).toBeLessThanOrEqual(APPS + 1);
+    const perApp = new Set([`GET /repos/${repo}`, `GET /repos/${repo}/branches/main`]);
+    const fixed = gh.filter((r) => !perApp.has(r));
+    // The rest does not grow with the apps: the configuration, one change list, one tree, the
+    // touched app's deployment and statuses (11 when measured; the benchmark names each).
+    expect(fixed.length).toBeLessThanOrEqual(13);
+    expect(count(`GET /repos/${repo}/tarball/{sha}`)).toBe(1);
+    expect(count(`POST /repos/${repo}/deployments`)).toBe(1);
+
+    const cluster = seen.slice(clusterFrom);
+    const others = cluster.filter((r) => {
+      const app = appOf(r);
+      return app !== undefined && app !== touched;
+    });
+    expect(others.filter((r) => r.method !== 'GET')).toEqual([]);
+    const touchedWrites = cluster.filter((r) => r.method === 'PATCH' && appOf(r) === touched);
+    expect(touchedWrites.length).toBeGreaterThanOrEqual(2);
+    // Each other app: its ApplySet parent and a list per kind, plus discovery per job.
+    const reads = cluster.filter((r) => !isDiscovery(r) && appOf(r) !== touched);
+    expect(reads.length).toBeLessThanOrEqual((APPS - 1) * (KINDS + 1) + KINDS + 2);
+    expect(cluster.filter(isDiscovery).length).toBeLessThanOrEqual(APPS * 3);
+  });
+
+  it('a sweep with no drift: K+1 cluster reads per app plus discovery, no writes, a few GitHub reads per app', async () => {
+    const githubFrom = github.requests.length;
+    const clusterFrom = seen.length;
+    expect(await runtime.sweep()).toBe(APPS);
+    await runtime.queue.idle();
+
+    const cluster = seen.slice(clusterFrom);
+    expect(cluster.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(cluster.filter((r) => !isDiscovery(r)).length).toBeLessThanOrEqual(APPS * (KINDS + 1));
+    expect(cluster.filter(isDiscovery).length).toBeLessThanOrEqual(APPS * 3);
+    const gh = github.requests.slice(githubFrom);
+    expect(gh.filter((r) => r.method !== 'GET')).toEqual([]);
+    // The trusted branch, its head and the open drift issues, per app.
+    expect(gh.length).toBeLessThanOrEqual(APPS * 3 + 2);
+  });
+});
