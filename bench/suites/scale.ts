@@ -232,6 +232,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
       const countsBefore = await ask(child, 'counts');
       const clusterBefore = total(countsBefore.clusterRequests);
       const loadBefore = loadNow();
+      const logBefore = readFileSync(logFile).byteLength;
       const started = performance.now();
       const reply = await run();
       const wallMs = performance.now() - started;
@@ -254,7 +255,21 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
       const discovery = clusterRoutes
         .filter(([route]) => /^GET \/(api|api\/v1|apis|apis\/[^/]+\/[^/]+)$/.test(route))
         .reduce((sum, [, n]) => sum + n, 0);
+      // What the server logged at warn or error level in this phase, for the note.
+      const problems = new Map<string, number>();
+      for (const line of readFileSync(logFile).subarray(logBefore).toString('utf8').split('\n')) {
+        if (!/"level":"(warn|error)"/.test(line)) continue;
+        const entry = JSON.parse(line) as { level: string; message?: string; error?: string };
+        const text =
+          `${entry.level}: ${entry.message ?? ''}${entry.error ? ` (${entry.error})` : ''}`.slice(
+            0,
+            240,
+          );
+        problems.set(text, (problems.get(text) ?? 0) + 1);
+      }
       return {
+        problems:
+          problems.size === 0 ? 'nothing logged at warn or error' : `logged: ${byCount(problems)}`,
         discovery,
         githubRoutes: byCount([...githubRoutes]),
         clusterRoutes: byCount(clusterRoutes),
@@ -272,9 +287,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
       `server CPU ${(p.cpuMs / 1000).toFixed(0)} s; meanwhile ${Object.entries(p.planeCpu)
         .sort((a, b) => b[1] - a[1])
         .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`)
-        .join(
-          ', ',
-        )}; load ${p.load.map((l) => l.toFixed(1)).join(' -> ')}; ${p.reply.warnings} warnings, ${p.reply.errors} errors logged`;
+        .join(', ')}; load ${p.load.map((l) => l.toFixed(1)).join(' -> ')}; ${p.problems}`;
 
     const cold = await phase('cold start', async () => {
       await deliver(ZERO, head);
