@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Octokit } from '@octokit/rest';
 import { secretKey } from '../lib/config/runtime-settings.ts';
+import { GitSourcePoller, type PollOutcome } from '../lib/flows/poll-git-source.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
 import { installationOctokit } from '../lib/github/app-auth.ts';
 import { OctokitGitHost } from '../lib/github/octokit-git-host.ts';
@@ -15,10 +16,12 @@ import type { JobContext, RunJob } from '../lib/jobs/job-context.ts';
 import { backoff, JobQueue, type RetryPolicy } from '../lib/jobs/job-queue.ts';
 import { isTransient } from '../lib/jobs/transient.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
+import type { PolledGitSource } from '../lib/ports/git-source.ts';
 import type { Logger } from '../lib/ports/logger.ts';
 import { type RegisteredRepo, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../lib/ports/secret-store.ts';
 import { createApp, DEFAULT_BODY_TIMEOUT_MS } from '../lib/webhook/app.ts';
+import { gitCacheDirectory, gitSourcesFor } from './node/git-sources.ts';
 import type { NodeSettings } from './node/settings.ts';
 
 /** What the Node runtime is started with. */
@@ -29,6 +32,8 @@ export interface NodeRuntimeOptions {
   logger: Logger;
   /** Overrides how repositories are read (default: Octokit with the settings' token). */
   gitHostFor?: (repo: RegisteredRepo) => GitHost;
+  /** Where Git sources keep their bare caches (default: `gitCacheDirectory(process.env)`). */
+  gitCacheDir?: string;
   /** Jobs of different apps run at once (default 4). */
   concurrency?: number;
   /** Sweep every app this often (0 or absent: only when `sweep()` is called). */
@@ -54,6 +59,8 @@ export interface NodeRuntime {
   queue: JobQueue<Job>;
   /** Enqueues a sweep job for every app of every repository; resolves with how many. */
   sweep(): Promise<number>;
+  /** Polls every Git source now (each also polls on its own interval). */
+  poll(): Promise<PollOutcome[]>;
   /** Graceful shutdown: stop accepting requests, then let running and waiting jobs finish. */
   close(): Promise<void>;
 }
@@ -116,10 +123,12 @@ export function jobContextOf(
   settings: NodeSettings,
   logger: Logger,
   gitHostFor?: (repo: RegisteredRepo) => GitHost,
-): JobContext {
+  gitCacheDir: string = gitCacheDirectory(process.env),
+): Omit<JobContext, 'gitSourceFor'> & { gitSourceFor: (repo: RegisteredRepo) => PolledGitSource } {
   return {
     registry: new StaticRepoRegistry(settings.repositories),
     gitHostFor: gitHostFor ?? gitHostsFor(settings, logger),
+    gitSourceFor: gitSourcesFor(settings, gitCacheDir),
     targets: settings.targets,
     secrets: new MemorySecretStore(settings.secrets, secretKey),
     logger,
@@ -131,7 +140,7 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
   const { settings, logger } = options;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   // The webhook and the jobs share the GitHosts, so a tree read by one is cached for the other.
-  const context = jobContextOf(settings, logger, options.gitHostFor);
+  const context = jobContextOf(settings, logger, options.gitHostFor, options.gitCacheDir);
   const queue = new JobQueue<Job>({
     keyOf: jobKey,
     run: (job) => options.runJob(job, context),
@@ -202,13 +211,50 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
         }, sweepMs)
       : undefined;
   timer?.unref();
+  // Git sources have no webhooks: each is polled at its own interval, from start-up on.
+  const pollers = context.registry
+    .all()
+    .filter((repo) => repo.git !== undefined)
+    .map((repo) => ({
+      repo,
+      poller: new GitSourcePoller({
+        repo,
+        source: context.gitSourceFor(repo),
+        queue,
+        logger,
+      }),
+      running: undefined as Promise<PollOutcome> | undefined,
+    }));
+  const pollOne = (entry: (typeof pollers)[number]): Promise<PollOutcome> => {
+    entry.running ??= entry.poller
+      .poll(`poll-${new Date().toISOString()}`)
+      .catch((error: unknown): PollOutcome => {
+        logger.log('error', 'poll failed', { repo: entry.repo.fullName, error: String(error) });
+        return { status: 'unreachable', reason: String(error) };
+      })
+      .finally(() => {
+        entry.running = undefined;
+      });
+    return entry.running;
+  };
+  const pollTimers = pollers.map((entry) => {
+    void pollOne(entry);
+    const every = setInterval(
+      () => void pollOne(entry),
+      (entry.repo.git?.pollIntervalSeconds ?? 60) * 1000,
+    );
+    every.unref();
+    return every;
+  });
   return {
     url: `http://${host}:${port}`,
     port,
     queue,
     sweep,
+    poll: () => Promise.all(pollers.map(pollOne)),
     close() {
       if (timer) clearInterval(timer);
+      for (const every of pollTimers) clearInterval(every);
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -66,7 +66,7 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
     log('info', 'reconcile skipped', { reason: resolved.reason });
     return { status: 'skipped', ...base, reason: resolved.reason };
   }
-  const { sha, app, gitHost, repo } = resolved;
+  const { sha, app, source, repo } = resolved;
   let rendered: RenderResult | undefined;
   let renderError: unknown;
   try {
@@ -77,7 +77,7 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
 
   if (job.since !== undefined) {
     const change = await changedFiles(
-      gitHost,
+      source,
       repo.ref,
       { base: job.since, head: sha, ...(job.forced ? { forced: true } : {}) },
       resolved.trusted,
@@ -116,7 +116,8 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
 }
 
 /**
- * Applies a rendered app and records it as a GitHub Deployment and a commit status. A
+ * Applies a rendered app and records it as a GitHub Deployment and a commit status (for a
+ * repository on GitHub; a Git source's outcome goes to the logs and the history only). A
  * transient failure (5xx, network) is reported as an error and rethrown, so the queue retries.
  */
 export async function applyAndRecord(
@@ -127,37 +128,40 @@ export async function applyAndRecord(
   deps: JobDeps,
   deliveryId: string,
 ): Promise<DeployOutcome> {
-  const { sha, app, gitHost, repo } = resolved;
+  const { sha, app, github, repo } = resolved;
   const base = { repo: repo.fullName, app: app.name, sha };
   const ref = repo.ref;
   const context = statusContext(app.name);
-  const deploymentId = await bestEffort(deps.logger, `${context}: creating the deployment`, () =>
-    gitHost.createDeployment(ref, {
-      ref: sha,
-      environment: app.name,
-      description: statusDescription(
-        redacted(
-          { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
-          deps.ledger,
+  const deploymentId =
+    github &&
+    (await bestEffort(deps.logger, `${context}: creating the deployment`, () =>
+      github.createDeployment(ref, {
+        ref: sha,
+        environment: app.name,
+        description: statusDescription(
+          redacted(
+            { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
+            deps.ledger,
+          ),
         ),
-      ),
-    }),
-  );
+      }),
+    ));
   const record = async (
     state: 'in_progress' | 'success' | 'failure' | 'error',
     event: StatusEvent,
   ) => {
+    if (!github) return;
     // Redacted before it is cut to 140 characters: a cut value would escape the redactor.
     const text = statusDescription(redacted(event, deps.ledger));
     if (deploymentId !== undefined) {
       await bestEffort(deps.logger, `${context}: deployment status`, () =>
-        gitHost.createDeploymentStatus(ref, deploymentId, state, text),
+        github.createDeploymentStatus(ref, deploymentId, state, text),
       );
     }
     const commitState =
       state === 'in_progress' ? 'pending' : state === 'success' ? 'success' : state;
     await bestEffort(deps.logger, `${context}: commit status`, () =>
-      gitHost.createCommitStatus(ref, sha, { state: commitState, context, description: text }),
+      github.createCommitStatus(ref, sha, { state: commitState, context, description: text }),
     );
   };
   await record('in_progress', { kind: 'deploying', sha });

@@ -7,7 +7,9 @@
 import type { AppConfig, RepoConfig } from '../config/repo-config.ts';
 import type { TargetBinding } from '../config/target-binding.ts';
 import { loadTrustedConfig, type TrustedConfig, targetFor } from '../config/trusted-config.ts';
+import { ConfigError } from '../errors.ts';
 import type { GitHost } from '../ports/git-host.ts';
+import type { GitSource } from '../ports/git-source.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
 import type { FileTree } from '../source/file-tree.ts';
 import type { ReconcileJob } from './job.ts';
@@ -16,7 +18,10 @@ import type { ReconcileJob } from './job.ts';
 export interface ResolvedJob {
   kind: 'ready';
   repo: RegisteredRepo;
-  gitHost: GitHost;
+  /** Where the repository is read from. */
+  source: GitSource;
+  /** GitHub, for a repository on GitHub: where deployments, statuses and issues go. */
+  github?: GitHost;
   /** The commit at the head of the app's branch when the job ran: what is rendered. */
   sha: string;
   tree: FileTree;
@@ -37,7 +42,10 @@ export interface SkippedJob {
 /** What the source stage needs (a `JobContext` has it). */
 export interface ResolveJobDeps {
   registry: RepoRegistry;
+  /** GitHub, for the repositories on GitHub. */
   gitHostFor: (repo: RegisteredRepo) => GitHost;
+  /** The source of a repository read with Git (`repo.git`); absent: the runtime has none. */
+  gitSourceFor?: (repo: RegisteredRepo) => GitSource;
   /** The operator's target bindings (the runtime settings' `targets`). */
   targets: readonly TargetBinding[];
 }
@@ -54,8 +62,8 @@ export async function resolveReconcileJob(
 ): Promise<ResolvedJob | SkippedJob> {
   const repo = deps.registry.lookup(job.repo);
   if (!repo) return { kind: 'skip', reason: `repository ${job.repo} is no longer configured` };
-  const gitHost = deps.gitHostFor(repo);
-  const trusted = await loadTrustedConfig(repo, gitHost);
+  const { source, github } = repoAccess(repo, deps);
+  const trusted = await loadTrustedConfig(repo, source);
   if (!trusted) {
     return { kind: 'skip', reason: `no plumbline.yaml on the trusted branch of ${repo.fullName}` };
   }
@@ -70,7 +78,46 @@ export async function resolveReconcileJob(
   }
   const target = targetFor(app, repo, deps.targets);
   const sha =
-    job.branch === trusted.branch ? trusted.sha : await gitHost.branchHead(repo.ref, job.branch);
-  const tree = await gitHost.treeAt(repo.ref, sha);
-  return { kind: 'ready', repo, gitHost, sha, tree, config: trusted.config, trusted, app, target };
+    job.branch === trusted.branch ? trusted.sha : await source.branchHead(repo.ref, job.branch);
+  const tree = await source.treeAt(repo.ref, sha);
+  return {
+    kind: 'ready',
+    repo,
+    source,
+    ...(github ? { github } : {}),
+    sha,
+    tree,
+    config: trusted.config,
+    trusted,
+    app,
+    target,
+  };
+}
+
+/** How a repository is read, and whether its outcomes go to GitHub. */
+export interface RepoAccess {
+  source: GitSource;
+  /** Present for a repository on GitHub. */
+  github?: GitHost;
+}
+
+/**
+ * The source of `repo` (Git for a path or URL, else GitHub) and GitHub when it is on GitHub.
+ * Throws `ConfigError` for a Git source in a runtime that reads none.
+ */
+export function repoAccess(
+  repo: RegisteredRepo,
+  deps: Pick<ResolveJobDeps, 'gitHostFor' | 'gitSourceFor'>,
+): RepoAccess {
+  if (repo.git === undefined) {
+    const github = deps.gitHostFor(repo);
+    return { source: github, github };
+  }
+  if (!deps.gitSourceFor) {
+    throw new ConfigError(
+      `repositories: ${repo.fullName} is a Git source (url), which this runtime does not read`,
+      { hint: 'Serve Git sources with the Node runtime (plumbline serve).' },
+    );
+  }
+  return { source: deps.gitSourceFor(repo) };
 }
