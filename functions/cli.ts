@@ -12,6 +12,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** True when stdout is a terminal (colours allowed). */
   isTTY: boolean;
+  /** True when stderr is a terminal: long commands draw their progress there. */
+  stderrIsTTY?: boolean;
+  /** Width of that terminal. */
+  columns?: number;
 }
 
 /** A command's entry point: returns the process exit code. */
@@ -78,6 +82,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
   };
   process.exitCode = await runCli(process.argv.slice(2), io);
 }
