@@ -70,19 +70,21 @@ export function createSopsDecryptor(options: SopsDecryptorOptions = {}): FileDec
             },
           },
   });
-  const encoder = new TextEncoder();
   return {
     async decrypt(path: string, content: Uint8Array): Promise<DecryptedFile | undefined> {
-      let values: DecryptedValue[] = [];
-      const plaintext = await decryptSopsFile(path, content, sources, undefined, (plain) => {
-        values = plain.map((leaf) => ({ path: leaf.path, value: textOf(leaf.value) }));
-      });
-      return plaintext === undefined ? undefined : { plaintext: encoder.encode(plaintext), values };
+      const decrypted = await decryptSopsFile(path, content, sources);
+      if (decrypted === undefined) return undefined;
+      const values: DecryptedValue[] = decrypted.values.map((leaf) => ({
+        path: leaf.path,
+        value: textOf(leaf.value),
+      }));
+      return { plaintext: decrypted.plaintext, values };
     },
   };
 }
 
 /** A decrypted value as text, the way it reaches objects and output. */
 function textOf(plain: PlainValue): string {
-  return typeof plain.value === 'string' ? plain.value : String(plain.value);
+  if (plain.type === 'str' || plain.type === 'bytes') return new TextDecoder().decode(plain.bytes);
+  return String(plain.value);
 }
