@@ -68,8 +68,10 @@ for (const match of code
   .matchAll(/\b(?:import|require)\(\s*["']([^"']+)["']\s*\)/g)) {
   imports.add(match[1] as string);
 }
+// The Workers runtime's own modules: Durable Objects, and TCP sockets for SSH host targets.
+const WORKERS_MODULES = ['cloudflare:workers', 'cloudflare:sockets'];
 for (const specifier of imports) {
-  if (specifier !== 'cloudflare:workers') problems.push(`imports '${specifier}'`);
+  if (!WORKERS_MODULES.includes(specifier)) problems.push(`imports '${specifier}'`);
 }
 
 // The source map names every file bundled: no Node-only package may be among them.

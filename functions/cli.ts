@@ -31,6 +31,10 @@ const commands: Record<string, Command> = {
   render: { summary: 'print the YAML an app renders to', load: () => import('./cli/render.ts') },
   plan: { summary: 'show what applying an app would change', load: () => import('./cli/plan.ts') },
   apply: { summary: 'apply an app, prune what left it', load: () => import('./cli/apply.ts') },
+  files: {
+    summary: 'plan or deploy a files app to its host (SSH or local)',
+    load: () => import('./cli/files.ts'),
+  },
   serve: { summary: 'serve webhooks and run jobs (Node)', load: () => import('./cli/serve.ts') },
   sweep: {
     summary: 'apply missed heads, report and heal drift',

@@ -17,15 +17,20 @@ import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
 import { CredentialsError } from '../../lib/errors.ts';
 import type { FlowDeps } from '../../lib/flows/flow-deps.ts';
 import { runFlow } from '../../lib/flows/run-flow.ts';
+import { createHostAccess, type HostAccess } from '../../lib/hosts/host-access.ts';
 import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
 import type { RegisteredRepo } from '../../lib/ports/repo-registry.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
+import { localHostShell } from './local-host.ts';
 import { sopsEnv } from './sops-env.ts';
+import { nodeDial } from './ssh-socket.ts';
 
 /** How the Node reconciler reaches clusters and opens SOPS files. */
 export interface NodeReconcilerOptions {
+  /** The clock SSH certificates are minted by (tests make expired ones). */
+  now?: () => number;
   /** Kubeconfig for bindings with `kubeconfig` credentials (default: the usual lookup). */
   kubeconfig?: string;
   /** The runtime's AWS KMS access; each repository may use only its own listed keys. */
@@ -81,6 +86,7 @@ export function nodeFlowDeps(
     return fetcher;
   };
   let clusters: ClusterAccess | undefined;
+  let hosts: HostAccess | undefined;
   let decryptors: ((repo: RegisteredRepo) => FileDecryptor) | undefined;
   return (context) => {
     clusters ??= createClusterAccess({
@@ -104,6 +110,16 @@ export function nodeFlowDeps(
         return nodeKubeClient(access);
       },
     });
+    // Hosts of files apps: SSH over TCP, or this machine's shell for local bindings.
+    hosts ??= createHostAccess({
+      bindings: context.targets,
+      secrets: context.secrets,
+      dial: nodeDial(),
+      local: () => localHostShell(),
+      ...(options.kms ? { kms: options.kms } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      runtime: 'the Node runtime',
+    });
     decryptors ??= repoDecryptors({
       secrets: context.secrets,
       ...(options.kms ? { kms: options.kms } : {}),
@@ -112,6 +128,7 @@ export function nodeFlowDeps(
     return {
       ...context,
       clusters,
+      hosts,
       holder,
       decryptorFor: (repo) => forRepo(repo),
       ...(options.health ? { health: options.health } : {}),

@@ -10,16 +10,19 @@ import { applyPlan, type ChangeSet } from '../apply/apply.ts';
 import { readInventory } from '../apply/applyset.ts';
 import { assertDestinations } from '../credentials/namespace-guard.ts';
 import { messageOf } from '../errors.ts';
+import type { FilesChangeSet } from '../hosts/files-deploy.ts';
+import { deployFilesApp } from '../hosts/files-flows.ts';
 import type { ReconcileJob } from '../jobs/job.ts';
 import { type ResolvedJob, resolveReconcileJob } from '../jobs/resolve-job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
-import { applyFailureMessage, type StatusEvent, statusDescription } from '../report/github.ts';
-import { type Redacted, redacted } from '../report/redacted.ts';
+import { applyFailureMessage } from '../report/github.ts';
+import type { Redacted } from '../report/redacted.ts';
 import { changeSetSummary } from '../report/summary.ts';
 import { appImpact, changedFiles } from './affected-apps.ts';
-import { bestEffort, type FlowDeps } from './flow-deps.ts';
+import { startDeploymentRecord, statusContext } from './deployment-record.ts';
+import type { FlowDeps } from './flow-deps.ts';
 import { type FlowFailure, failureOf } from './flow-failure.ts';
 import { inJobScope, type JobDeps } from './job-secrets.ts';
 
@@ -32,14 +35,13 @@ export type DeployOutcome =
       app: string;
       sha: string;
       changeSet?: ChangeSet;
+      /** What a `files` app's deploy did on its host. */
+      files?: FilesChangeSet;
       failure?: FlowFailure;
       deploymentId?: number;
     };
 
-/** The commit status context of an app. */
-export function statusContext(app: string): string {
-  return `plumbline/${app}`;
-}
+export { statusContext };
 
 /** Renders the app of a resolved job with the job's decryptor (feeding its ledger). */
 export function renderResolved(resolved: ResolvedJob, deps: JobDeps): Promise<RenderResult> {
@@ -66,6 +68,7 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
     log('info', 'reconcile skipped', { reason: resolved.reason });
     return { status: 'skipped', ...base, reason: resolved.reason };
   }
+  if (resolved.kind === 'files') return deployFilesApp(resolved, job, deps);
   const { sha, app, source, repo } = resolved;
   let rendered: RenderResult | undefined;
   let renderError: unknown;
@@ -128,42 +131,13 @@ export async function applyAndRecord(
   deps: JobDeps,
   deliveryId: string,
 ): Promise<DeployOutcome> {
-  const { sha, app, github, repo } = resolved;
+  const { sha, app, repo } = resolved;
   const base = { repo: repo.fullName, app: app.name, sha };
-  const ref = repo.ref;
-  const context = statusContext(app.name);
-  const deploymentId =
-    github &&
-    (await bestEffort(deps.logger, `${context}: creating the deployment`, () =>
-      github.createDeployment(ref, {
-        ref: sha,
-        environment: app.name,
-        description: statusDescription(
-          redacted(
-            { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
-            deps.ledger,
-          ),
-        ),
-      }),
-    ));
-  const record = async (
-    state: 'in_progress' | 'success' | 'failure' | 'error',
-    event: StatusEvent,
-  ) => {
-    if (!github) return;
-    // Redacted before it is cut to 140 characters: a cut value would escape the redactor.
-    const text = statusDescription(redacted(event, deps.ledger));
-    if (deploymentId !== undefined) {
-      await bestEffort(deps.logger, `${context}: deployment status`, () =>
-        github.createDeploymentStatus(ref, deploymentId, state, text),
-      );
-    }
-    const commitState =
-      state === 'in_progress' ? 'pending' : state === 'success' ? 'success' : state;
-    await bestEffort(deps.logger, `${context}: commit status`, () =>
-      github.createCommitStatus(ref, sha, { state: commitState, context, description: text }),
-    );
-  };
+  const { record, deploymentId } = await startDeploymentRecord(
+    resolved,
+    { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
+    deps,
+  );
   await record('in_progress', { kind: 'deploying', sha });
   const withId = deploymentId === undefined ? {} : { deploymentId };
 

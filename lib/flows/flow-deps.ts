@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/repo-config.ts';
 import type { FileDecryptor } from '../core/decryptor.ts';
 import type { ClusterAccess } from '../credentials/cluster-access.ts';
 import { messageOf } from '../errors.ts';
+import type { HostAccess } from '../hosts/host-access.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
@@ -17,6 +18,8 @@ export interface FlowDeps extends ResolveJobDeps {
   logger: Logger;
   /** Wait for rollouts after applying. */
   health?: { timeoutMs: number };
+  /** Shells on hosts, for `files` apps; without it, they fail clearly. */
+  hosts?: HostAccess;
 }
 
 /**

@@ -15,6 +15,7 @@ import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig } from '../config/repo-config.ts';
 import { loadTrustedConfig, type TrustedConfig, targetFor } from '../config/trusted-config.ts';
 import { assertDestinations } from '../credentials/namespace-guard.ts';
+import { planFilesForPullRequest } from '../hosts/files-flows.ts';
 import type { PlanJob } from '../jobs/job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import { planApp } from '../plan/plan.ts';
@@ -134,11 +135,11 @@ async function planInScope(job: PlanJob, deps: JobDeps): Promise<PlanJobOutcome>
 
   // A dry run that failed for an object means the apply would fail the same way.
   const failed = plan.apps.some(
-    (a) => a.kind === 'failed' || (a.kind === 'planned' && a.plan.summary.errors > 0),
+    (a) => a.kind === 'failed' || (a.kind !== 'unaffected' && a.plan.summary.errors > 0),
   );
   const conclusion = failed
     ? 'failure'
-    : plan.apps.some((a) => a.kind === 'planned')
+    : plan.apps.some((a) => a.kind === 'planned' || a.kind === 'planned-files')
       ? 'success'
       : 'neutral';
   // The reporting boundary: from here on only redacted data is rendered.
@@ -198,6 +199,9 @@ async function planOne(
   change: Awaited<ReturnType<typeof changedFiles>>,
   deps: JobDeps,
 ): Promise<AppPlanResult> {
+  if (app.kind === 'files') {
+    return planFilesForPullRequest(repo, tree, app, trusted.config, change, deps);
+  }
   let rendered: RenderResult | undefined;
   let renderError: unknown;
   try {

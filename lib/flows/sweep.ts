@@ -11,6 +11,7 @@ import { loadTrustedConfig } from '../config/trusted-config.ts';
 import { describeRef } from '../core/object.ts';
 import { type DriftReport, detectDrift, healDrift } from '../drift/drift.ts';
 import { messageOf } from '../errors.ts';
+import { type FilesSweepOutcome, sweepFilesApp } from '../hosts/files-flows.ts';
 import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import { repoAccess, resolveReconcileJob } from '../jobs/resolve-job.ts';
@@ -36,7 +37,8 @@ export type SweepOutcome =
       finding?: DriftFinding;
       issue?: DriftIssueAction;
       error?: string;
-    };
+    }
+  | FilesSweepOutcome;
 
 /**
  * Sweeps one app, in its own secrets scope: every value decrypted for it is masked in the
@@ -51,6 +53,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
   const reconcile: ReconcileJob = { ...job, kind: 'reconcile' };
   const resolved = await resolveReconcileJob(reconcile, deps);
   if (resolved.kind === 'skip') return { status: 'skipped', ...base, reason: resolved.reason };
+  if (resolved.kind === 'files') return sweepFilesApp(resolved, job, deps);
   const { sha, app, repo, github } = resolved;
   const client = await deps.clusters.clientFor(resolved.target);
   const inventory = await readInventory(client, app.name, app.namespace);

@@ -80,6 +80,8 @@ export function annotationBatches<T>(annotations: readonly T[]): T[][] {
 /** What a deployment or commit status reports. */
 export type StatusEvent =
   | { kind: 'deployment'; app: string; target: string; namespace: string }
+  | { kind: 'files-deployment'; app: string; target: string; destination: string }
+  | { kind: 'files-applied'; sha: string; summary: string }
   | { kind: 'deploying'; sha: string }
   | { kind: 'applied'; sha: string; changeSet: ChangeSet }
   | { kind: 'apply-failed'; changeSet: ChangeSet }
@@ -94,6 +96,13 @@ export function statusDescription(event: Redacted<StatusEvent>): string {
         `Plumbline deploys ${event.app} to ${event.target}/${event.namespace}`,
         descriptionLimit,
       );
+    case 'files-deployment':
+      return clip(
+        `Plumbline deploys ${event.app} to ${event.target}:${event.destination}`,
+        descriptionLimit,
+      );
+    case 'files-applied':
+      return clip(`Deployed ${event.sha.slice(0, 7)}: ${event.summary}`, descriptionLimit);
     case 'deploying':
       return clip(`Deploying ${event.sha.slice(0, 7)}`, descriptionLimit);
     case 'applied':

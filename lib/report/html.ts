@@ -3,8 +3,11 @@
  * styles beyond class names) that the page composes. Every text from a repository, a cluster
  * or a server is escaped, so a hostile name or message stays text.
  */
+
 import type { ChangeSet } from '../apply/apply.ts';
 import { describeRef } from '../core/object.ts';
+import type { FilesPlan } from '../hosts/files-plan.ts';
+import { renderFilesPlanText } from '../hosts/render-files.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { DriftFinding, RunRecord } from './outcomes.ts';
 import type { Redacted } from './redacted.ts';
@@ -92,6 +95,11 @@ export function runRecordHtml(record: Redacted<RunRecord>): string {
   if (record.drift) parts.push(driftHtml(record.drift as Redacted<DriftFinding>));
   for (const app of record.plan?.apps ?? []) {
     if (app.kind === 'planned') parts.push(planHtml(app.plan as Redacted<Plan>));
+    if (app.kind === 'planned-files') {
+      parts.push(
+        `<pre class="plumbline-diff">${escapeHtml(renderFilesPlanText(app.plan as FilesPlan))}</pre>`,
+      );
+    }
   }
   return `<article class="plumbline-run">${parts.join('')}</article>`;
 }

@@ -14,7 +14,7 @@ export function planSummaryLine(plan: Plan): string {
 export function pullRequestTotals(plan: PullRequestPlan): string {
   const sum = { create: 0, update: 0, delete: 0 };
   for (const result of plan.apps) {
-    if (result.kind !== 'planned') continue;
+    if (result.kind !== 'planned' && result.kind !== 'planned-files') continue;
     sum.create += result.plan.summary.create;
     sum.update += result.plan.summary.update;
     sum.delete += result.plan.summary.delete;
@@ -25,7 +25,7 @@ export function pullRequestTotals(plan: PullRequestPlan): string {
 /** Apps of a pull request plan that failed, or whose dry run failed for an object. */
 export function failedApps(plan: PullRequestPlan): number {
   return plan.apps.filter(
-    (a) => a.kind === 'failed' || (a.kind === 'planned' && a.plan.summary.errors > 0),
+    (a) => a.kind === 'failed' || (a.kind !== 'unaffected' && a.plan.summary.errors > 0),
   ).length;
 }
 

@@ -104,7 +104,7 @@ export function runRecordText(record: Redacted<RunRecord>): string {
       lines.push(`${name}: in sync${record.issue === 'closed' ? ' (drift issue closed)' : ''}`);
       break;
     case 'drifted': {
-      const healed = record.drift?.healed;
+      const healed = record.drift?.healed ?? record.filesDrift?.healed;
       const heal = healed ? `, ${healed.ok ? 'healed' : 'heal failed'}` : '';
       lines.push(`${name}: drifted (issue ${record.issue ?? 'not updated'}${heal})`);
       const report = record.drift?.report;
@@ -116,6 +116,15 @@ export function runRecordText(record: Redacted<RunRecord>): string {
       }
       for (const ref of report?.missing ?? []) lines.push(`  missing ${describeRef(ref)}`);
       for (const ref of report?.extra ?? []) lines.push(`  extra ${describeRef(ref)}`);
+      const files = record.filesDrift;
+      for (const file of files?.files ?? []) {
+        const what =
+          file.action === 'create' ? 'missing' : file.action === 'delete' ? 'extra' : 'changed';
+        const live = file.live
+          ? ` (modified ${new Date(file.live.mtime * 1000).toISOString()} by ${file.live.owner})`
+          : '';
+        lines.push(`  ${what} ${files?.host}:${files?.destination}/${file.path}${live}`);
+      }
       break;
     }
   }

@@ -5,8 +5,11 @@
 # a Python virtualenv. Each component is keyed by its version (and by the hash of its wrapper
 # module), reused when present and rebuilt when not. Safe to run again; prints what it did.
 #
+# Debian packages (OpenSSH's server and nginx, for host targets) are installed with apt-get as
+# root when their binaries are missing, without starting their services.
+#
 # Usage: bash test/env/install.sh [--print-root] [component ...]
-#   components: kubernetes etcd kwok sops kustomize moto (default: all)
+#   components: kubernetes etcd kwok sops kustomize moto hosts (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -127,6 +130,40 @@ install_moto() {
   mark_done "$dir"
 }
 
+# sshd and nginx for host targets: Debian's packages, installed once as root with apt-get when
+# their binaries are missing (the stamp records the versions found). Their services are never
+# started: the tests run their own sshd and nginx from temporary directories.
+install_hosts() {
+  local stamp="$root/hosts-$HOSTS_PACKAGES_KEY"
+  if done_already "$stamp" && [[ -x "$SSHD_BINARY" && -x "$NGINX_BINARY" ]]; then
+    log "sshd and nginx (Debian): cached"; return
+  fi
+  if [[ ! -x "$SSHD_BINARY" || ! -x "$NGINX_BINARY" ]]; then
+    [[ $(id -u) -eq 0 ]] ||
+      fail "sshd or nginx is missing and this is not root: run 'sudo apt-get install openssh-server nginx' (the tests never use their services) and run 'npm test' again."
+    command -v apt-get >/dev/null 2>&1 ||
+      fail "sshd or nginx is missing and there is no apt-get: install OpenSSH's server and nginx with your package manager ($SSHD_BINARY, $NGINX_BINARY)."
+    log "sshd and nginx: apt-get install openssh-server nginx"
+    # Keep the packages from starting their services (port 22 and 80) while they install.
+    local policy=/usr/sbin/policy-rc.d added=
+    if [[ ! -e "$policy" ]]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && added=1
+    fi
+    local status=0
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openssh-server nginx ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openssh-server nginx; }
+    } >"$root/hosts-install.log" 2>&1 || status=$?
+    [[ -n "$added" ]] && rm -f "$policy"
+    if [[ $status -ne 0 ]]; then
+      cat "$root/hosts-install.log" >&2
+      fail "apt-get could not install openssh-server and nginx (log above)."
+    fi
+  fi
+  rm -rf "$stamp" && mkdir -p "$stamp"
+  dpkg-query -W -f '${Package} ${Version}\n' openssh-server nginx >"$stamp/versions" 2>/dev/null || true
+  mark_done "$stamp"
+}
+
 build() {
   case "$1" in
     kubernetes) build_kubernetes ;;
@@ -135,7 +172,8 @@ build() {
     sops) go_install sops github.com/getsops/sops/v3 github.com/getsops/sops/v3/cmd/sops "$SOPS_VERSION" ;;
     kustomize) go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" ;;
     moto) install_moto ;;
-    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize moto)" ;;
+    hosts) install_hosts ;;
+    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize moto hosts)" ;;
   esac
 }
 
@@ -154,6 +192,7 @@ main() {
   # moto installs from PyPI while Go compiles: the network and the CPU overlap.
   install_moto >"$root/moto-install.log" 2>&1 &
   local moto_pid=$!
+  install_hosts
   for component in etcd kubernetes kwok sops kustomize; do build "$component"; done
   if ! wait "$moto_pid"; then
     cat "$root/moto-install.log" >&2

@@ -35,6 +35,7 @@ describe('parseRepoConfig', () => {
     expect(config.allowForkPlans).toBe(false);
     expect(config.apps).toEqual([
       {
+        kind: 'kubernetes',
         name: 'web',
         path: 'apps/web/overlays/staging',
         target: 'staging',
@@ -44,6 +45,7 @@ describe('parseRepoConfig', () => {
         selfHeal: false,
       },
       {
+        kind: 'kubernetes',
         name: 'web-production',
         path: 'apps/web/overlays/production',
         target: 'production',
@@ -58,6 +60,7 @@ describe('parseRepoConfig', () => {
   it('fills defaults: the trusted branch, prune on, self-heal off, fork plans off', () => {
     const config = parseRepoConfig(minimal);
     expect(config.apps[0]).toEqual({
+      kind: 'kubernetes',
       name: 'web',
       path: 'apps/web',
       target: 'staging',
@@ -100,7 +103,7 @@ ${minimal}`;
         field: 'apps[0].taget',
         line: 4,
         message:
-          "unknown field 'taget' (did you mean 'target'?); allowed fields here: name, path, target, namespace, branch, prune, selfHeal",
+          "unknown field 'taget' (did you mean 'target'?); allowed fields here: kind, name, path, target, namespace, branch, prune, selfHeal",
       },
     ]);
     expect(error.message).toContain('plumbline.yaml: 2 problems');

@@ -176,7 +176,9 @@ describe('planPullRequest', () => {
     const { git, deps, clientsFor } = pullRequest({
       'apps/web/settings.yaml': configMap('settings', 'green'),
     });
-    deps.targets = [{ ...(deps.targets[0] as (typeof deps.targets)[number]), namespaces: ['api'] }];
+    const cluster = deps.targets[0];
+    if (cluster?.kind !== 'kubernetes') throw new Error('the fixture binds a Kubernetes target');
+    deps.targets = [{ ...cluster, namespaces: ['api'] }];
     const outcome = await planPullRequest(job, deps);
     expect(outcome).toMatchObject({ conclusion: 'failure' });
     expect(clientsFor).toEqual([]);
