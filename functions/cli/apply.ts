@@ -12,7 +12,7 @@ import { reportJson } from '../../lib/report/json.ts';
 import { redacted } from '../../lib/report/redacted.ts';
 import { changeSetText } from '../../lib/report/text.ts';
 import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
+import type { CliIo, CommandMain } from './command.ts';
 import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
 
 const options = {

@@ -23,12 +23,12 @@ import {
 } from '../../lib/hosts/render-files.ts';
 import { formatPublicKey, signerFromPrivateKey } from '../../lib/hosts/ssh/keys.ts';
 import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { localHostShell } from '../node/local-host.ts';
 import { loadSettings } from '../node/settings.ts';
 import { sopsDecryptorFromEnv, sopsEnv } from '../node/sops-env.ts';
 import { nodeDial } from '../node/ssh-socket.ts';
+import type { CliIo, CommandMain } from './command.ts';
 import { outputFormat } from './plan.ts';
 
 const HELP = `Usage: plumbline files plan|apply [DIR] --app NAME --repo OWNER/NAME [options]

@@ -16,11 +16,11 @@ import { planMarkdown } from '../../lib/report/markdown.ts';
 import { redacted } from '../../lib/report/redacted.ts';
 import { planText } from '../../lib/report/text.ts';
 import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
-import type { CommandMain } from '../cli.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { nodeKubeClient } from '../node/kube-transport.ts';
 import { loadKubeconfig } from '../node/kubeconfig.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
+import type { CommandMain } from './command.ts';
 
 /** Options shared by `plan` and `apply`. */
 export const clusterOptions = {

@@ -9,9 +9,9 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { PlumblineError } from '../../lib/errors.ts';
-import type { CommandMain } from '../cli.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
+import type { CommandMain } from './command.ts';
 
 const help = `Usage: plumbline render [options] DIR...
 

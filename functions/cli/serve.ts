@@ -7,7 +7,6 @@ import { parseArgs } from 'node:util';
 import { ConfigError, messageOf } from '../../lib/errors.ts';
 import type { RunJob } from '../../lib/jobs/job-context.ts';
 import { jsonLogger } from '../../lib/ports/logger.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
 import { dataDirectory } from '../node/data-dir.ts';
 import {
   type EmbeddedDefault,
@@ -16,10 +15,12 @@ import {
 } from '../node/embedded-default.ts';
 import { nodeKubeClient } from '../node/kube-transport.ts';
 import { loadKubeconfig } from '../node/kubeconfig.ts';
+import { missingSettings, settingsSource } from '../node/missing-settings.ts';
 import { nodeReconciler, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings, nothingConfigured } from '../node/settings.ts';
 import { textLogger } from '../node/text-logger.ts';
 import { startNodeRuntime } from '../node.ts';
+import type { CliIo, CommandMain } from './command.ts';
 
 const HELP = `Usage: plumbline serve [options]
 
@@ -50,8 +51,14 @@ name), KUBECONFIG (bindings with kubeconfig credentials), AWS_ACCESS_KEY_ID /
 AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN / AWS_ENDPOINT_URL_KMS (KMS and EKS),
 PLUMBLINE_SWEEP_INTERVAL (seconds between drift sweeps), PLUMBLINE_GITHUB_APP_ID and
 PLUMBLINE_GITHUB_APP_PRIVATE_KEY or PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE (a GitHub App instead
-of GITHUB_TOKEN).
+of GITHUB_TOKEN), PLUMBLINE_ENV_FILE (the environment file a service manager read these from:
+then serve refuses to start without webhook secrets, repositories and GitHub credentials).
+
+Exit codes: 0 stopped, 2 bad usage, 78 settings missing (a service manager should not restart).
 `;
+
+/** The exit code of a service whose settings are missing (sysexits' EX_CONFIG). */
+export const EXIT_MISSING_SETTINGS = 78;
 
 /** What the lead's wiring (and tests) inject into `serve`. */
 export interface ServeOptions {
@@ -96,7 +103,9 @@ export async function serveCommand(
   const embeddedAsked =
     values.repo !== undefined || values['demo-dir'] !== undefined || values.kube;
   const embedded =
-    embeddedAsked || nothingConfigured({ ...(values.config ? { file: values.config } : {}), env })
+    (embeddedAsked ||
+      nothingConfigured({ ...(values.config ? { file: values.config } : {}), env })) &&
+    !env.PLUMBLINE_ENV_FILE
       ? await embeddedSetup(values, env, io)
       : undefined;
   const settings = loadSettings({
@@ -110,6 +119,22 @@ export async function serveCommand(
   });
   // A person is reading the embedded default's output: short lines instead of JSON.
   const logger = embedded ? textLogger(io.stdout) : jsonLogger(io.stdout);
+  const missing = embedded ? [] : missingSettings(settings);
+  if (missing.length > 0) {
+    const source = settingsSource({
+      ...(env.PLUMBLINE_ENV_FILE ? { envFile: env.PLUMBLINE_ENV_FILE } : {}),
+      ...(values.config ? { configFile: values.config } : {}),
+    });
+    const lack = missing.map((m) => `${m.variable} (${m.consequence})`).join('; ');
+    if (env.PLUMBLINE_ENV_FILE) {
+      // A service: starting half-configured would only answer health checks.
+      io.stderr(
+        `plumbline serve: settings read from ${source} lack ${lack}.\n  hint: set them in ${env.PLUMBLINE_ENV_FILE} (KEY=value lines, mode 0600) and restart; see docs/server.md.\n`,
+      );
+      return EXIT_MISSING_SETTINGS;
+    }
+    logger.log('warn', `settings read from ${source} lack ${lack}`);
+  }
   const start = (at: typeof settings) =>
     startNodeRuntime({
       settings: at,

@@ -11,10 +11,10 @@ import { sweepRecord } from '../../lib/flows/run-record.ts';
 import { sweepApp, sweepJobs } from '../../lib/flows/sweep.ts';
 import { jsonLogger, type Logger, silentLogger } from '../../lib/ports/logger.ts';
 import { runRecordText } from '../../lib/report/text.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
 import { nodeFlowDeps, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings } from '../node/settings.ts';
 import { jobContextOf } from '../node.ts';
+import type { CliIo, CommandMain } from './command.ts';
 import { progressLine } from './progress-line.ts';
 
 const HELP = `Usage: plumbline sweep [options]

@@ -8,7 +8,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { pemBlocks } from '../../lib/config/certificate-pem.ts';
 import {
   DEFAULT_RUNTIME_SETTINGS,

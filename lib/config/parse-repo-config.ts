@@ -6,7 +6,7 @@
 
 import type { Document, Node } from 'yaml';
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 import { normalizePath } from '../source/file-tree.ts';
 import type { AppConfig, RepoConfig } from './repo-config.ts';

@@ -9,7 +9,7 @@
  * Every refusal names the setting as the runtime spells it (`PLUMBLINE_TARGETS[0].server`,
  * `settings.yaml: targets[0].server`), never its value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 import { parseRepoFullName } from '../ports/git-host.ts';
 import { gitRemoteProblem, parseGitRemote, suggestedRepoName } from './git-remote.ts';

@@ -8,7 +8,7 @@
  * credentials used to be written) is accepted by the schema only so that the parser can
  * refuse it with a message pointing at the runtime settings.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizePath } from '../source/file-tree.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

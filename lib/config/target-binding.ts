@@ -9,7 +9,7 @@
  * 14) are one more member of `TargetBindingSchema`. Written with zod's functional API
  * (`z.optional`, `.check`) so it also runs under `zod/mini`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { certificatePemProblem, describeCertificatePemProblem } from './certificate-pem.ts';
 import {
   type HostTarget,

@@ -143,8 +143,11 @@ export function createApp(deps: WebhookDeps): Hono {
   return app;
 }
 
-/** Decides what a verified delivery leads to. */
-async function route(
+/**
+ * Decides what a verified delivery leads to: the jobs it enqueues. The GitHub Action calls it
+ * too, with the event its workflow runs for, so both apply the same rules.
+ */
+export async function route(
   deps: WebhookDeps,
   event: string,
   deliveryId: string,
