@@ -151,11 +151,13 @@ const nameOf: NameSetting = (path) => {
 
 /**
  * Git sources (a repository `url`: a path or a Git remote, polled) are the Node runtime's.
- * Measured for the Worker: isomorphic-git with its HTTP client and the Buffer polyfill it
- * needs adds 81 KiB gzip to a bundle already at 474 of its 500 KiB budget, cannot speak SSH,
- * and a Worker has no disk to keep a clone between jobs: each job would fetch again (a
- * 2,000-file repository: 20 s and ~80 MiB of a 128 MiB isolate for a depth-1 clone). So the
- * Worker refuses them at start-up, saying where they run.
+ * Measured for the Worker with isomorphic-git 1.44 (its fetch-based HTTP client, an in-memory
+ * file system, the Buffer polyfill it needs): the bundle would fit (+82 KiB gzip on 304 KiB
+ * of a 500 KiB budget), memory would not. A Worker has no disk, so every job clones again;
+ * a depth-1 clone of a 2,001-file, 1,000-commit GitOps repository peaks at 81 MiB (25 heap,
+ * 56 buffers) of a 128 MiB isolate and takes 20 s, the full history that change detection
+ * compares needs 140 MiB, and SSH remotes cannot be reached at all. So the Worker refuses
+ * them at start-up, saying where they run.
  */
 function refuseGitSources(settings: RuntimeSettings): void {
   const issues = settings.repositories.flatMap((repo, i) =>

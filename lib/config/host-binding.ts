@@ -8,7 +8,7 @@
  * per use, or, weaker, a private key. A `local` binding is the machine Plumbline runs on.
  * Written with zod's functional API so it also runs under `zod/mini`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
 /** Where an `ssh` binding's credential comes from. */
