@@ -13,7 +13,7 @@
  * that survives restarts, and keeps packfiles out of the JavaScript heap.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGitRemote } from '../../lib/config/git-remote.ts';
 import type { GitSourceSetting } from '../../lib/config/runtime-settings.ts';
@@ -42,6 +42,8 @@ export interface GitCliSourceOptions {
   cacheDir: string;
   /** The HTTP password of `source.httpAuth`, read from the runtime secrets. */
   httpPassword?: string;
+  /** The private key of `source.ssh`, read from the runtime secrets. */
+  sshPrivateKey?: string;
   /** Deadline of commands that reach the remote (default 60 s). */
   networkTimeoutMs?: number;
   /** Bound on the bytes of one tree (default 256 MiB). */
@@ -64,6 +66,7 @@ export class GitCliSource implements PolledGitSource {
   readonly #networkTimeoutMs: number;
   readonly #maxTreeBytes: number;
   readonly #trees = new LruCache<string, Promise<FileTree>>(8);
+  readonly #ssh: { key: string; knownHosts: string; dir: string } | undefined;
   #ready: Promise<void> | undefined;
   /** Fetches into the cache run one at a time (git locks its refs). */
   #fetching: Promise<unknown> = Promise.resolve();
@@ -83,12 +86,41 @@ export class GitCliSource implements PolledGitSource {
     this.#maxTreeBytes = options.maxTreeBytes ?? 256 * 1024 * 1024;
     this.#config = {};
     if (remote.kind === 'http') this.#config['protocol.http.allow'] = 'always';
+    const ssh = options.source.ssh;
+    if (ssh && options.sshPrivateKey !== undefined && remote.kind === 'ssh' && remote.host) {
+      const port = remote.url.includes('://') ? new URL(remote.url).port || '22' : '22';
+      const pattern = port === '22' ? remote.host : `[${remote.host}]:${port}`;
+      this.#ssh = {
+        key: options.sshPrivateKey,
+        knownHosts: ssh.hostKeys
+          .map((line) => `${pattern} ${line.split(' ').slice(0, 2).join(' ')}\n`)
+          .join(''),
+        dir: `${this.#cache.replace(/\.git$/, '')}.ssh`,
+      };
+    }
     const auth = options.source.httpAuth;
     if (auth && options.httpPassword !== undefined) {
       // Scoped to this URL: a redirect elsewhere does not carry it.
       const basic = Buffer.from(`${auth.username}:${options.httpPassword}`).toString('base64');
       this.#config[`http.${remote.url}.extraHeader`] = `Authorization: Basic ${basic}`;
     }
+  }
+
+  /** The SSH command of a remote with its own key and pinned host keys (files written once). */
+  #sshCommand(): string | undefined {
+    const ssh = this.#ssh;
+    if (!ssh) return undefined;
+    mkdirSync(ssh.dir, { recursive: true, mode: 0o700 });
+    const key = join(ssh.dir, 'key');
+    const knownHosts = join(ssh.dir, 'known_hosts');
+    writeFileSync(key, ssh.key.endsWith('\n') ? ssh.key : `${ssh.key}\n`, { mode: 0o600 });
+    writeFileSync(knownHosts, ssh.knownHosts, { mode: 0o600 });
+    // No ssh_config, no default keys, no agent: this key, and only the pinned host keys.
+    return [
+      'ssh -F /dev/null -o BatchMode=yes -o ConnectTimeout=20 -o IdentitiesOnly=yes',
+      `-o IdentityAgent=none -o IdentityFile=${key} -o UserKnownHostsFile=${knownHosts}`,
+      '-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes',
+    ].join(' ');
   }
 
   /** `<name> (<location>)`, how messages name this repository. */
@@ -350,13 +382,17 @@ export class GitCliSource implements PolledGitSource {
   }
 
   #git(args: readonly string[], options: Partial<GitRunOptions> = {}): Promise<GitResult> {
+    this.#sshCommandLine ??= this.#sshCommand() ?? '';
     return runGit(args, {
       cwd: this.#cache,
       timeoutMs: 30_000,
       ...options,
       config: this.#config,
+      ...(this.#sshCommandLine ? { sshCommand: this.#sshCommandLine } : {}),
     });
   }
+
+  #sshCommandLine: string | undefined;
 
   /** A failure talking to the remote, with what git said. */
   #remoteError(what: string, result: GitResult): SourceError {
@@ -364,6 +400,17 @@ export class GitCliSource implements PolledGitSource {
     if (result.timedOut) {
       return new SourceError(`${this.#what}: ${what}: no answer within the deadline`, {
         hint: 'Check that the remote is reachable from this machine (network, firewall, proxy).',
+      });
+    }
+    if (
+      /host identification has changed|host key verification failed|no .*host key is known/i.test(
+        result.stderr,
+      )
+    ) {
+      return new SourceError(`${this.#what}: ${what}: the server's host key is not a pinned one`, {
+        hint: this.#ssh
+          ? 'A changed host key is refused. If the server really has a new key, pin it in repositories[].ssh.hostKeys (ssh-keyscan -t ed25519 HOST, checked out of band).'
+          : 'A host key not in the known_hosts of the user Plumbline runs as is refused (no trust on first use): add it there, or pin it in repositories[].ssh.hostKeys.',
       });
     }
     if (
@@ -415,7 +462,7 @@ function stderrLines(stderr: string): string {
   return stderr
     .split('\n')
     .map((line) => line.replace(/^(fatal|error|remote): /, '').trim())
-    .filter((line) => line !== '')
+    .filter((line) => line !== '' && !/^@+$/.test(line))
     .slice(0, STDERR_LINES)
     .map((line) =>
       line.length > STDERR_LINE_CHARS ? `${line.slice(0, STDERR_LINE_CHARS)}...` : line,

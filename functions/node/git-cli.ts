@@ -31,6 +31,8 @@ export interface GitRunOptions {
   maxOutputBytes?: number;
   /** Extra configuration, as `key=value` pairs (an https remote's Authorization header). */
   config?: Record<string, string>;
+  /** The SSH command for an SSH remote with its own key and pinned host keys. */
+  sshCommand?: string;
 }
 
 /** Configuration every git command of a Git source runs with. */
@@ -55,7 +57,7 @@ const BASE_CONFIG: Record<string, string> = {
 };
 
 /** The environment git runs with: nothing of Plumbline's own environment but what SSH needs. */
-function gitEnvironment(config: Record<string, string>): NodeJS.ProcessEnv {
+function gitEnvironment(config: Record<string, string>, sshCommand?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     LANG: 'C',
@@ -65,7 +67,7 @@ function gitEnvironment(config: Record<string, string>): NodeJS.ProcessEnv {
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_OPTIONAL_LOCKS: '0',
     GCM_INTERACTIVE: 'never',
-    GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o ConnectTimeout=20',
+    GIT_SSH_COMMAND: sshCommand ?? 'ssh -o BatchMode=yes -o ConnectTimeout=20',
   };
   // SSH reads the operator's keys and known_hosts from HOME, and may use their agent.
   if (process.env.HOME) env.HOME = process.env.HOME;
@@ -86,7 +88,7 @@ export function runGit(args: readonly string[], options: GitRunOptions): Promise
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['--literal-pathspecs', ...args], {
       cwd: options.cwd,
-      env: gitEnvironment(options.config ?? {}),
+      env: gitEnvironment(options.config ?? {}, options.sshCommand),
       stdio: ['pipe', 'pipe', 'pipe'],
       shell: false,
       windowsHide: true,

@@ -50,11 +50,22 @@ export function gitSourcesFor(
         },
       );
     }
+    const ssh = repo.git.ssh;
+    const sshPrivateKey = ssh ? secrets.get(secretKey(ssh.privateKeySecret)) : undefined;
+    if (ssh && sshPrivateKey === undefined) {
+      throw new ConfigError(
+        `repositories: ${repo.fullName}: ssh.privateKeySecret names '${ssh.privateKeySecret}', which the settings do not hold`,
+        {
+          hint: `Set PLUMBLINE_SECRET_${secretKey(ssh.privateKeySecret)}, or add it under secrets in the settings file.`,
+        },
+      );
+    }
     source = new GitCliSource({
       name: repo.fullName,
       source: repo.git,
       cacheDir,
       ...(httpPassword === undefined ? {} : { httpPassword }),
+      ...(sshPrivateKey === undefined ? {} : { sshPrivateKey }),
     });
     sources.set(repo.fullName, source);
     return source;

@@ -34,6 +34,11 @@ export interface GitSourceSetting {
   pollIntervalSeconds: number;
   /** HTTP basic credentials for an https remote, the password held as a runtime secret. */
   httpAuth?: { username: string; passwordSecret: string };
+  /**
+   * The SSH key (a runtime secret) and the pinned host keys of an SSH remote; absent: the
+   * SSH setup of the user Plumbline runs as (its keys, agent and known_hosts).
+   */
+  ssh?: { privateKeySecret: string; hostKeys: string[] };
 }
 
 /** Seconds between two polls of a Git source when the settings name none. */
@@ -139,6 +144,25 @@ export const RepositorySettingSchema = z.strictObject({
       ),
   ),
   httpAuth: z.optional(z.strictObject({ username: nonEmpty, passwordSecret: secretName })),
+  ssh: z.optional(
+    z.strictObject({
+      privateKeySecret: secretName,
+      hostKeys: z
+        .array(
+          z.string().check(
+            z.regex(
+              /^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/]+={0,2}( [^\n]*)?$/,
+              {
+                error:
+                  "must be a host public key line such as 'ssh-ed25519 AAAA...' (ssh-keyscan -t ed25519 HOST)",
+              },
+            ),
+          ),
+          // A key not listed is refused: no trust on first use.
+        )
+        .check(z.minLength(1, { error: 'must pin at least one host key' })),
+    }),
+  ),
   installationId: z.optional(z.int().check(z.gte(1, { error: 'must be a positive integer' }))),
   trustedBranch: z.optional(branchName),
   sops: z.optional(
@@ -388,7 +412,7 @@ function gitSourceOf(
   issues: SettingIssue[],
 ): { git?: GitSourceSetting } {
   if (entry.url === undefined) {
-    for (const field of ['pollIntervalSeconds', 'httpAuth'] as const) {
+    for (const field of ['pollIntervalSeconds', 'httpAuth', 'ssh'] as const) {
       if (entry[field] !== undefined) {
         issues.push({
           setting: nameOf(['repositories', i, field]),
@@ -411,11 +435,25 @@ function gitSourceOf(
       message: `is for https remotes; this url is ${remote.kind === 'local' ? 'a local path' : 'reached over SSH (give the key in the SSH configuration of the user Plumbline runs as)'}`,
     });
   }
+  if (entry.ssh !== undefined && remote.kind !== 'ssh') {
+    issues.push({
+      setting: nameOf(['repositories', i, 'ssh']),
+      message: 'is for SSH remotes (ssh://... or user@host:path); this url is not one',
+    });
+  }
   return {
     git: {
       url: entry.url,
       pollIntervalSeconds: entry.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS,
       ...(entry.httpAuth ? { httpAuth: { ...entry.httpAuth } } : {}),
+      ...(entry.ssh
+        ? {
+            ssh: {
+              privateKeySecret: entry.ssh.privateKeySecret,
+              hostKeys: [...entry.ssh.hostKeys],
+            },
+          }
+        : {}),
     },
   };
 }

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +15,7 @@ import { GitCliSource } from '../../../functions/node/git-cli-source.ts';
 import { SourceError } from '../../../lib/errors.ts';
 import { readText } from '../../../lib/source/file-tree.ts';
 import { startGitHttpServer, TestRepo } from '../../env/git-repos.ts';
+import { sshKeygen, startSshd } from '../../env/sshd.ts';
 
 const ref = { owner: 'local', repo: 'site' };
 let dir: string;
@@ -241,5 +250,47 @@ describe('GitCliSource over HTTP (git http-backend)', () => {
     expect((error as Error).message).toMatch(
       /^local\/site \(https:\/\/127\.0\.0\.1:9\/team\/site\.git\): cannot list its branches: cannot be reached: /,
     );
+  });
+});
+
+describe('GitCliSource over SSH (a real sshd)', () => {
+  it('reads a remote with the key from the settings, trusting only the pinned host key', async () => {
+    const repo = TestRepo.init(join(dir, 'work'));
+    const head = repo.commit({ 'plumbline.yaml': 'apps: []\n', 'a.yaml': 'a\n' });
+    const bare = join(dir, 'srv', 'site.git');
+    mkdirSync(join(dir, 'srv'));
+    execFileSync('git', ['clone', '--quiet', '--bare', repo.dir, bare]);
+    mkdirSync(join(dir, 'keys'));
+    const [keyFile, publicKey] = sshKeygen(join(dir, 'keys'), 'client');
+    const [, otherHostKey] = sshKeygen(join(dir, 'keys'), 'other-host');
+    const sshd = await startSshd({ keyLines: [publicKey] });
+    try {
+      const url = `ssh://${sshd.user}@127.0.0.1:${sshd.port}${bare}`;
+      const withKey = (hostKey: string, cache: string) =>
+        new GitCliSource({
+          name: 'ops/site',
+          source: {
+            url,
+            pollIntervalSeconds: 60,
+            ssh: { privateKeySecret: 'git-ssh-key', hostKeys: [hostKey] },
+          },
+          cacheDir: join(dir, cache),
+          sshPrivateKey: readFileSync(keyFile, 'utf8'),
+        });
+      const source = withKey(sshd.hostKey, 'cache');
+      expect((await source.heads()).branches.get('main')).toBe(head);
+      expect(await readText(await source.treeAt(ref, head), 'a.yaml')).toBe('a\n');
+
+      const refused = await withKey(otherHostKey, 'cache-2')
+        .heads()
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(SourceError);
+      expect((refused as Error).message).toBe(
+        `ops/site (${url}): cannot list its branches: the server's host key is not a pinned one`,
+      );
+      expect((refused as SourceError).hint).toMatch(/A changed host key is refused/);
+    } finally {
+      await sshd.stop();
+    }
   });
 });

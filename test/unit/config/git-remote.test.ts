@@ -99,6 +99,17 @@ describe('Git sources in the runtime settings', () => {
     expect(() =>
       load([{ url: '/srv/git/site', httpAuth: { username: 'x', passwordSecret: 'tok' } }]),
     ).toThrow('PLUMBLINE_REPOSITORIES[0].httpAuth: is for https remotes; this url is a local path');
+    expect(() =>
+      load([
+        {
+          url: 'https://git.example.com/a/b.git',
+          ssh: { privateKeySecret: 'k', hostKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA'] },
+        },
+      ]),
+    ).toThrow('PLUMBLINE_REPOSITORIES[0].ssh: is for SSH remotes');
+    expect(() =>
+      load([{ url: 'git@git.example.com:a/b.git', ssh: { privateKeySecret: 'k', hostKeys: [] } }]),
+    ).toThrow('PLUMBLINE_REPOSITORIES[0].ssh.hostKeys: must pin at least one host key');
     expect(() => load([{ url: 'http://127.0.0.1/x' }])).toThrow(
       'PLUMBLINE_REPOSITORIES[0].fullName: is required: the url does not suggest a name',
     );
