@@ -14,6 +14,7 @@ import { changeSetText } from '../../lib/report/text.ts';
 import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
 import type { CliIo, CommandMain } from './command.ts';
 import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
+import { applyProgressText, progressLine } from './progress-line.ts';
 
 const options = {
   ...clusterOptions,
@@ -76,15 +77,27 @@ async function applyDirectory(
   const { input, client } = await prepare(dir, values, ledger);
   const force = values['force-conflicts'];
   const plan = await planApp(input, client, undefined, { force });
-  const changes = await applyPlan({ ...input, plan }, client, {
-    holder: `cli/${hostname()}/${process.pid}`,
-    force,
-    prune: values.prune && !values['no-prune'],
-    allowEmpty: values['allow-empty'],
-    allowMassPrune: values['allow-mass-prune'],
-    lease: { waitMs: seconds('lease-wait', values['lease-wait']) },
-    ...(values.wait !== undefined ? { health: { timeoutMs: seconds('wait', values.wait) } } : {}),
+  // On a terminal, one line says how far the apply is; off one, nothing but the result.
+  const progress = progressLine({
+    write: io.stderr,
+    isTTY: io.stderrIsTTY === true,
+    ...(io.columns ? { columns: io.columns } : {}),
   });
+  let changes: Awaited<ReturnType<typeof applyPlan>>;
+  try {
+    changes = await applyPlan({ ...input, plan }, client, {
+      onProgress: (step) => progress.update(applyProgressText(input.app, step)),
+      holder: `cli/${hostname()}/${process.pid}`,
+      force,
+      prune: values.prune && !values['no-prune'],
+      allowEmpty: values['allow-empty'],
+      allowMassPrune: values['allow-mass-prune'],
+      lease: { waitMs: seconds('lease-wait', values['lease-wait']) },
+      ...(values.wait !== undefined ? { health: { timeoutMs: seconds('wait', values.wait) } } : {}),
+    });
+  } finally {
+    progress.clear();
+  }
   const safe = redacted(changes, ledger);
   io.stdout(format === 'json' ? reportJson(safe) : changeSetText(safe, { colour: io.isTTY }));
   return changes.ok ? 0 : 2;

@@ -11,6 +11,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { resolveDesired } from '../plan/desired.ts';
 import { planDigest } from '../plan/digest.ts';
 import { type AppInput, appliesAsNoOp, mapLimit, type Plan } from '../plan/plan.ts';
+import type { OnApplyProgress } from './apply-progress.ts';
 import {
   type Inventory,
   listMembers,
@@ -96,6 +97,8 @@ export interface ApplyPlanOptions {
   lease?: { durationMs?: number; waitMs?: number; pollMs?: number };
   /** How long to wait for CRDs to be established (default 60 s). */
   crdTimeoutMs?: number;
+  /** Told how far the apply is: objects applied, members pruned, rollouts ready. */
+  onProgress?: OnApplyProgress;
   /** Requests at once (default 8). */
   concurrency?: number;
   now?: () => number;
@@ -197,7 +200,15 @@ export async function applyPlan(
     const record = recordOf(inv);
     await client.apply(parentObject(inv, union, record), { force: true });
 
+    let applied = 0;
+    const progress = () =>
+      options.onProgress?.({ stage: 'apply', done: applied, total: desired.length });
     const applyOne = async (object: KubeObject) => {
+      await applyObject(object);
+      applied += 1;
+      progress();
+    };
+    const applyObject = async (object: KubeObject) => {
       const ref = refOf(object);
       const key = refKey(ref);
       const member = liveMembers.get(key);
@@ -225,6 +236,7 @@ export async function applyPlan(
     };
     const first = desired.filter(isFirstStage);
     const rest = desired.filter((o) => !isFirstStage(o));
+    progress();
     for (const object of first) await applyOne(object);
     if (errors.length === 0) {
       const crds = first.filter((o) => o.kind === 'CustomResourceDefinition');
@@ -287,6 +299,7 @@ export async function applyPlan(
         ...options.health,
         now,
         sleep,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
       for (const entry of entries) {
         const health = results.get(refKey(entry.ref));
@@ -360,6 +373,7 @@ async function prune(
     errors.push(error.message);
     return false;
   }
+  let pruned = 0;
   for (const member of leaving) {
     const ref = refOf(member);
     if (!deletable.includes(member)) {
@@ -379,6 +393,8 @@ async function prune(
         propagationPolicy: 'Background',
       });
       entries.push({ ref, action: 'deleted' });
+      pruned += 1;
+      options.onProgress?.({ stage: 'prune', done: pruned, total: deletable.length });
     } catch (error) {
       const message = new PruneError(`${describeRef(ref)}: prune failed: ${messageOf(error)}`, {
         cause: error,
