@@ -20,6 +20,10 @@ const commands: Record<string, Command> = {
     summary: 'plan or deploy a files app to its host (SSH or local)',
     load: () => import('./files.ts'),
   },
+  unlock: {
+    summary: "break an app's lease after a crashed apply",
+    load: () => import('./unlock.ts'),
+  },
   serve: { summary: 'serve webhooks and run jobs (Node)', load: () => import('./serve.ts') },
   sweep: {
     summary: 'apply missed heads, report and heal drift',

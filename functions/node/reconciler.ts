@@ -4,7 +4,6 @@
  * contexts for an operator running Plumbline on their own machine, and SOPS decryption with
  * each repository's own keys (`lib/credentials/repo-decryptors.ts`).
  */
-import { hostname } from 'node:os';
 import type { KubernetesTarget } from '../../lib/config/target-binding.ts';
 import type { FileDecryptor } from '../../lib/core/decryptor.ts';
 import {
@@ -23,6 +22,7 @@ import type { RegisteredRepo } from '../../lib/ports/repo-registry.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
+import { holderIdentity, isLocalHolderAlive } from './lease-holder.ts';
 import { localHostShell } from './local-host.ts';
 import { sopsEnv } from './sops-env.ts';
 import { nodeDial } from './ssh-socket.ts';
@@ -62,7 +62,7 @@ export function reconcilerOptionsFromEnv(
 export function nodeFlowDeps(
   options: NodeReconcilerOptions = {},
 ): (context: JobContext) => FlowDeps {
-  const holder = `node/${hostname()}/${process.pid}`;
+  const holder = holderIdentity('node');
   // One transport per server, CA and client certificate, so connections are pooled across jobs.
   const transports = new Map<string, typeof fetch>();
   const transport = (target: KubernetesTarget, tls?: ClientTls) => {
@@ -130,6 +130,7 @@ export function nodeFlowDeps(
       clusters,
       hosts,
       holder,
+      lease: { isHolderAlive: (identity: string) => isLocalHolderAlive(identity) },
       decryptorFor: (repo) => forRepo(repo),
       ...(options.health ? { health: options.health } : {}),
     };

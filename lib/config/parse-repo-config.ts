@@ -168,7 +168,16 @@ function toApp(app: RawConfig['apps'][number], defaultBranch: string): AppConfig
     prune: app.prune ?? true,
     selfHeal: app.selfHeal ?? false,
   };
-  if (app.kind === 'kubernetes') return { kind: 'kubernetes', ...common, namespace: app.namespace };
+  if (app.kind === 'kubernetes') {
+    return {
+      kind: 'kubernetes',
+      ...common,
+      namespace: app.namespace,
+      requireReviewedPlan: app.requireReviewedPlan ?? false,
+      failOnConflict: app.failOnConflict ?? false,
+      pruneContents: app.pruneContents ?? false,
+    };
+  }
   return {
     kind: 'files',
     ...common,

@@ -13,6 +13,15 @@ export interface KubernetesAppConfig {
   branch: string;
   prune: boolean;
   selfHeal: boolean;
+  /**
+   * Hold a deploy until a plan matching the merged commit (same rendered objects, same live
+   * state) has been shown on its pull request.
+   */
+  requireReviewedPlan: boolean;
+  /** Fail when another field manager changed fields Git declares, instead of taking them back. */
+  failOnConflict: boolean;
+  /** Allow pruning a CRD or Namespace that still holds objects outside the app. */
+  pruneContents: boolean;
 }
 
 /** A file mode for the files of a `files` app that match a pattern. */

@@ -54,6 +54,9 @@ export const AppSchema = z.strictObject({
   branch: z.optional(branchName),
   prune: z.optional(z.boolean()),
   selfHeal: z.optional(z.boolean()),
+  requireReviewedPlan: z.optional(z.boolean()),
+  failOnConflict: z.optional(z.boolean()),
+  pruneContents: z.optional(z.boolean()),
 });
 
 /** A file mode written as an octal string, e.g. `'0644'`. */

@@ -4,6 +4,7 @@ import type { FileDecryptor } from '../core/decryptor.ts';
 import type { ClusterAccess } from '../credentials/cluster-access.ts';
 import { messageOf } from '../errors.ts';
 import type { HostAccess } from '../hosts/host-access.ts';
+import type { LeaseOptions } from '../inventory/lease.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
@@ -13,8 +14,10 @@ export interface FlowDeps extends ResolveJobDeps {
   clusters: ClusterAccess;
   /** The SOPS decryptor for an app; without one, encrypted files fail to decrypt (clearly). */
   decryptorFor?: (repo: RegisteredRepo, app: AppConfig) => FileDecryptor;
-  /** Names this invocation in the app's lease. */
+  /** Names this invocation in the app's lease (`node/<host>/<pid>`, a Worker's id...). */
   holder: string;
+  /** Lease settings of the runtime: how long, and whether a holder's process still runs. */
+  lease?: Pick<LeaseOptions, 'durationSeconds' | 'waitMs' | 'isHolderAlive'>;
   logger: Logger;
   /** Wait for rollouts after applying. */
   health?: { timeoutMs: number };

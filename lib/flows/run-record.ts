@@ -24,6 +24,7 @@ export function deployRecord(outcome: Redacted<DeployOutcome>): Redacted<RunReco
     ...base,
     status: outcome.status,
     sha: outcome.sha,
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
     ...(outcome.failure ? { failure: outcome.failure } : {}),
     ...(outcome.changeSet ? { changeSet: outcome.changeSet } : {}),
     ...(outcome.files ? { files: outcome.files } : {}),

@@ -6,12 +6,12 @@
  * the manager that changed it, and is put back where the app has `selfHeal: true`; the issue
  * closes once the app is clean.
  */
-import { readInventory } from '../apply/applyset.ts';
 import { loadTrustedConfig } from '../config/trusted-config.ts';
 import { describeRef } from '../core/object.ts';
 import { type DriftReport, detectDrift, healDrift } from '../drift/drift.ts';
 import { messageOf } from '../errors.ts';
 import { type FilesSweepOutcome, sweepFilesApp } from '../hosts/files-flows.ts';
+import { readInventory } from '../inventory/applyset.ts';
 import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import { repoAccess, resolveReconcileJob } from '../jobs/resolve-job.ts';
@@ -80,11 +80,15 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     });
     return { status: 'failed', ...base, sha, error: failure.message };
   }
-  if (inventory.digest !== rendered.digest) {
+  if (inventory.digest !== rendered.digest || inventory.failed) {
+    const reason = inventory.failed
+      ? `its last run failed (${inventory.failed.stage})`
+      : 'the head renders differently from what is applied';
     deps.logger.log('info', 'sweep: head differs from the applied state', {
       ...base,
       sha,
       applied: inventory.revision,
+      reason,
     });
     const deploy = await applyAndRecord(
       resolved,
@@ -93,6 +97,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
       client,
       deps,
       job.deliveryId,
+      reason,
     );
     return { status: 'applied', ...base, deploy };
   }
@@ -104,6 +109,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     revision: sha,
     sensitive: new Set(rendered.sensitive),
     secrets: deps.ledger,
+    digest: rendered.digest,
   };
   const report = await detectDrift(input, client, { inventory });
   let finding: DriftFinding | undefined;
@@ -111,8 +117,12 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     finding = { repo: repo.fullName, app: app.name, sha, target: app.target, report };
     if (app.selfHeal) {
       try {
-        const healed = await healDrift(input, report, client, { holder: deps.holder });
-        finding.healed = { ok: healed.ok, errors: healed.errors };
+        const healed = await healDrift(input, report, client, {
+          holder: deps.holder,
+          failOnConflict: app.failOnConflict,
+          ...(deps.lease ? { lease: deps.lease } : {}),
+        });
+        finding.healed = { ok: healed.ok, errors: healed.errors.map((e) => e.message) };
       } catch (error) {
         finding.healed = { ok: false, errors: [messageOf(error)] };
       }

@@ -6,9 +6,10 @@
  * own are refused, nothing is removed after a failure, and an empty set or a mass removal
  * needs opt-in. Every failure is a `HostError` naming the host, the app and the file.
  */
-import { plumblineTooling } from '../apply/applyset.ts';
+
 import type { FilesAppConfig } from '../config/repo-config.ts';
 import { PlumblineError, type Stage } from '../errors.ts';
+import { plumblineTooling } from '../inventory/applyset.ts';
 import { SecretLedger } from '../secrets/secret-ledger.ts';
 import { DEPLOY_EXIT, deployScript, stagedDirectory } from './deploy-script.ts';
 import type { DesiredFiles } from './desired-files.ts';

@@ -83,7 +83,9 @@ export type StatusEvent =
   | { kind: 'files-deployment'; app: string; target: string; destination: string }
   | { kind: 'files-applied'; sha: string; summary: string }
   | { kind: 'deploying'; sha: string }
-  | { kind: 'applied'; sha: string; changeSet: ChangeSet }
+  | { kind: 'applied'; sha: string; changeSet: ChangeSet; note?: string }
+  /** `requireReviewedPlan` holds the deploy: the plan's tag, why, whether a fresh plan was shown. */
+  | { kind: 'held'; plan: string; why: string; shown: boolean }
   | { kind: 'apply-failed'; changeSet: ChangeSet }
   | { kind: 'failed'; failure: FlowFailure }
   | { kind: 'retrying'; failure: FlowFailure };
@@ -107,7 +109,12 @@ export function statusDescription(event: Redacted<StatusEvent>): string {
       return clip(`Deploying ${event.sha.slice(0, 7)}`, descriptionLimit);
     case 'applied':
       return clip(
-        `Applied ${event.sha.slice(0, 7)}: ${changeSetSummary(event.changeSet)}`,
+        `Applied ${event.sha.slice(0, 7)}: ${changeSetSummary(event.changeSet)}${event.note ? `; ${event.note}` : ''}`,
+        descriptionLimit,
+      );
+    case 'held':
+      return clip(
+        `Held (${event.plan}): ${event.why}${event.shown ? '; fresh plan shown on the pull request' : '; merge through a pull request'}`,
         descriptionLimit,
       );
     case 'apply-failed':

@@ -11,7 +11,7 @@ import { renderFilesPlanText } from '../hosts/render-files.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { DriftFinding, RunRecord } from './outcomes.ts';
 import type { Redacted } from './redacted.ts';
-import { changeSetSummary, planSummaryLine } from './summary.ts';
+import { changeEntryNote, changeSetSummary, planSummaryLine } from './summary.ts';
 
 const entities: Record<string, string> = {
   '&': '&amp;',
@@ -54,7 +54,7 @@ export function changeSetHtml(changes: Redacted<ChangeSet>): string {
   const items = changes.entries
     .map(
       (entry) =>
-        `<li class="plumbline-${token(entry.action)}"><code>${escapeHtml(describeRef(entry.ref))}</code> ${escapeHtml(entry.action)}${entry.error ? `: ${escapeHtml(entry.error)}` : ''}</li>`,
+        `<li class="plumbline-${token(entry.action)}"><code>${escapeHtml(describeRef(entry.ref))}</code> ${escapeHtml(entry.action)}${changeEntryNote(entry) ? `: ${escapeHtml(changeEntryNote(entry) ?? '')}` : ''}</li>`,
     )
     .join('');
   return `<section class="plumbline-apply"><p>${escapeHtml(changeSetSummary(changes))}</p><ul>${items}</ul></section>`;

@@ -66,6 +66,7 @@ export interface RunRecord {
   status:
     | 'applied'
     | 'failed'
+    | 'held'
     | 'skipped'
     | 'planned'
     | 'not-planned'

@@ -40,10 +40,15 @@ export function changeSetSummary(changeSet: ChangeSet): string {
   return parts.join(', ') || 'nothing to apply';
 }
 
+/** Why one object of a change set failed, was skipped or was kept, if there is a reason. */
+export function changeEntryNote(entry: ChangeSet['entries'][number]): string | undefined {
+  return entry.error?.message ?? entry.reason;
+}
+
 /**
  * The failures of a change set, each as one message naming its object. (The adapter over the
  * change set's error list: views read failures only through it.)
  */
 export function changeSetFailures(changeSet: ChangeSet): string[] {
-  return changeSet.errors;
+  return changeSet.errors.map((error) => error.message);
 }

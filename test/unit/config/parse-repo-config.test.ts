@@ -43,6 +43,9 @@ describe('parseRepoConfig', () => {
         branch: 'main',
         prune: true,
         selfHeal: false,
+        requireReviewedPlan: false,
+        failOnConflict: false,
+        pruneContents: false,
       },
       {
         kind: 'kubernetes',
@@ -53,6 +56,9 @@ describe('parseRepoConfig', () => {
         branch: 'release',
         prune: false,
         selfHeal: true,
+        requireReviewedPlan: false,
+        failOnConflict: false,
+        pruneContents: false,
       },
     ]);
   });
@@ -68,6 +74,9 @@ describe('parseRepoConfig', () => {
       branch: 'main',
       prune: true,
       selfHeal: false,
+      requireReviewedPlan: false,
+      failOnConflict: false,
+      pruneContents: false,
     });
     expect(config.allowForkPlans).toBe(false);
     // Apps that name no branch track the branch the configuration was trusted from.
@@ -103,7 +112,7 @@ ${minimal}`;
         field: 'apps[0].taget',
         line: 4,
         message:
-          "unknown field 'taget' (did you mean 'target'?); allowed fields here: kind, name, path, target, namespace, branch, prune, selfHeal",
+          "unknown field 'taget' (did you mean 'target'?); allowed fields here: kind, name, path, target, namespace, branch, prune, selfHeal, requireReviewedPlan, failOnConflict, pruneContents",
       },
     ]);
     expect(error.message).toContain('plumbline.yaml: 2 problems');

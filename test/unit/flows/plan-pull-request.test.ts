@@ -215,7 +215,9 @@ describe('pullRequestComment', () => {
       revision: 'a'.repeat(40),
       applySetId: 'x',
       digest: 'sha256:0',
-      summary: { create: 1, update: 0, unchanged: 0, delete: 0, errors: 0 },
+      digests: { desired: 'sha256:0', live: 'sha256:0' },
+      warnings: [],
+      summary: { create: 1, update: 0, unchanged: 0, delete: 0, errors: 0, drifted: 0 },
       entries: Array.from({ length: 40 }, (_, j) => ({
         ref: { group: '', kind: 'ConfigMap', namespace: 'ns', name: `cm-${j}` },
         apiVersion: 'v1',

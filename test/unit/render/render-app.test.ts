@@ -47,7 +47,7 @@ describe('renderApp', () => {
       'Service/s',
     ]);
     expect(result.files).toEqual(['app/a.yaml', 'app/list.yaml']);
-    expect(result.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('builds kustomizations found inside a plain directory, hashes and references included', async () => {
