@@ -16,13 +16,13 @@ const commands: Record<string, Command> = {
   render: { summary: 'print the YAML an app renders to', load: () => import('./render.ts') },
   plan: { summary: 'show what applying an app would change', load: () => import('./plan.ts') },
   apply: { summary: 'apply an app, prune what left it', load: () => import('./apply.ts') },
-  files: {
-    summary: 'plan or deploy a files app to its host (SSH or local)',
-    load: () => import('./files.ts'),
-  },
   unlock: {
     summary: "break an app's lease after a crashed apply",
     load: () => import('./unlock.ts'),
+  },
+  files: {
+    summary: 'plan or deploy a files app to its host (SSH or local)',
+    load: () => import('./files.ts'),
   },
   serve: { summary: 'serve webhooks and run jobs (Node)', load: () => import('./serve.ts') },
   sweep: {
@@ -82,8 +82,6 @@ export async function runProcess(): Promise<void> {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stdout.isTTY),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
-    ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
   };
   process.exitCode = await runCli(process.argv.slice(2), io);
 }

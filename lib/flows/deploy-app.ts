@@ -30,12 +30,11 @@ import type { KubeClient } from '../kube/client.ts';
 import { type Plan, planApp } from '../plan/plan.ts';
 import type { DeploymentState } from '../ports/git-host.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
-import { type StatusEvent, statusDescription } from '../report/github.ts';
 import { planMarkdown } from '../report/markdown.ts';
 import { type Redacted, redacted } from '../report/redacted.ts';
 import { changeSetSummary } from '../report/summary.ts';
 import { appImpact, changedFiles } from './affected-apps.ts';
-import { statusContext } from './deployment-record.ts';
+import { deploymentRecorder, statusContext } from './deployment-record.ts';
 import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { type FlowFailure, failureOf } from './flow-failure.ts';
 import { inJobScope, type JobDeps } from './job-secrets.ts';
@@ -183,66 +182,6 @@ function planOptionsOf(app: KubernetesAppConfig) {
 }
 
 /**
- * The deployment's record on GitHub: one Deployment and the commit status, kept in step. A
- * repository that is not on GitHub (a Git source) records nothing here: its outcome goes to
- * the logs and the history.
- */
-function recorder(resolved: ResolvedJob, deps: JobDeps) {
-  const { sha, app, github: gitHost, repo } = resolved;
-  const context = statusContext(app.name);
-  let deploymentId: number | undefined;
-  if (!gitHost) {
-    return { deploymentId, async start(): Promise<void> {}, async record(): Promise<void> {} };
-  }
-  return {
-    get deploymentId() {
-      return deploymentId;
-    },
-    async start(): Promise<void> {
-      deploymentId = await bestEffort(deps.logger, `${context}: creating the deployment`, () =>
-        gitHost.createDeployment(repo.ref, {
-          ref: sha,
-          environment: app.name,
-          description: statusDescription(
-            redacted(
-              { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
-              deps.ledger,
-            ),
-          ),
-        }),
-      );
-    },
-    async record(state: DeploymentState, event: StatusEvent, link?: string): Promise<void> {
-      // Redacted before it is cut to 140 characters: a cut value would escape the redactor.
-      const text = statusDescription(redacted(event, deps.ledger));
-      const logUrl = link?.startsWith('https://') || link?.startsWith('http://') ? link : undefined;
-      if (deploymentId !== undefined) {
-        const id = deploymentId;
-        await bestEffort(deps.logger, `${context}: deployment status`, () =>
-          gitHost.createDeploymentStatus(repo.ref, id, state, text, logUrl ? { logUrl } : {}),
-        );
-      }
-      const commitState =
-        state === 'in_progress' || state === 'queued'
-          ? 'pending'
-          : state === 'success'
-            ? 'success'
-            : state === 'error'
-              ? 'error'
-              : 'failure';
-      await bestEffort(deps.logger, `${context}: commit status`, () =>
-        gitHost.createCommitStatus(repo.ref, sha, {
-          state: commitState,
-          context,
-          description: text,
-          ...(logUrl ? { targetUrl: logUrl } : {}),
-        }),
-      );
-    },
-  };
-}
-
-/**
  * Shows a fresh plan: as a comment on the pull request that brought the commit (when there is
  * one), and as the commit's plan stamp, so a later deploy of the same commit finds it shown.
  */
@@ -331,7 +270,11 @@ export async function applyAndRecord(
 ): Promise<DeployOutcome> {
   const { sha, app, repo } = resolved;
   const base = { repo: repo.fullName, app: app.name, sha, ...(reason ? { reason } : {}) };
-  const recording = recorder(resolved, deps);
+  const recording = deploymentRecorder(
+    resolved,
+    { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
+    deps,
+  );
   const failed = async (error: unknown, fallback: 'render' | 'plan' | 'apply') => {
     const failure = failureOf(error, fallback);
     if (isTransient(error)) {

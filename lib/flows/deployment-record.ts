@@ -1,13 +1,12 @@
 /**
  * How a deploy is recorded on GitHub, for every kind of app: a Deployment (environment = the
- * app) with its statuses, and the commit status `plumbline/<app>` on the deployed commit. A
- * repository that is not on GitHub (a Git source) records nothing here: its outcome goes to
- * the logs and the history. Each
- * description is redacted with the job's ledger before it is cut to GitHub's 140 characters
- * (a cut value would escape the redactor). Recording is best effort: a GitHub failure is
- * logged, never undoes the deploy.
+ * app) with its statuses, and the commit status `plumbline/<app>` on the deployed commit, kept
+ * in step. A repository that is not on GitHub (a Git source) records nothing here: its outcome
+ * goes to the logs and the history. Each description is redacted with the job's ledger before it is cut to GitHub's 140
+ * characters (a cut value would escape the redactor). Recording is best effort: a GitHub
+ * failure is logged, never undoes the deploy.
  */
-import type { GitHost } from '../ports/git-host.ts';
+import type { DeploymentState, GitHost } from '../ports/git-host.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
 import { type StatusEvent, statusDescription } from '../report/github.ts';
 import { redacted } from '../report/redacted.ts';
@@ -21,42 +20,73 @@ export function statusContext(app: string): string {
 
 /** Records the progress of one deploy. */
 export interface DeploymentRecord {
-  deploymentId: number | undefined;
-  record(state: 'in_progress' | 'success' | 'failure' | 'error', event: StatusEvent): Promise<void>;
+  /** The GitHub Deployment's id, once `start` created it. */
+  readonly deploymentId: number | undefined;
+  /** Creates the Deployment (described by the recorder's `deployment` event). */
+  start(): Promise<void>;
+  /** A Deployment status and the commit status; `link` (http(s) only) is their target URL. */
+  record(state: DeploymentState, event: StatusEvent, link?: string): Promise<void>;
 }
 
-/** Creates the GitHub Deployment of a deploy (described by `deployment`) and its recorder. */
-export async function startDeploymentRecord(
+/** The recorder of one deploy; nothing is written to GitHub before `start` or `record`. */
+export function deploymentRecorder(
   resolved: { sha: string; github?: GitHost; repo: RegisteredRepo; app: { name: string } },
   deployment: StatusEvent,
   deps: Pick<JobDeps, 'logger' | 'ledger'>,
-): Promise<DeploymentRecord> {
-  const { sha, app, github, repo } = resolved;
-  if (!github) return { deploymentId: undefined, record: async () => undefined };
-  const ref = repo.ref;
+): DeploymentRecord {
+  const { sha, app, github: gitHost, repo } = resolved;
   const context = statusContext(app.name);
-  const deploymentId = await bestEffort(deps.logger, `${context}: creating the deployment`, () =>
-    github.createDeployment(ref, {
-      ref: sha,
-      environment: app.name,
-      description: statusDescription(redacted(deployment, deps.ledger)),
-    }),
-  );
-  const record = async (
-    state: 'in_progress' | 'success' | 'failure' | 'error',
-    event: StatusEvent,
-  ) => {
-    const text = statusDescription(redacted(event, deps.ledger));
-    if (deploymentId !== undefined) {
-      await bestEffort(deps.logger, `${context}: deployment status`, () =>
-        github.createDeploymentStatus(ref, deploymentId, state, text),
+  let deploymentId: number | undefined;
+  if (!gitHost) return { deploymentId, async start() {}, async record() {} };
+  return {
+    get deploymentId() {
+      return deploymentId;
+    },
+    async start(): Promise<void> {
+      deploymentId = await bestEffort(deps.logger, `${context}: creating the deployment`, () =>
+        gitHost.createDeployment(repo.ref, {
+          ref: sha,
+          environment: app.name,
+          description: statusDescription(redacted(deployment, deps.ledger)),
+        }),
       );
-    }
-    const commitState =
-      state === 'in_progress' ? 'pending' : state === 'success' ? 'success' : state;
-    await bestEffort(deps.logger, `${context}: commit status`, () =>
-      github.createCommitStatus(ref, sha, { state: commitState, context, description: text }),
-    );
+    },
+    async record(state: DeploymentState, event: StatusEvent, link?: string): Promise<void> {
+      const text = statusDescription(redacted(event, deps.ledger));
+      const logUrl = link?.startsWith('https://') || link?.startsWith('http://') ? link : undefined;
+      if (deploymentId !== undefined) {
+        const id = deploymentId;
+        await bestEffort(deps.logger, `${context}: deployment status`, () =>
+          gitHost.createDeploymentStatus(repo.ref, id, state, text, logUrl ? { logUrl } : {}),
+        );
+      }
+      const commitState =
+        state === 'in_progress' || state === 'queued'
+          ? 'pending'
+          : state === 'success'
+            ? 'success'
+            : state === 'error'
+              ? 'error'
+              : 'failure';
+      await bestEffort(deps.logger, `${context}: commit status`, () =>
+        gitHost.createCommitStatus(repo.ref, sha, {
+          state: commitState,
+          context,
+          description: text,
+          ...(logUrl ? { targetUrl: logUrl } : {}),
+        }),
+      );
+    },
   };
-  return { deploymentId, record };
+}
+
+/** Creates the GitHub Deployment of a deploy at once and returns its recorder. */
+export async function startDeploymentRecord(
+  resolved: Parameters<typeof deploymentRecorder>[0],
+  deployment: StatusEvent,
+  deps: Pick<JobDeps, 'logger' | 'ledger'>,
+): Promise<DeploymentRecord> {
+  const recorder = deploymentRecorder(resolved, deployment, deps);
+  await recorder.start();
+  return recorder;
 }

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../functions/cli.ts';
+import { runCli } from '../../../functions/cli/dispatch.ts';
 import { captureIo } from '../../env/cli-io.ts';
 import { sshKeygen } from '../../env/sshd.ts';
 
