@@ -30,6 +30,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { type Plan, planApp } from '../plan/plan.ts';
 import type { DeploymentState } from '../ports/git-host.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
+import { describeCharts } from '../report/chart-summary.ts';
 import { planMarkdown } from '../report/markdown.ts';
 import { type Redacted, redacted } from '../report/redacted.ts';
 import { changeSetSummary } from '../report/summary.ts';
@@ -80,6 +81,11 @@ export { statusContext };
 export function renderResolved(resolved: ResolvedJob, deps: JobDeps): Promise<RenderResult> {
   return renderApp(resolved.tree, resolved.app.path, {
     decryptor: deps.decryptorFor(resolved.repo, resolved.app),
+    app: resolved.app.name,
+    ...(deps.helm ? { helm: deps.helm } : {}),
+    ...(resolved.app.helm
+      ? { helmSource: { helm: resolved.app.helm, namespace: resolved.app.namespace } }
+      : {}),
   });
 }
 
@@ -272,7 +278,13 @@ export async function applyAndRecord(
   const base = { repo: repo.fullName, app: app.name, sha, ...(reason ? { reason } : {}) };
   const recording = deploymentRecorder(
     resolved,
-    { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
+    {
+      kind: 'deployment',
+      app: app.name,
+      target: app.target,
+      namespace: app.namespace,
+      ...(rendered?.charts.length ? { charts: describeCharts(rendered.charts) } : {}),
+    },
     deps,
   );
   const failed = async (error: unknown, fallback: 'render' | 'plan' | 'apply') => {
@@ -430,12 +442,14 @@ export async function applyAndRecord(
   const counts: Record<string, number> = {};
   for (const entry of changeSet.entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
   // One message and field set for every deploy outcome, so log queries stay simple.
+  const charts = rendered.charts.map((c) => `${c.name} ${c.version ?? 'local'} ${c.digest}`);
   deps.logger.log('info', 'reconciled', {
     ...base,
     counts,
     summary,
     deliveryId,
     plan: binding.kind,
+    ...(charts.length > 0 ? { charts } : {}),
   });
   return { status: 'applied', ...base, changeSet, plan: planInfo, ...withId };
 }

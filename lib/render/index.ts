@@ -10,10 +10,16 @@ import { maskObject } from '../secrets/mask.ts';
 import { type FileTree, normalizePath } from '../source/file-tree.ts';
 import { buildApp } from './build.ts';
 import { goJson } from './hash.ts';
+import { type HelmAppSource, helmAppKustomizations } from './helm-app.ts';
+import { attachHelm, type HelmRenderContext, type RenderedChart } from './helm-inflate.ts';
+import type { HelmSupport } from './helm-renderer.ts';
 import { defaultLimits, type RenderLimits } from './limits.ts';
 import { Loader } from './loader.ts';
 import { objectsToYaml } from './yaml-output.ts';
 
+export type { HelmAppSource } from './helm-app.ts';
+export type { RenderedChart } from './helm-inflate.ts';
+export type { HelmSupport } from './helm-renderer.ts';
 export type { RenderLimits } from './limits.ts';
 export { defaultLimits } from './limits.ts';
 
@@ -22,6 +28,12 @@ export interface RenderOptions {
   /** Called on every file loaded (resources, patches, generator files) before parsing. */
   decryptor?: FileDecryptor;
   limits?: Partial<RenderLimits>;
+  /** How to inflate `helmCharts`; without it a chart is an error saying where it can render. */
+  helm?: HelmSupport;
+  /** The app rendered, named in messages. */
+  app?: string;
+  /** The app's `helm:` source in `plumbline.yaml`, rendered instead of a kustomization. */
+  helmSource?: { helm: HelmAppSource; namespace?: string };
 }
 
 /** What a render produced. */
@@ -38,6 +50,8 @@ export interface RenderResult {
   digest: string;
   /** `refKey()` of every object carrying data from a decrypted file. */
   sensitive: string[];
+  /** The Helm charts inflated, with their digests (plans and history show them). */
+  charts: RenderedChart[];
 }
 
 /** Renders the app at `appPath` (a kustomization directory or a plain directory of manifests). */
@@ -48,6 +62,13 @@ export async function renderApp(
 ): Promise<RenderResult> {
   const limits = { ...defaultLimits, ...options.limits };
   const loader = new Loader(tree, limits, options.decryptor);
+  const helm: HelmRenderContext = {
+    tree,
+    support: options.helm,
+    ...(options.app ? { app: options.app } : {}),
+    charts: [],
+  };
+  attachHelm(loader, helm);
   let dir: string;
   try {
     dir = normalizePath(appPath);
@@ -57,7 +78,14 @@ export async function renderApp(
       cause: error,
     });
   }
-  const resources = await buildApp(loader, dir);
+  const synthesized = options.helmSource
+    ? await helmAppKustomizations(loader, {
+        name: options.app ?? (dir || '.'),
+        path: dir,
+        ...options.helmSource,
+      })
+    : undefined;
+  const resources = await buildApp(loader, dir, synthesized);
   const objects = resources.map((r) => r.object);
   const sensitive = resources.filter((r) => r.sensitive).map((r) => refKey(refOf(r.object)));
   const encrypted = await Promise.all(
@@ -66,11 +94,16 @@ export async function renderApp(
       .map(async ([path, bytes]) => [path, await sha256Hex(bytes)]),
   );
   const masked = resources.map((r) => maskObject(r.object, { sensitive: r.sensitive }));
+  // Apps without charts keep the digest they always had (it is recorded on clusters).
+  const charts = helm.charts.map(({ locked: _, ...chart }) => chart);
+  const digested =
+    charts.length > 0 ? { charts, encrypted, objects: masked } : { encrypted, objects: masked };
   return {
     objects,
     files: [...loader.files].sort(),
-    digest: `sha256:${await sha256Hex(goJson({ encrypted, objects: masked }))}`,
+    digest: `sha256:${await sha256Hex(goJson(digested))}`,
     sensitive: [...new Set(sensitive)].sort(),
+    charts: helm.charts,
   };
 }
 
