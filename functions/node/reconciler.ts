@@ -151,7 +151,5 @@ export function nodeFlowDeps(
  */
 export function nodeReconciler(options: NodeReconcilerOptions = {}): RunJob {
   const depsFor = nodeFlowDeps(options);
-  return async (job, context) => {
-    await runFlow(job, depsFor(context));
-  };
+  return (job, context) => runFlow(job, depsFor(context));
 }

@@ -28,7 +28,6 @@ import { type ResolvedJob, resolveReconcileJob } from '../jobs/resolve-job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type Plan, planApp } from '../plan/plan.ts';
-import type { DeploymentState } from '../ports/git-host.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
 import { describeCharts } from '../report/chart-summary.ts';
 import { planMarkdown } from '../report/markdown.ts';
@@ -59,7 +58,7 @@ export interface DeployPlanInfo {
 
 /** How a deploy ended. */
 export type DeployOutcome =
-  | { status: 'skipped'; repo: string; app: string; reason: string; sha?: string }
+  | { status: 'skipped'; repo: string; app: string; reason: string; sha?: string; target?: string }
   | {
       status: 'applied' | 'failed' | 'held';
       repo: string;
@@ -67,6 +66,8 @@ export type DeployOutcome =
       sha: string;
       /** Why the app was deployed (or held). */
       reason?: string;
+      /** The target binding the app deploys to (for the history). */
+      target?: string;
       changeSet?: ChangeSet;
       /** What a `files` app's deploy did on its host. */
       files?: FilesChangeSet;
@@ -158,7 +159,7 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
     if (reason === undefined) {
       const why = 'unchanged: the applied digest equals the head’s';
       log('info', 'reconcile skipped', { sha, reason: why });
-      return { status: 'skipped', ...base, sha, reason: why };
+      return { status: 'skipped', ...base, sha, target: resolved.app.target, reason: why };
     }
   } catch (error) {
     // The cluster cannot be reached here: the deploy below meets the same failure and
@@ -275,7 +276,13 @@ export async function applyAndRecord(
   reason?: string,
 ): Promise<DeployOutcome> {
   const { sha, app, repo } = resolved;
-  const base = { repo: repo.fullName, app: app.name, sha, ...(reason ? { reason } : {}) };
+  const base = {
+    repo: repo.fullName,
+    app: app.name,
+    sha,
+    target: app.target,
+    ...(reason ? { reason } : {}),
+  };
   const recording = deploymentRecorder(
     resolved,
     {

@@ -14,6 +14,7 @@ import type { GitSource, RepoRef } from './git-source.ts';
 export type {
   ChangedFile,
   ChangeStatus,
+  CommitInfo,
   Comparison,
   GitSource,
   RepoRef,

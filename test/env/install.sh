@@ -5,6 +5,8 @@
 # (distribution) with `go install`, and moto in a Python virtualenv. Each component is keyed
 # by its version (and by the hash of its wrapper module), reused when present and rebuilt when
 # not. Safe to run again; prints what it did.
+# Debian's headless Chromium (the status page's browser tests) is installed with apt-get as
+# root when missing.
 #
 # Also: the oldest Node.js the npm package supports (from the npm registry's node-linux-*
 # package) and systemd-analyze (Debian's systemd package) for checking the service unit.
@@ -13,7 +15,7 @@
 # root when their binaries are missing, without starting their services.
 #
 # Usage: bash test/env/install.sh [--print-root] [component ...]
-#   components: kubernetes etcd kwok sops kustomize helm registry moto node systemd hosts (default: all)
+#   components: kubernetes etcd kwok sops kustomize helm registry moto node systemd hosts chromium (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -152,6 +154,39 @@ install_moto() {
   mark_done "$dir"
 }
 
+# Debian's chromium-headless-shell, the browser the status page tests drive through
+# playwright-core (never a browser build downloaded by a test tool). Installed with apt-get as
+# root at the pinned major version when the binary is missing or another major; the stamp
+# records the version found, so a later run only checks it.
+install_chromium() {
+  local stamp="$root/chromium-$CHROMIUM_MAJOR"
+  chromium_major() { "$CHROMIUM_BINARY" --version 2>/dev/null | sed -n 's/^Chromium \([0-9]*\)\..*/\1/p'; }
+  if done_already "$stamp" && [[ -x "$CHROMIUM_BINARY" && "$(chromium_major)" == "$CHROMIUM_MAJOR" ]]; then
+    log "chromium-headless-shell $CHROMIUM_MAJOR (Debian): cached"; return
+  fi
+  if [[ ! -x "$CHROMIUM_BINARY" || "$(chromium_major)" != "$CHROMIUM_MAJOR" ]]; then
+    [[ $(id -u) -eq 0 ]] ||
+      fail "chromium-headless-shell $CHROMIUM_MAJOR is missing and this is not root: run 'sudo apt-get install chromium-headless-shell=$CHROMIUM_MAJOR.*' and run 'npm test' again."
+    command -v apt-get >/dev/null 2>&1 ||
+      fail "chromium-headless-shell is missing and there is no apt-get: install Chromium $CHROMIUM_MAJOR's headless shell as $CHROMIUM_BINARY."
+    log "chromium-headless-shell: apt-get install chromium-headless-shell=$CHROMIUM_MAJOR.*"
+    mkdir -p "$root"
+    local package="chromium-headless-shell=$CHROMIUM_MAJOR.*"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package" ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package"; }
+    } >"$root/chromium-install.log" 2>&1 || {
+      cat "$root/chromium-install.log" >&2
+      fail "apt-get could not install $package (log above). If Debian moved on to a newer major, raise CHROMIUM_MAJOR in test/env/versions.env and check that playwright-core drives it."
+    }
+    [[ "$(chromium_major)" == "$CHROMIUM_MAJOR" ]] ||
+      fail "$CHROMIUM_BINARY reports '$("$CHROMIUM_BINARY" --version 2>&1)', not Chromium $CHROMIUM_MAJOR."
+  fi
+  rm -rf "$stamp" && mkdir -p "$stamp"
+  "$CHROMIUM_BINARY" --version >"$stamp/version"
+  log "chromium-headless-shell: $(cat "$stamp/version") at $CHROMIUM_BINARY"
+  mark_done "$stamp"
+}
+
 # The package's minimum Node.js, as the registry ships it (node-linux-<arch>, the binary the
 # `node` package installs): the package tests install and run Plumbline on it.
 install_node_minimum() {
@@ -231,7 +266,8 @@ build() {
     node) install_node_minimum ;;
     systemd) ensure_systemd_analyze ;;
     hosts) install_hosts ;;
-    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize helm registry moto node systemd hosts)" ;;
+    chromium) install_chromium ;;
+    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize helm registry moto node systemd hosts chromium)" ;;
   esac
 }
 
@@ -255,6 +291,7 @@ main() {
     cat "$root/moto-install.log" >&2
     fail "moto $MOTO_VERSION did not install into a virtualenv (log above)."
   fi
+  install_chromium
   log "ready in $((SECONDS - start)) s: $root"
 }
 
