@@ -9,7 +9,11 @@ import { serve } from '@hono/node-server';
 import { Octokit } from '@octokit/rest';
 import type { Hono } from 'hono';
 import { secretKey } from '../lib/config/runtime-settings.ts';
-import { GitSourcePoller, type PollOutcome } from '../lib/flows/poll-git-source.ts';
+import {
+  GitSourcePoller,
+  POLL_DELIVERY_PREFIX,
+  type PollOutcome,
+} from '../lib/flows/poll-git-source.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
 import { installationOctokit } from '../lib/github/app-auth.ts';
 import { convertManifestCode, type RegisteredApp } from '../lib/github/app-manifest.ts';
@@ -19,6 +23,7 @@ import { ResilientHistory, RunRecorder } from '../lib/history/run-recorder.ts';
 import { type Job, jobKey, mergeJobs } from '../lib/jobs/job.ts';
 import type { JobContext, RunJob } from '../lib/jobs/job-context.ts';
 import { backoff, JobQueue, type RetryPolicy } from '../lib/jobs/job-queue.ts';
+import { repoAccess } from '../lib/jobs/resolve-job.ts';
 import { isTransient, retryAfterOf } from '../lib/jobs/transient.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import type { PolledGitSource } from '../lib/ports/git-source.ts';
@@ -189,7 +194,8 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
     ? new RunRecorder({
         history,
         logger,
-        gitHostFor: (repo) => context.gitHostFor(repo),
+        // GitHub's commit API, or `git log` for a Git source.
+        sourceFor: (repo) => repoAccess(repo, context).source,
         lookupRepo: (name) => context.registry.lookup(name),
       })
     : undefined;
@@ -333,7 +339,7 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
     }));
   const pollOne = (entry: (typeof pollers)[number]): Promise<PollOutcome> => {
     entry.running ??= entry.poller
-      .poll(`poll-${new Date().toISOString()}`)
+      .poll(`${POLL_DELIVERY_PREFIX}${new Date().toISOString()}`)
       .catch((error: unknown): PollOutcome => {
         logger.log('error', 'poll failed', { repo: entry.repo.fullName, error: String(error) });
         return { status: 'unreachable', reason: String(error) };

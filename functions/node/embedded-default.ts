@@ -285,6 +285,10 @@ export function embeddedInstructions(url: string, setup: EmbeddedDefault): strin
       `  Watching ${setup.repo.location} as ${setup.repo.name}; its files apps may deploy to ${setup.liveDir} (target ${LOCAL_TARGET}).`,
     );
   }
-  lines.push('  Stop with Ctrl-C.', '');
+  lines.push(
+    `  Open ${url} to see each deploy, drift healed and rollback as it happens (the status page).`,
+    '  Stop with Ctrl-C.',
+    '',
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -14,6 +14,12 @@ import type { Logger } from '../ports/logger.ts';
 import type { Queue } from '../ports/queue.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
 
+/**
+ * How the delivery ids of the jobs a poll enqueues begin (`poll-<time>`): the history reads the
+ * trigger `poll` from it.
+ */
+export const POLL_DELIVERY_PREFIX = 'poll-';
+
 /** What a poll did. */
 export type PollOutcome =
   | { status: 'unchanged' }

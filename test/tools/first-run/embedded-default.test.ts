@@ -2,7 +2,8 @@
  * The embedded default end to end: the real CLI (`plumbline serve`, what `npm start` runs)
  * with nothing configured, on a temporary data directory, a real Git repository and the real
  * file system: the first commit is deployed, a hand edit is reported as drift and healed,
- * `git revert` rolls back, and the server keeps serving when the demo cannot be created.
+ * `git revert` rolls back (all of it in the history on the status page), and the server keeps
+ * serving when the demo cannot be created.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
@@ -87,6 +88,7 @@ describe('npm start with nothing configured', () => {
     const url = /Plumbline is running: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] as string;
     expect(output).toContain(`echo hacked >> ${page}`);
     expect(output).toContain(`git -C ${demo} revert --no-edit HEAD`);
+    expect(output).toContain(`Open ${url} to see each deploy, drift healed and rollback`);
     // One URL, and the server behind it answers.
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
 
@@ -121,6 +123,60 @@ describe('npm start with nothing configured', () => {
     expect(output).toMatch(/reconciled repo=local\/demo app=site .*1 configured/);
     // Nothing went to GitHub: the demo is a Git source, reported in the log.
     expect(output).not.toMatch(/api\.github\.com|drift issue failed|commit status failed/);
+
+    // The whole loop is on the status page: the deploy, the drift healed, the revert rolled
+    // back, each with its trigger, and the commits' authors and titles from git log.
+    const revert = execFileSync('git', ['-C', demo, 'rev-parse', 'HEAD']).toString().trim();
+    const api = (path: string) => fetch(`${url}${path}`).then((r) => r.json());
+    type Run = {
+      kind: string;
+      trigger: string;
+      outcome: string;
+      commit?: { sha: string; author?: string; title?: string };
+      drift?: { subject: string }[];
+    };
+    let done: Run[] = [];
+    // The run is recorded as its job ends, just after the log line that says it.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const { runs } = (await api('/api/v1/runs?repo=local%2Fdemo&app=site&limit=100')) as {
+        runs: Run[];
+      };
+      done = runs.filter((r) => r.outcome !== 'skipped' && r.outcome !== 'in-sync');
+      if (done[0]?.commit?.sha === revert) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(done.map((r) => [r.kind, r.trigger, r.outcome])).toEqual([
+      ['deploy', 'poll', 'applied'],
+      ['heal', 'sweep', 'healed'],
+      ['deploy', 'poll', 'applied'],
+    ]);
+    const [rollback, heal, first] = done;
+    expect(rollback?.commit).toEqual({
+      sha: revert,
+      author: 'Ada',
+      title: 'Revert "Say which commit the page comes from"',
+    });
+    expect(first?.commit).toMatchObject({
+      author: 'Plumbline demo',
+      title: 'Say which commit the page comes from',
+    });
+    expect(heal?.drift?.[0]?.subject).toContain('index.html');
+    const overview = (await api('/api/v1/overview')) as {
+      apps: { repo: string; app: string; applied?: { sha: string }; sync: string }[];
+    };
+    expect(overview.apps).toEqual([
+      expect.objectContaining({
+        repo: 'local/demo',
+        app: 'site',
+        applied: { sha: revert, author: 'Ada', title: expect.stringMatching(/^Revert/) },
+        sync: 'synced',
+      }),
+    ]);
+    // The page a person opens shows the same.
+    const html = await (await fetch(`${url}/apps/local%2Fdemo/site`)).text();
+    expect(html).toContain('Revert &quot;Say which commit the page comes from&quot;');
+    expect(html).toContain('Ada');
 
     server?.kill('SIGTERM');
     const code = await new Promise((resolve) => server?.once('exit', resolve));
