@@ -5,11 +5,17 @@
  * rendered. The reconciler starts from what this returns.
  */
 import type { HostTarget } from '../config/host-binding.ts';
-import type { FilesAppConfig, KubernetesAppConfig, RepoConfig } from '../config/repo-config.ts';
+import type {
+  AppConfig,
+  FilesAppConfig,
+  KubernetesAppConfig,
+  RepoConfig,
+} from '../config/repo-config.ts';
 import type { KubernetesTarget, TargetBinding } from '../config/target-binding.ts';
 import {
   hostTargetFor,
   loadTrustedConfig,
+  TargetNotAllowedError,
   type TrustedConfig,
   targetFor,
 } from '../config/trusted-config.ts';
@@ -46,6 +52,21 @@ export interface ResolvedFilesJob extends Omit<ResolvedJob, 'kind' | 'app' | 'ta
   target: HostTarget;
 }
 
+/**
+ * An app whose trusted definition names a target the runtime settings do not let it use: the
+ * job cannot deploy, and says so on the commit (nothing was downloaded or sent).
+ */
+export interface RefusedJob {
+  kind: 'refused';
+  repo: RegisteredRepo;
+  /** GitHub, for a repository on it (a Git source's refusal goes to the log and history). */
+  github?: GitHost;
+  /** The head of the app's branch, where the refusal is reported. */
+  sha: string;
+  app: AppConfig;
+  error: TargetNotAllowedError;
+}
+
 /** A job with nothing to do any more (the repository or app left, the branch changed). */
 export interface SkippedJob {
   kind: 'skip';
@@ -66,13 +87,14 @@ export interface ResolveJobDeps {
 /**
  * Resolves `job` against the trusted configuration and the current head of its branch.
  * Throws `GitHubError` or `SourceError` when the repository cannot be read, and
- * `ConfigError` when the trusted `plumbline.yaml` is invalid or the app's target is not one
- * the settings let it use.
+ * `ConfigError` when the trusted `plumbline.yaml` is invalid. An app whose target is not one
+ * the settings let it use is `refused` (with the head it would have deployed), so the flows
+ * can report it where its authors look.
  */
 export async function resolveReconcileJob(
   job: ReconcileJob,
   deps: ResolveJobDeps,
-): Promise<ResolvedJob | ResolvedFilesJob | SkippedJob> {
+): Promise<ResolvedJob | ResolvedFilesJob | RefusedJob | SkippedJob> {
   const repo = deps.registry.lookup(job.repo);
   if (!repo) return { kind: 'skip', reason: `repository ${job.repo} is no longer configured` };
   const { source, github } = repoAccess(repo, deps);
@@ -89,20 +111,21 @@ export async function resolveReconcileJob(
       reason: `app '${job.app}' tracks branch ${app.branch}, not ${job.branch} (${where})`,
     };
   }
-  const target = app.kind === 'files' ? hostTargetFor(app, repo, deps.targets) : undefined;
-  const cluster = app.kind === 'kubernetes' ? targetFor(app, repo, deps.targets) : undefined;
-  const sha =
-    job.branch === trusted.branch ? trusted.sha : await source.branchHead(repo.ref, job.branch);
+  const headOf = () =>
+    job.branch === trusted.branch ? trusted.sha : source.branchHead(repo.ref, job.branch);
+  const reporting = github ? { github } : {};
+  let target: HostTarget | undefined;
+  let cluster: KubernetesTarget | undefined;
+  try {
+    target = app.kind === 'files' ? hostTargetFor(app, repo, deps.targets) : undefined;
+    cluster = app.kind === 'kubernetes' ? targetFor(app, repo, deps.targets) : undefined;
+  } catch (error) {
+    if (!(error instanceof TargetNotAllowedError)) throw error;
+    return { kind: 'refused', repo, ...reporting, sha: await headOf(), app, error };
+  }
+  const sha = await headOf();
   const tree = await source.treeAt(repo.ref, sha);
-  const common = {
-    repo,
-    source,
-    ...(github ? { github } : {}),
-    sha,
-    tree,
-    config: trusted.config,
-    trusted,
-  };
+  const common = { repo, source, ...reporting, sha, tree, config: trusted.config, trusted };
   if (app.kind === 'files' && target) return { kind: 'files', ...common, app, target };
   if (app.kind === 'kubernetes' && cluster)
     return { kind: 'ready', ...common, app, target: cluster };
