@@ -15,7 +15,8 @@ import { binary } from '../../env/paths.ts';
 /** One conformance case: files (path -> content) and the app directory to build. */
 export interface ConformanceCase {
   name: string;
-  files: Record<string, string>;
+  /** Strings are written as UTF-8; bytes as they are (for invalid UTF-8 and binary files). */
+  files: Record<string, string | Uint8Array>;
   /** Defaults to `app`. */
   app?: string;
 }
@@ -27,7 +28,7 @@ export interface Outcome {
 }
 
 /** Writes a fixture tree to a new temporary directory; returns its path. */
-export function writeTree(files: Record<string, string>): string {
+export function writeTree(files: Record<string, string | Uint8Array>): string {
   const root = mkdtempSync(join(tmpdir(), 'plumbline-render-'));
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
