@@ -3,6 +3,7 @@
  * resources, no plugins, bounded sizes), decrypting SOPS files as they are loaded.
  */
 
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { FileDecryptor } from '../core/decryptor.ts';
 import { type KubeObject, refKey, refOf } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
@@ -12,10 +13,11 @@ import { buildApp } from './build.ts';
 import { goJson } from './hash.ts';
 import { defaultLimits, type RenderLimits } from './limits.ts';
 import { Loader } from './loader.ts';
+import type { Resource } from './resource.ts';
 import { objectsToYaml } from './yaml-output.ts';
 
 export type { RenderLimits } from './limits.ts';
-export { defaultLimits } from './limits.ts';
+export { defaultLimits, workersLimits } from './limits.ts';
 
 /** How to render. */
 export interface RenderOptions {
@@ -39,6 +41,17 @@ export interface RenderResult {
   /** `refKey()` of every object carrying data from a decrypted file. */
   sensitive: string[];
 }
+
+/**
+ * The render port: how a flow renders an app. `renderApp` in-process by default; the Node
+ * runtime renders in a worker-thread sandbox that holds no credentials
+ * (`functions/node/render-sandbox.ts`), a Worker with limits sized for its isolate.
+ */
+export type RenderPort = (
+  tree: FileTree,
+  appPath: string,
+  options?: RenderOptions,
+) => Promise<RenderResult>;
 
 /** Renders the app at `appPath` (a kustomization directory or a plain directory of manifests). */
 export async function renderApp(
@@ -65,13 +78,30 @@ export async function renderApp(
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(async ([path, bytes]) => [path, await sha256Hex(bytes)]),
   );
-  const masked = resources.map((r) => maskObject(r.object, { sensitive: r.sensitive }));
   return {
     objects,
     files: [...loader.files].sort(),
-    digest: await sha256Hex(goJson({ encrypted, objects: masked })),
+    digest: renderDigest(encrypted, resources),
     sensitive: [...new Set(sensitive)].sort(),
   };
+}
+
+/**
+ * SHA-256 of `goJson({encrypted, objects})` with every object masked, fed one object at a time:
+ * the same digest as hashing the whole text, without holding a sorted copy of every object and
+ * the text of all of them at once (that alone was 11 times the input at the end of a render).
+ */
+function renderDigest(encrypted: (string | undefined)[][], resources: Resource[]): string {
+  const hash = sha256.create();
+  const encoder = new TextEncoder();
+  const feed = (text: string) => hash.update(encoder.encode(text));
+  feed(`{"encrypted":${goJson(encrypted)},"objects":[`);
+  resources.forEach((r, i) => {
+    if (i > 0) feed(',');
+    feed(goJson(maskObject(r.object, { sensitive: r.sensitive })));
+  });
+  feed(']}');
+  return [...hash.digest()].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 async function sha256Hex(data: string | Uint8Array): Promise<string> {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FileDecryptor } from '../../../lib/core/decryptor.ts';
 import { DecryptError, RenderError } from '../../../lib/errors.ts';
+import { goJson } from '../../../lib/render/hash.ts';
 import { renderApp, toYaml } from '../../../lib/render/index.ts';
+import { maskObject } from '../../../lib/secrets/mask.ts';
 import { MemoryFileTree } from '../../../lib/source/file-tree.ts';
 
 const deployment = `apiVersion: apps/v1
@@ -109,6 +111,20 @@ describe('renderApp', () => {
     );
     expect(a.digest).toBe(b.digest);
     expect(c.digest).not.toBe(a.digest);
+  });
+
+  it('keeps the digest: SHA-256 of Go JSON of the masked output, though hashed object by object', async () => {
+    const { objects, digest } = await renderApp(
+      new MemoryFileTree({
+        'app/kustomization.yaml':
+          'resources: [deploy.yaml]\nsecretGenerator:\n- name: s\n  literals: ["k=<&>\u2028"]\n',
+        'app/deploy.yaml': deployment,
+      }),
+      'app',
+    );
+    const whole = goJson({ encrypted: [], objects: objects.map((o) => maskObject(o)) });
+    const expected = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(whole));
+    expect(digest).toBe(Buffer.from(expected).toString('hex'));
   });
 
   it('prints objects separated by --- with sorted keys and unindented sequences', () => {
