@@ -13,6 +13,7 @@ import { jsonLogger, type Logger } from '../lib/ports/logger.ts';
 import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
 import { type RepoRegistry, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import type { SecretStore } from '../lib/ports/secret-store.ts';
+import { type RenderPort, renderApp, workersLimits } from '../lib/render/index.ts';
 import { createSopsDecryptor } from '../lib/secrets/sops-decryptor.ts';
 import { createApp } from '../lib/webhook/app.ts';
 import { AppJobsObject, type AppJobsRuntime } from './cloudflare/app-jobs.ts';
@@ -73,6 +74,10 @@ function portsOf(env: WorkerEnv): Ports {
   return ports;
 }
 
+/** Renders with the limits of a Worker isolate. */
+const workersRender: RenderPort = (tree, appPath, options = {}) =>
+  renderApp(tree, appPath, { ...options, limits: { ...workersLimits, ...options.limits } });
+
 /** The reconciler an `AppJobs` object runs jobs with. */
 function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
   const { settings, logger, registry, gitHostFor, secrets } = portsOf(env);
@@ -93,7 +98,17 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
       : {}),
     ageIdentities: settings.ageIdentities,
   });
-  const deps = { registry, gitHostFor, logger, clusters, holder, decryptorFor: () => decryptor };
+  const deps = {
+    registry,
+    gitHostFor,
+    logger,
+    clusters,
+    holder,
+    decryptorFor: () => decryptor,
+    // Workers have no threads to sandbox a render in: it runs in this isolate, whose memory and
+    // CPU limits bound it, with render limits sized for its 128 MB (docs/security.md).
+    render: workersRender,
+  };
   return { logger, run: async (job) => verdictOf(await runFlow(job, deps)) };
 }
 

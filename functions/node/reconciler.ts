@@ -14,6 +14,7 @@ import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
+import { createRenderSandbox, type RenderSandboxOptions } from './render-sandbox.ts';
 import { sopsEnv } from './sops-env.ts';
 
 /** How the Node reconciler reaches clusters and opens SOPS files. */
@@ -27,6 +28,11 @@ export interface NodeReconcilerOptions {
   health?: { timeoutMs: number };
   /** Wraps each cluster transport (the benchmark counts requests with it). */
   wrapTransport?: (fetcher: typeof fetch, target: TargetConfig) => typeof fetch;
+  /**
+   * Where apps are rendered: by default in the render sandbox (a worker thread per render that
+   * holds no credential); `false` renders in this process.
+   */
+  sandbox?: RenderSandboxOptions | false;
 }
 
 /** Reads SOPS and AWS settings from the environment, as sops and the AWS SDK name them. */
@@ -63,6 +69,8 @@ export function nodeFlowDeps(
     }
     return fetcher;
   };
+  // Every render (pushes, sweeps and pull request heads alike) runs in the sandbox.
+  const render = options.sandbox === false ? undefined : createRenderSandbox(options.sandbox);
   let clusters: ClusterAccess | undefined;
   return (context) => {
     clusters ??= createClusterAccess({
@@ -82,6 +90,7 @@ export function nodeFlowDeps(
       clusters,
       holder,
       decryptorFor: () => decryptor,
+      ...(render ? { render } : {}),
       ...(options.health ? { health: options.health } : {}),
     };
   };

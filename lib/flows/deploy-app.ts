@@ -50,7 +50,7 @@ export function describeChangeSet(changeSet: ChangeSet): string {
 
 /** Renders the app of a resolved job with its decryptor. */
 export function renderResolved(resolved: ResolvedJob, deps: FlowDeps): Promise<RenderResult> {
-  return renderApp(resolved.tree, resolved.app.path, {
+  return (deps.render ?? renderApp)(resolved.tree, resolved.app.path, {
     decryptor: deps.decryptorFor?.(resolved.repo, resolved.app) ?? createSopsDecryptor(),
   });
 }

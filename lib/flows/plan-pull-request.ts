@@ -191,7 +191,7 @@ async function planOne(
   let rendered: RenderResult | undefined;
   let renderError: unknown;
   try {
-    rendered = await renderApp(tree, app.path, {
+    rendered = await (deps.render ?? renderApp)(tree, app.path, {
       decryptor: deps.decryptorFor?.(repo, app) ?? createSopsDecryptor(),
     });
   } catch (error) {
