@@ -23,7 +23,18 @@ if (!port) throw new Error('render-sandbox-worker.ts runs only as a worker threa
 
 // Defence in depth: this thread runs only the render, so its built-in prototypes can be frozen.
 // Should a way to write through `__proto__` ever come back, it would fail here, not pollute.
-for (const intrinsic of [Object, Array, Function, String, Number, Boolean, RegExp, Map, Set, Promise]) {
+for (const intrinsic of [
+  Object,
+  Array,
+  Function,
+  String,
+  Number,
+  Boolean,
+  RegExp,
+  Map,
+  Set,
+  Promise,
+]) {
   Object.freeze(intrinsic.prototype);
 }
 

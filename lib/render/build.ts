@@ -32,6 +32,7 @@ import {
   setNamespace,
   setReplicas,
 } from './transformers.ts';
+import { checkYamlCharacters } from './yaml-characters.ts';
 import { parseManifests, parseYamlDocuments } from './yaml-documents.ts';
 
 const manifestExtensions = /\.(ya?ml|json)$/i;
@@ -82,6 +83,7 @@ export async function buildApp(loader: Loader, dir: string): Promise<Resource[]>
     r.object.metadata.name = `${r.object.metadata.name ?? ''}-${suffix}`;
   }
   fixNameReferences(resources);
+  for (const r of resources) checkYamlCharacters(r.object, r.source, describeId(curId(r)));
   resources = resources.filter(
     (r) => r.object.metadata?.annotations?.['config.kubernetes.io/local-config'] !== 'true',
   );

@@ -8,6 +8,7 @@ import { RenderError } from '../errors.ts';
 import type { RenderBudget } from './budget.ts';
 import { newDataMap } from './data-map.ts';
 import type { RenderLimits } from './limits.ts';
+import { checkYamlCharacters } from './yaml-characters.ts';
 import { parseYamlDocuments } from './yaml-documents.ts';
 
 /** File names kustomize recognises, in the order it looks for them. */
@@ -157,6 +158,7 @@ export function parseKustomization(
   if (!isJsonObject(raw)) {
     throw new RenderError(`${file}: is not a YAML mapping`, { file });
   }
+  checkYamlCharacters(raw, file, 'the kustomization');
   const v = new Validator(file);
   for (const key of Object.keys(raw)) {
     const hint = Object.hasOwn(unsupported, key) ? unsupported[key] : undefined;

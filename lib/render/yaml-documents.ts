@@ -28,15 +28,68 @@ import { RenderError } from '../errors.ts';
 import { binaryScalarValue, InvalidBinaryScalar } from './binary-scalar.ts';
 import type { RenderBudget } from './budget.ts';
 import { type DataMap, newDataMap } from './data-map.ts';
+import { goTimestampText } from './go-timestamp.ts';
 import type { RenderLimits } from './limits.ts';
 
-/** go-yaml v3 reads `0644` as octal (Go's base-0 integers), where YAML 1.2 reads 644. */
-const goOctal: ScalarTag = {
+/**
+ * A pattern over `digits` that allows `_` anywhere after the sign: go-yaml v3 removes every
+ * underscore from a plain scalar that starts with a digit or a sign before reading a number.
+ */
+function underscored(sign: boolean, ...parts: string[]): RegExp {
+  return new RegExp(`^${sign ? '(?:[-+]_*)?' : ''}${parts.join('_*')}_*$`);
+}
+
+/**
+ * Integers as go-yaml v3 reads plain scalars (Go's `strconv.ParseInt` with base 0, after
+ * removing underscores): `0x`/`0X` hexadecimal, `0o`/`0O` and leading-zero octal (`0644` is
+ * 420, where YAML 1.2 reads 644), `0b` binary, decimal.
+ */
+const goInt: ScalarTag = {
   identify: () => false,
   default: true,
   tag: 'tag:yaml.org,2002:int',
-  test: /^[-+]?0[0-7_]+$/,
-  resolve: (text) => Number.parseInt(text.replace(/_/g, ''), 8),
+  test: new RegExp(
+    [
+      underscored(true, '0', '[xX]', '(?:[0-9a-fA-F]_*)+'),
+      underscored(true, '0', '[oO]', '(?:[0-7]_*)+'),
+      underscored(true, '0', '[bB]', '(?:[01]_*)+'),
+      underscored(true, '0', '(?:[0-7]_*)*'),
+      underscored(true, '[1-9]', '(?:[0-9]_*)*'),
+    ]
+      .map((re) => `(?:${re.source})`)
+      .join('|'),
+  ),
+  resolve: (text) => {
+    const plain = text.replace(/_/g, '');
+    const negative = plain.startsWith('-');
+    const body = plain.replace(/^[-+]/, '');
+    const prefix = body.slice(0, 2).toLowerCase();
+    const value =
+      prefix === '0x'
+        ? Number.parseInt(body.slice(2), 16)
+        : prefix === '0o'
+          ? Number.parseInt(body.slice(2), 8)
+          : prefix === '0b'
+            ? Number.parseInt(body.slice(2), 2)
+            : body.startsWith('0')
+              ? Number.parseInt(body || '0', 8)
+              : Number.parseInt(body, 10);
+    return negative && value !== 0 ? -value : value;
+  },
+};
+
+/** Decimal floats with underscores, which go-yaml v3 reads as numbers and YAML 1.2 as text. */
+const goFloat: ScalarTag = {
+  identify: () => false,
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  test: /^[-+0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE]_*[-+]?[0-9_]+)?$/,
+  resolve: (text) => {
+    const plain = text.replace(/_/g, '');
+    return /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(plain)
+      ? Number.parseFloat(plain)
+      : text;
+  },
 };
 
 const binaryTag = 'tag:yaml.org,2002:binary';
@@ -84,13 +137,31 @@ export function parseYamlDocuments(
   // Parsing costs the text's length every time: a base built through many paths is paid for
   // each time it is parsed.
   budget?.spend(text.length, file);
+  const separator = /[\u0085\u2028\u2029]/.exec(text);
+  if (separator) {
+    // go-yaml (kustomize) reads these as line breaks, YAML 1.2 as text: the two would read
+    // different documents (a comment could end early), so neither reading is taken.
+    const line = lineAt(text, separator.index);
+    const code = (separator[0].codePointAt(0) as number)
+      .toString(16)
+      .toUpperCase()
+      .padStart(4, '0');
+    throw new RenderError(
+      `${file}:${line}: holds U+${code} unescaped, a line break for kustomize's YAML reader but text for YAML 1.2`,
+      {
+        file,
+        line,
+        hint: `Write it escaped in a double-quoted string (\\u${code}), or remove it.`,
+      },
+    );
+  }
   const parser = new Parser();
   const composer = new Composer({
     version,
     // Merge keys and duplicate keys are handled while building values, in linear time.
     merge: false,
     uniqueKeys: false,
-    customTags: version === '1.2' ? (tags) => [goOctal, ...tags] : undefined,
+    customTags: version === '1.2' ? (tags) => [goInt, goFloat, ...tags] : undefined,
   });
   const values: unknown[] = [];
   const strings = new StringPool();
@@ -270,7 +341,28 @@ class ValueBuilder {
       }
     }
     const value = node.value;
-    if (typeof value === 'string') return this.#strings.get(value);
+    if (typeof value === 'string') {
+      if (this.#version === '1.2' && node.type === 'PLAIN' && node.tag === undefined) {
+        // kustomize decodes a plain timestamp into a Go time and writes it back as RFC 3339.
+        const timestamp = goTimestampText(value);
+        if (timestamp !== undefined) return this.#strings.get(timestamp);
+      }
+      return this.#strings.get(value);
+    }
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      // kustomize converts objects to JSON, which has no infinity or NaN.
+      throw new DocumentProblem(
+        `${node.source} is not a number JSON can carry (kustomize refuses it too); quote it as a string`,
+        offsetOf(node),
+      );
+    }
+    if (typeof value === 'number' && !Number.isSafeInteger(value) && isIntegerText(node.source)) {
+      // go-yaml keeps int64 and uint64 exactly; a JavaScript number would round this one.
+      throw new DocumentProblem(
+        `the integer ${node.source} is beyond ±2^53 and would not stay exact; quote it as a string`,
+        offsetOf(node),
+      );
+    }
     if (value instanceof Date) return this.#strings.get(String(node.source));
     if (typeof value === 'symbol') return value.description ?? '';
     if (typeof value === 'object' && value !== null) {
@@ -292,6 +384,14 @@ class ValueBuilder {
         continue;
       }
       const key = this.#key(keyNode, depth);
+      if (key === '<<' && this.#version === '1.2') {
+        // kustomize writes objects out and reads them back: a `<<` key, even quoted, comes
+        // back as a merge key and its entry is dropped. Refused rather than dropped.
+        throw new DocumentProblem(
+          'a key named "<<" is read back as a YAML merge key by kustomize, which drops it; rename the key',
+          offsetOf(keyNode),
+        );
+      }
       // go-yaml refuses a repeated key in a manifest; sigs.k8s.io/yaml, which reads
       // kustomization files, keeps the last one.
       if (this.#version === '1.2' && Object.hasOwn(out, key)) {
@@ -376,6 +476,13 @@ class ValueBuilder {
     }
     return target;
   }
+}
+
+/** True for the text of a YAML integer (decimal, octal, hexadecimal or binary). */
+function isIntegerText(text: unknown): boolean {
+  return (
+    typeof text === 'string' && /^[-+]?[0-9_]*(?:0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*)$/.test(text)
+  );
 }
 
 function offsetOf(node: unknown): number {

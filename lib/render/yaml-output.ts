@@ -7,19 +7,19 @@
  * no JavaScript YAML library reproduces go-yaml's choices.
  */
 import type { KubeObject } from '../core/object.ts';
+import { goTimestampText } from './go-timestamp.ts';
+import { sortGoYamlKeys } from './go-yaml-key-order.ts';
 
 const bestWidth = 80;
 
-const nullish = /^(?:~|null|Null|NULL|<<)$/;
+// `<<` is not here: go-yaml writes the string `<<` plain, as kustomize's output shows.
+const nullish = /^(?:~|null|Null|NULL)$/;
 const bools =
   /^(?:true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 const ints = /^[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$/;
 const floats = /^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$/;
 const specialFloats = /^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const base60 = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
-const timestamp =
-  /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$/;
-
 /** True when go-yaml would read the plain string back as something other than a string. */
 export function looksLikeOtherType(s: string): boolean {
   return (
@@ -30,7 +30,7 @@ export function looksLikeOtherType(s: string): boolean {
     floats.test(s) ||
     specialFloats.test(s) ||
     base60.test(s) ||
-    timestamp.test(s)
+    goTimestampText(s) !== undefined
   );
 }
 
@@ -40,8 +40,8 @@ function printable(cp: number): boolean {
     (cp >= 0x20 && cp <= 0x7e) ||
     cp === 0x85 ||
     (cp >= 0xa0 && cp <= 0xd7ff) ||
-    (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff) ||
-    (cp >= 0x10000 && cp <= 0x10ffff)
+    // go-yaml's printable test knows no character beyond U+FFFF: those are escaped (\U...).
+    (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff)
   );
 }
 
@@ -143,7 +143,8 @@ function chooseStyle(s: string, isKey: boolean): Style {
   return 'double';
 }
 
-function escapeDouble(c: string): string {
+/** `c` in a double-quoted scalar; `all` escapes even printable characters (see flowScalar). */
+function escapeDouble(c: string, all = false): string {
   switch (c) {
     case '\0':
       return '\\0';
@@ -170,14 +171,15 @@ function escapeDouble(c: string): string {
     case '\u0085':
       return '\\N';
     case '\u00a0':
-      return '\\_';
+      // Printable for go-yaml: written as it is, unless everything is escaped.
+      return all ? '\\_' : c;
     case '\u2028':
       return '\\L';
     case '\u2029':
       return '\\P';
   }
   const cp = c.codePointAt(0) as number;
-  if (printable(cp) && cp !== 0xfeff) return c;
+  if (!all && printable(cp) && cp !== 0xfeff) return c;
   if (cp <= 0xff) return `\\x${cp.toString(16).toUpperCase().padStart(2, '0')}`;
   if (cp <= 0xffff) return `\\u${cp.toString(16).toUpperCase().padStart(4, '0')}`;
   return `\\U${cp.toString(16).toUpperCase().padStart(8, '0')}`;
@@ -195,8 +197,17 @@ function flowScalar(
   let out = style === 'single' ? "'" : style === 'double' ? '"' : '';
   let col = column + out.length;
   let spaces = false;
+  // go-yaml escapes every character of a double-quoted string that starts with a BOM (so a
+  // `!!binary` value decoding to EF BB BF ... prints as kustomize prints it).
+  const escapeAll = style === 'double' && chars[0] === '\ufeff';
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i] as string;
+    if (escapeAll) {
+      const text = escapeDouble(c, true);
+      out += text;
+      col += text.length;
+      continue;
+    }
     if (c === ' ') {
       const next = chars[i + 1];
       const canBreak =
@@ -244,13 +255,21 @@ function literalBlock(s: string, indent: number): string {
   return `${header}\n${lines.join('\n')}`;
 }
 
-/** Go's `strconv.FormatFloat(f, 'g', -1, 64)`, and integers as integers. */
+/**
+ * A number as kustomize prints it. Objects pass through Go's JSON encoding, which writes an
+ * integral float below 1e21 without a fraction, so it comes back as an integer (int64, or
+ * uint64 below 2^64). Other numbers print as Go's `strconv.FormatFloat(f, 'g', -1, 64)`: the
+ * exponent form from 1e+06 and below 1e-04.
+ */
 export function goNumber(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) return BigInt(n).toString();
+  if (Number.isInteger(n) && (Math.abs(n) < 2 ** 63 || (n > 0 && n < 2 ** 64))) {
+    // Go's shortest digits, padded with zeros (JavaScript's are the same below 1e21).
+    return String(n);
+  }
   if (!Number.isFinite(n)) return Number.isNaN(n) ? '.nan' : n > 0 ? '+.inf' : '-.inf';
   const [mantissa, expText] = n.toExponential().split('e') as [string, string];
   const exp = Number(expText);
-  if (exp < -4 || exp >= 21) {
+  if (exp < -4 || exp >= 6) {
     const sign = exp < 0 ? '-' : '+';
     return `${mantissa}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
   }
@@ -273,6 +292,15 @@ function scalarText(value: unknown, column: number, indent: number): string {
   return flowScalar(s, style, column, indent, true);
 }
 
+function utf8Length(s: string): number {
+  let bytes = 0;
+  for (const c of s) {
+    const cp = c.codePointAt(0) as number;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
 function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -283,12 +311,26 @@ function emitMap(
   firstPrefix: string | undefined,
   out: string[],
 ): void {
-  const keys = Object.keys(map).sort();
+  // go-yaml's natural key order (`a9` before `a10`), as kustomize prints maps.
+  const keys = sortGoYamlKeys(Object.keys(map));
   const pad = ' '.repeat(indent);
   keys.forEach((key, i) => {
     const lead = i === 0 && firstPrefix !== undefined ? firstPrefix : pad;
-    const k = keyText(key);
     const value = map[key];
+    if (utf8Length(key) > 128 || /[\n\r]/.test(key)) {
+      // go-yaml writes a key longer than 128 bytes, or holding a line break, as an explicit
+      // key: `? key`, then `: value`. Not a simple key, it is written as a value would be.
+      out.push(`${lead}? ${scalarText(key, [...lead].length + 2, indent + 2)}\n`);
+      if (isMap(value) && Object.keys(value).length > 0)
+        emitMap(value, indent + 2, `${pad}: `, out);
+      else if (Array.isArray(value) && value.length > 0)
+        emitSeq(value, indent + 2, `${pad}: `, out);
+      else if (isMap(value)) out.push(`${pad}: {}\n`);
+      else if (Array.isArray(value)) out.push(`${pad}: []\n`);
+      else out.push(`${pad}: ${scalarText(value, indent + 2, indent + 2)}\n`);
+      return;
+    }
+    const k = keyText(key);
     if (isMap(value) && Object.keys(value).length > 0) {
       out.push(`${lead}${k}:\n`);
       emitMap(value, indent + 2, undefined, out);

@@ -163,7 +163,7 @@ const cases: Expectation[] = [
     files: {
       'app/kustomization.yaml': 'resources: [cm.yaml]\n',
       'app/cm.yaml':
-        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: !!binary aGVsbG8=\n  b: !!binary |\n    /wABAgM=\n  c: !!binary "3q2+7w=="\n  d: !!binary |\n    aGVs\n    bG8=\n  e: !!binary "aGVs\\r\\nbG8="\n  f: !!binary ""\n  g: !!binary "aGVsbB=="\n  h: !!binary 4oKs7aCAYeKC\n  i: !!binary wMGAgfj/\nbinaryData:\n  j: !!binary AAEC\n',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: !!binary aGVsbG8=\n  b: !!binary |\n    /wABAgM=\n  c: !!binary "3q2+7w=="\n  d: !!binary |\n    aGVs\n    bG8=\n  e: !!binary "aGVs\\r\\nbG8="\n  f: !!binary ""\n  g: !!binary "aGVsbB=="\n  h: !!binary 4oKs7aCA8J+YgOKC\n  i: !!binary 77u/YQ==\n  k: !!binary wMGAgfj/\nbinaryData:\n  j: !!binary AAEC\n',
     },
   },
   ...['"aGVsbG8"', '"aGVs bG8="', '"!!!!"', '12', '"aGVsbG8=aGVs"', '"aGVs\\tbG8="'].map(

@@ -70,3 +70,15 @@ export async function runCase(c: ConformanceCase): Promise<Outcome> {
 export function isRenderFailure(error: unknown): boolean {
   return error instanceof RenderError && typeof error.file === 'string';
 }
+
+/** The first line where two outputs differ, with the lines around it (for failure messages). */
+export function firstDifference(expected: string, actual: string): string {
+  const a = expected.split('\n');
+  const b = actual.split('\n');
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (i === a.length && i === b.length) return 'identical';
+  const around = (lines: string[]) =>
+    lines.slice(Math.max(0, i - 3), i + 3).map((l) => JSON.stringify(l));
+  return `line ${i + 1}\nkustomize:\n  ${around(a).join('\n  ')}\nplumbline:\n  ${around(b).join('\n  ')}`;
+}
