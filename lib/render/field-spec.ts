@@ -58,7 +58,9 @@ export type FieldVisitor = (holder: Record<string, unknown>, key: string) => voi
  * that name or nothing, never a JavaScript internal.
  */
 export function visitPath(root: unknown, path: string, create: boolean, visit: FieldVisitor): void {
-  walk(root, splitPath(path), 0, create, visit);
+  const keys = splitPath(path);
+  // A path of separators only (`/`, ``) names no field.
+  if (keys.length > 0) walk(root, keys, 0, create, visit);
 }
 
 function walk(

@@ -11,7 +11,7 @@ import {
   templateLabelSpecs,
 } from './builtin-field-specs.ts';
 import { assignFields, type DataMap, newDataMap, ownField } from './data-map.ts';
-import { type FieldSpec, specSelects, visitPath } from './field-spec.ts';
+import { type FieldSpec, specSelects, splitPath, visitPath } from './field-spec.ts';
 import { compileGoRegexp, type TextMatcher } from './go-regexp.ts';
 import type { ImageSpec, LabelSpec } from './kustomization.ts';
 import {
@@ -149,6 +149,14 @@ export function addCommonLabels(
 
 /** One `labels` entry, honouring includeSelectors and includeTemplates. */
 export function addLabels(resources: Resource[], spec: LabelSpec, file: string): void {
+  for (const field of spec.fields) {
+    if (splitPath(field.path).length === 0) {
+      throw new RenderError(`${file}: labels field path '${field.path}' names no field`, {
+        file,
+        hint: 'Write the path to the labels map, e.g. spec/selector/matchLabels.',
+      });
+    }
+  }
   const own: FieldSpec[] = spec.fields.map((f) => ({ ...f }));
   const specs = spec.includeSelectors
     ? [...own, ...commonLabelSpecs]
