@@ -1,7 +1,7 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { createEdge } from './test/workers/edge.ts';
-import { WORKERS_TEST } from './test/workers/fixtures.ts';
+import { WORKERS_TEST, workersTargets } from './test/workers/fixtures.ts';
 
 // The `workers` project: tests run inside workerd with the Worker of wrangler.toml, its queues
 // and Durable Object simulated by Miniflare. The global setup (Node) starts the real
@@ -21,9 +21,8 @@ export default defineConfig({
             PLUMBLINE_GITHUB_API_URL: fixture.githubUrl,
             GITHUB_TOKEN: fixture.githubToken,
             PLUMBLINE_SECRET_STAGING_TOKEN: fixture.clusterToken,
-            CF_ACCESS_CLIENT_ID: fixture.access.clientId,
-            CF_ACCESS_CLIENT_SECRET: fixture.access.clientSecret,
-            CF_ACCESS_HOSTS: `${fixture.tunnelHost},${fixture.downHost}`,
+            PLUMBLINE_SECRET_CF_ACCESS: fixture.access.clientSecret,
+            PLUMBLINE_TARGETS: JSON.stringify(workersTargets(fixture, origin)),
             PLUMBLINE_RETRY_BASE_SECONDS: '0',
             PLUMBLINE_STATUS_TOKEN: WORKERS_TEST.statusToken,
             PLUMBLINE_LOG_LEVEL: 'warn',
@@ -40,6 +39,7 @@ export default defineConfig({
           outboundService: createEdge({
             tunnelHost: fixture.tunnelHost,
             downHost: fixture.downHost,
+            attackerHost: fixture.attackerHost,
             access: fixture.access,
             origin,
             githubAppHost: WORKERS_TEST.githubAppHost,

@@ -14,7 +14,7 @@ import { startNodeRuntime } from '../functions/node.ts';
 import { silentLogger } from '../lib/ports/logger.ts';
 import type { TestCluster } from '../test/env/control-plane.ts';
 import { startControlPlane } from '../test/env/control-plane.ts';
-import { testTargetYaml } from '../test/env/target-config.ts';
+import { testTargetBinding } from '../test/env/target-config.ts';
 import { TestGitRepo } from '../test/github-server/git-repo.ts';
 import { startGitHubServer } from '../test/github-server/server.ts';
 import { pushDelivery } from '../test/github-server/webhook-delivery.ts';
@@ -52,7 +52,8 @@ async function main(): Promise<void> {
       ...DEFAULT_SETTINGS,
       port: 0,
       webhookSecrets: [SECRET],
-      repositories: ['bench/deploy'],
+      repositories: [{ fullName: 'bench/deploy' }],
+      targets: [testTargetBinding(cluster, 'bench', 'bench-cluster')],
       githubApiUrl: github.url,
       githubToken: TOKEN,
       secrets: { 'bench-cluster': cluster.admin.token },
@@ -93,7 +94,6 @@ async function main(): Promise<void> {
     // 1. Latency for a 20-object app.
     const ns = 'bench-latency';
     const config = [
-      ...testTargetYaml(cluster, 'bench', 'bench-cluster'),
       'apps:',
       '  - name: latency',
       '    path: apps/latency',
@@ -135,7 +135,6 @@ async function main(): Promise<void> {
 
     // 2. Requests of a push that touches 1 app of 200.
     const many = [
-      ...testTargetYaml(cluster, 'bench', 'bench-cluster'),
       'apps:',
       ...Array.from({ length: manyApps }, (_, i) => [
         `  - name: app-${i}`,

@@ -6,6 +6,7 @@
  */
 import type { Hono } from 'hono';
 import { createClusterAccess } from '../lib/credentials/cluster-access.ts';
+import { repoDecryptors } from '../lib/credentials/repo-decryptors.ts';
 import { runFlow } from '../lib/flows/run-flow.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
@@ -14,7 +15,6 @@ import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
 import { type RepoRegistry, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import type { SecretStore } from '../lib/ports/secret-store.ts';
 import { type RenderPort, renderApp, workersLimits } from '../lib/render/index.ts';
-import { createSopsDecryptor } from '../lib/secrets/sops-decryptor.ts';
 import { createApp } from '../lib/webhook/app.ts';
 import { AppJobsObject, type AppJobsRuntime } from './cloudflare/app-jobs.ts';
 import { workersClusterTransport } from './cloudflare/cluster-transport.ts';
@@ -84,10 +84,12 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
   const aws = settings.aws;
   const clusters = createClusterAccess({
     secrets,
-    transport: workersClusterTransport(settings.access ? { access: settings.access } : {}),
+    transport: workersClusterTransport(),
     ...(aws ? { aws: async () => aws } : {}),
   });
-  const decryptor = createSopsDecryptor({
+  // Each repository's SOPS files open only with the keys its settings entry lists.
+  const decryptors = repoDecryptors({
+    secrets,
     ...(aws
       ? {
           kms: {
@@ -96,15 +98,15 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
           },
         }
       : {}),
-    ageIdentities: settings.ageIdentities,
   });
   const deps = {
     registry,
     gitHostFor,
+    targets: settings.targets,
     logger,
     clusters,
     holder,
-    decryptorFor: () => decryptor,
+    decryptorFor: (repo: RegisteredRepo) => decryptors(repo),
     // Workers have no threads to sandbox a render in: it runs in this isolate, whose memory and
     // CPU limits bound it, with render limits sized for its 128 MB (docs/security.md).
     render: workersRender,
@@ -125,12 +127,9 @@ export default {
   },
 
   async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
-    const { settings, logger, registry, gitHostFor } = portsOf(env);
+    const { logger, registry, gitHostFor } = portsOf(env);
     const sweepId = `sweep-${new Date(controller.scheduledTime).toISOString()}`;
-    const jobs = await sweepJobs(
-      { registry, gitHostFor },
-      { sweepId, logger, configBranch: settings.configBranch },
-    );
+    const jobs = await sweepJobs({ registry, gitHostFor }, { sweepId, logger });
     const queue = workersQueue(env.JOBS);
     for (const job of jobs) await queue.send(job);
     logger.log('info', 'sweep enqueued', { sweep: sweepId, apps: jobs.length });

@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Octokit } from '@octokit/rest';
+import { secretKey } from '../lib/config/runtime-settings.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
 import { installationOctokit } from '../lib/github/app-auth.ts';
 import { OctokitGitHost } from '../lib/github/octokit-git-host.ts';
@@ -17,8 +18,8 @@ import type { GitHost } from '../lib/ports/git-host.ts';
 import type { Logger } from '../lib/ports/logger.ts';
 import { type RegisteredRepo, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../lib/ports/secret-store.ts';
-import { createApp } from '../lib/webhook/app.ts';
-import { type NodeSettings, secretEnvName } from './node/settings.ts';
+import { createApp, DEFAULT_BODY_TIMEOUT_MS } from '../lib/webhook/app.ts';
+import type { NodeSettings } from './node/settings.ts';
 
 /** What the Node runtime is started with. */
 export interface NodeRuntimeOptions {
@@ -32,8 +33,8 @@ export interface NodeRuntimeOptions {
   concurrency?: number;
   /** Sweep every app this often (0 or absent: only when `sweep()` is called). */
   sweepIntervalMs?: number;
-  /** Branch whose `plumbline.yaml` lists the apps to sweep (default `main`). */
-  sweepConfigBranch?: string;
+  /** How long a webhook body may take to arrive (default 10 s); headers get the same bound. */
+  bodyTimeoutMs?: number;
   /** Retries of transient failures (default: 4 runs, backoff from 1 s to 30 s). */
   retry?: RetryPolicy;
 }
@@ -107,16 +108,30 @@ export function octokitGitHost(settings: NodeSettings, logger: Logger): GitHost 
   return new OctokitGitHost({ octokit });
 }
 
+/**
+ * The ports jobs run with: the settings' repositories, target bindings and secrets (one
+ * store; each binding and repository names the secrets it uses).
+ */
+export function jobContextOf(
+  settings: NodeSettings,
+  logger: Logger,
+  gitHostFor?: (repo: RegisteredRepo) => GitHost,
+): JobContext {
+  return {
+    registry: new StaticRepoRegistry(settings.repositories),
+    gitHostFor: gitHostFor ?? gitHostsFor(settings, logger),
+    targets: settings.targets,
+    secrets: new MemorySecretStore(settings.secrets, secretKey),
+    logger,
+  };
+}
+
 /** Starts the HTTP server and the consumer. */
 export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<NodeRuntime> {
   const { settings, logger } = options;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   // The webhook and the jobs share the GitHosts, so a tree read by one is cached for the other.
-  const context: JobContext = {
-    registry: new StaticRepoRegistry(settings.repositories),
-    gitHostFor: options.gitHostFor ?? gitHostsFor(settings, logger),
-    secrets: new MemorySecretStore(settings.secrets, secretEnvName),
-    logger,
-  };
+  const context = jobContextOf(settings, logger, options.gitHostFor);
   const queue = new JobQueue<Job>({
     keyOf: jobKey,
     run: (job) => options.runJob(job, context),
@@ -132,11 +147,26 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
     queue,
     logger,
     maxBodyBytes: settings.maxBodyBytes,
+    bodyTimeoutMs,
     health: () => ({ queue: queue.stats() }),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, () =>
-      resolve(s),
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: settings.port,
+        hostname: settings.host,
+        // Slow headers and slow bodies are cut off by Node itself too (the webhook's own
+        // deadline answers 408 first); without these a client sending one byte a second
+        // holds a socket for the default five minutes, or forever between requests.
+        serverOptions: {
+          headersTimeout: bodyTimeoutMs,
+          requestTimeout: bodyTimeoutMs + 5_000,
+          keepAliveTimeout: 5_000,
+          connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs),
+        },
+      },
+      () => resolve(s),
     );
     s.once('error', reject);
   });
@@ -147,7 +177,6 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
     const jobs = await sweepJobs(context, {
       sweepId: `sweep-${new Date().toISOString()}`,
       logger,
-      ...(options.sweepConfigBranch ? { configBranch: options.sweepConfigBranch } : {}),
     });
     for (const job of jobs) await queue.send(job);
     logger.log('info', 'sweep enqueued', { apps: jobs.length });

@@ -5,11 +5,14 @@
  */
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { applyPlan, type ChangeSet } from '../../lib/apply/apply.ts';
-import { describeRef } from '../../lib/core/object.ts';
+import { applyPlan } from '../../lib/apply/apply.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { planApp } from '../../lib/plan/plan.ts';
-import type { CommandMain } from '../cli.ts';
+import { reportJson } from '../../lib/report/json.ts';
+import { redacted } from '../../lib/report/redacted.ts';
+import { changeSetText } from '../../lib/report/text.ts';
+import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
+import type { CliIo, CommandMain } from './command.ts';
 import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
 
 const options = {
@@ -29,20 +32,13 @@ function seconds(flag: string, value: string): number {
   return n * 1000;
 }
 
-/** The change set as kubectl prints apply results: `kind/name action`. */
-export function renderChangeSetText(changes: ChangeSet): string {
-  const lines = changes.entries.map(
-    (e) =>
-      `${describeRef(e.ref)} ${e.action}${e.health ? ` (${e.health.message})` : ''}${e.error ? `: ${e.error}` : ''}`,
-  );
-  const status = changes.ok ? 'applied' : `FAILED (${changes.errors.length} error(s))`;
-  lines.push(`${changes.app} at ${changes.revision.slice(0, 12)}: ${status}`);
-  return `${lines.join('\n')}\n`;
+function parse(args: string[]) {
+  return parseArgs({ args, options, allowPositionals: true });
 }
 
 /** Entry point. */
 export const main: CommandMain = async (args, io) => {
-  const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
+  const { values, positionals } = parse(args);
   if (values.help || positionals.length !== 1) {
     (values.help ? io.stdout : io.stderr)(
       [
@@ -62,7 +58,22 @@ export const main: CommandMain = async (args, io) => {
     return values.help ? 0 : 2;
   }
   const format = outputFormat(values.output);
-  const { input, client } = await prepare(positionals[0] as string, values);
+  const ledger = new SecretLedger();
+  try {
+    return await applyDirectory(positionals[0] as string, values, format, io, ledger);
+  } catch (error) {
+    throw redactError(error, ledger);
+  }
+};
+
+async function applyDirectory(
+  dir: string,
+  values: ReturnType<typeof parse>['values'],
+  format: ReturnType<typeof outputFormat>,
+  io: CliIo,
+  ledger: SecretLedger,
+): Promise<number> {
+  const { input, client } = await prepare(dir, values, ledger);
   const force = values['force-conflicts'];
   const plan = await planApp(input, client, undefined, { force });
   const changes = await applyPlan({ ...input, plan }, client, {
@@ -74,8 +85,7 @@ export const main: CommandMain = async (args, io) => {
     lease: { waitMs: seconds('lease-wait', values['lease-wait']) },
     ...(values.wait !== undefined ? { health: { timeoutMs: seconds('wait', values.wait) } } : {}),
   });
-  io.stdout(
-    format === 'json' ? `${JSON.stringify(changes, null, 2)}\n` : renderChangeSetText(changes),
-  );
+  const safe = redacted(changes, ledger);
+  io.stdout(format === 'json' ? reportJson(safe) : changeSetText(safe, { colour: io.isTTY }));
   return changes.ok ? 0 : 2;
-};
+}

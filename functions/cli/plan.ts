@@ -10,15 +10,17 @@ import { ConfigError } from '../../lib/errors.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
 import type { AppInput } from '../../lib/plan/plan.ts';
 import { planApp } from '../../lib/plan/plan.ts';
-import { renderPlanJson } from '../../lib/plan/render-json.ts';
-import { renderPlanMarkdown } from '../../lib/plan/render-markdown.ts';
-import { renderPlanText } from '../../lib/plan/render-text.ts';
 import { renderApp } from '../../lib/render/index.ts';
-import type { CommandMain } from '../cli.ts';
+import { reportJson } from '../../lib/report/json.ts';
+import { planMarkdown } from '../../lib/report/markdown.ts';
+import { redacted } from '../../lib/report/redacted.ts';
+import { planText } from '../../lib/report/text.ts';
+import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { nodeKubeClient } from '../node/kube-transport.ts';
 import { loadKubeconfig } from '../node/kubeconfig.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
+import type { CommandMain } from './command.ts';
 
 /** Options shared by `plan` and `apply`. */
 export const clusterOptions = {
@@ -54,7 +56,10 @@ function gitRevision(dir: string): string {
   }
 }
 
-/** Renders the directory and connects to the cluster: what `plan` and `apply` both need. */
+/**
+ * Renders the directory and connects to the cluster: what `plan` and `apply` both need. Every
+ * value decrypted goes into `ledger`, which the command applies to all it prints.
+ */
 export async function prepare(
   dir: string,
   values: {
@@ -64,11 +69,12 @@ export async function prepare(
     app?: string;
     revision?: string;
   },
+  ledger: SecretLedger,
 ): Promise<{ input: AppInput & { digest: string }; client: KubeClient }> {
   const root = resolve(dir);
   const access = await loadKubeconfig({ path: values.kubeconfig, context: values.context });
   const rendered = await renderApp(new DirectoryFileTree(root), '.', {
-    decryptor: sopsDecryptorFromEnv(process.env),
+    decryptor: ledger.watch(sopsDecryptorFromEnv(process.env)),
   });
   const namespace = values.namespace ?? access.namespace ?? 'default';
   const app = values.app ?? basename(root);
@@ -84,6 +90,7 @@ export async function prepare(
       objects: rendered.objects,
       revision: values.revision ?? gitRevision(root),
       sensitive: new Set(rendered.sensitive),
+      secrets: ledger,
       digest: `sha256:${rendered.digest}`,
     },
     client: nodeKubeClient(access),
@@ -110,11 +117,17 @@ export const main: CommandMain = async (args, io) => {
     return values.help ? 0 : 2;
   }
   const format = outputFormat(values.output);
-  const { input, client } = await prepare(positionals[0] as string, values);
-  const plan = await planApp(input, client, undefined, { force: values['force-conflicts'] });
-  if (format === 'json') io.stdout(renderPlanJson(plan));
-  else if (format === 'markdown') io.stdout(renderPlanMarkdown(plan));
-  else io.stdout(renderPlanText(plan, { colour: io.isTTY }));
-  if (plan.summary.errors > 0) return 2;
-  return plan.summary.create + plan.summary.update + plan.summary.delete > 0 ? 1 : 0;
+  const ledger = new SecretLedger();
+  try {
+    const { input, client } = await prepare(positionals[0] as string, values, ledger);
+    const plan = await planApp(input, client, undefined, { force: values['force-conflicts'] });
+    const safe = redacted(plan, ledger);
+    if (format === 'json') io.stdout(reportJson(safe));
+    else if (format === 'markdown') io.stdout(planMarkdown(safe));
+    else io.stdout(planText(safe, { colour: io.isTTY }));
+    if (plan.summary.errors > 0) return 2;
+    return plan.summary.create + plan.summary.update + plan.summary.delete > 0 ? 1 : 0;
+  } catch (error) {
+    throw redactError(error, ledger);
+  }
 };

@@ -9,9 +9,9 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { PlumblineError } from '../../lib/errors.ts';
-import type { CommandMain } from '../cli.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
+import type { CommandMain } from './command.ts';
 
 const help = `Usage: plumbline render [options] DIR...
 
@@ -70,8 +70,11 @@ export const main: CommandMain = async (args, io) => {
   tuneRuntime();
   const { renderApp, toYaml } = await import('../../lib/render/index.ts');
   const { maskObject } = await import('../../lib/secrets/mask.ts');
+  const { redactError, SecretLedger } = await import('../../lib/secrets/secret-ledger.ts');
   const { refKey, refOf } = await import('../../lib/core/object.ts');
-  const decryptor = sopsDecryptorFromEnv(process.env);
+  // Every value decrypted, in any app rendered, is masked wherever it lands in the output.
+  const ledger = new SecretLedger();
+  const decryptor = ledger.watch(sopsDecryptorFromEnv(process.env));
   const outputs: string[] = [];
   const trees = new Map<string, DirectoryFileTree>();
   for (const dir of parsed.positionals) {
@@ -93,13 +96,15 @@ export const main: CommandMain = async (args, io) => {
     }
     try {
       const result = await renderApp(tree, app.split(sep).join('/'), { decryptor });
-      // Values decrypted from SOPS files are printed masked, as `flux build` does.
+      // Values decrypted from SOPS files are printed masked, as `flux build` does, and so is
+      // any copy of them (replacements into labels, annotations, names, other objects).
       const sensitive = new Set(result.sensitive);
       const shown = result.objects.map((object) =>
-        sensitive.has(refKey(refOf(object))) ? maskObject(object, { sensitive: true }) : object,
+        maskObject(object, { sensitive: sensitive.has(refKey(refOf(object))), secrets: ledger }),
       );
       outputs.push(toYaml(shown));
     } catch (error) {
+      redactError(error, ledger);
       io.stderr(`${error instanceof PlumblineError ? error.describe() : String(error)}\n`);
       return 1;
     }

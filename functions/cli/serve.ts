@@ -7,10 +7,11 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../lib/errors.ts';
 import type { RunJob } from '../../lib/jobs/job-context.ts';
 import { jsonLogger } from '../../lib/ports/logger.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
+import { missingSettings, settingsSource } from '../node/missing-settings.ts';
 import { nodeReconciler, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings } from '../node/settings.ts';
 import { startNodeRuntime } from '../node.ts';
+import type { CliIo, CommandMain } from './command.ts';
 
 const HELP = `Usage: plumbline serve [options]
 
@@ -24,14 +25,21 @@ Options:
   -h, --help         show this help
 
 Environment: PLUMBLINE_WEBHOOK_SECRETS (comma-separated, current first),
-PLUMBLINE_REPOSITORIES (comma-separated owner/name), GITHUB_TOKEN, PLUMBLINE_GITHUB_API_URL, PORT,
-PLUMBLINE_SECRET_<NAME> (secrets plumbline.yaml names), KUBECONFIG (targets with kubeconfig
-credentials), SOPS_AGE_KEY / SOPS_AGE_KEY_FILE (age identities), AWS_ACCESS_KEY_ID /
+PLUMBLINE_REPOSITORIES (comma-separated owner/name, or a JSON array of repository entries),
+PLUMBLINE_TARGETS (JSON array of target bindings: where each credential may go),
+GITHUB_TOKEN, PLUMBLINE_GITHUB_API_URL, PORT, PLUMBLINE_SECRET_<NAME> (secrets the settings
+name), KUBECONFIG (bindings with kubeconfig credentials), AWS_ACCESS_KEY_ID /
 AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN / AWS_ENDPOINT_URL_KMS (KMS and EKS),
 PLUMBLINE_SWEEP_INTERVAL (seconds between drift sweeps), PLUMBLINE_GITHUB_APP_ID and
 PLUMBLINE_GITHUB_APP_PRIVATE_KEY or PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE (a GitHub App instead
-of GITHUB_TOKEN).
+of GITHUB_TOKEN), PLUMBLINE_ENV_FILE (the environment file a service manager read these from:
+then serve refuses to start without webhook secrets, repositories and GitHub credentials).
+
+Exit codes: 0 stopped, 2 bad usage, 78 settings missing (a service manager should not restart).
 `;
+
+/** The exit code of a service whose settings are missing (sysexits' EX_CONFIG). */
+export const EXIT_MISSING_SETTINGS = 78;
 
 /** What the lead's wiring (and tests) inject into `serve`. */
 export interface ServeOptions {
@@ -67,22 +75,40 @@ export async function serveCommand(
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     throw new ConfigError(`--port: '${values.port}' is not a port number`);
   }
+  const env = options.env ?? process.env;
   const settings = loadSettings({
     ...(values.config ? { file: values.config } : {}),
-    env: options.env ?? process.env,
+    env,
     flags: {
       ...(port === undefined ? {} : { port }),
       ...(values.host ? { host: values.host } : {}),
     },
   });
   const logger = jsonLogger(io.stdout);
+  const missing = missingSettings(settings);
+  if (missing.length > 0) {
+    const source = settingsSource({
+      ...(env.PLUMBLINE_ENV_FILE ? { envFile: env.PLUMBLINE_ENV_FILE } : {}),
+      ...(values.config ? { configFile: values.config } : {}),
+    });
+    const lack = missing.map((m) => `${m.variable} (${m.consequence})`).join('; ');
+    if (env.PLUMBLINE_ENV_FILE) {
+      // A service: starting half-configured would only answer health checks.
+      io.stderr(
+        `plumbline serve: settings read from ${source} lack ${lack}.\n  hint: set them in ${env.PLUMBLINE_ENV_FILE} (KEY=value lines, mode 0600) and restart; see docs/server.md.\n`,
+      );
+      return EXIT_MISSING_SETTINGS;
+    }
+    logger.log('warn', `settings read from ${source} lack ${lack}`);
+  }
   const runtime = await startNodeRuntime({
     settings,
     logger,
-    runJob: options.runJob ?? nodeReconciler(reconcilerOptionsFromEnv(options.env ?? process.env)),
+    runJob: options.runJob ?? nodeReconciler(reconcilerOptionsFromEnv(env)),
   });
   logger.log('info', `listening on ${runtime.url}`, {
     repositories: settings.repositories.length,
+    targets: settings.targets.map((t) => t.name),
     hmacKeys: settings.webhookSecrets.length,
     namedCredentials: Object.keys(settings.secrets).sort(),
   });

@@ -6,17 +6,15 @@
  * Exit codes: 0 every app swept (drift included), 1 an app failed, 2 bad usage or settings.
  */
 import { parseArgs } from 'node:util';
-import { describeRef } from '../../lib/core/object.ts';
 import { messageOf } from '../../lib/errors.ts';
+import { sweepRecord } from '../../lib/flows/run-record.ts';
 import { sweepApp, sweepJobs } from '../../lib/flows/sweep.ts';
-import type { JobContext } from '../../lib/jobs/job-context.ts';
 import { jsonLogger, type Logger, silentLogger } from '../../lib/ports/logger.ts';
-import { StaticRepoRegistry } from '../../lib/ports/repo-registry.ts';
-import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
-import type { CliIo, CommandMain } from '../cli.ts';
+import { runRecordText } from '../../lib/report/text.ts';
 import { nodeFlowDeps, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
-import { loadSettings, secretEnvName } from '../node/settings.ts';
-import { gitHostsFor } from '../node.ts';
+import { loadSettings } from '../node/settings.ts';
+import { jobContextOf } from '../node.ts';
+import type { CliIo, CommandMain } from './command.ts';
 
 const HELP = `Usage: plumbline sweep [options]
 
@@ -26,12 +24,14 @@ changed it, self-heals apps with selfHeal: true, and closes the issues of clean 
 
 Options:
   --config FILE      runtime settings file (as for plumbline serve)
-  --branch NAME      branch whose plumbline.yaml lists the apps (default main)
   --verbose          log every step as JSON lines on stderr
   -h, --help         show this help
 
-Environment: as plumbline serve (PLUMBLINE_REPOSITORIES, GITHUB_TOKEN, PLUMBLINE_SECRET_<NAME>,
-KUBECONFIG, SOPS_AGE_KEY_FILE, AWS_*).
+Apps come from each repository's trusted plumbline.yaml (its default branch, or the
+repository's trustedBranch in the settings); targets from the settings' bindings.
+
+Environment: as plumbline serve (PLUMBLINE_REPOSITORIES, PLUMBLINE_TARGETS, GITHUB_TOKEN,
+PLUMBLINE_SECRET_<NAME>, KUBECONFIG, AWS_*).
 
 Exit codes: 0 swept (drift is reported, not an error), 1 an app failed, 2 usage or settings.
 `;
@@ -51,7 +51,6 @@ export async function sweepCommand(
     args,
     options: {
       config: { type: 'string' },
-      branch: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -69,17 +68,11 @@ export async function sweepCommand(
     flags: {},
   });
   const logger: Logger = values.verbose ? jsonLogger(io.stderr) : silentLogger;
-  const context: JobContext = {
-    registry: new StaticRepoRegistry(settings.repositories),
-    gitHostFor: gitHostsFor(settings, logger),
-    secrets: new MemorySecretStore(settings.secrets, secretEnvName),
-    logger,
-  };
+  const context = jobContextOf(settings, logger);
   const deps = nodeFlowDeps(reconcilerOptionsFromEnv(env))(context);
   const jobs = await sweepJobs(context, {
     sweepId: `sweep-${new Date().toISOString()}`,
     logger,
-    ...(values.branch ? { configBranch: values.branch } : {}),
   });
   if (jobs.length === 0) {
     io.stdout('no apps to sweep\n');
@@ -89,43 +82,10 @@ export async function sweepCommand(
   for (const job of jobs) {
     const name = `${job.repo} ${job.app}`;
     try {
-      const outcome = await sweepApp(job, deps);
-      switch (outcome.status) {
-        case 'skipped':
-          io.stdout(`${name}: skipped: ${outcome.reason}\n`);
-          break;
-        case 'applied':
-          if (outcome.deploy.status === 'failed') failed += 1;
-          io.stdout(
-            `${name}: ${outcome.deploy.status === 'applied' ? 'applied the missed head' : 'apply failed'} ${outcome.deploy.status === 'skipped' ? '' : outcome.deploy.sha.slice(0, 7)}${outcome.deploy.status === 'failed' ? `: ${outcome.deploy.failure?.message ?? ''}` : ''}\n`,
-          );
-          break;
-        case 'in-sync':
-          io.stdout(
-            `${name}: in sync${outcome.issue === 'closed' ? ' (drift issue closed)' : ''}\n`,
-          );
-          break;
-        case 'drifted': {
-          const report = outcome.finding?.report;
-          io.stdout(
-            `${name}: drifted (issue ${outcome.issue ?? 'not updated'}${outcome.finding?.healed ? `, ${outcome.finding.healed.ok ? 'healed' : 'heal failed'}` : ''})\n`,
-          );
-          for (const object of report?.drifted ?? []) {
-            for (const field of object.fields) {
-              io.stdout(
-                `  ${describeRef(object.ref)} ${field.path} changed by ${field.managers.join(', ') || 'unknown'}\n`,
-              );
-            }
-          }
-          for (const ref of report?.missing ?? []) io.stdout(`  missing ${describeRef(ref)}\n`);
-          for (const ref of report?.extra ?? []) io.stdout(`  extra ${describeRef(ref)}\n`);
-          break;
-        }
-        case 'failed':
-          failed += 1;
-          io.stdout(`${name}: failed: ${outcome.error ?? ''}\n`);
-          break;
-      }
+      // Outcomes leave the flow redacted by the job's ledger: safe to print as they are.
+      const record = sweepRecord(await sweepApp(job, deps));
+      if (record.status === 'failed') failed += 1;
+      io.stdout(runRecordText(record));
     } catch (error) {
       failed += 1;
       io.stderr(`${name}: failed: ${messageOf(error)}\n`);

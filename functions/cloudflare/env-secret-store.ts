@@ -1,7 +1,8 @@
 /**
- * The `SecretStore` over Worker secrets: `plumbline.yaml`'s secret `staging-token` is the
- * Worker secret `PLUMBLINE_SECRET_STAGING_TOKEN` (`wrangler secret put`). Only that prefix is
- * readable, so a repository cannot name the Worker's own credentials (GITHUB_TOKEN, AWS keys).
+ * The `SecretStore` over Worker secrets: the secret `staging-token` a binding or repository
+ * entry of the settings names is the Worker secret `PLUMBLINE_SECRET_STAGING_TOKEN`
+ * (`wrangler secret put`). Only that prefix is readable, so no setting can name the Worker's
+ * own credentials (GITHUB_TOKEN, AWS keys); repositories name no secrets at all.
  */
 import type { SecretStore } from '../../lib/ports/secret-store.ts';
 import { type EnvStrings, secretBindingName } from './settings.ts';
@@ -10,7 +11,9 @@ import { type EnvStrings, secretBindingName } from './settings.ts';
 export function envSecretStore(env: EnvStrings): SecretStore {
   return {
     async get(name: string) {
-      const value = env[secretBindingName(name)];
+      const variable = secretBindingName(name);
+      // Own properties only: a name such as `constructor` must not reach a prototype.
+      const value = Object.hasOwn(env, variable) ? env[variable] : undefined;
       return typeof value === 'string' && value !== '' ? value : undefined;
     },
   };

@@ -1,12 +1,26 @@
 /**
  * The Workers runtime's settings: the `env` strings of `wrangler.toml` (vars) and
- * `wrangler secret put` (secrets), validated once here and typed for everything after. A
- * missing or malformed setting fails with a `ConfigError` naming the variable, never its value.
+ * `wrangler secret put` (secrets), validated once here and typed for everything after. The
+ * shared part (repositories, target bindings from the JSON var `PLUMBLINE_TARGETS`, secrets,
+ * webhook) goes through the one schema both runtimes use (`lib/config/runtime-settings.ts`).
+ * A missing or malformed setting fails with a `ConfigError` naming the variable, never its
+ * value.
  */
+import {
+  listFromString,
+  type NameSetting,
+  type RuntimeSettings,
+  runtimeSettingsOf,
+  SETTINGS_HINT,
+  SettingsError,
+  SharedSettingsSchema,
+  secretsFromVariables,
+  secretVariableName,
+  settingPath,
+  validateSettings,
+} from '../../lib/config/runtime-settings.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import type { LogLevel } from '../../lib/ports/logger.ts';
-import type { RegisteredRepo } from '../../lib/ports/repo-registry.ts';
-import { DEFAULT_MAX_BODY_BYTES } from '../../lib/webhook/app.ts';
 
 /** The string-valued part of `env`: vars and secrets. Bindings are typed in `worker-env.ts`. */
 export type EnvStrings = Record<string, unknown>;
@@ -17,29 +31,13 @@ export type GitHubAuth =
   | { kind: 'app'; appId: string; privateKey: string }
   | { kind: 'anonymous' };
 
-/** A Cloudflare Access service token, sent to API servers published through Tunnel. */
-export interface AccessServiceToken {
-  clientId: string;
-  clientSecret: string;
-  /** Host names (`api.example.com`, or `*.example.com`) the token is sent to, and only those. */
-  hosts: string[];
-}
-
 /** Everything the Workers runtime is configured with. */
-export interface WorkerSettings {
-  webhookSecrets: string[];
-  repositories: Omit<RegisteredRepo, 'ref'>[];
-  /** The branch whose `plumbline.yaml` lists the apps the cron sweep enqueues. */
-  configBranch: string;
-  githubApiUrl: string;
+export interface WorkerSettings extends RuntimeSettings {
   github: GitHubAuth;
-  maxBodyBytes: number;
   logLevel: LogLevel;
   /** AWS credentials for KMS (SOPS) and STS presigning (EKS), when given. */
   aws?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   kmsEndpoint?: string;
-  ageIdentities: string[];
-  access?: AccessServiceToken;
   /** First retry delay of a transiently failed job; doubles per attempt up to 15 minutes. */
   retryBaseSeconds: number;
   /** Name of the dead-letter queue, so the consumer knows which batches are dead letters. */
@@ -49,6 +47,30 @@ export interface WorkerSettings {
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** The shared settings, by field, and the variable that gives each. */
+const VARIABLES = {
+  webhookSecrets: 'PLUMBLINE_WEBHOOK_SECRETS',
+  repositories: 'PLUMBLINE_REPOSITORIES',
+  targets: 'PLUMBLINE_TARGETS',
+  githubApiUrl: 'PLUMBLINE_GITHUB_API_URL',
+  maxBodyBytes: 'PLUMBLINE_MAX_BODY_BYTES',
+  secrets: 'PLUMBLINE_SECRET_*',
+} as const;
+
+/** Variables of earlier versions whose meaning moved: refused, so nothing is silently dropped. */
+const MOVED: Record<string, string> = {
+  PLUMBLINE_CONFIG_BRANCH:
+    'is no longer read: the trusted configuration is each repository\'s default branch, or the branch named by "trustedBranch" in its PLUMBLINE_REPOSITORIES entry',
+  SOPS_AGE_KEY:
+    'is no longer read: SOPS keys are given per repository, so one repository cannot open another\'s files. Hold the identity as PLUMBLINE_SECRET_<NAME> and list the name in "sops": {"ageKeys"} of the repository\'s PLUMBLINE_REPOSITORIES entry',
+  CF_ACCESS_CLIENT_ID:
+    'is no longer read: a Cloudflare Access service token belongs to the target it is for; set "access": {"clientId", "secret"} on that binding in PLUMBLINE_TARGETS',
+  CF_ACCESS_CLIENT_SECRET:
+    'is no longer read: hold it as PLUMBLINE_SECRET_<NAME> and name it in "access": {"secret"} of the binding in PLUMBLINE_TARGETS',
+  CF_ACCESS_HOSTS:
+    'is no longer read: the Access token goes to the server of the binding that names it, and nowhere else',
+};
 
 function text(env: EnvStrings, name: string): string | undefined {
   const value = env[name];
@@ -62,54 +84,12 @@ function text(env: EnvStrings, name: string): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-/** A comma-separated list, trimmed, empty items dropped. */
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
-
-function repositories(raw: string | undefined): Omit<RegisteredRepo, 'ref'>[] {
-  if (raw === undefined) return [];
-  if (!raw.startsWith('[')) return list(raw).map((fullName) => ({ fullName }));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigError('PLUMBLINE_REPOSITORIES: starts with [ but is not valid JSON', {
-      hint: 'Use a comma-separated list of owner/name, or a JSON array of {"fullName", "installationId"}.',
-    });
-  }
-  if (!Array.isArray(parsed)) throw new ConfigError('PLUMBLINE_REPOSITORIES: must be an array');
-  return parsed.map((entry, index) => {
-    if (typeof entry === 'string') return { fullName: entry };
-    const item = entry as { fullName?: unknown; installationId?: unknown } | null;
-    if (
-      item === null ||
-      typeof item !== 'object' ||
-      typeof item.fullName !== 'string' ||
-      (item.installationId !== undefined && !Number.isSafeInteger(item.installationId))
-    ) {
-      throw new ConfigError(
-        `PLUMBLINE_REPOSITORIES[${index}]: must be "owner/name" or {"fullName": "owner/name", "installationId": 123}`,
-      );
-    }
-    return {
-      fullName: item.fullName,
-      ...(item.installationId !== undefined
-        ? { installationId: item.installationId as number }
-        : {}),
-    };
-  });
-}
-
 function positiveInt(env: EnvStrings, name: string, fallback: number, min = 1): number {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new ConfigError(`${name}: must be an integer of at least ${min}, got '${raw}'`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(`${name}: must be an integer of at least ${min}`);
   }
   return value;
 }
@@ -130,35 +110,60 @@ function githubAuth(env: EnvStrings): GitHubAuth {
   return token === undefined ? { kind: 'anonymous' } : { kind: 'token', token };
 }
 
-function accessToken(env: EnvStrings): AccessServiceToken | undefined {
-  const clientId = text(env, 'CF_ACCESS_CLIENT_ID');
-  const clientSecret = text(env, 'CF_ACCESS_CLIENT_SECRET');
-  const hosts = list(text(env, 'CF_ACCESS_HOSTS'));
-  if (clientId === undefined && clientSecret === undefined) return undefined;
-  if (clientId === undefined || clientSecret === undefined || hosts.length === 0) {
-    const missing = [
-      clientId === undefined ? 'CF_ACCESS_CLIENT_ID' : '',
-      clientSecret === undefined ? 'CF_ACCESS_CLIENT_SECRET' : '',
-      hosts.length === 0 ? 'CF_ACCESS_HOSTS' : '',
-    ].filter(Boolean);
-    throw new ConfigError(
-      `${missing.join(', ')}: missing; a Cloudflare Access service token needs its id, its secret and the API server hosts it is for`,
-      {
-        hint: 'CF_ACCESS_HOSTS lists the Tunnel host names of API servers (e.g. k8s.example.com), so the token is never sent elsewhere.',
-      },
-    );
+/** The shared settings as the Worker's variables give them, before validation. */
+function sharedRaw(env: EnvStrings): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const secrets = text(env, VARIABLES.webhookSecrets);
+  if (secrets !== undefined) raw.webhookSecrets = listFromString(VARIABLES.webhookSecrets, secrets);
+  const repositories = text(env, VARIABLES.repositories);
+  if (repositories !== undefined) {
+    raw.repositories = listFromString(VARIABLES.repositories, repositories);
   }
-  return { clientId, clientSecret, hosts };
+  const targets = text(env, VARIABLES.targets);
+  if (targets !== undefined) {
+    if (!targets.startsWith('[')) {
+      throw new SettingsError(
+        [{ setting: VARIABLES.targets, message: 'must be a JSON array of target bindings' }],
+        SETTINGS_HINT,
+      );
+    }
+    raw.targets = listFromString(VARIABLES.targets, targets);
+  }
+  const apiUrl = text(env, VARIABLES.githubApiUrl);
+  if (apiUrl !== undefined) raw.githubApiUrl = apiUrl;
+  const maxBody = text(env, VARIABLES.maxBodyBytes);
+  if (maxBody !== undefined) raw.maxBodyBytes = /^\d+$/.test(maxBody) ? Number(maxBody) : maxBody;
+  raw.secrets = { ...secretsFromVariables(env) };
+  return raw;
 }
+
+/** `['targets', 0, 'server']` -> `PLUMBLINE_TARGETS[0].server`. */
+const nameOf: NameSetting = (path) => {
+  const [top, ...rest] = path;
+  const variable =
+    typeof top === 'string' && top in VARIABLES
+      ? VARIABLES[top as keyof typeof VARIABLES]
+      : settingPath(top === undefined ? [] : [top]);
+  if (top === 'secrets' && typeof rest[0] === 'string') return secretVariableName(rest[0]);
+  const tail = settingPath(rest);
+  return tail === '' ? variable : `${variable}${tail.startsWith('[') ? '' : '.'}${tail}`;
+};
 
 /** Reads and validates the settings in `env`. */
 export function settingsFromEnv(env: EnvStrings): WorkerSettings {
+  for (const [variable, why] of Object.entries(MOVED)) {
+    if (text(env, variable) !== undefined) {
+      throw new SettingsError([{ setting: variable, message: why }], SETTINGS_HINT);
+    }
+  }
   const logLevel = text(env, 'PLUMBLINE_LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
-    throw new ConfigError(
-      `PLUMBLINE_LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`,
-    );
+    throw new ConfigError(`PLUMBLINE_LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const shared = runtimeSettingsOf(
+    validateSettings(SharedSettingsSchema, sharedRaw(env), nameOf),
+    nameOf,
+  );
   const accessKeyId = text(env, 'AWS_ACCESS_KEY_ID');
   const secretAccessKey = text(env, 'AWS_SECRET_ACCESS_KEY');
   const sessionToken = text(env, 'AWS_SESSION_TOKEN');
@@ -168,31 +173,20 @@ export function settingsFromEnv(env: EnvStrings): WorkerSettings {
     );
   }
   const kmsEndpoint = text(env, 'AWS_ENDPOINT_URL_KMS');
-  const access = accessToken(env);
   const statusToken = text(env, 'PLUMBLINE_STATUS_TOKEN');
-  const ageKey = text(env, 'SOPS_AGE_KEY');
   return {
-    webhookSecrets: list(text(env, 'PLUMBLINE_WEBHOOK_SECRETS')),
-    repositories: repositories(text(env, 'PLUMBLINE_REPOSITORIES')),
-    configBranch: text(env, 'PLUMBLINE_CONFIG_BRANCH') ?? 'main',
-    githubApiUrl: text(env, 'PLUMBLINE_GITHUB_API_URL') ?? 'https://api.github.com',
+    ...shared,
     github: githubAuth(env),
-    maxBodyBytes: positiveInt(env, 'PLUMBLINE_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
     logLevel: logLevel as LogLevel,
     ...(accessKeyId && secretAccessKey
       ? { aws: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
       : {}),
     ...(kmsEndpoint ? { kmsEndpoint } : {}),
-    // One or more identities, or a whole key file: the age key source splits it.
-    ageIdentities: ageKey ? [ageKey] : [],
-    ...(access ? { access } : {}),
     retryBaseSeconds: positiveInt(env, 'PLUMBLINE_RETRY_BASE_SECONDS', 30, 0),
     deadLetterQueue: text(env, 'PLUMBLINE_DEAD_LETTER_QUEUE') ?? 'plumbline-jobs-dlq',
     ...(statusToken ? { statusToken } : {}),
   };
 }
 
-/** The env secret holding `plumbline.yaml`'s secret `name`: `staging-token` -> `PLUMBLINE_SECRET_STAGING_TOKEN`. */
-export function secretBindingName(name: string): string {
-  return `PLUMBLINE_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
+/** The Worker secret holding secret `name`: `staging-token` -> `PLUMBLINE_SECRET_STAGING_TOKEN`. */
+export const secretBindingName = secretVariableName;

@@ -1,17 +1,25 @@
 /**
  * The reconciler of the Node runtime: the flows (`runFlow`) with Node's cluster transport
- * (which can trust a target's private CA), kubeconfig contexts for local use, and SOPS keys
- * taken from the environment the way the sops CLI takes them.
+ * (which can trust a binding's private CA and present its client certificate), kubeconfig
+ * contexts for an operator running Plumbline on their own machine, and SOPS decryption with
+ * each repository's own keys (`lib/credentials/repo-decryptors.ts`).
  */
 import { hostname } from 'node:os';
-import type { TargetConfig } from '../../lib/config/repo-config.ts';
-import { type ClusterAccess, createClusterAccess } from '../../lib/credentials/cluster-access.ts';
+import type { KubernetesTarget } from '../../lib/config/target-binding.ts';
+import type { FileDecryptor } from '../../lib/core/decryptor.ts';
+import {
+  type ClientTls,
+  type ClusterAccess,
+  createClusterAccess,
+} from '../../lib/credentials/cluster-access.ts';
+import { repoDecryptors } from '../../lib/credentials/repo-decryptors.ts';
 import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
+import { CredentialsError } from '../../lib/errors.ts';
 import type { FlowDeps } from '../../lib/flows/flow-deps.ts';
 import { runFlow } from '../../lib/flows/run-flow.ts';
 import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
+import type { RegisteredRepo } from '../../lib/ports/repo-registry.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
-import { createSopsDecryptor } from '../../lib/secrets/sops-decryptor.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
 import { createRenderSandbox, type RenderSandboxOptions } from './render-sandbox.ts';
@@ -19,15 +27,15 @@ import { sopsEnv } from './sops-env.ts';
 
 /** How the Node reconciler reaches clusters and opens SOPS files. */
 export interface NodeReconcilerOptions {
-  /** Kubeconfig for targets with `kubeconfig` credentials (default: the usual lookup). */
+  /** Kubeconfig for bindings with `kubeconfig` credentials (default: the usual lookup). */
   kubeconfig?: string;
-  ageIdentities?: string[];
+  /** The runtime's AWS KMS access; each repository may use only its own listed keys. */
   kms?: KmsOptions;
   aws?: AwsCredentials;
   /** Wait for rollouts after applying. */
   health?: { timeoutMs: number };
   /** Wraps each cluster transport (the benchmark counts requests with it). */
-  wrapTransport?: (fetcher: typeof fetch, target: TargetConfig) => typeof fetch;
+  wrapTransport?: (fetcher: typeof fetch, target: KubernetesTarget) => typeof fetch;
   /**
    * Where apps are rendered: by default in the render sandbox (a worker thread per render that
    * holds no credential); `false` renders in this process.
@@ -35,11 +43,17 @@ export interface NodeReconcilerOptions {
   sandbox?: RenderSandboxOptions | false;
 }
 
-/** Reads SOPS and AWS settings from the environment, as sops and the AWS SDK name them. */
+/** Reads kubeconfig and AWS settings from the environment, as kubectl and the AWS SDK name them. */
 export function reconcilerOptionsFromEnv(
   env: Record<string, string | undefined>,
 ): NodeReconcilerOptions {
-  return { ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}), ...sopsEnv(env) };
+  // Age identities are per repository (runtime settings), never the environment's.
+  const { aws, kms } = sopsEnv({ ...env, SOPS_AGE_KEY: undefined, SOPS_AGE_KEY_FILE: undefined });
+  return {
+    ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
+    ...(aws ? { aws } : {}),
+    ...(kms ? { kms } : {}),
+  };
 }
 
 /**
@@ -50,19 +64,22 @@ export function nodeFlowDeps(
   options: NodeReconcilerOptions = {},
 ): (context: JobContext) => FlowDeps {
   const holder = `node/${hostname()}/${process.pid}`;
-  const decryptor = createSopsDecryptor({
-    ...(options.kms ? { kms: options.kms } : {}),
-    ageIdentities: options.ageIdentities ?? [],
-  });
-  // One transport per server and CA, so connections are pooled across jobs.
+  // One transport per server, CA and client certificate, so connections are pooled across jobs.
   const transports = new Map<string, typeof fetch>();
-  const transport = (target: TargetConfig) => {
-    const key = `${target.server}\n${target.ca ?? ''}`;
+  const transport = (target: KubernetesTarget, tls?: ClientTls) => {
+    const key = JSON.stringify([
+      target.server,
+      target.ca ?? '',
+      tls?.certPem ?? '',
+      tls?.keyPem ?? '',
+    ]);
     let fetcher = transports.get(key);
     if (!fetcher) {
       fetcher = nodeKubeFetch({
         server: target.server,
         ...(target.ca ? { caPem: target.ca } : {}),
+        ...(tls ? { certPem: tls.certPem, keyPem: tls.keyPem } : {}),
+        allowLinkLocal: target.allowLinkLocal,
       });
       if (options.wrapTransport) fetcher = options.wrapTransport(fetcher, target);
       transports.set(key, fetcher);
@@ -72,24 +89,39 @@ export function nodeFlowDeps(
   // Every render (pushes, sweeps and pull request heads alike) runs in the sandbox.
   const render = options.sandbox === false ? undefined : createRenderSandbox(options.sandbox);
   let clusters: ClusterAccess | undefined;
+  let decryptors: ((repo: RegisteredRepo) => FileDecryptor) | undefined;
   return (context) => {
     clusters ??= createClusterAccess({
       secrets: context.secrets,
       transport,
       ...(options.aws ? { aws: async () => options.aws } : {}),
-      kubeconfig: async (name) => {
+      kubeconfig: async (name, target) => {
         const access = await loadKubeconfig({
           ...(options.kubeconfig ? { path: options.kubeconfig } : {}),
           context: name,
         });
+        // The binding pins the server: a context pointing elsewhere is not what was bound.
+        if (access.server.replace(/\/+$/, '') !== target.server) {
+          throw new CredentialsError(
+            `target ${target.name}: kubeconfig context ${name} points at another server than the binding's`,
+            {
+              hint: "Make the binding's server the context's cluster server, or name the right context.",
+            },
+          );
+        }
         return nodeKubeClient(access);
       },
     });
+    decryptors ??= repoDecryptors({
+      secrets: context.secrets,
+      ...(options.kms ? { kms: options.kms } : {}),
+    });
+    const forRepo = decryptors;
     return {
       ...context,
       clusters,
       holder,
-      decryptorFor: () => decryptor,
+      decryptorFor: (repo) => forRepo(repo),
       ...(render ? { render } : {}),
       ...(options.health ? { health: options.health } : {}),
     };

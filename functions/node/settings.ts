@@ -1,28 +1,38 @@
 /**
- * Runtime settings of the Node runtime (`plumbline serve`): embedded defaults, overridden by a
- * settings file, then by environment variables, then by flags. Only `functions/` reads the
- * environment; `lib/` receives plain values.
+ * Runtime settings of the Node runtime (`plumbline serve`, `plumbline sweep`): embedded
+ * defaults, overridden by a settings file, then by environment variables, then by flags. The
+ * shared part (repositories, target bindings, secrets, webhook) is validated by the one schema
+ * both runtimes use (`lib/config/runtime-settings.ts`); only `functions/` reads the
+ * environment, and `lib/` receives plain values.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
+import { pemBlocks } from '../../lib/config/certificate-pem.ts';
+import {
+  DEFAULT_RUNTIME_SETTINGS,
+  listFromString,
+  type NameSetting,
+  type RuntimeSettings,
+  runtimeSettingsOf,
+  SETTINGS_HINT,
+  SettingsError,
+  SHARED_SETTINGS_SHAPE,
+  secretKey,
+  secretsFromVariables,
+  secretVariableName,
+  settingPath,
+  validateSettings,
+} from '../../lib/config/runtime-settings.ts';
 import { ConfigError, messageOf } from '../../lib/errors.ts';
-import { DEFAULT_MAX_BODY_BYTES } from '../../lib/webhook/app.ts';
 
 /** Everything the Node runtime is configured with. */
-export interface NodeSettings {
+export interface NodeSettings extends RuntimeSettings {
   port: number;
   host: string;
-  /** Webhook secrets, current first. Empty: every delivery is refused. */
-  webhookSecrets: string[];
-  /** `owner/name` of the repositories served. */
-  repositories: string[];
   /** Token for the GitHub API; absent: anonymous (public repositories only). */
   githubToken?: string;
-  githubApiUrl: string;
-  maxBodyBytes: number;
-  /** Secrets `plumbline.yaml` refers to by name (`token.secret`, `tokenRequest.bootstrapSecret`). */
-  secrets: Record<string, string>;
   /** Authenticate as a GitHub App (installation tokens per repository) instead of a token. */
   githubApp?: { appId: string; privateKey: string };
   /** Sweep every app this often; 0: never (use `plumbline sweep` from cron instead). */
@@ -31,32 +41,20 @@ export interface NodeSettings {
 
 /** What `plumbline serve` runs with when given nothing: it starts and answers `/healthz`. */
 export const DEFAULT_SETTINGS: NodeSettings = {
+  ...DEFAULT_RUNTIME_SETTINGS,
   port: 8080,
   host: '127.0.0.1',
-  webhookSecrets: [],
-  repositories: [],
-  githubApiUrl: 'https://api.github.com',
-  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-  secrets: {},
 };
 
-/** Environment variables `PLUMBLINE_SECRET_<NAME>` hold the secret `<name>`. */
-const SECRET_ENV_PREFIX = 'PLUMBLINE_SECRET_';
-
 /** The environment variable holding secret `name`: `staging-token` -> `PLUMBLINE_SECRET_STAGING_TOKEN`. */
-export function secretEnvName(name: string): string {
-  return `${SECRET_ENV_PREFIX}${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
+export const secretEnvName = secretVariableName;
 
-const SettingsFileSchema = z.strictObject({
-  port: z.int().min(0).max(65535).optional(),
-  host: z.string().min(1).optional(),
-  webhookSecrets: z.array(z.string().min(1)).optional(),
-  repositories: z.array(z.string()).optional(),
-  githubApiUrl: z.url().optional(),
-  maxBodyBytes: z.int().positive().optional(),
-  secrets: z.record(z.string().min(1), z.string().min(1)).optional(),
-  sweepIntervalSeconds: z.int().min(0).optional(),
+/** The settings file: the shared settings plus the Node runtime's own. */
+const NodeSettingsFileSchema = z.strictObject({
+  ...SHARED_SETTINGS_SHAPE,
+  port: z.optional(z.int().check(z.gte(0), z.lte(65535))),
+  host: z.optional(z.string().check(z.minLength(1))),
+  sweepIntervalSeconds: z.optional(z.int().check(z.gte(0))),
 });
 
 /** Where settings come from, besides the defaults. */
@@ -67,16 +65,20 @@ export interface SettingsSources {
   flags: { port?: number; host?: string };
 }
 
-/** A comma-separated list, trimmed, empty items dropped. */
-function list(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  return value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
+/** Shared settings the environment may give, by field, and the variable that gives each. */
+const FROM_ENV = {
+  webhookSecrets: 'PLUMBLINE_WEBHOOK_SECRETS',
+  repositories: 'PLUMBLINE_REPOSITORIES',
+  targets: 'PLUMBLINE_TARGETS',
+  githubApiUrl: 'PLUMBLINE_GITHUB_API_URL',
+  sweepIntervalSeconds: 'PLUMBLINE_SWEEP_INTERVAL',
+  port: 'PORT',
+} as const;
 
-function readSettingsFile(file: string): z.infer<typeof SettingsFileSchema> {
+/** SOPS keys are per repository in a server runtime; the CLI's global variables are refused. */
+const GLOBAL_SOPS_KEYS = ['SOPS_AGE_KEY', 'SOPS_AGE_KEY_FILE'] as const;
+
+function readSettingsFile(file: string): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = parse(readFileSync(file, 'utf8'));
@@ -86,53 +88,93 @@ function readSettingsFile(file: string): z.infer<typeof SettingsFileSchema> {
       cause: error,
     });
   }
-  const result = SettingsFileSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const issues = result.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+  if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new SettingsError(
+      [{ setting: file, message: 'must be a mapping of settings' }],
+      SETTINGS_HINT,
     );
-    throw new ConfigError(`${file}: invalid settings: ${issues.join('; ')}`, {
-      file,
-      hint: 'See docs/configuration.md, "Runtime settings".',
-    });
   }
-  return result.data;
+  return raw as Record<string, unknown>;
+}
+
+/** The raw value of a setting given in the environment (before validation). */
+function fromEnvironment(field: keyof typeof FROM_ENV, value: string): unknown {
+  switch (field) {
+    case 'webhookSecrets':
+    case 'repositories':
+      return listFromString(FROM_ENV[field], value);
+    case 'targets': {
+      const list = listFromString(FROM_ENV.targets, value);
+      if (!value.trim().startsWith('[')) {
+        throw new SettingsError(
+          [{ setting: FROM_ENV.targets, message: 'must be a JSON array of target bindings' }],
+          SETTINGS_HINT,
+        );
+      }
+      return list;
+    }
+    case 'sweepIntervalSeconds':
+    case 'port':
+      return /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+    case 'githubApiUrl':
+      return value;
+  }
 }
 
 /** Resolves the settings: defaults < file < environment < flags. */
 export function loadSettings(sources: SettingsSources): NodeSettings {
-  const fromFile = sources.file ? readSettingsFile(sources.file) : {};
   const { env } = sources;
-  const envPort = env.PORT === undefined ? undefined : Number(env.PORT);
-  if (envPort !== undefined && !(Number.isInteger(envPort) && envPort >= 0 && envPort <= 65535)) {
-    throw new ConfigError(`PORT: '${env.PORT}' is not a port number`);
+  const given = sources.file ? readSettingsFile(sources.file) : {};
+  const fromEnv = new Set<string>();
+  const raw: Record<string, unknown> = { ...given };
+  for (const [field, variable] of Object.entries(FROM_ENV) as [keyof typeof FROM_ENV, string][]) {
+    const value = env[variable];
+    if (value === undefined || (value.trim() === '' && field !== 'webhookSecrets')) continue;
+    raw[field] = fromEnvironment(field, value);
+    fromEnv.add(field);
   }
-  const githubToken = env.GITHUB_TOKEN;
-  // Secrets from the environment are keyed by their variable's suffix; a secret named in the
-  // file is also looked up under its environment name, which wins.
-  const secrets: Record<string, string> = { ...(fromFile.secrets ?? {}) };
-  for (const name of Object.keys(secrets)) {
-    const value = env[secretEnvName(name)];
-    if (value) secrets[name] = value;
-  }
-  for (const [variable, value] of Object.entries(env)) {
-    if (!variable.startsWith(SECRET_ENV_PREFIX) || !value) continue;
-    const name = variable.slice(SECRET_ENV_PREFIX.length).toLowerCase().replaceAll('_', '-');
-    if (!Object.keys(secrets).some((known) => secretEnvName(known) === variable)) {
-      secrets[name] = value;
-    }
-  }
-  const sweepIntervalSeconds =
-    env.PLUMBLINE_SWEEP_INTERVAL === undefined
-      ? fromFile.sweepIntervalSeconds
-      : Number(env.PLUMBLINE_SWEEP_INTERVAL);
+  // Secrets: the file's, and `PLUMBLINE_SECRET_<NAME>` variables, which win. A `secrets` that
+  // is not a mapping is left for the schema to refuse.
+  const fileSecrets = given.secrets;
   if (
-    sweepIntervalSeconds !== undefined &&
-    !(Number.isInteger(sweepIntervalSeconds) && sweepIntervalSeconds >= 0)
+    fileSecrets === undefined ||
+    (fileSecrets !== null && typeof fileSecrets === 'object' && !Array.isArray(fileSecrets))
   ) {
-    throw new ConfigError(
-      `PLUMBLINE_SWEEP_INTERVAL: '${env.PLUMBLINE_SWEEP_INTERVAL}' is not a number of seconds`,
-    );
+    const secrets = Object.create(null) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(fileSecrets ?? {})) secrets[name] = value;
+    const byKey = new Map(Object.keys(secrets).map((name) => [secretKey(name), name]));
+    for (const [name, value] of Object.entries(secretsFromVariables(env))) {
+      secrets[byKey.get(secretKey(name)) ?? name] = value;
+    }
+    raw.secrets = { ...secrets };
+  }
+  const where = sources.file ?? 'settings';
+  const nameOf: NameSetting = (path) => {
+    const [top] = path;
+    if (typeof top === 'string' && fromEnv.has(top)) {
+      const rest = settingPath(path.slice(1));
+      const variable = FROM_ENV[top as keyof typeof FROM_ENV];
+      return rest === '' ? variable : `${variable}${rest.startsWith('[') ? '' : '.'}${rest}`;
+    }
+    return `${where}: ${settingPath(path) || '(top level)'}`;
+  };
+  const data = validateSettings(NodeSettingsFileSchema, raw, nameOf);
+  const shared = runtimeSettingsOf(data, nameOf);
+  checkCertificates(shared, nameOf);
+  for (const variable of GLOBAL_SOPS_KEYS) {
+    if (env[variable]) {
+      throw new SettingsError(
+        [
+          {
+            setting: variable,
+            message:
+              "is not used by a server runtime: SOPS keys are given per repository, so one repository cannot open another's files. Hold the identity as a runtime secret and name it in repositories[].sops.ageKeys",
+          },
+        ],
+        SETTINGS_HINT,
+      );
+    }
   }
   // A GitHub App's key comes from the environment or a file, never from the settings file.
   const appKey =
@@ -154,21 +196,41 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
     env.PLUMBLINE_GITHUB_APP_ID && appKey
       ? { appId: env.PLUMBLINE_GITHUB_APP_ID, privateKey: appKey }
       : undefined;
+  const githubToken = env.GITHUB_TOKEN;
   return {
+    ...shared,
     ...(githubApp ? { githubApp } : {}),
-    ...(sweepIntervalSeconds ? { sweepIntervalSeconds } : {}),
-    secrets,
-    port: sources.flags.port ?? envPort ?? fromFile.port ?? DEFAULT_SETTINGS.port,
-    host: sources.flags.host ?? fromFile.host ?? DEFAULT_SETTINGS.host,
-    webhookSecrets:
-      list(env.PLUMBLINE_WEBHOOK_SECRETS) ??
-      fromFile.webhookSecrets ??
-      DEFAULT_SETTINGS.webhookSecrets,
-    repositories:
-      list(env.PLUMBLINE_REPOSITORIES) ?? fromFile.repositories ?? DEFAULT_SETTINGS.repositories,
-    githubApiUrl:
-      env.PLUMBLINE_GITHUB_API_URL ?? fromFile.githubApiUrl ?? DEFAULT_SETTINGS.githubApiUrl,
-    maxBodyBytes: fromFile.maxBodyBytes ?? DEFAULT_SETTINGS.maxBodyBytes,
+    ...(data.sweepIntervalSeconds ? { sweepIntervalSeconds: data.sweepIntervalSeconds } : {}),
+    port: sources.flags.port ?? data.port ?? DEFAULT_SETTINGS.port,
+    host: sources.flags.host ?? data.host ?? DEFAULT_SETTINGS.host,
     ...(githubToken ? { githubToken } : {}),
   };
+}
+
+/**
+ * Every binding's CA parses as X.509 with `node:crypto` too (the shared schema's check is
+ * structural), so a certificate TLS would reject is refused at start-up, naming the setting.
+ */
+function checkCertificates(settings: RuntimeSettings, nameOf: NameSetting): void {
+  settings.targets.forEach((target, i) => {
+    if (target.ca === undefined) return;
+    const blocks = pemBlocks(target.ca);
+    if (typeof blocks === 'string') return;
+    for (const block of blocks) {
+      try {
+        new X509Certificate(`-----BEGIN CERTIFICATE-----${block.body}-----END CERTIFICATE-----`);
+      } catch {
+        throw new SettingsError(
+          [
+            {
+              setting: nameOf(['targets', i, 'ca']),
+              message:
+                'holds a certificate that does not parse as X.509; paste the CA certificate exactly as PEM',
+            },
+          ],
+          SETTINGS_HINT,
+        );
+      }
+    }
+  });
 }

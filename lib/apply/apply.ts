@@ -156,9 +156,12 @@ export async function applyPlan(
   };
 
   let inv = await readInventory(client, input.app, input.namespace);
-  const desired = applyOrder(await resolveDesired(input.objects, input.namespace, client, inv.id));
+  const desired = applyOrder(
+    await resolveDesired(input.objects, input.namespace, client, inv.id, input),
+  );
   const digest =
-    input.digest ?? (await planDigest(input.revision, desired, new Map(), input.sensitive));
+    input.digest ??
+    (await planDigest(input.revision, desired, new Map(), input.sensitive, input.secrets));
 
   // The parent lives in the app namespace: create it first if this app brings it.
   const homeNs = desired.find((o) => o.kind === 'Namespace' && o.metadata.name === input.namespace);

@@ -4,19 +4,28 @@
  * unknown fields are errors, so a typo is never silently ignored.
  */
 
-import type { Document } from 'yaml';
-import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type { Document, Node } from 'yaml';
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 import { normalizePath } from '../source/file-tree.ts';
-import type { RepoConfig, TargetCredentials } from './repo-config.ts';
+import type { RepoConfig } from './repo-config.ts';
 import { ALLOWED_FIELDS, RepoConfigSchema } from './schema.ts';
 
 /** The name of the configuration file at the repository root. */
 export const REPO_CONFIG_FILE = 'plumbline.yaml';
 
+/**
+ * The largest `plumbline.yaml` read: far above any real one (a few hundred bytes per app), and
+ * small enough that parsing it costs milliseconds wherever it happens (the webhook included).
+ */
+export const MAX_REPO_CONFIG_BYTES = 256 * 1024;
+
 /** Bounds alias expansion (YAML "billion laughs"). */
 const MAX_ALIAS_COUNT = 100;
+
+/** At most this many problems are reported (and located) per file. */
+const MAX_ISSUES = 20;
 
 /** One problem found in the file. */
 export interface RepoConfigIssue {
@@ -69,20 +78,46 @@ function fieldPattern(path: readonly PathSegment[]): string {
   return fieldPath(path.map((s) => (typeof s === 'number' ? -1 : s))).replaceAll('[-1]', '[]');
 }
 
+/** How the file is read. */
+export interface ParseRepoConfigOptions {
+  /** The branch apps track when they name none: the trusted branch (default `main`). */
+  defaultBranch?: string;
+}
+
+/** What to say about a `targets:` section, wherever one is found. */
+export const REPOSITORY_TARGETS_REFUSED =
+  "is not read from the repository: where a credential is sent is the operator's decision, so targets are bound in the runtime settings (targets: in the settings file, or PLUMBLINE_TARGETS), each with its server, CA, credential and the repositories and namespaces it serves. Remove this section, ask the operator to bind the target, and name the binding in apps[].target (see docs/security.md)";
+
 /** Parses `text` (the contents of `file`) into a validated `RepoConfig`. */
-export function parseRepoConfig(text: string, file = REPO_CONFIG_FILE): RepoConfig {
+export function parseRepoConfig(
+  text: string,
+  file = REPO_CONFIG_FILE,
+  options: ParseRepoConfigOptions = {},
+): RepoConfig {
+  if (text.length > MAX_REPO_CONFIG_BYTES) {
+    throw new RepoConfigError(file, [
+      {
+        field: '',
+        message: `is larger than ${MAX_REPO_CONFIG_BYTES} bytes, the most Plumbline reads; keep plumbline.yaml to apps and their settings`,
+      },
+    ]);
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  // Duplicate keys are found below in one pass: the parser's own check is quadratic in the
+  // number of keys of a mapping, which a hostile file would make huge.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new RepoConfigError(
       file,
-      doc.errors.map((error) => ({
+      doc.errors.slice(0, MAX_ISSUES).map((error) => ({
         field: '',
         ...(error.linePos ? { line: error.linePos[0].line } : {}),
         message: `not valid YAML: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
       })),
     );
   }
+  const duplicates = duplicateKeyIssues(doc, lineCounter);
+  if (duplicates.length > 0) throw new RepoConfigError(file, duplicates);
   const lineOf = (path: readonly PathSegment[], key?: string) =>
     lineAt(doc, lineCounter, path, key);
   let raw: unknown;
@@ -97,96 +132,98 @@ export function parseRepoConfig(text: string, file = REPO_CONFIG_FILE): RepoConf
     throw new RepoConfigError(file, [
       {
         field: '',
-        message: "is empty; it needs at least 'targets' and 'apps' (see docs/configuration.md)",
+        message: "is empty; it needs at least 'apps' (see docs/configuration.md)",
       },
     ]);
   }
   const result = RepoConfigSchema.safeParse(raw);
   if (!result.success) {
-    throw new RepoConfigError(
-      file,
-      sortIssues(result.error.issues.flatMap((issue) => describeZodIssue(issue, raw, lineOf))),
-    );
+    const issues: RepoConfigIssue[] = [];
+    for (const issue of result.error.issues) {
+      if (issues.length >= MAX_ISSUES) break;
+      issues.push(...describeZodIssue(issue, raw, lineOf).slice(0, MAX_ISSUES - issues.length));
+    }
+    if (result.error.issues.length > 0 && Object.hasOwn(raw as object, 'targets')) {
+      issues.push(targetsIssue(lineOf));
+    }
+    throw new RepoConfigError(file, sortIssues(issues));
   }
   const data = result.data;
   const issues = semanticIssues(data, lineOf);
   if (issues.length > 0) throw new RepoConfigError(file, sortIssues(issues));
+  const defaultBranch = options.defaultBranch ?? 'main';
   return {
-    allowForkPlans: data.allowForkPlans,
-    targets: data.targets.map((target) => ({
-      name: target.name,
-      server: target.server,
-      ...(target.ca === undefined ? {} : { ca: target.ca }),
-      credentials: toCredentials(target.credentials),
+    allowForkPlans: data.allowForkPlans === true,
+    apps: data.apps.map((app) => ({
+      name: app.name,
+      path: normalizePath(app.path),
+      target: app.target,
+      namespace: app.namespace,
+      branch: app.branch ?? defaultBranch,
+      prune: app.prune ?? true,
+      selfHeal: app.selfHeal ?? false,
     })),
-    apps: data.apps.map((app) => ({ ...app, path: normalizePath(app.path) })),
   };
 }
 
 type RawConfig = z.infer<typeof RepoConfigSchema>;
 type LineOf = (path: readonly PathSegment[], key?: string) => number | undefined;
 
-function toCredentials(raw: RawConfig['targets'][number]['credentials']): TargetCredentials {
-  if (raw.kubeconfig) return { kind: 'kubeconfig', ...raw.kubeconfig };
-  if (raw.tokenRequest) {
-    return { kind: 'tokenRequest', expirationSeconds: 600, ...raw.tokenRequest };
-  }
-  if (raw.eks) return { kind: 'eks', ...raw.eks };
-  if (raw.token) return { kind: 'token', ...raw.token };
-  throw new Error('unreachable: credentials were checked to name exactly one source');
+function targetsIssue(lineOf: LineOf): RepoConfigIssue {
+  return { field: 'targets', line: lineOf([], 'targets'), message: REPOSITORY_TARGETS_REFUSED };
 }
 
 /** Checks that need the whole file: references between entries and uniqueness. */
 function semanticIssues(data: RawConfig, lineOf: LineOf): RepoConfigIssue[] {
   const issues: RepoConfigIssue[] = [];
-  const credentialKinds = ALLOWED_FIELDS['targets[].credentials'] ?? [];
-  data.targets.forEach((target, i) => {
-    const given = credentialKinds.filter(
-      (kind) => (target.credentials as Record<string, unknown>)[kind] !== undefined,
-    );
-    if (given.length !== 1) {
-      const path = ['targets', i, 'credentials'];
-      issues.push({
-        field: fieldPath(path),
-        line: lineOf(path),
-        message:
-          given.length === 0
-            ? `names no credential source; write exactly one of: ${credentialKinds.join(', ')}`
-            : `names ${given.length} credential sources (${given.join(', ')}); keep exactly one`,
-      });
-    }
-  });
-  const targetNames = data.targets.map((t) => t.name);
-  duplicates(targetNames).forEach((i) => {
-    issues.push({
-      field: `targets[${i}].name`,
-      line: lineOf(['targets', i, 'name']),
-      message: `target '${targetNames[i]}' is defined more than once; give each target a unique name`,
-    });
-  });
-  const appNames = data.apps.map((a) => a.name);
-  duplicates(appNames).forEach((i) => {
-    issues.push({
-      field: `apps[${i}].name`,
-      line: lineOf(['apps', i, 'name']),
-      message: `app '${appNames[i]}' is defined more than once; give each app a unique name`,
-    });
-  });
+  if (data.targets !== undefined) issues.push(targetsIssue(lineOf));
+  const seen = new Set<string>();
   data.apps.forEach((app, i) => {
-    if (!targetNames.includes(app.target)) {
+    if (seen.has(app.name)) {
       issues.push({
-        field: `apps[${i}].target`,
-        line: lineOf(['apps', i, 'target']),
-        message: `unknown target '${app.target}'; defined targets: ${targetNames.join(', ')}`,
+        field: `apps[${i}].name`,
+        line: lineOf(['apps', i, 'name']),
+        message: `app '${app.name}' is defined more than once; give each app a unique name`,
       });
     }
+    seen.add(app.name);
   });
-  return issues;
+  return issues.slice(0, MAX_ISSUES);
 }
 
-/** Indexes of the second and later occurrences of each repeated value. */
-function duplicates(values: string[]): number[] {
-  return values.flatMap((value, i) => (values.indexOf(value) < i ? [i] : []));
+/**
+ * Keys repeated within one mapping, found in one pass over the document (an explicit stack,
+ * so deep nesting cannot overflow the call stack).
+ */
+function duplicateKeyIssues(doc: Document, lineCounter: LineCounter): RepoConfigIssue[] {
+  const issues: RepoConfigIssue[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0 && issues.length < MAX_ISSUES) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const keys = new Set<string>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        const name = isScalar(key) ? `${typeof key.value}:${String(key.value)}` : undefined;
+        if (name !== undefined) {
+          if (keys.has(name)) {
+            const offset = (key as Node).range?.[0];
+            issues.push({
+              field: '',
+              ...(offset === undefined ? {} : { line: lineCounter.linePos(offset).line }),
+              message: `not valid YAML: key '${String((key as { value: unknown }).value).slice(0, 60)}' appears twice in one mapping; keep one`,
+            });
+            if (issues.length >= MAX_ISSUES) break;
+          }
+          keys.add(name);
+        }
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return issues;
 }
 
 function sortIssues(issues: RepoConfigIssue[]): RepoConfigIssue[] {
@@ -203,7 +240,7 @@ function describeZodIssue(
   const field = fieldPath(path);
   if (issue.code === 'unrecognized_keys') {
     const allowed = ALLOWED_FIELDS[fieldPattern(path)] ?? [];
-    return issue.keys.map((key) => {
+    return issue.keys.slice(0, MAX_ISSUES).map((key) => {
       const suggestion = closest(key, allowed);
       return {
         field: fieldPath([...path, key]),
@@ -264,6 +301,8 @@ function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
   let current = raw;
   for (const segment of path) {
     if (current === null || typeof current !== 'object') return undefined;
+    // Own properties only: a path never reaches into a prototype.
+    if (!Object.hasOwn(current, segment)) return undefined;
     current = (current as Record<string, unknown>)[segment as string];
   }
   return current;

@@ -1,68 +1,78 @@
 /**
- * Cluster access per target: a `KubeClient` carrying a short-lived credential, made from what
- * `plumbline.yaml` says about the target and what the runtime holds (secrets, a transport that
- * trusts the target's CA). Token sources are kept per target, so a TokenRequest or EKS token is
- * reused until near its expiry instead of minted per job.
+ * Cluster access per target binding: a `KubeClient` carrying a short-lived credential, made
+ * only from what the operator bound in the runtime settings (server, CA, credential source,
+ * Access token) and the secrets the runtime holds. Nothing a repository writes reaches here
+ * but the binding's name, so a credential is only ever sent to the server its binding names.
+ * Every client is fenced to the binding's namespaces (`namespace-guard.ts`). Token sources
+ * are kept per binding, so a TokenRequest or EKS token is reused until near its expiry.
  */
-import type { TargetConfig } from '../config/repo-config.ts';
+import type { KubernetesTarget, TargetBinding } from '../config/target-binding.ts';
 import { eksTokenSource } from '../credentials/eks-token.ts';
 import type { AwsCredentials } from '../credentials/sigv4.ts';
 import { tokenRequestCredentials } from '../credentials/token-request.ts';
 import { CredentialsError } from '../errors.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
+import { guardNamespaces } from './namespace-guard.ts';
+
+/** A TLS client certificate and its key (PEM), from the runtime's secrets. */
+export interface ClientTls {
+  certPem: string;
+  keyPem: string;
+}
 
 /** What the runtime provides to reach clusters. */
 export interface ClusterAccessDeps {
-  /** Secrets named by targets (bearer tokens, TokenRequest bootstrap credentials). */
+  /** Secrets named by bindings (bearer tokens, bootstrap credentials, keys, Access secrets). */
   secrets: SecretStore;
   /**
-   * The fetch to use for a target: on Node one that trusts `target.ca`; on Workers the global
-   * fetch (which cannot trust a private CA, so the Workers runtime refuses such targets).
+   * The fetch to use for a binding: on Node one that trusts `target.ca` and presents `tls`;
+   * on Workers the global fetch (which can do neither, so the Worker refuses such bindings).
    */
-  transport: (target: TargetConfig) => typeof fetch;
-  /** AWS credentials for EKS targets (STS presigning happens locally, no request is made). */
+  transport: (target: KubernetesTarget, tls?: ClientTls) => typeof fetch;
+  /** AWS credentials for EKS bindings (STS presigning happens locally, no request is made). */
   aws?: () => Promise<AwsCredentials | undefined>;
-  /** A client for a kubeconfig context: only local runtimes (CLI, `plumbline serve`) have one. */
-  kubeconfig?: (context: string, target: TargetConfig) => Promise<KubeClient>;
+  /**
+   * A client for a kubeconfig context, whose server must be the binding's: only runtimes
+   * with a kubeconfig (the Node runtime run by its operator) have one.
+   */
+  kubeconfig?: (context: string, target: KubernetesTarget) => Promise<KubeClient>;
   now?: () => number;
 }
 
-/** Hands out clients per target. */
+/** Hands out clients per binding. */
 export interface ClusterAccess {
-  clientFor(target: TargetConfig): Promise<KubeClient>;
+  clientFor(target: TargetBinding): Promise<KubeClient>;
 }
 
 type Headers = () => Promise<Record<string, string>>;
 
-/** Creates the per-target client factory. */
+/** Creates the per-binding client factory. */
 export function createClusterAccess(deps: ClusterAccessDeps): ClusterAccess {
-  const headerSources = new Map<string, Headers>();
+  const clients = new Map<string, Promise<{ headers: Headers; fetch: typeof fetch }>>();
 
-  async function secret(target: TargetConfig, name: string, purpose: string): Promise<string> {
+  async function secret(target: KubernetesTarget, name: string, purpose: string): Promise<string> {
     const value = await deps.secrets.get(name);
     if (!value) {
       throw new CredentialsError(
         `target ${target.name}: the runtime holds no secret '${name}' (${purpose})`,
         {
-          hint: `Give the runtime a secret named '${name}' (Workers: wrangler secret put; Node: the settings file or environment), or change the target's credentials in plumbline.yaml.`,
+          hint: `Give the runtime a secret named '${name}' (Workers: wrangler secret put PLUMBLINE_SECRET_...; Node: the settings file's secrets or PLUMBLINE_SECRET_... in the environment), or change the binding's credentials in the runtime settings.`,
         },
       );
     }
     return value;
   }
 
-  async function headersFor(target: TargetConfig): Promise<Headers> {
-    const key = `${target.name}|${target.server}|${JSON.stringify(target.credentials)}`;
-    const known = headerSources.get(key);
-    if (known) return known;
+  async function credentialHeaders(
+    target: KubernetesTarget,
+    fetcher: typeof fetch,
+  ): Promise<Headers> {
     const credentials = target.credentials;
-    let source: Headers;
     switch (credentials.kind) {
       case 'token': {
         const token = await secret(target, credentials.secret, 'its bearer token');
-        source = async () => ({ authorization: `Bearer ${token}` });
-        break;
+        return async () => ({ authorization: `Bearer ${token}` });
       }
       case 'tokenRequest': {
         const bootstrapToken = await secret(
@@ -72,7 +82,7 @@ export function createClusterAccess(deps: ClusterAccessDeps): ClusterAccess {
         );
         const bootstrap = createKubeClient({
           server: target.server,
-          fetch: deps.transport(target),
+          fetch: fetcher,
           headers: { authorization: `Bearer ${bootstrapToken}` },
         });
         const tokens = tokenRequestCredentials({
@@ -83,8 +93,7 @@ export function createClusterAccess(deps: ClusterAccessDeps): ClusterAccess {
           expirationSeconds: credentials.expirationSeconds,
           now: deps.now,
         });
-        source = () => tokens.headers();
-        break;
+        return () => tokens.headers();
       }
       case 'eks': {
         const aws = await deps.aws?.();
@@ -96,35 +105,73 @@ export function createClusterAccess(deps: ClusterAccessDeps): ClusterAccess {
             },
           );
         }
+        // The token is presigned for the cluster this binding names, and sent only to its server.
         const eks = eksTokenSource({
           clusterName: credentials.cluster,
           region: credentials.region,
           credentials: aws,
           now: deps.now,
         });
-        source = () => eks.headers();
-        break;
+        return () => eks.headers();
       }
+      case 'clientCertificate':
+        // The certificate authenticates at the TLS layer (the transport presents it).
+        return async () => ({});
       case 'kubeconfig':
         throw new CredentialsError(
-          `target ${target.name}: kubeconfig credentials work only where a kubeconfig is (the CLI, plumbline serve on a workstation)`,
-          { hint: 'Use token, tokenRequest or eks credentials for a deployed Plumbline.' },
+          `target ${target.name}: kubeconfig credentials work only where a kubeconfig is (plumbline serve or sweep on the operator's machine)`,
+          {
+            hint: 'Bind this target with token, tokenRequest, eks or clientCertificate credentials.',
+          },
         );
     }
-    headerSources.set(key, source);
-    return source;
+  }
+
+  async function connect(
+    target: KubernetesTarget,
+  ): Promise<{ headers: Headers; fetch: typeof fetch }> {
+    const credentials = target.credentials;
+    const tls =
+      credentials.kind === 'clientCertificate'
+        ? {
+            certPem: await secret(target, credentials.certificateSecret, 'its client certificate'),
+            keyPem: await secret(target, credentials.keySecret, "its client certificate's key"),
+          }
+        : undefined;
+    const fetcher = deps.transport(target, tls);
+    const base = await credentialHeaders(target, fetcher);
+    const access = target.access;
+    if (!access) return { headers: base, fetch: fetcher };
+    const accessSecret = await secret(target, access.secret, 'its Cloudflare Access client secret');
+    return {
+      fetch: fetcher,
+      headers: async () => ({
+        ...(await base()),
+        'cf-access-client-id': access.clientId,
+        'cf-access-client-secret': accessSecret,
+      }),
+    };
   }
 
   return {
     async clientFor(target) {
       if (target.credentials.kind === 'kubeconfig' && deps.kubeconfig) {
-        return deps.kubeconfig(target.credentials.context, target);
+        return guardNamespaces(await deps.kubeconfig(target.credentials.context, target), target);
       }
-      return createKubeClient({
-        server: target.server,
-        fetch: deps.transport(target),
-        headers: await headersFor(target),
-      });
+      // Bindings are fixed for the process's life: the name and the binding's content key it.
+      const key = `${target.name}\n${JSON.stringify(target)}`;
+      let connecting = clients.get(key);
+      if (!connecting) {
+        connecting = connect(target);
+        clients.set(key, connecting);
+        // A missing secret may be added (Workers secrets, a restart): do not remember failures.
+        connecting.catch(() => clients.delete(key));
+      }
+      const { headers, fetch: fetcher } = await connecting;
+      return guardNamespaces(
+        createKubeClient({ server: target.server, fetch: fetcher, headers }),
+        target,
+      );
     },
   };
 }

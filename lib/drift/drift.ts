@@ -55,7 +55,7 @@ export async function detectDrift(
   options: { inventory?: Inventory } = {},
 ): Promise<DriftReport> {
   const inv = options.inventory ?? (await readInventory(client, input.app, input.namespace));
-  const desired = await resolveDesired(input.objects, input.namespace, client, inv.id);
+  const desired = await resolveDesired(input.objects, input.namespace, client, inv.id, input);
   const set = membership(desired, input.namespace);
   // List the recorded kinds, plus desired kinds never recorded (they would all be missing).
   const recorded = {
@@ -94,8 +94,9 @@ export async function detectDrift(
       path: formatPath(path),
       managers: fieldOwners(current, path, [plumblineFieldManager]),
     }));
-    const sensitive = input.sensitive?.has(refKey(ref)) ?? false;
-    report.drifted.push({ ref, fields, diff: objectDiff(ref, current, planned, sensitive) });
+    // Sensitivity is in the objects' marks (`resolveDesired`); values in the job's ledger.
+    const mask = input.secrets ? { secrets: input.secrets } : {};
+    report.drifted.push({ ref, fields, diff: objectDiff(ref, current, planned, mask) });
   }
   for (const member of members) {
     if (!wanted.has(refKey(refOf(member)))) report.extra.push(refOf(member));
@@ -114,7 +115,7 @@ export async function healDrift(
 ): Promise<ChangeSet> {
   const startedAt = new Date().toISOString();
   const inv = await readInventory(client, input.app, input.namespace);
-  const desired = await resolveDesired(input.objects, input.namespace, client, inv.id);
+  const desired = await resolveDesired(input.objects, input.namespace, client, inv.id, input);
   const targets = new Set([
     ...report.drifted.map((d) => refKey(d.ref)),
     ...report.missing.map(refKey),

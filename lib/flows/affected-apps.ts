@@ -3,12 +3,14 @@
  * a changed file belongs to its dependency set (every file its render read at the new head,
  * bases and components included), when a changed file sits in a directory the render read
  * from (a deleted manifest is no longer read, yet its removal changes the app), or when its
- * `plumbline.yaml` entry or target changed. When the change cannot be listed (no base, a
- * force push, more files than the compare API lists) every app is affected: correctness never
- * depends on an incomplete list. None of this touches a cluster.
+ * trusted `plumbline.yaml` entry changed (compared only when the head being deployed is the
+ * trusted head: another branch's copy of the file decides nothing). When the change cannot be
+ * listed (no base, a force push, more files than the compare API lists) every app is
+ * affected: correctness never depends on an incomplete list. None of this touches a cluster.
  */
-import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
-import type { AppConfig, RepoConfig, TargetConfig } from '../config/repo-config.ts';
+import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import type { AppConfig, RepoConfig } from '../config/repo-config.ts';
+import { readRepoConfig, type TrustedConfig } from '../config/trusted-config.ts';
 import { ConfigError } from '../errors.ts';
 import type { ChangedFile, Comparison, GitHost, RepoRef } from '../ports/git-host.ts';
 import type { RenderResult } from '../render/index.ts';
@@ -27,7 +29,16 @@ export interface ChangeRange {
 
 /** What changed, or why it cannot be known. */
 export type ChangedFiles =
-  | { kind: 'listed'; paths: Set<string>; baseConfig?: RepoConfig; comparison: Comparison }
+  | {
+      kind: 'listed';
+      paths: Set<string>;
+      comparison: Comparison;
+      /**
+       * The trusted configuration at the base, when the change is on the trusted branch and
+       * touched `plumbline.yaml` (`base` is `undefined` when it was absent or invalid there).
+       */
+      config?: { base: RepoConfig | undefined };
+    }
   | { kind: 'unknown'; reason: string };
 
 /** Whether one app is affected, and why (for logs and reports). */
@@ -38,13 +49,16 @@ export interface AppImpact {
 }
 
 /**
- * Lists the files changed in `range` with the compare API and reads the base's configuration
- * (one small request), or says why the change cannot be listed.
+ * Lists the files changed in `range` with the compare API, or says why the change cannot be
+ * listed. When `trusted` is the configuration at `range.head` (the head deployed is the
+ * trusted branch's) and `plumbline.yaml` changed, the base's configuration is read too (one
+ * small bounded request), so entries can be compared.
  */
 export async function changedFiles(
   gitHost: GitHost,
   repo: RepoRef,
   range: ChangeRange,
+  trusted?: TrustedConfig,
 ): Promise<ChangedFiles> {
   if (range.base === undefined || range.base === ZERO_SHA) {
     return { kind: 'unknown', reason: 'new branch: no previous commit to compare with' };
@@ -60,25 +74,18 @@ export async function changedFiles(
       reason: `more than ${comparison.files.length} files changed: the list is incomplete`,
     };
   }
-  const baseConfig = await configAt(gitHost, repo, range.base);
-  return { kind: 'listed', paths: pathsOf(comparison.files), baseConfig, comparison };
-}
-
-/** `plumbline.yaml` at `sha`, or `undefined` when absent or invalid there. */
-export async function configAt(
-  gitHost: GitHost,
-  repo: RepoRef,
-  sha: string,
-): Promise<RepoConfig | undefined> {
-  const bytes = await gitHost.readFile(repo, sha, REPO_CONFIG_FILE);
-  if (!bytes) return undefined;
+  const paths = pathsOf(comparison.files);
+  if (trusted?.sha !== range.head || !paths.has(REPO_CONFIG_FILE)) {
+    return { kind: 'listed', paths, comparison };
+  }
+  let base: RepoConfig | undefined;
   try {
-    return parseRepoConfig(new TextDecoder().decode(bytes), REPO_CONFIG_FILE);
+    base = await readRepoConfig(gitHost, repo, range.base, trusted.branch);
   } catch (error) {
     // An invalid configuration counts as none: every entry of the head is new to it.
-    if (error instanceof ConfigError) return undefined;
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
   }
+  return { kind: 'listed', paths, comparison, config: { base } };
 }
 
 function pathsOf(files: readonly ChangedFile[]): Set<string> {
@@ -90,12 +97,10 @@ function pathsOf(files: readonly ChangedFile[]): Set<string> {
   return paths;
 }
 
-/** The entry of `app` and its target in `config`, as comparable text. */
+/** The entry of `app` in `config`, as comparable text. */
 function entryOf(config: RepoConfig | undefined, app: AppConfig): string | undefined {
   const entry = config?.apps.find((a) => a.name === app.name);
-  if (!entry || !config) return undefined;
-  const target: TargetConfig | undefined = config.targets.find((t) => t.name === entry.target);
-  return JSON.stringify({ entry, target });
+  return entry && JSON.stringify(entry);
 }
 
 /**
@@ -109,7 +114,7 @@ export function appImpact(
   render: Pick<RenderResult, 'files'> | undefined,
 ): AppImpact {
   if (change.kind === 'unknown') return { app, affected: true, reason: change.reason };
-  if (entryOf(change.baseConfig, app) !== entryOf(headConfig, app)) {
+  if (change.config && entryOf(change.config.base, app) !== entryOf(headConfig, app)) {
     return { app, affected: true, reason: `its ${REPO_CONFIG_FILE} entry changed` };
   }
   if (!render) return { app, affected: true, reason: 'it does not render' };

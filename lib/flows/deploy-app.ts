@@ -8,16 +8,20 @@
  */
 import { applyPlan, type ChangeSet } from '../apply/apply.ts';
 import { readInventory } from '../apply/applyset.ts';
+import { assertDestinations } from '../credentials/namespace-guard.ts';
 import { messageOf } from '../errors.ts';
 import type { ReconcileJob } from '../jobs/job.ts';
 import { type ResolvedJob, resolveReconcileJob } from '../jobs/resolve-job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
-import { createSopsDecryptor } from '../secrets/sops-decryptor.ts';
+import { applyFailureMessage, type StatusEvent, statusDescription } from '../report/github.ts';
+import { type Redacted, redacted } from '../report/redacted.ts';
+import { changeSetSummary } from '../report/summary.ts';
 import { appImpact, changedFiles } from './affected-apps.ts';
-import { bestEffort, clip, type FlowDeps } from './flow-deps.ts';
+import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { type FlowFailure, failureOf } from './flow-failure.ts';
+import { inJobScope, type JobDeps } from './job-secrets.ts';
 
 /** How a deploy ended. */
 export type DeployOutcome =
@@ -37,26 +41,22 @@ export function statusContext(app: string): string {
   return `plumbline/${app}`;
 }
 
-/** One line counting a change set's actions, e.g. `2 created, 1 configured, 5 unchanged`. */
-export function describeChangeSet(changeSet: ChangeSet): string {
-  const counts = new Map<string, number>();
-  for (const entry of changeSet.entries) {
-    counts.set(entry.action, (counts.get(entry.action) ?? 0) + 1);
-  }
-  const order = ['created', 'configured', 'deleted', 'unchanged', 'skipped', 'failed'];
-  const parts = order.filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
-  return parts.join(', ') || 'nothing to apply';
-}
-
-/** Renders the app of a resolved job with its decryptor. */
-export function renderResolved(resolved: ResolvedJob, deps: FlowDeps): Promise<RenderResult> {
+/** Renders the app of a resolved job with the job's decryptor (feeding its ledger). */
+export function renderResolved(resolved: ResolvedJob, deps: JobDeps): Promise<RenderResult> {
   return (deps.render ?? renderApp)(resolved.tree, resolved.app.path, {
-    decryptor: deps.decryptorFor?.(resolved.repo, resolved.app) ?? createSopsDecryptor(),
+    decryptor: deps.decryptorFor(resolved.repo, resolved.app),
   });
 }
 
-/** Deploys the app a reconcile job names, if the change affects it. */
-export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<DeployOutcome> {
+/**
+ * Deploys the app a reconcile job names, if the change affects it, in its own secrets scope:
+ * every value decrypted for it is masked in statuses, logs and the outcome.
+ */
+export function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Redacted<DeployOutcome>> {
+  return inJobScope(deps, (scoped) => deployInScope(job, scoped));
+}
+
+async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOutcome> {
   const base = { repo: job.repo, app: job.app };
   const log = (level: 'info' | 'warn' | 'error', message: string, fields = {}) =>
     deps.logger.log(level, message, { ...base, delivery: job.deliveryId, ...fields });
@@ -76,11 +76,12 @@ export async function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Depl
   }
 
   if (job.since !== undefined) {
-    const change = await changedFiles(gitHost, repo.ref, {
-      base: job.since,
-      head: sha,
-      ...(job.forced ? { forced: true } : {}),
-    });
+    const change = await changedFiles(
+      gitHost,
+      repo.ref,
+      { base: job.since, head: sha, ...(job.forced ? { forced: true } : {}) },
+      resolved.trusted,
+    );
     const impact = appImpact(app, resolved.config, change, rendered);
     if (!impact.affected) {
       log('info', 'reconcile skipped', { sha, reason: impact.reason });
@@ -123,7 +124,7 @@ export async function applyAndRecord(
   rendered: RenderResult | undefined,
   renderError: unknown,
   knownClient: KubeClient | undefined,
-  deps: FlowDeps,
+  deps: JobDeps,
   deliveryId: string,
 ): Promise<DeployOutcome> {
   const { sha, app, gitHost, repo } = resolved;
@@ -134,14 +135,20 @@ export async function applyAndRecord(
     gitHost.createDeployment(ref, {
       ref: sha,
       environment: app.name,
-      description: clip(`Plumbline deploys ${app.name} to ${app.target}/${app.namespace}`, 140),
+      description: statusDescription(
+        redacted(
+          { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
+          deps.ledger,
+        ),
+      ),
     }),
   );
   const record = async (
     state: 'in_progress' | 'success' | 'failure' | 'error',
-    description: string,
+    event: StatusEvent,
   ) => {
-    const text = clip(description, 140);
+    // Redacted before it is cut to 140 characters: a cut value would escape the redactor.
+    const text = statusDescription(redacted(event, deps.ledger));
     if (deploymentId !== undefined) {
       await bestEffort(deps.logger, `${context}: deployment status`, () =>
         gitHost.createDeploymentStatus(ref, deploymentId, state, text),
@@ -153,12 +160,12 @@ export async function applyAndRecord(
       gitHost.createCommitStatus(ref, sha, { state: commitState, context, description: text }),
     );
   };
-  await record('in_progress', `Deploying ${sha.slice(0, 7)}`);
+  await record('in_progress', { kind: 'deploying', sha });
   const withId = deploymentId === undefined ? {} : { deploymentId };
 
   if (!rendered) {
     const failure = failureOf(renderError, 'render');
-    await record('failure', `${failure.stage} failed: ${failure.message}`);
+    await record('failure', { kind: 'failed', failure });
     deps.logger.log('error', 'reconcile failed', {
       ...base,
       stage: failure.stage,
@@ -169,6 +176,7 @@ export async function applyAndRecord(
   let changeSet: ChangeSet;
   try {
     const client = knownClient ?? (await deps.clusters.clientFor(resolved.target));
+    await assertDestinations(resolved.target, app.name, rendered.objects, app.namespace, client);
     changeSet = await applyPlan(
       {
         app: app.name,
@@ -176,6 +184,7 @@ export async function applyAndRecord(
         objects: rendered.objects,
         revision: sha,
         sensitive: new Set(rendered.sensitive),
+        secrets: deps.ledger,
         digest: rendered.digest,
       },
       client,
@@ -184,7 +193,7 @@ export async function applyAndRecord(
   } catch (error) {
     const failure = failureOf(error, 'apply');
     if (isTransient(error)) {
-      await record('error', `Will retry: ${failure.message}`);
+      await record('error', { kind: 'retrying', failure });
       deps.logger.log('warn', 'deploy interrupted', {
         ...base,
         error: messageOf(error),
@@ -192,7 +201,7 @@ export async function applyAndRecord(
       });
       throw error;
     }
-    await record('failure', `${failure.stage} failed: ${failure.message}`);
+    await record('failure', { kind: 'failed', failure });
     deps.logger.log('error', 'reconcile failed', {
       ...base,
       stage: failure.stage,
@@ -201,8 +210,8 @@ export async function applyAndRecord(
     return { status: 'failed', ...base, failure, ...withId };
   }
   if (!changeSet.ok) {
-    const message = changeSet.errors.join('; ') || 'apply did not complete';
-    await record('failure', `apply failed: ${message}`);
+    const message = applyFailureMessage(changeSet);
+    await record('failure', { kind: 'apply-failed', changeSet });
     deps.logger.log('error', 'reconcile failed', {
       ...base,
       stage: 'apply',
@@ -216,8 +225,8 @@ export async function applyAndRecord(
       ...withId,
     };
   }
-  const summary = describeChangeSet(changeSet);
-  await record('success', `Applied ${sha.slice(0, 7)}: ${summary}`);
+  const summary = changeSetSummary(changeSet);
+  await record('success', { kind: 'applied', sha, changeSet });
   const counts: Record<string, number> = {};
   for (const entry of changeSet.entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
   // One message and field set for every deploy outcome, so log queries stay simple.

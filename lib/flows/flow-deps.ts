@@ -41,9 +41,3 @@ export async function bestEffort<R>(
     return undefined;
   }
 }
-
-/** `text` cut to `max` characters with an ellipsis (GitHub refuses longer descriptions). */
-export function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}

@@ -1,15 +1,8 @@
 /** A failed stage as data: what users see in statuses, comments and check runs. */
 import { messageOf, PlumblineError, type Stage } from '../errors.ts';
+import type { FlowFailure } from '../report/outcomes.ts';
 
-/** A failure, as data: the stage, and what to show users (never a secret). */
-export interface FlowFailure {
-  stage: Stage;
-  message: string;
-  hint?: string;
-  file?: string;
-  line?: number;
-  object?: string;
-}
+export type { FlowFailure } from '../report/outcomes.ts';
 
 /** The failure `error` describes; `fallback` names the stage of an unexpected error. */
 export function failureOf(error: unknown, fallback: Stage): FlowFailure {

@@ -5,57 +5,46 @@
  * line of a render or config error. The job is level-triggered: it re-reads the pull request,
  * so a closed one only gets its comment marked outdated, and a newer head is what is planned.
  *
- * Security: targets (servers, credentials) come from the base branch's `plumbline.yaml`, never
- * from the pull request, and fork pull requests are not planned unless the base configuration
- * says `allowForkPlans: true`: their render inputs could exfiltrate data through a plan.
+ * Security: which apps are planned, and against which target, is the trusted configuration's
+ * decision (`lib/config/trusted-config.ts`: the trusted branch's `plumbline.yaml` and the
+ * operator's bindings), never the pull request's: its `plumbline.yaml` changes take effect
+ * once merged. Fork pull requests are not planned unless the trusted configuration says
+ * `allowForkPlans: true`: their render inputs could exfiltrate data through a plan.
  */
-import { loadRepoConfig } from '../config/load-repo-config.ts';
 import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
-import type { AppConfig, RepoConfig } from '../config/repo-config.ts';
-import { PlanError } from '../errors.ts';
+import type { AppConfig } from '../config/repo-config.ts';
+import { loadTrustedConfig, type TrustedConfig, targetFor } from '../config/trusted-config.ts';
+import { assertDestinations } from '../credentials/namespace-guard.ts';
 import type { PlanJob } from '../jobs/job.ts';
 import { isTransient } from '../jobs/transient.ts';
-import { type Plan, planApp } from '../plan/plan.ts';
-import type {
-  CheckAnnotation,
-  CheckRunInput,
-  GitHost,
-  PullRequestInfo,
-  RepoRef,
-} from '../ports/git-host.ts';
+import { planApp } from '../plan/plan.ts';
+import type { CheckRunInput, GitHost, PullRequestInfo, RepoRef } from '../ports/git-host.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
-import { createSopsDecryptor } from '../secrets/sops-decryptor.ts';
-import type { FileTree } from '../source/file-tree.ts';
-import { appImpact, changedFiles, configAt } from './affected-apps.ts';
-import { bestEffort, type FlowDeps } from './flow-deps.ts';
-import { type FlowFailure, failureOf } from './flow-failure.ts';
+import {
+  annotationBatches,
+  notPlannedCheck,
+  planCheckOutput,
+  planningCheck,
+} from '../report/github.ts';
 import {
   markOutdated,
+  notPlannedComment,
   PLAN_MARKER,
-  renderNotPlannedComment,
-  renderPullRequestComment,
-} from './pull-request-comment.ts';
+  pullRequestComment,
+} from '../report/markdown.ts';
+import type { AppPlanResult, PullRequestPlan } from '../report/outcomes.ts';
+import { type Redacted, redacted } from '../report/redacted.ts';
+import type { FileTree } from '../source/file-tree.ts';
+import { appImpact, changedFiles } from './affected-apps.ts';
+import { bestEffort, type FlowDeps } from './flow-deps.ts';
+import { failureOf } from './flow-failure.ts';
+import { inJobScope, type JobDeps } from './job-secrets.ts';
+
+export type { AppPlanResult, PullRequestPlan } from '../report/outcomes.ts';
 
 /** The check run's name. */
 export const PLAN_CHECK_NAME = 'plumbline/plan';
-
-/** GitHub takes at most this many annotations per request. */
-export const ANNOTATIONS_PER_REQUEST = 50;
-
-/** One app's part of a pull request plan. */
-export type AppPlanResult =
-  | { kind: 'planned'; app: string; target: string; plan: Plan }
-  | { kind: 'unaffected'; app: string; reason: string }
-  | { kind: 'failed'; app: string; failure: FlowFailure };
-
-/** A pull request's plan: plain data, rendered as a comment and a check run. */
-export interface PullRequestPlan {
-  repo: string;
-  number: number;
-  headSha: string;
-  apps: AppPlanResult[];
-}
 
 /** How a plan job ended. */
 export type PlanJobOutcome =
@@ -63,8 +52,15 @@ export type PlanJobOutcome =
   | { status: 'not-planned'; reason: string }
   | { status: 'outdated' | 'skipped'; reason: string };
 
-/** Runs a plan job. */
-export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<PlanJobOutcome> {
+/**
+ * Runs a plan job, in its own secrets scope: every value decrypted for it is masked in the
+ * comment, the check run, the logs and the outcome.
+ */
+export function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Redacted<PlanJobOutcome>> {
+  return inJobScope(deps, (scoped) => planInScope(job, scoped));
+}
+
+async function planInScope(job: PlanJob, deps: JobDeps): Promise<PlanJobOutcome> {
   const repo = deps.registry.lookup(job.repo);
   if (!repo) return { status: 'skipped', reason: `repository ${job.repo} is not configured` };
   const gitHost = deps.gitHostFor(repo);
@@ -83,17 +79,24 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
     return { status: 'outdated', reason: marked ? 'comment marked outdated' : 'no comment' };
   }
 
-  const baseConfig = await configAt(gitHost, repo.ref, pull.baseSha);
-  if (!sameRepo(pull.headRepo, repo.fullName) && baseConfig?.allowForkPlans !== true) {
-    const reason = `this pull request comes from the fork ${pull.headRepo || '(deleted)'}. Plumbline does not plan fork pull requests: their files could read secrets or credentials through a plan. A maintainer can set \`allowForkPlans: true\` in \`${REPO_CONFIG_FILE}\` of the base branch to allow it.`;
-    await upsertComment(gitHost, repo.ref, pull.number, renderNotPlannedComment(reason));
+  // An invalid trusted configuration is reported below, as the plan's failure.
+  let trusted: TrustedConfig | undefined;
+  let trustedError: unknown;
+  try {
+    trusted = await loadTrustedConfig(repo, gitHost);
+  } catch (error) {
+    if (isTransient(error)) throw error;
+    trustedError = error;
+  }
+  if (!sameRepo(pull.headRepo, repo.fullName) && trusted?.config.allowForkPlans !== true) {
+    const reason = `this pull request comes from the fork ${pull.headRepo || '(deleted)'}. Plumbline does not plan fork pull requests: their files could read secrets or credentials through a plan. A maintainer can set \`allowForkPlans: true\` in \`${REPO_CONFIG_FILE}\` of the trusted branch to allow it.`;
+    await upsertComment(gitHost, repo.ref, pull.number, notPlannedComment(reason));
     await publishCheck(gitHost, repo.ref, {
       name: PLAN_CHECK_NAME,
       headSha: pull.headSha,
       status: 'completed',
       conclusion: 'neutral',
-      title: 'Not planned: fork pull request',
-      summary: reason,
+      ...notPlannedCheck(reason),
     });
     log('info', 'fork pull request not planned', { head: pull.headRepo });
     return { status: 'not-planned', reason };
@@ -104,12 +107,10 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
       name: PLAN_CHECK_NAME,
       headSha: pull.headSha,
       status: 'in_progress',
-      title: 'Planning',
-      summary: 'Plumbline is planning the apps this pull request affects (dry run).',
+      ...planningCheck,
     }),
   );
 
-  const annotations: CheckAnnotation[] = [];
   const plan: PullRequestPlan = {
     repo: repo.fullName,
     number: pull.number,
@@ -117,12 +118,12 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
     apps: [],
   };
   try {
-    plan.apps = await planApps(repo, gitHost, pull, baseConfig, deps, annotations);
+    if (trustedError !== undefined) throw trustedError;
+    plan.apps = await planApps(repo, gitHost, pull, trusted, deps);
   } catch (error) {
     if (isTransient(error)) throw error;
     const failure = failureOf(error, 'source');
     plan.apps = [{ kind: 'failed', app: REPO_CONFIG_FILE, failure }];
-    if (failure.file) annotations.push(annotationOf(failure, failure.file));
   }
 
   // A dry run that failed for an object means the apply would fail the same way.
@@ -134,16 +135,15 @@ export async function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Pla
     : plan.apps.some((a) => a.kind === 'planned')
       ? 'success'
       : 'neutral';
-  const body = renderPullRequestComment(plan);
-  await upsertComment(gitHost, repo.ref, pull.number, body);
+  // The reporting boundary: from here on only redacted data is rendered.
+  const safe = redacted(plan, deps.ledger);
+  await upsertComment(gitHost, repo.ref, pull.number, pullRequestComment(safe));
   const output: CheckRunInput = {
     name: PLAN_CHECK_NAME,
     headSha: pull.headSha,
     status: 'completed',
     conclusion,
-    title: checkTitle(plan),
-    summary: body.replace(PLAN_MARKER, '').trimStart(),
-    annotations,
+    ...planCheckOutput(safe, REPO_CONFIG_FILE),
   };
   await publishCheck(gitHost, repo.ref, output, checkId);
   log('info', 'pull request planned', { head: pull.headSha, conclusion, title: output.title });
@@ -154,27 +154,32 @@ function sameRepo(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-/** Plans every app of the head configuration that deploys from the base branch. */
+/**
+ * Plans every trusted app that deploys from the pull request's base branch, rendered from its
+ * head. A change to `plumbline.yaml` in the pull request is noted, not followed.
+ */
 async function planApps(
   repo: RegisteredRepo,
   gitHost: GitHost,
   pull: PullRequestInfo,
-  baseConfig: RepoConfig | undefined,
-  deps: FlowDeps,
-  annotations: CheckAnnotation[],
+  trusted: TrustedConfig | undefined,
+  deps: JobDeps,
 ): Promise<AppPlanResult[]> {
+  if (!trusted) return [];
+  const apps = trusted.config.apps.filter((a) => a.branch === pull.baseRef);
+  if (apps.length === 0) return [];
   const tree = await gitHost.treeAt(repo.ref, pull.headSha);
-  const headConfig = await loadRepoConfig(tree);
-  if (!headConfig) return [];
-  const apps = headConfig.apps.filter((a) => a.branch === pull.baseRef);
   const change = await changedFiles(gitHost, repo.ref, { base: pull.baseSha, head: pull.headSha });
   const results: AppPlanResult[] = [];
+  if (change.kind === 'listed' && change.paths.has(REPO_CONFIG_FILE)) {
+    results.push({
+      kind: 'unaffected',
+      app: REPO_CONFIG_FILE,
+      reason: `changed in this pull request; apps and their targets are planned as the trusted ${REPO_CONFIG_FILE} (on ${trusted.branch}) defines them, and the change takes effect once merged there`,
+    });
+  }
   for (const app of apps) {
-    const result = await planOne(repo, tree, app, headConfig, baseConfig, change, deps);
-    if (result.kind === 'failed') {
-      annotations.push(annotationOf(result.failure, result.failure.file ?? REPO_CONFIG_FILE));
-    }
-    results.push(result);
+    results.push(await planOne(repo, tree, app, trusted, change, deps));
   }
   return results;
 }
@@ -183,39 +188,28 @@ async function planOne(
   repo: RegisteredRepo,
   tree: FileTree,
   app: AppConfig,
-  headConfig: RepoConfig,
-  baseConfig: RepoConfig | undefined,
+  trusted: TrustedConfig,
   change: Awaited<ReturnType<typeof changedFiles>>,
-  deps: FlowDeps,
+  deps: JobDeps,
 ): Promise<AppPlanResult> {
   let rendered: RenderResult | undefined;
   let renderError: unknown;
   try {
     rendered = await (deps.render ?? renderApp)(tree, app.path, {
-      decryptor: deps.decryptorFor?.(repo, app) ?? createSopsDecryptor(),
+      decryptor: deps.decryptorFor(repo, app),
     });
   } catch (error) {
     renderError = error;
   }
-  const impact = appImpact(app, headConfig, change, rendered);
+  const impact = appImpact(app, trusted.config, change, rendered);
   if (!impact.affected) return { kind: 'unaffected', app: app.name, reason: impact.reason };
   if (!rendered)
     return { kind: 'failed', app: app.name, failure: failureOf(renderError, 'render') };
-  // Targets are trusted only as the base branch defines them.
-  const headTarget = headConfig.targets.find((t) => t.name === app.target);
-  const target = baseConfig?.targets.find((t) => t.name === app.target);
-  if (!target || JSON.stringify(target) !== JSON.stringify(headTarget)) {
-    const error = new PlanError(
-      `${REPO_CONFIG_FILE}: app ${app.name}: target '${app.target}' is new or changed in this pull request`,
-      {
-        file: REPO_CONFIG_FILE,
-        hint: 'Targets are read from the base branch; the plan runs once the target change is merged.',
-      },
-    );
-    return { kind: 'failed', app: app.name, failure: failureOf(error, 'plan') };
-  }
   try {
+    // The target is the operator's binding for the trusted entry; the pull request names none.
+    const target = targetFor(app, repo, deps.targets);
     const client = await deps.clusters.clientFor(target);
+    await assertDestinations(target, app.name, rendered.objects, app.namespace, client);
     const plan = await planApp(
       {
         app: app.name,
@@ -223,6 +217,7 @@ async function planOne(
         objects: rendered.objects,
         revision: tree.revision,
         sensitive: new Set(rendered.sensitive),
+        secrets: deps.ledger,
       },
       client,
     );
@@ -233,33 +228,6 @@ async function planOne(
   }
 }
 
-function annotationOf(failure: FlowFailure, path: string): CheckAnnotation {
-  const line = failure.line ?? 1;
-  return {
-    path,
-    startLine: line,
-    endLine: line,
-    level: 'failure',
-    title: `${failure.stage} failed`,
-    message: failure.hint ? `${failure.message}\n${failure.hint}` : failure.message,
-  };
-}
-
-function checkTitle(plan: PullRequestPlan): string {
-  const failed = plan.apps.filter(
-    (a) => a.kind === 'failed' || (a.kind === 'planned' && a.plan.summary.errors > 0),
-  ).length;
-  const sum = { create: 0, update: 0, delete: 0 };
-  for (const result of plan.apps) {
-    if (result.kind !== 'planned') continue;
-    sum.create += result.plan.summary.create;
-    sum.update += result.plan.summary.update;
-    sum.delete += result.plan.summary.delete;
-  }
-  const counts = `${sum.create} to create, ${sum.update} to update, ${sum.delete} to delete`;
-  return failed > 0 ? `${failed} app(s) failed · ${counts}` : counts;
-}
-
 /** Creates (or completes) the check run, sending annotations 50 per request. */
 async function publishCheck(
   gitHost: GitHost,
@@ -267,16 +235,16 @@ async function publishCheck(
   input: CheckRunInput,
   existingId?: number,
 ): Promise<void> {
-  const all = input.annotations ?? [];
-  const first = { ...input, annotations: all.slice(0, ANNOTATIONS_PER_REQUEST) };
+  const [firstBatch, ...rest] = annotationBatches(input.annotations ?? []);
+  const first = { ...input, annotations: firstBatch ?? [] };
   let id = existingId;
   if (id === undefined) id = await gitHost.createCheckRun(repo, first);
   else await gitHost.updateCheckRun(repo, id, first);
-  for (let i = ANNOTATIONS_PER_REQUEST; i < all.length; i += ANNOTATIONS_PER_REQUEST) {
+  for (const annotations of rest) {
     await gitHost.updateCheckRun(repo, id, {
       title: input.title,
       summary: input.summary,
-      annotations: all.slice(i, i + ANNOTATIONS_PER_REQUEST),
+      annotations,
     });
   }
 }

@@ -7,7 +7,7 @@
  * closes once the app is clean.
  */
 import { readInventory } from '../apply/applyset.ts';
-import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import { loadTrustedConfig } from '../config/trusted-config.ts';
 import { detectDrift, healDrift } from '../drift/drift.ts';
 import { messageOf } from '../errors.ts';
 import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
@@ -15,10 +15,13 @@ import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import { resolveReconcileJob } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RenderResult } from '../render/index.ts';
+import { statusDescription } from '../report/github.ts';
+import { type Redacted, redacted } from '../report/redacted.ts';
 import { applyAndRecord, type DeployOutcome, renderResolved, statusContext } from './deploy-app.ts';
 import { type DriftFinding, type DriftIssueAction, syncDriftIssue } from './drift-issue.ts';
-import { bestEffort, clip, type FlowDeps } from './flow-deps.ts';
+import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { failureOf } from './flow-failure.ts';
+import { inJobScope, type JobDeps } from './job-secrets.ts';
 
 /** How one app's sweep ended. */
 export type SweepOutcome =
@@ -34,8 +37,15 @@ export type SweepOutcome =
       error?: string;
     };
 
-/** Sweeps one app. */
-export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutcome> {
+/**
+ * Sweeps one app, in its own secrets scope: every value decrypted for it is masked in the
+ * drift issue, statuses, logs and the outcome.
+ */
+export function sweepApp(job: SweepJob, deps: FlowDeps): Promise<Redacted<SweepOutcome>> {
+  return inJobScope(deps, (scoped) => sweepInScope(job, scoped));
+}
+
+async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome> {
   const base = { repo: job.repo, app: job.app };
   const reconcile: ReconcileJob = { ...job, kind: 'reconcile' };
   const resolved = await resolveReconcileJob(reconcile, deps);
@@ -54,7 +64,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
       gitHost.createCommitStatus(repo.ref, sha, {
         state: 'failure',
         context: statusContext(app.name),
-        description: clip(`${failure.stage} failed: ${failure.message}`, 140),
+        description: statusDescription(redacted({ kind: 'failed', failure }, deps.ledger)),
       }),
     );
     deps.logger.log('error', 'sweep: head does not render', {
@@ -87,6 +97,7 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
     objects: rendered.objects,
     revision: sha,
     sensitive: new Set(rendered.sensitive),
+    secrets: deps.ledger,
   };
   const report = await detectDrift(input, client, { inventory });
   let finding: DriftFinding | undefined;
@@ -102,7 +113,13 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
     }
   }
   const issue = await bestEffort(deps.logger, `${repo.fullName} ${app.name}: drift issue`, () =>
-    syncDriftIssue(gitHost, repo.ref, repo.fullName, app.name, finding),
+    syncDriftIssue(
+      gitHost,
+      repo.ref,
+      repo.fullName,
+      app.name,
+      finding && redacted(finding, deps.ledger),
+    ),
   );
   deps.logger.log('info', finding ? 'sweep: drift found' : 'sweep: in sync', {
     ...base,
@@ -124,31 +141,25 @@ export async function sweepApp(job: SweepJob, deps: FlowDeps): Promise<SweepOutc
 
 /** Options of `sweepJobs`. */
 export interface SweepJobsOptions {
-  /** Where `plumbline.yaml` is read to list the apps (default `main`). */
-  configBranch?: string;
   /** Names this sweep in logs (`sweep-<time>`). */
   sweepId: string;
   logger: Logger;
 }
 
 /**
- * One sweep job per app of every registered repository, from `plumbline.yaml` at the head of
- * the configuration branch. A repository that cannot be read is logged and skipped: the
- * others are still swept.
+ * One sweep job per app of every registered repository, from each repository's trusted
+ * configuration. A repository that cannot be read is logged and skipped: the others are
+ * still swept.
  */
 export async function sweepJobs(
-  deps: ResolveJobDeps,
+  deps: Pick<ResolveJobDeps, 'registry' | 'gitHostFor'>,
   options: SweepJobsOptions,
 ): Promise<SweepJob[]> {
-  const branch = options.configBranch ?? 'main';
   const jobs: SweepJob[] = [];
   for (const repo of deps.registry.all()) {
     try {
-      const gitHost = deps.gitHostFor(repo);
-      const head = await gitHost.branchHead(repo.ref, branch);
-      const file = await gitHost.readFile(repo.ref, head, REPO_CONFIG_FILE);
-      const config = file && parseRepoConfig(new TextDecoder().decode(file), REPO_CONFIG_FILE);
-      for (const app of config ? config.apps : []) {
+      const trusted = await loadTrustedConfig(repo, deps.gitHostFor(repo));
+      for (const app of trusted ? trusted.config.apps : []) {
         jobs.push({
           kind: 'sweep',
           repo: repo.fullName,

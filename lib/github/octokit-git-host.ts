@@ -56,6 +56,19 @@ export class OctokitGitHost implements GitHost {
     this.#trees = new LruCache(options.treeCacheSize ?? 8);
   }
 
+  async defaultBranch(repo: RepoRef): Promise<string> {
+    // Never cached: which branch is trusted must follow the repository's settings at once.
+    try {
+      const { data } = await this.#octokit.rest.repos.get({ ...repo });
+      if (typeof data.default_branch !== 'string' || data.default_branch === '') {
+        throw new GitHubError(`${repoFullName(repo)}: the repository has no default branch`, 502);
+      }
+      return data.default_branch;
+    } catch (error) {
+      throw asGitHubError(error, `${repoFullName(repo)}: cannot read the default branch`);
+    }
+  }
+
   async branchHead(repo: RepoRef, branch: string): Promise<string> {
     try {
       const { data } = await this.#octokit.rest.repos.getBranch({ ...repo, branch });

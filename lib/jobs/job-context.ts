@@ -1,4 +1,5 @@
 /** What a runtime hands to the job runner along with each job. */
+import type { TargetBinding } from '../config/target-binding.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
@@ -9,7 +10,9 @@ import type { Job } from './job.ts';
 export interface JobContext {
   registry: RepoRegistry;
   gitHostFor: (repo: RegisteredRepo) => GitHost;
-  /** Secrets named by `plumbline.yaml` (target tokens, bootstrap credentials). */
+  /** The operator's target bindings: the only targets apps can name. */
+  targets: readonly TargetBinding[];
+  /** Secrets named by the runtime settings (binding credentials, age identities). */
   secrets: SecretStore;
   logger: Logger;
 }

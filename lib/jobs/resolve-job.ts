@@ -1,11 +1,12 @@
 /**
- * The source stage of a reconcile job: re-reads the branch head (jobs are level-triggered and
- * never carry a commit), the repository at that commit, its `plumbline.yaml`, and the app and
- * target the job names. The reconciler starts from what this returns.
+ * The source stage of a reconcile job: the app and its target come from the repository's
+ * trusted configuration (`lib/config/trusted-config.ts`), never from the branch being
+ * deployed; that branch's head (jobs are level-triggered and never carry a commit) is what is
+ * rendered. The reconciler starts from what this returns.
  */
-import { loadRepoConfig } from '../config/load-repo-config.ts';
-import type { AppConfig, RepoConfig, TargetConfig } from '../config/repo-config.ts';
-import { targetOf } from '../config/repo-config.ts';
+import type { AppConfig, RepoConfig } from '../config/repo-config.ts';
+import type { TargetBinding } from '../config/target-binding.ts';
+import { loadTrustedConfig, type TrustedConfig, targetFor } from '../config/trusted-config.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
 import type { FileTree } from '../source/file-tree.ts';
@@ -16,12 +17,15 @@ export interface ResolvedJob {
   kind: 'ready';
   repo: RegisteredRepo;
   gitHost: GitHost;
-  /** The commit at the head of the branch when the job ran. */
+  /** The commit at the head of the app's branch when the job ran: what is rendered. */
   sha: string;
   tree: FileTree;
+  /** The trusted configuration (from the trusted branch, whatever branch the app tracks). */
   config: RepoConfig;
+  trusted: TrustedConfig;
   app: AppConfig;
-  target: TargetConfig;
+  /** The binding the app deploys through, checked against the runtime settings. */
+  target: TargetBinding;
 }
 
 /** A job with nothing to do any more (the repository or app left, the branch changed). */
@@ -34,11 +38,15 @@ export interface SkippedJob {
 export interface ResolveJobDeps {
   registry: RepoRegistry;
   gitHostFor: (repo: RegisteredRepo) => GitHost;
+  /** The operator's target bindings (the runtime settings' `targets`). */
+  targets: readonly TargetBinding[];
 }
 
 /**
- * Resolves `job` against the current head. Throws `GitHubError` or `SourceError` when the
- * repository cannot be read and `ConfigError` when `plumbline.yaml` is invalid.
+ * Resolves `job` against the trusted configuration and the current head of its branch.
+ * Throws `GitHubError` or `SourceError` when the repository cannot be read, and
+ * `ConfigError` when the trusted `plumbline.yaml` is invalid or the app's target is not one
+ * the settings let it use.
  */
 export async function resolveReconcileJob(
   job: ReconcileJob,
@@ -47,24 +55,22 @@ export async function resolveReconcileJob(
   const repo = deps.registry.lookup(job.repo);
   if (!repo) return { kind: 'skip', reason: `repository ${job.repo} is no longer configured` };
   const gitHost = deps.gitHostFor(repo);
-  const sha = await gitHost.branchHead(repo.ref, job.branch);
-  const tree = await gitHost.treeAt(repo.ref, sha);
-  const config = await loadRepoConfig(tree);
-  if (!config) {
-    return { kind: 'skip', reason: `no plumbline.yaml at ${sha.slice(0, 7)} of ${job.branch}` };
+  const trusted = await loadTrustedConfig(repo, gitHost);
+  if (!trusted) {
+    return { kind: 'skip', reason: `no plumbline.yaml on the trusted branch of ${repo.fullName}` };
   }
-  const app = config.apps.find((a) => a.name === job.app);
-  if (!app) {
-    return {
-      kind: 'skip',
-      reason: `app '${job.app}' is not in plumbline.yaml at ${sha.slice(0, 7)}`,
-    };
-  }
+  const where = `plumbline.yaml at ${trusted.sha.slice(0, 7)} of ${trusted.branch}`;
+  const app = trusted.config.apps.find((a) => a.name === job.app);
+  if (!app) return { kind: 'skip', reason: `app '${job.app}' is not in ${where}` };
   if (app.branch !== job.branch) {
     return {
       kind: 'skip',
-      reason: `app '${job.app}' now tracks branch ${app.branch}, not ${job.branch}`,
+      reason: `app '${job.app}' tracks branch ${app.branch}, not ${job.branch} (${where})`,
     };
   }
-  return { kind: 'ready', repo, gitHost, sha, tree, config, app, target: targetOf(config, app) };
+  const target = targetFor(app, repo, deps.targets);
+  const sha =
+    job.branch === trusted.branch ? trusted.sha : await gitHost.branchHead(repo.ref, job.branch);
+  const tree = await gitHost.treeAt(repo.ref, sha);
+  return { kind: 'ready', repo, gitHost, sha, tree, config: trusted.config, trusted, app, target };
 }

@@ -29,13 +29,71 @@ const hints: Record<number, string> = {
   422: 'the object is invalid for this API server: fix the manifest',
 };
 
+/** Where an API server message prints a value it was given, in Go syntax. */
+const VALUE_SITES =
+  /(?:(?:Invalid|Unsupported|Duplicate) value|Not found): |&value\.valueUnstructured\{Value:/g;
+
+/** The end (exclusive) of the Go string literal starting at `start` (a `"`). */
+function endOfQuoted(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i + 1;
+  }
+  return text.length;
+}
+
+/** The end of the Go composite literal (`map[…]…{…}`, `[]…{…}`) starting at `start`. */
+function endOfComposite(text: string, start: number): number {
+  // The literal's brace is the first one not in the type (`interface {}` has one of its own).
+  let open = text.indexOf('{', start);
+  while (open >= 0 && text.startsWith('interface {}', open - 'interface '.length)) {
+    open = text.indexOf('{', open + 2);
+  }
+  let depth = 0;
+  for (let i = open; i >= 0 && i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') i = endOfQuoted(text, i) - 1;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
+/** The end of the Go value printed at `start`, and what kind of value it is. */
+function goValueAt(text: string, start: number): { end: number; kind: string } {
+  if (text[start] === '"') return { end: endOfQuoted(text, start), kind: 'string' };
+  if (text.startsWith('map[', start)) return { end: endOfComposite(text, start), kind: 'map' };
+  if (text.startsWith('[]', start)) return { end: endOfComposite(text, start), kind: 'list' };
+  const stop = /[\s,:;}\])]/g;
+  stop.lastIndex = start;
+  const match = stop.exec(text);
+  return { end: match ? match.index : text.length, kind: 'value' };
+}
+
 /**
- * Removes quoted values from a server message about a Secret: validation messages may
- * echo the offending value (`Invalid value: "..."`), which must never reach a log.
+ * An API server message without the values it echoes: validation messages print the value
+ * they refused (`Invalid value: "…"`), and server-side apply prints whole decoded values
+ * (`expected string, got &value.valueUnstructured{Value:map[…]{"inner":"…"}}`). Any object
+ * may carry a decrypted value (replacements copy them anywhere), so this holds for every
+ * kind; the field path and the reason, which say what to fix, stay.
  */
-function redact(message: string, ref: ObjectRef | undefined): string {
-  if (ref?.kind !== 'Secret') return message;
-  return message.replace(/Invalid value: "(?:[^"\\]|\\.)*"/g, 'Invalid value: "***"');
+export function withoutValues(message: string): string {
+  let out = '';
+  let from = 0;
+  for (const site of message.matchAll(VALUE_SITES)) {
+    const at = (site.index ?? 0) + site[0].length;
+    if (at < from) continue;
+    const { end, kind } = goValueAt(message, at);
+    if (site[0].startsWith('&')) {
+      const close = message[end] === '}' ? end + 1 : end;
+      out += `${message.slice(from, site.index)}${kind} (value hidden)`;
+      from = close;
+    } else {
+      out += `${message.slice(from, at)}${kind === 'string' ? '"***"' : '***'}`;
+      from = end;
+    }
+  }
+  return out + message.slice(from);
 }
 
 /** Parses a response body as a `Status`, or `undefined` if it is not one. */
@@ -60,9 +118,8 @@ export function kubeErrorOf(
   const causes = (parsed?.details?.causes ?? [])
     .map((cause) => [cause.field, cause.message].filter(Boolean).join(': '))
     .filter(Boolean);
-  const serverMessage = redact(parsed?.message ?? body.slice(0, 300).trim(), request.ref);
-  const detail =
-    causes.length > 0 && status === 409 ? `; ${redact(causes.join('; '), request.ref)}` : '';
+  const serverMessage = withoutValues(parsed?.message ?? body.slice(0, 300).trim());
+  const detail = causes.length > 0 && status === 409 ? `; ${withoutValues(causes.join('; '))}` : '';
   return new KubeError(
     `${subject}: ${request.verb} failed (${status} ${reason}): ${serverMessage}${detail}`,
     status,

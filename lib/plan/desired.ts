@@ -8,6 +8,16 @@ import { withPartOf } from '../apply/applyset.ts';
 import { describeRef, type KubeObject, refKey, refOf, splitApiVersion } from '../core/object.ts';
 import { PlanError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { markSensitive } from '../secrets/mask.ts';
+import type { Redactor } from '../secrets/secret-ledger.ts';
+
+/** What says which rendered objects carry decrypted values. */
+export interface SensitiveInput {
+  /** `refKey` of the objects as rendered (before the app namespace is filled in). */
+  sensitive?: ReadonlySet<string>;
+  /** The job's decrypted values. */
+  secrets?: Redactor;
+}
 
 /** True when the kind is created by another object of the set (a CRD not yet installed). */
 function definedBySet(object: KubeObject, set: readonly KubeObject[]): boolean {
@@ -20,12 +30,17 @@ function definedBySet(object: KubeObject, set: readonly KubeObject[]): boolean {
   );
 }
 
-/** The objects as Plumbline applies them. */
+/**
+ * The objects as Plumbline applies them. Objects carrying decrypted values are marked (see
+ * `markSensitive`), looked up by their key as rendered: the namespace filled in here is not
+ * part of it.
+ */
 export async function resolveDesired(
   objects: readonly KubeObject[],
   namespace: string,
   client: KubeClient,
   applySetId: string,
+  secrets: SensitiveInput = {},
 ): Promise<KubeObject[]> {
   const seen = new Set<string>();
   const out: KubeObject[] = [];
@@ -52,10 +67,15 @@ export async function resolveDesired(
       ) as { spec?: { scope?: string } } | undefined;
       namespaced = crd?.spec?.scope !== 'Cluster';
     }
+    const sensitive = secrets.sensitive?.has(refKey(refOf(object))) ?? false;
+    const marked = markSensitive(object, {
+      sensitive,
+      ...(secrets.secrets ? { secrets: secrets.secrets } : {}),
+    });
     const resolved: KubeObject = {
-      ...object,
+      ...marked,
       metadata: {
-        ...object.metadata,
+        ...marked.metadata,
         ...(namespaced ? { namespace: object.metadata.namespace ?? namespace } : {}),
       },
     };

@@ -25,8 +25,16 @@ export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (!isJsonObject(value)) return value;
   const out: JsonObject = {};
-  for (const key of Object.keys(value).sort())
-    out[key] = sortKeys(value[key]) as JsonObject[string];
+  // Defined, not assigned: a `__proto__` key (valid data in a ConfigMap, say) must stay a key
+  // instead of becoming the copy's prototype and vanishing from diffs and digests.
+  for (const key of Object.keys(value).sort()) {
+    Object.defineProperty(out, key, {
+      value: sortKeys(value[key]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
   return out;
 }
 

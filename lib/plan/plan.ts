@@ -31,7 +31,13 @@ import { KubeError, PlanError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { plumblineFieldManager } from '../kube/client.ts';
 import { isKubeStatus } from '../kube/errors.ts';
-import { maskPair } from '../secrets/mask.ts';
+import {
+  generatedSibling,
+  isMarkedSensitive,
+  type MaskOptions,
+  maskPair,
+} from '../secrets/mask.ts';
+import type { Redactor } from '../secrets/secret-ledger.ts';
 import { resolveDesired } from './desired.ts';
 import { planDigest } from './digest.ts';
 import { jsonEqual, normalizeObject } from './normalize.ts';
@@ -80,6 +86,8 @@ export interface AppInput {
   revision: string;
   /** Objects whose values are secret (decrypted from SOPS), by `refKey`; Secrets always are. */
   sensitive?: ReadonlySet<string>;
+  /** The job's decrypted values, masked wherever they travelled (the job's secret ledger). */
+  secrets?: Redactor;
 }
 
 /** Options of `planApp`. */
@@ -117,11 +125,9 @@ export function objectDiff(
   ref: ObjectRef,
   live: KubeObject | undefined,
   planned: KubeObject | undefined,
-  sensitive: boolean,
+  mask: MaskOptions,
 ): string {
-  const masked = maskPair(live && normalizeObject(live), planned && normalizeObject(planned), {
-    sensitive,
-  });
+  const masked = maskPair(live && normalizeObject(live), planned && normalizeObject(planned), mask);
   const name = `${groupKind(ref)}.${ref.namespace ? `${ref.namespace}.` : ''}${ref.name}`;
   return unifiedDiff(toYaml(masked.before), toYaml(masked.after), {
     before: `live/${name}`,
@@ -147,7 +153,7 @@ async function planObject(
   object: KubeObject,
   live: KubeObject | undefined,
   client: KubeClient,
-  options: PlanOptions & { sensitive: boolean },
+  options: PlanOptions & { mask: MaskOptions },
 ): Promise<PlanEntry> {
   const ref = refOf(object);
   const base = { ref, apiVersion: object.apiVersion };
@@ -170,7 +176,7 @@ async function planObject(
       return {
         ...base,
         action: 'create',
-        diff: objectDiff(ref, undefined, object, options.sensitive),
+        diff: objectDiff(ref, undefined, object, options.mask),
         note: kindMissing
           ? 'its CRD is created by this apply'
           : 'its namespace is created by this apply',
@@ -201,7 +207,7 @@ async function planObject(
     return {
       ...base,
       action: 'create',
-      diff: objectDiff(ref, undefined, planned, options.sensitive),
+      diff: objectDiff(ref, undefined, planned, options.mask),
     };
   }
   const before = normalizeObject(live);
@@ -215,7 +221,7 @@ async function planObject(
   return {
     ...base,
     action: 'update',
-    diff: objectDiff(ref, live, planned, options.sensitive),
+    diff: objectDiff(ref, live, planned, options.mask),
     liveResourceVersion,
     ...(changedBy.length > 0 ? { changedBy } : {}),
   };
@@ -268,7 +274,8 @@ export async function planApp(
   options: PlanOptions = {},
 ): Promise<Plan> {
   const inv = inventory ?? (await readInventory(client, input.app, input.namespace));
-  const desired = await resolveDesired(input.objects, input.namespace, client, inv.id);
+  const desired = await resolveDesired(input.objects, input.namespace, client, inv.id, input);
+  const secrets = input.secrets ? { secrets: input.secrets } : {};
   const desiredKeys = new Set(desired.map((o) => refKey(refOf(o))));
   // Live members come from one LIST per group-kind; only objects outside the set need a GET.
   const members = inv.live ? await listMembers(client, inv) : [];
@@ -288,9 +295,10 @@ export async function planApp(
       }
     }
     if (live) liveByKey.set(refKey(ref), live);
-    const sensitive = input.sensitive?.has(refKey(ref)) ?? false;
-    return planObject(object, live, client, { ...options, sensitive });
+    // Sensitivity is in the object's mark (`resolveDesired`), and in the live object's.
+    return planObject(object, live, client, { ...options, mask: secrets });
   });
+  const sensitiveRefs = desired.filter(isMarkedSensitive).map(refOf);
   for (const member of members) {
     const ref = refOf(member);
     if (desiredKeys.has(refKey(ref))) continue;
@@ -301,7 +309,10 @@ export async function planApp(
       action: keep ? 'unchanged' : 'delete',
       diff: keep
         ? ''
-        : objectDiff(ref, member, undefined, input.sensitive?.has(refKey(ref)) ?? false),
+        : objectDiff(ref, member, undefined, {
+            ...secrets,
+            sensitive: generatedSibling(ref, sensitiveRefs),
+          }),
       liveResourceVersion: member.metadata.resourceVersion,
       ...(keep ? { note: `left the set but kept: ${plumblineAnnotations.prune}=disabled` } : {}),
     });
@@ -327,7 +338,7 @@ export async function planApp(
     namespace: input.namespace,
     revision: input.revision,
     applySetId: inv.id,
-    digest: await planDigest(input.revision, desired, versions, input.sensitive),
+    digest: await planDigest(input.revision, desired, versions, input.sensitive, input.secrets),
     entries,
     summary,
   };

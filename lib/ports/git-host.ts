@@ -127,6 +127,11 @@ export interface IssueInput {
 
 /** The Git host, as Plumbline uses it. */
 export interface GitHost {
+  /**
+   * The repository's default branch, as the host says now: the branch whose configuration is
+   * trusted unless the operator names another. Throws `GitHubError` when it cannot be read.
+   */
+  defaultBranch(repo: RepoRef): Promise<string>;
   /** The commit sha at the head of `branch`. Throws `GitHubError` (404) when it does not exist. */
   branchHead(repo: RepoRef, branch: string): Promise<string>;
   /** The whole repository at commit `sha` (a full 40-hex sha, never a branch name). */

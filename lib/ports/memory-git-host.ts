@@ -21,6 +21,7 @@ import type {
 import { repoFullName } from './git-host.ts';
 
 interface MemoryRepo {
+  defaultBranch: string;
   branches: Map<string, string>;
   commits: Map<string, MemoryFileTree>;
 }
@@ -58,7 +59,7 @@ export class MemoryGitHost implements GitHost {
   commit(fullName: string, branch: string, files: Record<string, string>): string {
     let repo = this.#repos.get(fullName);
     if (!repo) {
-      repo = { branches: new Map(), commits: new Map() };
+      repo = { defaultBranch: 'main', branches: new Map(), commits: new Map() };
       this.#repos.set(fullName, repo);
     }
     this.#counter += 1;
@@ -66,6 +67,13 @@ export class MemoryGitHost implements GitHost {
     repo.commits.set(sha, new MemoryFileTree(files, sha));
     repo.branches.set(branch, sha);
     return sha;
+  }
+
+  /** Makes `branch` the default branch of `fullName` (`main` until set). */
+  setDefaultBranch(fullName: string, branch: string): void {
+    const repo = this.#repos.get(fullName);
+    if (!repo) throw new Error(`${fullName} has no commits yet`);
+    repo.defaultBranch = branch;
   }
 
   #repo(ref: RepoRef): MemoryRepo {
@@ -78,6 +86,11 @@ export class MemoryGitHost implements GitHost {
     const tree = this.#repo(ref).commits.get(sha);
     if (!tree) throw new GitHubError(`${repoFullName(ref)}: no commit ${sha}`, 404);
     return tree;
+  }
+
+  async defaultBranch(ref: RepoRef): Promise<string> {
+    this.calls.push(`defaultBranch ${repoFullName(ref)}`);
+    return this.#repo(ref).defaultBranch;
   }
 
   async branchHead(ref: RepoRef, branch: string): Promise<string> {

@@ -14,6 +14,13 @@ export interface RegisteredRepo {
   ref: RepoRef;
   /** GitHub App installation to authenticate as, when the runtime uses an App. */
   installationId?: number;
+  /**
+   * The branch whose `plumbline.yaml` the operator trusts; absent: the repository's default
+   * branch, as the Git host says at each read.
+   */
+  trustedBranch?: string;
+  /** The SOPS keys this repository's files may be opened with (none when absent). */
+  sops?: { ageKeys: readonly string[]; kmsKeys: readonly string[] };
 }
 
 /** Looks up repositories by full name (case-insensitively, as GitHub does). */
@@ -37,7 +44,15 @@ export class StaticRepoRegistry implements RepoRegistry {
           hint: 'List repositories as owner/name, e.g. acme/deploy.',
         });
       }
-      this.#repos.set(repo.fullName.toLowerCase(), { ...repo, ref });
+      this.#repos.set(repo.fullName.toLowerCase(), {
+        fullName: repo.fullName,
+        ref,
+        ...(repo.installationId === undefined ? {} : { installationId: repo.installationId }),
+        ...(repo.trustedBranch === undefined ? {} : { trustedBranch: repo.trustedBranch }),
+        ...(repo.sops === undefined
+          ? {}
+          : { sops: { ageKeys: [...repo.sops.ageKeys], kmsKeys: [...repo.sops.kmsKeys] } }),
+      });
     }
   }
 

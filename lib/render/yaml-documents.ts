@@ -22,13 +22,13 @@ import {
   type Scalar,
   type ScalarTag,
 } from 'yaml';
+import { resolvePlain } from '../core/go-yaml-resolve.ts';
 import type { KubeObject } from '../core/object.ts';
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import { binaryScalarValue, InvalidBinaryScalar } from './binary-scalar.ts';
 import type { RenderBudget } from './budget.ts';
 import { type DataMap, newDataMap } from './data-map.ts';
-import { goTimestampText } from './go-timestamp.ts';
 import type { RenderLimits } from './limits.ts';
 
 /**
@@ -344,8 +344,8 @@ class ValueBuilder {
     if (typeof value === 'string') {
       if (this.#version === '1.2' && node.type === 'PLAIN' && node.tag === undefined) {
         // kustomize decodes a plain timestamp into a Go time and writes it back as RFC 3339.
-        const timestamp = goTimestampText(value);
-        if (timestamp !== undefined) return this.#strings.get(timestamp);
+        const resolved = resolvePlain(value);
+        if (resolved.kind === 'time') return this.#strings.get(resolved.text);
       }
       return this.#strings.get(value);
     }

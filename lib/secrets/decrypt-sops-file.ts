@@ -8,7 +8,7 @@ import { DataKeyUnavailable, type KeySources, recoverDataKey } from './data-key.
 import { loadDotenvSopsFile } from './dotenv-store.ts';
 import { loadJsonSopsFile } from './json-store.ts';
 import type { LoadedSopsFile, SopsFormat } from './sops-file.ts';
-import { decryptTree } from './sops-tree.ts';
+import { decryptTree, type PlainValue } from './sops-tree.ts';
 import { importDataKey } from './sops-value.ts';
 import { loadYamlSopsFile } from './yaml-store.ts';
 
@@ -26,18 +26,57 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A decrypted SOPS file. */
+export interface DecryptedSopsFile {
+  /** The file as `sops --decrypt` prints it: bytes, since binary files and values may hold any. */
+  plaintext: Uint8Array;
+  /** Every value that was encrypted, decrypted, with its key path, in file order. */
+  values: { path: readonly string[]; value: PlainValue }[];
+}
+
+const SOPS = new TextEncoder().encode('sops');
+
+function mentionsSops(bytes: Uint8Array): boolean {
+  outer: for (
+    let i = bytes.indexOf(0x73);
+    i !== -1 && i <= bytes.length - 4;
+    i = bytes.indexOf(0x73, i + 1)
+  ) {
+    for (let k = 1; k < 4; k++) if (bytes[i + k] !== SOPS[k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 /**
- * Parses `text` as a SOPS file of `format`: `undefined` when it is not one (a plain file, or
- * one that does not parse: rendering reports those). Throws `DecryptError` when it is a SOPS
- * file whose metadata is malformed.
+ * Parses `content` as a SOPS file of `format`: `undefined` when it is not one (a plain file,
+ * or one that does not parse: rendering reports those). Throws `DecryptError` when it is a
+ * SOPS file whose metadata is malformed.
  */
 export function loadSopsFile(
   path: string,
-  text: string,
+  content: Uint8Array,
   format: SopsFormat | 'binary' | 'ini',
 ): LoadedSopsFile | undefined {
   // Cheap test first: rendering calls this for every file it reads.
-  if (!text.includes('sops')) return undefined;
+  if (!mentionsSops(content)) return undefined;
+  if (format === 'dotenv') {
+    try {
+      return loadDotenvSopsFile(content);
+    } catch (error) {
+      if (/is not KEY=value$/.test(message(error))) return undefined;
+      throw malformed(path, error);
+    }
+  }
+  let text: string;
+  try {
+    // YAML and JSON files are UTF-8 text (go-yaml refuses anything else).
+    text = utf8.decode(content);
+  } catch {
+    return undefined;
+  }
   if (format === 'ini') {
     if (!/^\[sops\]\s*$/m.test(text)) return undefined;
     // Passing it on undecrypted would deploy ENC[...] strings as values.
@@ -52,27 +91,29 @@ export function loadSopsFile(
         return loadYamlSopsFile(text);
       case 'json':
         return loadJsonSopsFile(text);
-      case 'dotenv':
-        return loadDotenvSopsFile(text);
       default:
         if (!text.trimStart().startsWith('{')) return undefined;
         return loadJsonSopsFile(text, true);
     }
   } catch (error) {
-    if (/^not valid (YAML|JSON)|is not KEY=value$/.test(message(error))) return undefined;
-    throw new DecryptError(`${path}: not a valid SOPS file: ${message(error)}`, {
-      file: path,
-      hint: 'Re-encrypt the file with sops; its sops block was edited by hand or truncated.',
-    });
+    if (/^not valid (YAML|JSON)/.test(message(error))) return undefined;
+    throw malformed(path, error);
   }
 }
 
-/** Decrypts a parsed SOPS file with the given key sources; returns the plaintext text. */
+function malformed(path: string, error: unknown): DecryptError {
+  return new DecryptError(`${path}: not a valid SOPS file: ${message(error)}`, {
+    file: path,
+    hint: 'Re-encrypt the file with sops; its sops block was edited by hand or truncated.',
+  });
+}
+
+/** Decrypts a parsed SOPS file with the given key sources. */
 export async function decryptLoadedFile(
   path: string,
   file: LoadedSopsFile,
   sources: KeySources,
-): Promise<string> {
+): Promise<DecryptedSopsFile> {
   let dataKey: Uint8Array;
   try {
     dataKey = await recoverDataKey(file.metadata, sources);
@@ -101,7 +142,21 @@ export async function decryptLoadedFile(
       hint: 'Edit encrypted files only with `sops edit`; restore the file from Git or re-encrypt it.',
     });
   }
-  return file.emit(result);
+  let plaintext: Uint8Array;
+  try {
+    plaintext = file.emit(result);
+  } catch (error) {
+    throw new DecryptError(`${path}: ${message(error)}`, {
+      file: path,
+      hint: 'sops cannot write this file in its format either; re-encrypt it from a valid plaintext.',
+    });
+  }
+  // Every value that was encrypted, with its key path: what the job's secret ledger masks.
+  const values = file.leaves.flatMap((leaf, i) => {
+    const value = result.values[i];
+    return value === undefined ? [] : [{ path: leaf.path, value }];
+  });
+  return { plaintext, values };
 }
 
 /**
@@ -110,14 +165,13 @@ export async function decryptLoadedFile(
  */
 export async function decryptSopsFile(
   path: string,
-  content: Uint8Array | string,
+  content: Uint8Array,
   sources: KeySources,
   format: SopsFormat | 'binary' | 'ini' = sopsFormatOf(path),
-): Promise<string | undefined> {
-  const text = typeof content === 'string' ? content : new TextDecoder().decode(content);
-  const file = loadSopsFile(path, text, format);
+): Promise<DecryptedSopsFile | undefined> {
+  const file = loadSopsFile(path, content, format);
   if (!file) {
-    if (text.includes('ENC[AES256_GCM,data:')) {
+    if (new TextDecoder().decode(content).includes('ENC[AES256_GCM,data:')) {
       // Rendering it as is would deploy ciphertext: the sops block was most likely lost.
       throw new DecryptError(`${path}: holds sops-encrypted values but no sops metadata`, {
         file: path,

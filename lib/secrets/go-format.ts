@@ -104,3 +104,58 @@ export function formatRfc3339(text: string): string | undefined {
   const canonical = canonicalTime(text);
   return canonical?.replace(/\.\d+(?=Z|[+-])/, '');
 }
+
+/** The length of the valid UTF-8 sequence at `i` (Go's rules: no surrogates, no overlongs), or 0. */
+function utf8SequenceLength(bytes: Uint8Array, i: number): number {
+  const b0 = bytes[i] as number;
+  if (b0 < 0x80) return 1;
+  const cont = (k: number, lo = 0x80, hi = 0xbf) => {
+    const b = bytes[i + k];
+    return b !== undefined && b >= lo && b <= hi;
+  };
+  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    const lo = b0 === 0xe0 ? 0xa0 : 0x80;
+    const hi = b0 === 0xed ? 0x9f : 0xbf;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const lo = b0 === 0xf0 ? 0x90 : 0x80;
+    const hi = b0 === 0xf4 ? 0x8f : 0xbf;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/**
+ * A Go string's characters as `for range` yields them: each valid UTF-8 sequence is one
+ * character, each byte of an invalid one is `undefined` (Go's `utf8.RuneError` of width 1).
+ */
+export function goRunes(bytes: Uint8Array): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  for (let i = 0; i < bytes.length; ) {
+    const n = utf8SequenceLength(bytes, i);
+    if (n === 0) {
+      out.push(undefined);
+      i++;
+      continue;
+    }
+    out.push(
+      n === 1 ? String.fromCharCode(bytes[i] as number) : decoder.decode(bytes.subarray(i, i + n)),
+    );
+    i += n;
+  }
+  return out;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The text of `bytes` when they are valid UTF-8 (Go's `utf8.Valid`), else `undefined`. */
+export function validUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}

@@ -3,10 +3,11 @@
  * hand to keep key order (integer-like keys included) and number literals exact; written back
  * as Go's encoding/json and json.Indent with tabs do, which is what `sops --decrypt` prints.
  */
-import { canonicalInt, formatFloatF } from './go-format.ts';
+import { canonicalInt, formatFloatF, goRunes, macBool } from './go-format.ts';
 import type { LoadedSopsFile } from './sops-file.ts';
 import { parseSopsMetadata } from './sops-metadata.ts';
 import type { PlainValue, SopsLeaf } from './sops-tree.ts';
+import { encodeBase64 } from './sops-value.ts';
 
 type JsonNode =
   | { kind: 'object'; entries: [string, JsonNode][] }
@@ -16,6 +17,8 @@ type JsonNode =
   | { kind: 'bool'; value: boolean }
   | { kind: 'null' }
   | { kind: 'leaf'; index: number };
+
+const utf8 = new TextEncoder();
 
 class JsonReader {
   private i = 0;
@@ -139,10 +142,18 @@ function goJsonFloat(value: number): string {
   return Object.is(value, -0) ? '-0' : String(value);
 }
 
-/** Go `json.Marshal` of a string: HTML-safe escapes and U+2028/U+2029 escaped. */
-export function goJsonString(value: string): string {
+/**
+ * Go `json.Marshal` of a string: HTML-safe escapes, U+2028/U+2029 escaped, and each byte that
+ * is not valid UTF-8 written as `\ufffd`.
+ */
+export function goJsonString(value: string | Uint8Array): string {
   let out = '"';
-  for (const c of value) {
+  const chars = typeof value === 'string' ? value : goRunes(value);
+  for (const c of chars) {
+    if (c === undefined) {
+      out += '\\ufffd';
+      continue;
+    }
     const cp = c.codePointAt(0) as number;
     if (c === '"') out += '\\"';
     else if (c === '\\') out += '\\\\';
@@ -167,21 +178,33 @@ function plainJson(value: PlainValue): string {
       return goJsonFloat(value.value);
     case 'bool':
       return String(value.value);
+    case 'str':
+      return goJsonString(value.bytes);
+    case 'time':
+      return goJsonString(value.value);
+    case 'bytes':
+      // encoding/json writes a []byte as its standard base64.
+      return goJsonString(encodeBase64(value.bytes));
     default:
       return goJsonString(value.value);
   }
 }
 
-function render(node: JsonNode, depth: number, leafText: (index: number) => string): string {
-  const pad = '\t'.repeat(depth + 1);
-  const end = '\t'.repeat(depth);
+function render(
+  node: JsonNode,
+  depth: number,
+  leafText: (index: number) => string,
+  unit = '\t',
+): string {
+  const pad = unit.repeat(depth + 1);
+  const end = unit.repeat(depth);
   switch (node.kind) {
     case 'object':
       if (node.entries.length === 0) return '{}';
-      return `{\n${node.entries.map(([k, v]) => `${pad}${goJsonString(k)}: ${render(v, depth + 1, leafText)}`).join(',\n')}\n${end}}`;
+      return `{\n${node.entries.map(([k, v]) => `${pad}${goJsonString(k)}: ${render(v, depth + 1, leafText, unit)}`).join(',\n')}\n${end}}`;
     case 'array':
       if (node.items.length === 0) return '[]';
-      return `[\n${node.items.map((v) => pad + render(v, depth + 1, leafText)).join(',\n')}\n${end}]`;
+      return `[\n${node.items.map((v) => pad + render(v, depth + 1, leafText, unit)).join(',\n')}\n${end}]`;
     case 'leaf':
       return leafText(node.index);
     case 'string':
@@ -222,13 +245,14 @@ export function loadJsonSopsFile(source: string, binary = false): LoadedSopsFile
       default: {
         const index = leaves.length;
         if (node.kind === 'string') {
-          leaves.push({ path, stored: node.value, macText: node.value });
+          leaves.push({ path, stored: node.value, macBytes: utf8.encode(node.value) });
           stored.push(goJsonString(node.value));
         } else if (node.kind === 'number') {
-          leaves.push({ path, stored: undefined, macText: numberMacText(node.text) });
+          const macBytes = utf8.encode(numberMacText(node.text));
+          leaves.push({ path, stored: undefined, macBytes });
           stored.push(render(node, 0, () => ''));
         } else if (node.kind === 'bool') {
-          leaves.push({ path, stored: undefined, macText: node.value ? 'True' : 'False' });
+          leaves.push({ path, stored: undefined, macBytes: utf8.encode(macBool(node.value)) });
           stored.push(String(node.value));
         }
         return { kind: 'leaf', index };
@@ -236,6 +260,9 @@ export function loadJsonSopsFile(source: string, binary = false): LoadedSopsFile
     }
   };
   const tree = walk({ kind: 'object', entries: root.entries.filter(([k]) => k !== 'sops') }, []);
+  // sops writes with json.Indent and the `stores.json.indent` setting (a tab by default): the
+  // second line of the file, always a member of the top-level object, shows the unit.
+  const indentUnit = /^\{\r?\n([ \t]*)"/.exec(source)?.[1] ?? '\t';
 
   return {
     metadata,
@@ -251,9 +278,12 @@ export function loadJsonSopsFile(source: string, binary = false): LoadedSopsFile
           tree.kind === 'object' ? tree.entries.find(([k]) => k === 'data')?.[1] : undefined;
         if (index?.kind !== 'leaf') throw new Error('the binary envelope has no data value');
         const value = result.values[index.index];
-        return value ? String(value.value) : (leaves[index.index]?.stored ?? '');
+        // The file's bytes exactly as they were encrypted: any byte, UTF-8 or not.
+        if (value?.type === 'str') return value.bytes;
+        if (value) throw new Error('the binary envelope does not hold a string');
+        return utf8.encode(leaves[index.index]?.stored ?? '');
       }
-      return `${render(tree, 0, text)}\n`;
+      return utf8.encode(`${render(tree, 0, text, indentUnit)}\n`);
     },
   };
 }

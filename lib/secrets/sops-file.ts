@@ -14,7 +14,7 @@ export interface LoadedSopsFile {
   leaves: SopsLeaf[];
   comments: SopsComment[];
   /** The plaintext file (same format), given what decryption made of leaves and comments. */
-  emit(result: TreeResult): string;
+  emit(result: TreeResult): Uint8Array;
 }
 
 /** A text edit: replace `[start, end)` with `text`; among equal starts, higher `order` first. */

@@ -23,18 +23,24 @@ export interface SopsLeaf {
   path: readonly string[];
   /** The value when it is a string (encrypted values always are); undefined otherwise. */
   stored: string | undefined;
-  /** The bytes sops hashes when the value is not encrypted (Go's text of the typed value). */
-  macText: string;
+  /**
+   * The bytes sops hashes when the value is not encrypted: Go's text of the typed value, or
+   * the raw bytes of a string (which need not be UTF-8: `!!binary` values, dotenv files).
+   */
+  macBytes: Uint8Array;
 }
 
-/** A decrypted value, typed as sops recorded it. */
+/**
+ * A decrypted value, typed as sops recorded it. Strings are bytes: sops keeps them as Go
+ * strings, which hold any bytes (binary files, `!!binary` values, dotenv files).
+ */
 export type PlainValue =
-  | { type: 'str'; value: string }
+  | { type: 'str'; bytes: Uint8Array }
   | { type: 'int'; value: string }
   | { type: 'float'; value: number }
   | { type: 'bool'; value: boolean }
   | { type: 'time'; value: string }
-  | { type: 'bytes'; value: string }
+  | { type: 'bytes'; bytes: Uint8Array }
   /** A comment sops stored as a list item (it encrypts comments in lists that way). */
   | { type: 'comment'; value: string };
 
@@ -48,8 +54,8 @@ export interface SopsComment {
 export interface TreeResult {
   /** Per leaf: the plaintext when it was encrypted, undefined when it was stored in clear. */
   values: (PlainValue | undefined)[];
-  /** Per comment: the plaintext, or undefined when no path opened it (kept as written). */
-  comments: (string | undefined)[];
+  /** Per comment: the plaintext bytes, or undefined when no path opened it (kept as written). */
+  comments: (Uint8Array | undefined)[];
 }
 
 /** A failure inside the tree, naming the key path (never the value). */
@@ -74,9 +80,9 @@ function typed(
   const bad = () => new TreeError(`${where}: the decrypted value is not a valid ${type}`);
   switch (type) {
     case 'str':
-      return { plain: { type: 'str', value: text }, mac: bytes };
+      return { plain: { type: 'str', bytes }, mac: bytes };
     case 'bytes':
-      return { plain: { type: 'bytes', value: text }, mac: bytes };
+      return { plain: { type: 'bytes', bytes }, mac: bytes };
     case 'int': {
       const value = canonicalInt(text);
       if (value === undefined) throw bad();
@@ -142,7 +148,7 @@ export async function decryptTree(
   // All values are decrypted concurrently (WebCrypto may use several threads), then
   // assembled in file order, which the MAC depends on.
   type Job =
-    | { kind: 'clear'; macText: string }
+    | { kind: 'clear'; macBytes: Uint8Array }
     | { kind: 'empty' }
     | { kind: 'sealed'; type: string; where: string; bytes: Promise<Uint8Array | undefined> };
   const jobs: Job[] = leaves.map((leaf) => {
@@ -151,7 +157,7 @@ export async function decryptTree(
       decision === 'by-shape'
         ? leaf.stored !== undefined && isEncryptedValue(leaf.stored)
         : decision;
-    if (!encrypted) return { kind: 'clear', macText: leaf.macText };
+    if (!encrypted) return { kind: 'clear', macBytes: leaf.macBytes };
     // sops stores an empty string as is, without ENC[].
     if (leaf.stored === '') return { kind: 'empty' };
     const where = describePath(leaf.path);
@@ -173,11 +179,11 @@ export async function decryptTree(
   for (const job of jobs) {
     if (job.kind === 'clear') {
       values.push(undefined);
-      if (!metadata.macOnlyEncrypted) chunks.push(encoder.encode(job.macText));
+      if (!metadata.macOnlyEncrypted) chunks.push(job.macBytes);
       continue;
     }
     if (job.kind === 'empty') {
-      values.push({ type: 'str', value: '' });
+      values.push({ type: 'str', bytes: new Uint8Array() });
       continue;
     }
     const bytes = await job.bytes;
@@ -218,7 +224,10 @@ async function decryptMac(metadata: SopsMetadata, key: CryptoKey): Promise<strin
   }
 }
 
-async function decryptComment(comment: SopsComment, key: CryptoKey): Promise<string | undefined> {
+async function decryptComment(
+  comment: SopsComment,
+  key: CryptoKey,
+): Promise<Uint8Array | undefined> {
   let parsed: ReturnType<typeof parseEncryptedValue>;
   try {
     parsed = parseEncryptedValue(comment.stored);
@@ -228,7 +237,7 @@ async function decryptComment(comment: SopsComment, key: CryptoKey): Promise<str
   if (parsed.type !== 'comment') return undefined;
   for (const path of comment.paths) {
     try {
-      return decoder.decode(await decryptValue(parsed, key, aad(path)));
+      return await decryptValue(parsed, key, aad(path));
     } catch {
       // Not sealed under this path; sops itself keeps an undecryptable comment as written.
     }

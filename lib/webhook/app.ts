@@ -6,7 +6,9 @@
  * enqueues one plan job. No cluster work happens here; the consumer does it.
  */
 import { Hono } from 'hono';
-import { parseRepoConfig, REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../config/runtime-settings.ts';
+import { appsTracking, loadTrustedConfig } from '../config/trusted-config.ts';
 import { ConfigError, messageOf, PlumblineError, WebhookError } from '../errors.ts';
 import type { Job, PlanJob, ReconcileJob } from '../jobs/job.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -15,17 +17,20 @@ import type { GitHost } from '../ports/git-host.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Queue } from '../ports/queue.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
+import { clipText as clip } from './clip-text.ts';
 import {
   type PullRequestEvent,
   PullRequestEventSchema,
   type PushEvent,
   PushEventSchema,
 } from './push-event.ts';
-import { readBoundedBody } from './read-bounded-body.ts';
+import { BodyRefusedError, readBoundedBody } from './read-bounded-body.ts';
 import { SignatureVerifier } from './verify-signature.ts';
 
-/** Default bound on a webhook body: 1 MiB, well above any push Plumbline acts on. */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export { DEFAULT_MAX_BODY_BYTES } from '../config/runtime-settings.ts';
+
+/** How long a delivery's body may take to arrive (GitHub itself gives up after 10 s). */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 
 /** Everything the webhook function needs, injected by the runtime. */
 export interface WebhookDeps {
@@ -41,6 +46,8 @@ export interface WebhookDeps {
   clock?: Clock;
   /** Larger bodies are refused with 413 (default 1 MiB). */
   maxBodyBytes?: number;
+  /** A body slower than this is refused with 408 (default 10 s). */
+  bodyTimeoutMs?: number;
   /** Extra fields for `/healthz` (queue depth, say). */
   health?: () => Record<string, unknown>;
 }
@@ -75,9 +82,12 @@ export function createApp(deps: WebhookDeps): Hono {
 
   app.post('/webhooks/github', async (c) => {
     const started = clock.now().getTime();
-    const deliveryId = c.req.header('x-github-delivery') ?? '';
-    const event = c.req.header('x-github-event') ?? '';
-    const body = await readBoundedBody(c.req.raw, maxBodyBytes);
+    const deliveryId = clip(c.req.header('x-github-delivery') ?? '', 100);
+    const event = clip(c.req.header('x-github-event') ?? '', 100);
+    const body = await readBoundedBody(c.req.raw, {
+      maxBytes: maxBodyBytes,
+      timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    });
     if (!(await verifier.verify(body, c.req.header('x-hub-signature-256')))) {
       throw new WebhookError('missing or invalid X-Hub-Signature-256', 401, {
         hint: "Set the webhook's secret to one of this deployment's PLUMBLINE_WEBHOOK_SECRETS.",
@@ -99,7 +109,7 @@ export function createApp(deps: WebhookDeps): Hono {
     deps.logger.log('info', `webhook ${event}: ${answer.status}`, {
       deliveryId,
       event,
-      ...(answer.reason ? { reason: answer.reason } : {}),
+      ...(answer.reason ? { reason: clip(answer.reason) } : {}),
       ...(answer.apps ? { apps: answer.apps } : {}),
       ms: clock.now().getTime() - started,
     });
@@ -109,19 +119,23 @@ export function createApp(deps: WebhookDeps): Hono {
 
   app.onError((error, c) => {
     if (error instanceof WebhookError) {
-      deps.logger.log('warn', `webhook refused: ${error.message}`, {
+      deps.logger.log('warn', `webhook refused: ${clip(error.message)}`, {
         status: error.status,
-        deliveryId: c.req.header('x-github-delivery') ?? '',
+        deliveryId: clip(c.req.header('x-github-delivery') ?? '', 100),
       });
-      return c.json(
-        { status: 'refused', reason: error.message } satisfies WebhookAnswer,
-        error.status as 400,
-      );
+      const answer = { status: 'refused', reason: clip(error.message) } satisfies WebhookAnswer;
+      // A body left unread on the connection makes it unusable: ask the client for a new one
+      // (a drained one keeps the connection for the next request).
+      if (error instanceof BodyRefusedError && !error.connectionReusable) {
+        c.header('connection', 'close');
+      }
+      return c.json(answer, error.status as 400);
     }
-    deps.logger.log('error', 'webhook failed', { error: messageOf(error) });
+    // Reasons quote what failed (a branch name from the delivery, say): bounded, always.
+    deps.logger.log('error', 'webhook failed', { error: clip(messageOf(error), 500) });
     const status = error instanceof PlumblineError && error.stage === 'github' ? 502 : 500;
     return c.json(
-      { status: 'refused', reason: status === 502 ? messageOf(error) : 'internal error' },
+      { status: 'refused', reason: status === 502 ? clip(messageOf(error)) : 'internal error' },
       status,
     );
   });
@@ -129,8 +143,11 @@ export function createApp(deps: WebhookDeps): Hono {
   return app;
 }
 
-/** Decides what a verified delivery leads to. */
-async function route(
+/**
+ * Decides what a verified delivery leads to: the jobs it enqueues. The GitHub Action calls it
+ * too, with the event its workflow runs for, so both apply the same rules.
+ */
+export async function route(
   deps: WebhookDeps,
   event: string,
   deliveryId: string,
@@ -152,7 +169,7 @@ async function route(
       return onPullRequest(deps, deliveryId, parsed.data);
     }
     default:
-      return { status: 'ignored', reason: `event '${event}' is not handled` };
+      return { status: 'ignored', reason: `event '${clip(event, 40)}' is not handled` };
   }
 }
 
@@ -166,39 +183,41 @@ async function onPush(
   if (!repo) {
     return {
       status: 'ignored',
-      reason: `repository ${push.repository.full_name} is not configured here`,
+      reason: `repository ${clip(push.repository.full_name, 100)} is not configured here`,
     };
   }
   if (!push.ref.startsWith('refs/heads/')) {
-    return { status: 'ignored', reason: `${push.ref} is not a branch` };
+    return { status: 'ignored', reason: `${clip(push.ref, 100)} is not a branch` };
   }
   const branch = push.ref.slice('refs/heads/'.length);
   if (push.deleted === true || ZERO_SHA.test(push.after)) {
-    return { status: 'ignored', reason: `branch ${branch} was deleted` };
+    return { status: 'ignored', reason: `branch ${clip(branch, 100)} was deleted` };
   }
-  // Level-triggered: read the configuration at the branch head now, not at `after`, which a
-  // later push may already have replaced.
-  const gitHost = deps.gitHostFor(repo);
-  const head = await gitHost.branchHead(repo.ref, branch);
-  const file = await gitHost.readFile(repo.ref, head, REPO_CONFIG_FILE);
-  if (!file) {
-    return { status: 'ignored', reason: `no ${REPO_CONFIG_FILE} at the head of ${branch}` };
-  }
+  // Only the trusted configuration decides which apps a push concerns; the pushed branch's own
+  // plumbline.yaml is never read here. Level-triggered: read at the trusted head now.
   let apps: string[];
+  let trustedBranch: string;
   try {
-    const config = parseRepoConfig(new TextDecoder().decode(file), REPO_CONFIG_FILE);
-    apps = config.apps.filter((app) => app.branch === branch).map((app) => app.name);
+    const trusted = await loadTrustedConfig(repo, deps.gitHostFor(repo));
+    if (!trusted) {
+      return { status: 'ignored', reason: `no ${REPO_CONFIG_FILE} on the trusted branch` };
+    }
+    trustedBranch = trusted.branch;
+    apps = appsTracking(trusted, branch).map((app) => app.name);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    deps.logger.log('error', `${repo.fullName}@${head.slice(0, 7)}: ${error.message}`, {
+    deps.logger.log('error', `${repo.fullName}: trusted ${REPO_CONFIG_FILE}: ${error.message}`, {
       deliveryId,
       file: error.file,
       line: error.line,
     });
-    return { status: 'ignored', reason: `${REPO_CONFIG_FILE} at ${head.slice(0, 7)} is invalid` };
+    return { status: 'ignored', reason: `the trusted ${REPO_CONFIG_FILE} is invalid` };
   }
   if (apps.length === 0) {
-    return { status: 'ignored', reason: `no app tracks branch ${branch}` };
+    return {
+      status: 'ignored',
+      reason: `no app of the trusted configuration (${REPO_CONFIG_FILE} on ${clip(trustedBranch, 100)}) tracks branch ${clip(branch, 100)}`,
+    };
   }
   for (const app of apps) {
     // `before` is a hint: the consumer lists what changed since then to skip unaffected apps.
@@ -226,11 +245,14 @@ async function onPullRequest(
   if (!repo) {
     return {
       status: 'ignored',
-      reason: `repository ${event.repository.full_name} is not configured here`,
+      reason: `repository ${clip(event.repository.full_name, 100)} is not configured here`,
     };
   }
   if (!PLANNED_ACTIONS.has(event.action)) {
-    return { status: 'ignored', reason: `pull request action '${event.action}' is not planned` };
+    return {
+      status: 'ignored',
+      reason: `pull request action '${clip(event.action, 40)}' is not planned`,
+    };
   }
   const job: PlanJob = { kind: 'plan', repo: repo.fullName, number: event.number, deliveryId };
   await deps.queue.send(job);

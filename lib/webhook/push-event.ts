@@ -1,5 +1,5 @@
 /** The fields of a `push` delivery Plumbline reads, validated once. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What Plumbline needs from a push payload. */
 export const PushEventSchema = z.object({

@@ -1,31 +1,94 @@
 /**
- * Reads a request body up to a size bound: `Content-Length` is checked first, and bytes are
- * counted while reading, since the header may be absent (chunked) or lie.
+ * Reads a request body up to a size bound and a deadline: `Content-Length` is checked first,
+ * and bytes are counted while reading, since the header may be absent (chunked) or lie; a
+ * body that trickles in (one byte a second) is cut off at the deadline instead of holding the
+ * request, and its memory, open forever.
+ *
+ * A body over the bound is still read to its end and thrown away (up to `drainBytes`, within
+ * the deadline), so the connection can carry the next request: answering early and leaving
+ * the rest unread would make the server reset a keep-alive connection that a proxy shares
+ * between clients. Only a body too large or too slow to drain ends its connection.
  */
 import { WebhookError } from '../errors.ts';
 
-/** The body's bytes; throws `WebhookError` 413 when it exceeds `maxBytes`. */
-export async function readBoundedBody(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new WebhookError(`request body is larger than ${maxBytes} bytes`, 413, {
-      hint: 'GitHub payloads are capped at 25 MB; raise the bound if a real delivery hit it.',
-    });
+/** The most bytes read and discarded from a refused body: GitHub caps payloads at 25 MB. */
+export const DEFAULT_DRAIN_BYTES = 25 * 1024 * 1024;
+
+/** A refused body; `connectionReusable` says whether it was read to its end. */
+export class BodyRefusedError extends WebhookError {
+  /** False when unread bytes are left on the connection: it must be closed, not reused. */
+  readonly connectionReusable: boolean;
+  constructor(message: string, status: 408 | 413, connectionReusable: boolean, hint: string) {
+    super(message, status, { hint });
+    this.connectionReusable = connectionReusable;
+  }
+}
+
+/** Options of `readBoundedBody`. */
+export interface BodyBounds {
+  maxBytes: number;
+  /** The whole body must have arrived by then (default: no deadline). */
+  timeoutMs?: number;
+  /** A refused body is drained up to this many bytes (default `DEFAULT_DRAIN_BYTES`). */
+  drainBytes?: number;
+}
+
+/** The body's bytes; throws `BodyRefusedError` 413 beyond the bound, 408 after the deadline. */
+export async function readBoundedBody(request: Request, bounds: BodyBounds): Promise<Uint8Array> {
+  const { maxBytes } = bounds;
+  const timeoutMs = bounds.timeoutMs ?? Number.POSITIVE_INFINITY;
+  const drainBytes = Math.max(bounds.drainBytes ?? DEFAULT_DRAIN_BYTES, maxBytes);
+  const tooLarge = (reusable: boolean) =>
+    new BodyRefusedError(
+      `request body is larger than ${maxBytes} bytes`,
+      413,
+      reusable,
+      'GitHub payloads are capped at 25 MB; raise the bound if a real delivery hit it.',
+    );
+  const tooSlow = () =>
+    new BodyRefusedError(
+      `request body did not arrive within ${timeoutMs} ms`,
+      408,
+      false,
+      'Deliveries are small and fast; a body this slow is refused.',
+    );
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-  if (!request.body) return new Uint8Array();
+  if (Number.isFinite(declared) && declared > drainBytes) throw tooLarge(false);
+  if (!request.body) {
+    if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(true);
+    return new Uint8Array();
+  }
   const reader = request.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = Number.isFinite(timeoutMs)
+    ? new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      })
+    : undefined;
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
+  let over = Number.isFinite(declared) && declared > maxBytes;
+  try {
+    for (;;) {
+      const next = await (deadline ? Promise.race([reader.read(), deadline]) : reader.read());
+      if (next === 'timeout') {
+        await reader.cancel().catch(() => undefined);
+        throw over ? tooLarge(false) : tooSlow();
+      }
+      if (next.done) break;
+      total += next.value.byteLength;
+      if (total > drainBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(false);
+      }
+      if (total > maxBytes) over = true;
+      // Past the bound, bytes are read only to be thrown away.
+      if (!over) chunks.push(next.value);
     }
-    chunks.push(value);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
   }
+  if (over) throw tooLarge(true);
   const body = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

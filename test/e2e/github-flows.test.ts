@@ -13,11 +13,11 @@ import type { CliIo } from '../../functions/cli.ts';
 import { nodeReconciler } from '../../functions/node/reconciler.ts';
 import { DEFAULT_SETTINGS } from '../../functions/node/settings.ts';
 import { type NodeRuntime, startNodeRuntime } from '../../functions/node.ts';
-import { PLAN_MARKER } from '../../lib/flows/pull-request-comment.ts';
 import { MemoryLogger } from '../../lib/ports/logger.ts';
+import { PLAN_MARKER } from '../../lib/report/markdown.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
 import { binary } from '../env/paths.ts';
-import { testTargetYaml } from '../env/target-config.ts';
+import { testTargetBinding, testTargetSetting } from '../env/target-config.ts';
 import { TestGitRepo } from '../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
 import {
@@ -41,7 +41,6 @@ describe('GitHub flows against the real API server', () => {
   let admin: AdminRequest;
 
   const plumblineYaml = [
-    ...testTargetYaml(cluster, 'test', 'test-cluster'),
     'apps:',
     '  - name: web',
     '    path: apps/web',
@@ -98,7 +97,14 @@ describe('GitHub flows against the real API server', () => {
         ...DEFAULT_SETTINGS,
         port: 0,
         webhookSecrets: [secret],
-        repositories: [repo],
+        repositories: [{ fullName: repo }],
+        targets: [
+          testTargetBinding(cluster, 'test', 'test-cluster', {
+            repositories: [repo],
+            namespaces: [namespace],
+            clusterResources: false,
+          }),
+        ],
         githubApiUrl: github.url,
         githubToken: 'gh-flows-token',
         secrets: { 'test-cluster': cluster.admin.token },
@@ -325,6 +331,13 @@ describe('GitHub flows against the real API server', () => {
     const code = await sweepCommand([], io, {
       env: {
         PLUMBLINE_REPOSITORIES: repo,
+        PLUMBLINE_TARGETS: JSON.stringify([
+          testTargetSetting(cluster, 'test', 'test-cluster', {
+            repositories: [repo],
+            namespaces: [namespace],
+            clusterResources: false,
+          }),
+        ]),
         GITHUB_TOKEN: 'gh-flows-token',
         PLUMBLINE_GITHUB_API_URL: github.url,
         PLUMBLINE_SECRET_TEST_CLUSTER: cluster.admin.token,

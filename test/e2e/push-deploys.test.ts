@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS } from '../../functions/node/settings.ts';
 import { type NodeRuntime, startNodeRuntime } from '../../functions/node.ts';
 import { MemoryLogger } from '../../lib/ports/logger.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
-import { testTargetYaml } from '../env/target-config.ts';
+import { testTargetBinding } from '../env/target-config.ts';
 import { TestGitRepo } from '../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
 import { pushDelivery, type WebhookDelivery } from '../github-server/webhook-delivery.ts';
@@ -28,7 +28,6 @@ describe('a signed push webhook deploys a directory of manifests', () => {
   let admin: AdminRequest;
 
   const plumblineYaml = [
-    ...testTargetYaml(cluster, 'test', 'test-cluster'),
     'apps:',
     '  - name: web',
     '    path: apps/web',
@@ -63,7 +62,14 @@ describe('a signed push webhook deploys a directory of manifests', () => {
         ...DEFAULT_SETTINGS,
         port: 0,
         webhookSecrets: [secret],
-        repositories: [repo],
+        repositories: [{ fullName: repo }],
+        targets: [
+          testTargetBinding(cluster, 'test', 'test-cluster', {
+            repositories: [repo],
+            namespaces: [namespace],
+            clusterResources: false,
+          }),
+        ],
         githubApiUrl: github.url,
         githubToken: 'gh-test-token',
         secrets: { 'test-cluster': cluster.admin.token },

@@ -5,8 +5,11 @@
 # a Python virtualenv. Each component is keyed by its version (and by the hash of its wrapper
 # module), reused when present and rebuilt when not. Safe to run again; prints what it did.
 #
+# Also: the oldest Node.js the npm package supports (from the npm registry's node-linux-*
+# package) and systemd-analyze (Debian's systemd package) for checking the service unit.
+#
 # Usage: bash test/env/install.sh [--print-root] [component ...]
-#   components: kubernetes etcd kwok sops kustomize moto (default: all)
+#   components: kubernetes etcd kwok sops kustomize moto node systemd (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -127,6 +130,38 @@ install_moto() {
   mark_done "$dir"
 }
 
+# The package's minimum Node.js, as the registry ships it (node-linux-<arch>, the binary the
+# `node` package installs): the package tests install and run Plumbline on it.
+install_node_minimum() {
+  local dir="$root/node-$NODE_MINIMUM_VERSION" arch
+  if done_already "$dir"; then log "node $NODE_MINIMUM_VERSION: cached"; return; fi
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) fail "node $NODE_MINIMUM_VERSION: no node-linux package for $(uname -m)." ;;
+  esac
+  command -v npm >/dev/null 2>&1 || fail "npm is not installed: it brings Node $NODE_MINIMUM_VERSION from the npm registry."
+  log "node $NODE_MINIMUM_VERSION: installing node-linux-$arch from the npm registry"
+  rm -rf "$dir" && mkdir -p "$dir/pack"
+  (cd "$dir/pack" && npm pack --silent "node-linux-$arch@$NODE_MINIMUM_VERSION" >/dev/null)
+  tar -xzf "$dir"/pack/*.tgz -C "$dir/pack"
+  mkdir -p "$dir/bin" && mv "$dir/pack/package/bin/node" "$dir/bin/node" && rm -rf "$dir/pack"
+  [[ "$("$dir/bin/node" --version)" == "v$NODE_MINIMUM_VERSION" ]] ||
+    fail "node $NODE_MINIMUM_VERSION: the installed binary reports $("$dir/bin/node" --version)."
+  mark_done "$dir"
+}
+
+# systemd-analyze checks infra/systemd/plumbline.service; Debian's systemd package has it.
+ensure_systemd_analyze() {
+  if command -v systemd-analyze >/dev/null 2>&1; then log "systemd-analyze: present"; return; fi
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    log "systemd-analyze: installing Debian's systemd package"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null
+  fi
+  command -v systemd-analyze >/dev/null 2>&1 ||
+    fail "systemd-analyze is not installed (Debian: apt-get install systemd); the service unit's test needs it."
+}
+
 build() {
   case "$1" in
     kubernetes) build_kubernetes ;;
@@ -135,7 +170,9 @@ build() {
     sops) go_install sops github.com/getsops/sops/v3 github.com/getsops/sops/v3/cmd/sops "$SOPS_VERSION" ;;
     kustomize) go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" ;;
     moto) install_moto ;;
-    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize moto)" ;;
+    node) install_node_minimum ;;
+    systemd) ensure_systemd_analyze ;;
+    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize moto node systemd)" ;;
   esac
 }
 
@@ -154,7 +191,7 @@ main() {
   # moto installs from PyPI while Go compiles: the network and the CPU overlap.
   install_moto >"$root/moto-install.log" 2>&1 &
   local moto_pid=$!
-  for component in etcd kubernetes kwok sops kustomize; do build "$component"; done
+  for component in etcd kubernetes kwok sops kustomize node systemd; do build "$component"; done
   if ! wait "$moto_pid"; then
     cat "$root/moto-install.log" >&2
     fail "moto $MOTO_VERSION did not install into a virtualenv (log above)."

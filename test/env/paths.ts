@@ -40,6 +40,8 @@ const components: Record<string, { prefix: string; version: string }> = {
   sops: { prefix: 'sops', version: 'SOPS_VERSION' },
   kustomize: { prefix: 'kustomize', version: 'KUSTOMIZE_VERSION' },
   moto_server: { prefix: 'moto', version: 'MOTO_VERSION' },
+  // The oldest Node.js the npm package supports, not the project's own Node.
+  node: { prefix: 'node', version: 'NODE_MINIMUM_VERSION' },
 };
 
 /** The names of the test environment's binaries. */

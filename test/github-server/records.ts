@@ -231,6 +231,21 @@ export function repositoryJson(baseUrl: string, fullName: string, fork: boolean)
   };
 }
 
+/** A `full-repository` representation (`GET /repos/{owner}/{repo}`). */
+export function fullRepositoryJson(baseUrl: string, fullName: string, defaultBranch: string): Json {
+  const stamp = '2026-01-01T00:00:00Z';
+  return {
+    ...repositoryJson(baseUrl, fullName, false),
+    default_branch: defaultBranch,
+    has_discussions: false,
+    network_count: 0,
+    subscribers_count: 0,
+    pushed_at: stamp,
+    created_at: stamp,
+    updated_at: stamp,
+  };
+}
+
 /** A `pull-request` representation. */
 export function pullJson(w: Where, pull: PullRecord, now: string): Json {
   const self = api(w, `pulls/${pull.number}`);

@@ -42,6 +42,8 @@ export interface GitHubServer {
   readonly requests: RecordedRequest[];
   /** Serves another repository. */
   addRepo(fullName: string, git: TestGitRepo): void;
+  /** Makes `branch` the default branch of `fullName` (`main` until set). */
+  setDefaultBranch(fullName: string, branch: string): void;
   /** What was reported to `fullName` (comments, check runs, statuses, deployments, issues). */
   records(fullName: string): RepoRecords;
   /**
@@ -96,6 +98,7 @@ export function createGitHubApp(state: ServerState): Hono {
 export async function startGitHubServer(options: GitHubServerOptions = {}): Promise<GitHubServer> {
   const state: ServerState = {
     repos: new Map(Object.entries(options.repos ?? {})),
+    defaultBranches: new Map(),
     records: new Map(),
     nextId: 100,
     installationTokens: new Map(),
@@ -114,6 +117,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     url: state.baseUrl,
     requests: state.requests,
     addRepo: (fullName, git) => state.repos.set(fullName, git),
+    setDefaultBranch: (fullName, branch) => state.defaultBranches.set(fullName, branch),
     records: (fullName) => {
       let records = state.records.get(fullName);
       if (!records) {

@@ -18,6 +18,8 @@ export interface RecordedRequest {
 /** The server's state. */
 export interface ServerState {
   repos: Map<string, TestGitRepo>;
+  /** Default branches set by tests (`main` when not set). */
+  defaultBranches: Map<string, string>;
   /** What was reported to each repository (pull requests, comments, checks, ...). */
   records: Map<string, RepoRecords>;
   /** The last id handed out (comments, check runs, statuses, deployments). */

@@ -1,72 +1,91 @@
 /**
- * The Workers cluster transport inside workerd: Access service-token headers go to the listed
- * Tunnel hosts and nowhere else, and a target with a private CA is refused with a
- * `CredentialsError` that says why and what to do.
+ * The Workers cluster transport inside workerd: a binding's Access service-token headers go to
+ * that binding's server and nowhere else, and a binding with a private CA or a client
+ * certificate is refused with a `CredentialsError` that says why and what to do.
  */
 import { describe, expect, it } from 'vitest';
 import { workersClusterTransport } from '../../functions/cloudflare/cluster-transport.ts';
-import type { TargetConfig } from '../../lib/config/repo-config.ts';
+import type { KubernetesTarget } from '../../lib/config/target-binding.ts';
+import { createClusterAccess } from '../../lib/credentials/cluster-access.ts';
 import { CredentialsError } from '../../lib/errors.ts';
+import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
 
-const access = {
-  clientId: 'id.access',
-  clientSecret: 'access-secret-value',
-  hosts: ['k8s.example.com', '*.clusters.example.com'],
-};
-
-function target(server: string, ca?: string): TargetConfig {
+function target(server: string, extra: Partial<KubernetesTarget> = {}): KubernetesTarget {
   return {
+    kind: 'kubernetes',
     name: 'staging',
     server,
-    ...(ca ? { ca } : {}),
     credentials: { kind: 'token', secret: 'staging-token' },
+    repositories: ['*'],
+    namespaces: ['*'],
+    clusterResources: true,
+    allowLinkLocal: false,
+    ...extra,
   };
 }
 
-/** A fetch that records the headers of each request and answers 200. */
+/** A fetch that records the URL and headers of each request and answers 200. */
 function recordingFetch() {
   const seen: { url: string; headers: Headers }[] = [];
   const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
     seen.push({ url: String(input), headers: new Headers(init?.headers) });
-    return new Response('{}');
+    return Response.json({ major: '1', minor: '34' });
   }) as typeof fetch;
   return { seen, fetcher };
 }
 
-describe('the Workers cluster transport', () => {
-  it('adds the Access service token for a Tunnel host, keeping the request headers', async () => {
-    const { seen, fetcher } = recordingFetch();
-    const transport = workersClusterTransport({ access, fetch: fetcher });
-    await transport(target('https://k8s.example.com'))('https://k8s.example.com/version', {
-      headers: { authorization: 'Bearer t' },
-    });
-    await transport(target('https://eu.clusters.example.com:443'))(
-      'https://eu.clusters.example.com/api',
-    );
-    expect(seen.map((r) => r.headers.get('cf-access-client-id'))).toEqual([
-      'id.access',
-      'id.access',
-    ]);
-    expect(seen[0]?.headers.get('cf-access-client-secret')).toBe('access-secret-value');
-    expect(seen[0]?.headers.get('authorization')).toBe('Bearer t');
-  });
+const secrets = new MemorySecretStore({
+  'staging-token': 'cluster-token',
+  'cf-access': 'access-secret-value',
+});
 
-  it('never sends the Access token to a host it does not list', async () => {
+describe('the Workers cluster transport', () => {
+  it("sends a binding's Access service token to its server only, next to its bearer token", async () => {
     const { seen, fetcher } = recordingFetch();
-    const transport = workersClusterTransport({ access, fetch: fetcher });
-    await transport(target('https://ABC.eks.amazonaws.com'))('https://abc.eks.amazonaws.com/api');
-    await transport(target('https://clusters.example.com'))('https://clusters.example.com/api');
-    for (const request of seen) {
+    const clusters = createClusterAccess({
+      secrets,
+      transport: workersClusterTransport({ fetch: fetcher }),
+    });
+    const tunnel = target('https://k8s.example.com', {
+      access: { clientId: 'id.access', secret: 'cf-access' },
+    });
+    const eks = target('https://abc.eks.amazonaws.com', { name: 'eks' });
+    await (await clusters.clientFor(tunnel))
+      .get({
+        group: '',
+        kind: 'Namespace',
+        namespace: '',
+        name: 'x',
+      })
+      .catch(() => undefined);
+    await (await clusters.clientFor(eks))
+      .get({
+        group: '',
+        kind: 'Namespace',
+        namespace: '',
+        name: 'x',
+      })
+      .catch(() => undefined);
+    const toTunnel = seen.filter((r) => r.url.startsWith('https://k8s.example.com'));
+    const toEks = seen.filter((r) => r.url.startsWith('https://abc.eks.amazonaws.com'));
+    expect(toTunnel.length).toBeGreaterThan(0);
+    expect(toEks.length).toBeGreaterThan(0);
+    for (const request of toTunnel) {
+      expect(request.headers.get('cf-access-client-id')).toBe('id.access');
+      expect(request.headers.get('cf-access-client-secret')).toBe('access-secret-value');
+      expect(request.headers.get('authorization')).toBe('Bearer cluster-token');
+    }
+    for (const request of toEks) {
       expect(request.headers.has('cf-access-client-id')).toBe(false);
       expect(request.headers.has('cf-access-client-secret')).toBe(false);
     }
   });
 
-  it('refuses a target with a private CA, saying why and what to do', () => {
-    const transport = workersClusterTransport({ access });
+  it('refuses a binding with a private CA, saying why and what to do', () => {
+    const transport = workersClusterTransport();
     let error: unknown;
     try {
-      transport(target('https://10.0.0.1:6443', '-----BEGIN CERTIFICATE-----\nMIIB\n'));
+      transport(target('https://10.0.0.1:6443', { ca: '-----BEGIN CERTIFICATE-----\nMIIB\n' }));
     } catch (caught) {
       error = caught;
     }
@@ -78,6 +97,12 @@ describe('the Workers cluster transport', () => {
     expect(refused.hint).toContain('Cloudflare Tunnel');
     expect(refused.hint).toContain('publicly trusted endpoint');
     expect(`${refused.message} ${refused.hint}`).not.toContain('MIIB');
-    expect(`${refused.message} ${refused.hint}`).not.toContain('access-secret-value');
+  });
+
+  it('refuses a client certificate, which a Worker cannot present', () => {
+    const transport = workersClusterTransport();
+    expect(() =>
+      transport(target('https://k8s.example.com'), { certPem: 'CERT', keyPem: 'KEY-VALUE' }),
+    ).toThrow('target staging: client certificates cannot be presented from Cloudflare Workers');
   });
 });

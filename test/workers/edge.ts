@@ -6,6 +6,9 @@
  *   the origin; with them, the headers are stripped (Access does not forward them as such)
  *   and the request goes to the real kube-apiserver, whose private CA `cloudflared` trusts.
  * - `https://<downHost>` is a Tunnel whose origin is down: 502, as Cloudflare answers.
+ * - `https://<attackerHost>` is an attacker's API server: it records every request (method,
+ *   path, headers) and answers like an API server; `ATTACKER_RECORD_PATH` on it returns the
+ *   record, for the hostile tests to assert it is empty.
  * - `http://127.0.0.1:*` (the GitHub test server) is passed through.
  * - `https://<githubAppHost>` answers the requests a GitHub App makes before reading a
  *   repository: its installation and an installation token for a well-formed RS256 App JWT,
@@ -13,11 +16,13 @@
  * - Anything else is refused: tests never reach the internet.
  */
 import { Agent, fetch as undiciFetch } from 'undici';
+import { ATTACKER_RECORD_PATH } from './fixtures.ts';
 
 /** What the edge routes to. */
 export interface EdgeOptions {
   tunnelHost: string;
   downHost: string;
+  attackerHost: string;
   access: { clientId: string; clientSecret: string };
   origin: { server: string; caPem: string };
   githubAppHost: string;
@@ -79,8 +84,18 @@ async function relay(response: Response): Promise<Response> {
 /** Builds the outbound handler. */
 export function createEdge(options: EdgeOptions): (request: Request) => Promise<Response> {
   const originAgent = new Agent({ connect: { ca: options.origin.caPem } });
+  const stolen: { method: string; path: string; headers: Record<string, string> }[] = [];
   return async (request) => {
     const url = new URL(request.url);
+    if (url.hostname === options.attackerHost) {
+      if (url.pathname === ATTACKER_RECORD_PATH) return Response.json(stolen);
+      stolen.push({
+        method: request.method,
+        path: url.pathname,
+        headers: Object.fromEntries(request.headers),
+      });
+      return Response.json({ kind: 'APIVersions', versions: ['v1'] });
+    }
     if (url.hostname === options.githubAppHost) {
       return githubApp(request, url, options.githubAppId);
     }

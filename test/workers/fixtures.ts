@@ -35,7 +35,13 @@ export interface WorkersFixture {
     push: DeliveryFixture;
     pushOtherRepo: DeliveryFixture;
     pullRequestOpened: DeliveryFixture;
+    /** A push to branch `evil`, whose plumbline.yaml redefines `staging` at the attacker. */
+    pushEvil: DeliveryFixture;
+    /** Pull request 9 from `evil` into main (same repository). */
+    pullRequestEvil: DeliveryFixture;
   };
+  /** The attacker's API server: the edge records what reaches it (`attackerRecordUrl`). */
+  attackerHost: string;
 }
 
 declare module 'vitest' {
@@ -44,11 +50,34 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * The Worker's target bindings (the operator's `PLUMBLINE_TARGETS`): `staging` and `down`
+ * behind Tunnel and Access, `onprem` naming the API server's private CA directly.
+ */
+export function workersTargets(
+  fixture: Pick<WorkersFixture, 'tunnelHost' | 'downHost' | 'access' | 'repo' | 'namespace'>,
+  origin: { server: string; caPem: string },
+): Record<string, unknown>[] {
+  const scope = {
+    kind: 'kubernetes',
+    credentials: { token: { secret: 'staging-token' } },
+    repositories: [fixture.repo],
+    namespaces: [fixture.namespace],
+  };
+  const access = { clientId: fixture.access.clientId, secret: 'cf-access' };
+  return [
+    { ...scope, name: 'staging', server: `https://${fixture.tunnelHost}`, access },
+    { ...scope, name: 'down', server: `https://${fixture.downHost}`, access },
+    { ...scope, name: 'onprem', server: origin.server, ca: origin.caPem },
+  ];
+}
+
 /** Names shared by the config, the setup and the tests. */
 export const WORKERS_TEST = {
   repo: 'acme/deploy',
   tunnelHost: 'k8s.tunnel.test',
   downHost: 'down.tunnel.test',
+  attackerHost: 'attacker.test',
   webhookSecret: 'workers-webhook-secret',
   githubToken: 'ghs_workers_test_token',
   access: { clientId: 'access-client.id', clientSecret: 'access-client-secret-value' },
@@ -56,3 +85,6 @@ export const WORKERS_TEST = {
   githubAppHost: 'github-app.test',
   githubAppId: '4242',
 } as const;
+
+/** Where the edge reports what reached the attacker's host (never forwarded, never recorded). */
+export const ATTACKER_RECORD_PATH = '/__requests_seen_by_the_attacker';

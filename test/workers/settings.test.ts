@@ -1,6 +1,7 @@
 /**
- * The Worker's settings, validated once from `env`: defaults, the forms of
- * PLUMBLINE_REPOSITORIES, and every refusal naming the variable without echoing a secret.
+ * The Worker's settings, validated once from `env` by the schema the Node runtime shares:
+ * defaults, the forms of PLUMBLINE_REPOSITORIES, target bindings from PLUMBLINE_TARGETS, and
+ * every refusal naming the variable without echoing a secret.
  */
 import { describe, expect, it } from 'vitest';
 import { envSecretStore } from '../../functions/cloudflare/env-secret-store.ts';
@@ -22,13 +23,13 @@ describe('Worker settings', () => {
     const settings = settingsFromEnv({ JOBS: {}, PLUMBLINE_REPOSITORIES: 'acme/deploy' });
     expect(settings).toEqual({
       webhookSecrets: [],
-      repositories: [{ fullName: 'acme/deploy' }],
-      configBranch: 'main',
+      repositories: [{ fullName: 'acme/deploy', sops: { ageKeys: [], kmsKeys: [] } }],
+      targets: [],
+      secrets: {},
       githubApiUrl: 'https://api.github.com',
       github: { kind: 'anonymous' },
       maxBodyBytes: 1024 * 1024,
       logLevel: 'info',
-      ageIdentities: [],
       retryBaseSeconds: 30,
       deadLetterQueue: 'plumbline-jobs-dlq',
     });
@@ -41,16 +42,21 @@ describe('Worker settings', () => {
       GITHUB_APP_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
     });
     expect(settings.repositories).toEqual([
-      { fullName: 'acme/deploy', installationId: 42 },
-      { fullName: 'acme/other' },
+      { fullName: 'acme/deploy', installationId: 42, sops: { ageKeys: [], kmsKeys: [] } },
+      { fullName: 'acme/other', sops: { ageKeys: [], kmsKeys: [] } },
     ]);
     expect(settings.github.kind).toBe('app');
   });
 
   it('refuse malformed repositories JSON, naming the variable', () => {
     expect(refusal({ PLUMBLINE_REPOSITORIES: '[{"fullName": 3}]' }).message).toMatch(
-      /^PLUMBLINE_REPOSITORIES\[0\]: must be/,
+      /^PLUMBLINE_REPOSITORIES\[0\]\.fullName: must be/,
     );
+    expect(
+      refusal({
+        PLUMBLINE_REPOSITORIES: '[{"fullName": "acme/x", "trustedBranch": "refs/heads/main"}]',
+      }).message,
+    ).toMatch(/^PLUMBLINE_REPOSITORIES\[0\]\.trustedBranch: must be a branch name/);
     expect(refusal({ PLUMBLINE_REPOSITORIES: '[oops' }).message).toMatch(
       /^PLUMBLINE_REPOSITORIES: starts with \[ but is not valid JSON/,
     );
@@ -62,10 +68,72 @@ describe('Worker settings', () => {
     expect(`${error.message} ${error.hint}`).not.toContain('very-secret-key-material');
   });
 
-  it('refuse an Access service token without the hosts it is for', () => {
-    const error = refusal({ CF_ACCESS_CLIENT_ID: 'id', CF_ACCESS_CLIENT_SECRET: 'access-secret' });
-    expect(error.message).toMatch(/^CF_ACCESS_HOSTS: missing/);
-    expect(`${error.message} ${error.hint}`).not.toContain('access-secret');
+  it('read target bindings from PLUMBLINE_TARGETS, with their Access token', () => {
+    const settings = settingsFromEnv({
+      PLUMBLINE_TARGETS: JSON.stringify([
+        {
+          kind: 'kubernetes',
+          name: 'staging',
+          server: 'https://k8s.example.com',
+          credentials: { token: { secret: 'staging-token' } },
+          access: { clientId: 'id.access', secret: 'cf-access' },
+          repositories: ['acme/*'],
+          namespaces: ['web'],
+        },
+      ]),
+      PLUMBLINE_SECRET_STAGING_TOKEN: 'cluster-token',
+    });
+    expect(settings.targets).toEqual([
+      {
+        kind: 'kubernetes',
+        name: 'staging',
+        server: 'https://k8s.example.com',
+        credentials: { kind: 'token', secret: 'staging-token' },
+        access: { clientId: 'id.access', secret: 'cf-access' },
+        repositories: ['acme/*'],
+        namespaces: ['web'],
+        clusterResources: false,
+        allowLinkLocal: false,
+      },
+    ]);
+    expect(settings.secrets).toEqual({ 'staging-token': 'cluster-token' });
+  });
+
+  it('refuse a binding that could send a credential astray, naming the variable and not the value', () => {
+    const error = refusal({
+      PLUMBLINE_TARGETS: JSON.stringify([
+        {
+          kind: 'kubernetes',
+          name: 'staging',
+          server: 'https://user:s3cret-pass@169.254.169.254',
+          credentials: { token: { secret: 'staging-token' } },
+          repositories: ['*'],
+          namespaces: ['*'],
+        },
+      ]),
+    });
+    expect(error.message).toMatch(
+      /^PLUMBLINE_TARGETS\[0\]\.server: must not contain a user name or password/,
+    );
+    expect(`${error.message} ${error.hint}`).not.toContain('s3cret-pass');
+    expect(refusal({ PLUMBLINE_TARGETS: '{"kind": "kubernetes"}' }).message).toBe(
+      'PLUMBLINE_TARGETS: must be a JSON array of target bindings',
+    );
+  });
+
+  it('refuse variables whose meaning moved into the bindings and repository entries', () => {
+    for (const [variable, moved] of [
+      ['PLUMBLINE_CONFIG_BRANCH', 'trustedBranch'],
+      ['SOPS_AGE_KEY', 'ageKeys'],
+      ['CF_ACCESS_CLIENT_ID', '"access"'],
+      ['CF_ACCESS_CLIENT_SECRET', '"access"'],
+      ['CF_ACCESS_HOSTS', 'binding'],
+    ] as const) {
+      const error = refusal({ [variable]: 'AGE-SECRET-KEY-1VALUE' });
+      expect(error.message).toMatch(new RegExp(`^${variable}: is no longer read`));
+      expect(error.message).toContain(moved);
+      expect(error.message).not.toContain('VALUE');
+    }
   });
 
   it('refuse half a pair of AWS credentials, an unknown log level and a bad number', () => {
@@ -76,7 +144,7 @@ describe('Worker settings', () => {
       /^PLUMBLINE_LOG_LEVEL: must be one of/,
     );
     expect(refusal({ PLUMBLINE_MAX_BODY_BYTES: '1.5' }).message).toMatch(
-      /^PLUMBLINE_MAX_BODY_BYTES: must be an integer/,
+      /^PLUMBLINE_MAX_BODY_BYTES: must be a number/,
     );
   });
 
@@ -89,5 +157,7 @@ describe('Worker settings', () => {
     expect(await secrets.get('staging_token')).toBe('cluster-token');
     expect(await secrets.get('GITHUB_TOKEN')).toBeUndefined();
     expect(await secrets.get('missing')).toBeUndefined();
+    // A name never reaches a prototype.
+    expect(await secrets.get('constructor')).toBeUndefined();
   });
 });

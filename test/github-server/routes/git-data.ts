@@ -13,10 +13,19 @@ import {
   resolveCommit,
   treeJson,
 } from '../git-objects.ts';
+import { fullRepositoryJson } from '../records.ts';
 import { errorJson, notFound, repoOf, type ServerState } from '../state.ts';
 
 /** Registers the routes on `app`. */
 export function registerGitDataRoutes(app: Hono, state: ServerState): void {
+  app.get('/repos/:owner/:repo', (c) => {
+    const found = repoOf(state, c);
+    if (!found) return notFound(c);
+    const fullName = `${found.loc.owner}/${found.loc.repo}`;
+    const branch = state.defaultBranches.get(fullName) ?? 'main';
+    return c.json(fullRepositoryJson(state.baseUrl, fullName, branch));
+  });
+
   app.get('/repos/:owner/:repo/branches/:branch{.+}', (c) => {
     const found = repoOf(state, c);
     const branch = c.req.param('branch');

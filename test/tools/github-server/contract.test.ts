@@ -69,6 +69,15 @@ async function getChecked(path: string, expectedStatus = 200): Promise<Record<st
 }
 
 describe('GitHub test server contract', () => {
+  it('serves a repository with its default branch as GitHub describes it', async () => {
+    const body = await getChecked('/repos/acme/deploy');
+    expect(body).toMatchObject({ full_name: 'acme/deploy', default_branch: 'main' });
+    server.setDefaultBranch('acme/deploy', 'feature');
+    expect((await getChecked('/repos/acme/deploy')).default_branch).toBe('feature');
+    server.setDefaultBranch('acme/deploy', 'main');
+    await getChecked('/repos/acme/nothing', 404);
+  });
+
   it('serves a branch as GitHub describes it', async () => {
     const body = await getChecked('/repos/acme/deploy/branches/main');
     expect(body.name).toBe('main');

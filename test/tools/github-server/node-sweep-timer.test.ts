@@ -18,10 +18,6 @@ beforeAll(async () => {
   git = TestGitRepo.create();
   git.commit({
     'plumbline.yaml': [
-      'targets:',
-      '  - name: t',
-      '    server: https://127.0.0.1:6443',
-      '    credentials: {token: {secret: t}}',
       'apps:',
       '  - {name: web, path: apps/web, target: t, namespace: web}',
       '  - {name: api, path: apps/api, target: t, namespace: api, branch: release}',
@@ -43,7 +39,7 @@ describe('Node runtime sweep', () => {
       settings: {
         ...DEFAULT_SETTINGS,
         port: 0,
-        repositories: ['acme/deploy'],
+        repositories: [{ fullName: 'acme/deploy' }],
         githubApiUrl: github.url,
         githubToken: TOKEN,
       },
@@ -83,7 +79,7 @@ describe('Node runtime sweep', () => {
       settings: {
         ...DEFAULT_SETTINGS,
         port: 0,
-        repositories: ['acme/deploy'],
+        repositories: [{ fullName: 'acme/deploy' }],
         githubApiUrl: github.url,
         githubToken: TOKEN,
       },

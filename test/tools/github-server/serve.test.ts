@@ -15,13 +15,7 @@ const SECRET = 'serve-test-secret';
 let git: TestGitRepo;
 let github: GitHubServer;
 
-const plumblineYaml = `targets:
-  - name: staging
-    server: https://127.0.0.1:6443
-    credentials:
-      token:
-        secret: staging-token
-apps:
+const plumblineYaml = `apps:
   - name: web
     path: apps/web
     target: staging
@@ -77,6 +71,16 @@ describe('plumbline serve', () => {
         GITHUB_TOKEN: TOKEN,
         PLUMBLINE_GITHUB_API_URL: github.url,
         PLUMBLINE_SECRET_STAGING_TOKEN: 'cluster-token-value',
+        PLUMBLINE_TARGETS: JSON.stringify([
+          {
+            kind: 'kubernetes',
+            name: 'staging',
+            server: 'https://127.0.0.1:6443',
+            credentials: { token: { secret: 'staging-token' } },
+            repositories: ['acme/deploy'],
+            namespaces: ['web'],
+          },
+        ]),
       },
       runJob: async (job, context) => {
         jobs.push(job);
@@ -118,8 +122,11 @@ describe('plumbline serve', () => {
         deliveryId: delivery.deliveryId,
       },
     ]);
+    // The webhook and the job each asked which branch is trusted and read its head.
+    expect(github.count('GET', '/repos/acme/deploy')).toBe(2);
     expect(github.count('GET', '/repos/acme/deploy/branches/main')).toBe(2);
-    // The webhook read plumbline.yaml with one small request; only the job fetched the archive.
+    // The webhook read the trusted plumbline.yaml with one small request; only the job fetched
+    // the archive.
     expect(github.count('GET', '/repos/acme/deploy/contents/plumbline.yaml')).toBe(1);
     expect(github.count('GET', `/repos/acme/deploy/tarball/${head}`)).toBe(1);
     if (resolved?.kind !== 'ready')
@@ -127,7 +134,11 @@ describe('plumbline serve', () => {
     expect(resolved.sha).toBe(head);
     expect(resolved.app).toMatchObject({ name: 'web', namespace: 'web', path: 'apps/web' });
     expect(await readText(resolved.tree, 'apps/web/cm.yaml')).toBe('kind: ConfigMap\n');
-    expect(resolved.target.credentials).toEqual({ kind: 'token', secret: 'staging-token' });
+    expect(resolved.target).toMatchObject({
+      name: 'staging',
+      server: 'https://127.0.0.1:6443',
+      credentials: { kind: 'token', secret: 'staging-token' },
+    });
     expect(clusterToken).toBe('cluster-token-value');
     expect(github.requests.every((r) => r.authorized || r.path.startsWith('/codeload/'))).toBe(
       true,
@@ -141,6 +152,7 @@ describe('plumbline serve', () => {
     expect(output).not.toContain(TOKEN);
     expect(output).not.toContain('cluster-token-value');
     expect(output).toContain('"namedCredentials":["staging-token"]');
+    expect(output).toContain('"targets":["staging"]');
   });
 
   it('starts with embedded defaults and answers /healthz', async () => {

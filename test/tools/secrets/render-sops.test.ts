@@ -89,7 +89,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-function kustomizeBuild(files: Record<string, string>): unknown[] {
+function kustomizeBuild(files: Record<string, string | Uint8Array>): unknown[] {
   const root = mkdtempSync(join(tmpdir(), 'plumbline-render-sops-'));
   try {
     for (const [path, text] of Object.entries(files)) {
@@ -135,6 +135,41 @@ describe('rendering SOPS-encrypted files', () => {
     );
     expect(result.sensitive).not.toContain(key('web'));
     expect(result.files).toContain('apps/shop/app.sops.env');
+  });
+
+  it('builds a secretGenerator over an encrypted binary file (every byte) as kustomize over sops -d does', async () => {
+    const { readFileSync } = await import('node:fs');
+    const der = Uint8Array.from({ length: 300 }, (_, i) => (i * 101 + 7) % 256);
+    const dir = mkdtempSync(join(world.dir, 'der-'));
+    writeFileSync(join(dir, 'key.der'), der);
+    await world.run([
+      '--encrypt',
+      '--age',
+      world.age[0]?.recipient ?? '',
+      '--output',
+      join(dir, 'key.sops.der'),
+      join(dir, 'key.der'),
+    ]);
+    await world.run(['--decrypt', '--output', join(dir, 'plain.der'), join(dir, 'key.sops.der')]);
+    const kustomization =
+      'secretGenerator:\n  - name: keys\n    files:\n      - key.der=key.sops.der\n';
+    const tree = {
+      'apps/shop/kustomization.yaml': kustomization,
+      'apps/shop/key.sops.der': new Uint8Array(readFileSync(join(dir, 'key.sops.der'))),
+    };
+    const plain = {
+      ...tree,
+      'apps/shop/key.sops.der': new Uint8Array(readFileSync(join(dir, 'plain.der'))),
+    };
+    const decryptor = createSopsDecryptor({ ageIdentities: [world.age[0]?.identity ?? ''] });
+    const result = await renderApp(new MemoryFileTree(tree), 'apps/shop', { decryptor });
+    // The Secret holds the same bytes as kustomize's over the `sops -d` output. (How kustomize
+    // wraps long base64 values, and so the name hash, is the secretGenerator's business.)
+    const [expected] = kustomizeBuild(plain) as { data: Record<string, string> }[];
+    const data = (result.objects[0] as { data?: Record<string, string> }).data ?? {};
+    const want = Buffer.from((expected?.data['key.der'] ?? '').replace(/\n/g, ''), 'base64');
+    expect(want.equals(Buffer.from(der))).toBe(true);
+    expect(Buffer.from(data['key.der'] ?? '', 'base64').equals(want)).toBe(true);
   });
 
   it('fails the render with a DecryptError when a file cannot be decrypted', async () => {

@@ -321,3 +321,82 @@ list:
     expect(actual).toBe('opaque\nbytes\n');
   });
 });
+
+/** Encrypts `bytes` with sops (age key 0) and returns sops' and Plumbline's plaintext bytes. */
+async function bytesRoundTrip(name: string, bytes: Uint8Array, args: string[] = []) {
+  const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(world.dir, 'bytes-'));
+  const plain = join(dir, name);
+  const encrypted = join(dir, `enc-${name}`);
+  writeFileSync(plain, bytes);
+  const recipient = world.age[0]?.recipient ?? '';
+  await world.run(['--encrypt', '--age', recipient, ...args, '--output', encrypted, plain]);
+  await world.run(['--decrypt', ...args, '--output', `${encrypted}.out`, encrypted]);
+  const decryptor = createSopsDecryptor({ ageIdentities: world.age.map((k) => k.identity) });
+  const out = await decryptor.decrypt(name, new Uint8Array(readFileSync(encrypted)));
+  return {
+    encrypted: new Uint8Array(readFileSync(encrypted)),
+    expected: new Uint8Array(readFileSync(`${encrypted}.out`)),
+    actual: out?.plaintext,
+  };
+}
+
+describe('bytes and layouts decrypt to what sops --decrypt prints', () => {
+  it('a binary file of every byte value (a DER key, a .p12) comes back byte for byte', async () => {
+    const der = Uint8Array.from({ length: 512 }, (_, i) => (i * 167) % 256);
+    const { expected, actual } = await bytesRoundTrip('tls.der', der);
+    expect(Buffer.from(expected).equals(Buffer.from(der))).toBe(true);
+    expect(actual && Buffer.from(actual).equals(Buffer.from(der))).toBe(true);
+  });
+
+  it('!!binary values: bytes that are not UTF-8 stay !!binary base64, UTF-8 ones become text', async () => {
+    const yaml = `short: !!binary ${Buffer.from([0xff, 0xfe, 0x00]).toString('base64')}\nlong: !!binary ${Buffer.from(Uint8Array.from({ length: 200 }, (_, i) => 255 - i)).toString('base64')}\ntext: !!binary ${Buffer.from('héllo').toString('base64')}\n`;
+    const { expected, actual } = await bytesRoundTrip('bin.yaml', new TextEncoder().encode(yaml));
+    const text = new TextDecoder().decode(actual);
+    expect(text).toBe(new TextDecoder().decode(expected));
+    expect(text).toContain('short: !!binary //4A\n');
+    expect(text).toContain('long: !!binary |\n');
+    expect(text).toContain('text: héllo\n');
+  });
+
+  it('dotenv values of any bytes come back byte for byte', async () => {
+    const env = new Uint8Array([
+      ...Buffer.from('A=x'),
+      0xff,
+      0x00,
+      0xc3,
+      0x0a,
+      ...Buffer.from('B=y\n'),
+    ]);
+    const { expected, actual } = await bytesRoundTrip('raw.env', env);
+    expect(actual && Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
+  });
+
+  it('YAML merge keys: sops keeps `<<` as a key (written !!merge) holding the merged mapping', async () => {
+    const yaml =
+      'defaults: &defaults\n  user: admin\n  pass: secret\nprod:\n  <<: *defaults\n  host: prod.example\n';
+    const { expected, actual } = await bytesRoundTrip('merge.yaml', new TextEncoder().encode(yaml));
+    const text = new TextDecoder().decode(actual);
+    expect(text).toBe(new TextDecoder().decode(expected));
+    expect(text).toContain('    !!merge <<:\n        user: admin\n');
+  });
+
+  it('a document holding only the sops metadata comes out as {}', async () => {
+    const yaml = 'a: 1\n---\n{}\n---\nb: 2\n';
+    const { expected, actual } = await bytesRoundTrip('docs.yaml', new TextEncoder().encode(yaml));
+    expect(new TextDecoder().decode(actual)).toBe(new TextDecoder().decode(expected));
+    expect(new TextDecoder().decode(actual)).toBe('a: 1\n---\n{}\n---\nb: 2\n');
+  });
+
+  it('block scalars follow the indentation the file was written with (stores.yaml.indent)', async () => {
+    const yaml = 'a:\n  b: |\n    one\n    two\n  list:\n    - k: |-\n        x\n        y\n';
+    for (const indent of ['2', '3', '4', '8']) {
+      const { expected, actual } = await bytesRoundTrip(
+        `indent${indent}.yaml`,
+        new TextEncoder().encode(yaml),
+        ['--indent', indent],
+      );
+      expect(new TextDecoder().decode(actual)).toBe(new TextDecoder().decode(expected));
+    }
+  });
+});

@@ -90,6 +90,23 @@ describe('eksToken', () => {
     );
   });
 
+  it('is byte for byte the token of a fixed vector (the URL aws eks get-token presigns)', async () => {
+    const { token } = await eksToken({
+      clusterName: 'prod',
+      region: 'eu-west-1',
+      credentials,
+      now: () => now,
+    });
+    const url =
+      'https://sts.eu-west-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15' +
+      '&X-Amz-Algorithm=AWS4-HMAC-SHA256' +
+      '&X-Amz-Credential=AKIDEXAMPLE%2F20260304%2Feu-west-1%2Fsts%2Faws4_request' +
+      '&X-Amz-Date=20260304T050607Z&X-Amz-Expires=60' +
+      '&X-Amz-Security-Token=session%2Ftoken%2B1%3D&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id' +
+      '&X-Amz-Signature=57c2b114d29de06ce3676e6fb63ec4e7cdbaa12f80185173fef48114168b3bba';
+    expect(token).toBe(`k8s-aws-v1.${Buffer.from(url).toString('base64url')}`);
+  });
+
   it('refuses missing inputs without echoing the secret key', async () => {
     const error = await eksToken({
       clusterName: '',

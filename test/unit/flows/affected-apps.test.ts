@@ -21,7 +21,10 @@ const files = {
 };
 
 /** Commits `files`, then `change` on top, and judges every app. */
-async function judge(change: Record<string, string | null>, options: { forced?: boolean } = {}) {
+async function judge(
+  change: Record<string, string | null>,
+  options: { forced?: boolean; trusted?: boolean } = {},
+) {
   const git = new MemoryGitHost();
   const before = git.commit('acme/deploy', 'main', files);
   const next: Record<string, string> = { ...files };
@@ -32,7 +35,14 @@ async function judge(change: Record<string, string | null>, options: { forced?: 
   const after = git.commit('acme/deploy', 'main', next);
   const tree = await git.treeAt(ref, after);
   const headConfig = parseRepoConfig(next['plumbline.yaml'] as string);
-  const changed = await changedFiles(git, ref, { base: before, head: after, ...options });
+  const { trusted = true, ...range } = options;
+  // The head judged is the trusted branch's (unless the test says otherwise).
+  const changed = await changedFiles(
+    git,
+    ref,
+    { base: before, head: after, ...range },
+    trusted ? { branch: 'main', sha: after, config: headConfig } : undefined,
+  );
   const verdicts: Record<string, string> = {};
   for (const app of headConfig.apps) {
     const render = await renderApp(tree, app.path);
@@ -77,6 +87,14 @@ describe('change detection', () => {
       web: 'unaffected',
       api: 'affected: its plumbline.yaml entry changed',
     });
+  });
+
+  it('compares entries only when the head judged is the trusted one', async () => {
+    const { verdicts } = await judge(
+      { 'plumbline.yaml': config().replace('namespace: api', 'namespace: api2') },
+      { trusted: false },
+    );
+    expect(verdicts).toEqual({ web: 'unaffected', api: 'unaffected' });
   });
 
   it('affects every app of the branch after a force push', async () => {

@@ -1,4 +1,5 @@
 /** Shared set-up of the flow tests: a repository in a `MemoryGitHost` and a fake cluster. */
+import type { KubernetesTarget } from '../../../lib/config/target-binding.ts';
 import type { FlowDeps } from '../../../lib/flows/flow-deps.ts';
 import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
@@ -8,14 +9,20 @@ import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
 export const REPO = 'acme/deploy';
 export const ref = { owner: 'acme', repo: 'deploy' };
 
+/** The operator's binding `prod`, serving this repository in namespaces web and api. */
+export const prodTarget: KubernetesTarget = {
+  kind: 'kubernetes',
+  name: 'prod',
+  server: 'https://k8s.example.com',
+  credentials: { kind: 'token', secret: 'prod-token' },
+  repositories: [REPO],
+  namespaces: ['web', 'api'],
+  clusterResources: false,
+  allowLinkLocal: false,
+};
+
 /** `plumbline.yaml` with apps `web` and `api` (and `extra` lines appended). */
-export const config = (extra = '') => `targets:
-  - name: prod
-    server: https://k8s.example.com
-    credentials:
-      token:
-        secret: prod-token
-apps:
+export const config = (extra = '') => `apps:
   - name: web
     path: apps/web
     target: prod
@@ -46,6 +53,7 @@ export function flowSetup() {
   const deps: FlowDeps = {
     registry: new StaticRepoRegistry([REPO]),
     gitHostFor: () => git,
+    targets: [prodTarget],
     clusters: {
       async clientFor(target) {
         clientsFor.push(target.name);

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { KubeError } from '../../../lib/errors.ts';
 import { planPullRequest } from '../../../lib/flows/plan-pull-request.ts';
-import {
-  markOutdated,
-  PLAN_MARKER,
-  renderPullRequestComment,
-} from '../../../lib/flows/pull-request-comment.ts';
 import type { PlanJob } from '../../../lib/jobs/job.ts';
 import type { Plan } from '../../../lib/plan/plan.ts';
-import { githubBodyLimit } from '../../../lib/plan/render-markdown.ts';
+import { githubBodyLimit } from '../../../lib/report/limits.ts';
+import { markOutdated, PLAN_MARKER, pullRequestComment } from '../../../lib/report/markdown.ts';
+import type { PullRequestPlan } from '../../../lib/report/outcomes.ts';
+import { redacted } from '../../../lib/report/redacted.ts';
+import { noSecrets } from '../../../lib/secrets/secret-ledger.ts';
 import { baseFiles, config, configMap, flowSetup, REPO } from './fixtures.ts';
 
 const job: PlanJob = { kind: 'plan', repo: REPO, number: 7, deliveryId: 'd-1' };
@@ -151,16 +150,40 @@ describe('planPullRequest', () => {
     expect(await planPullRequest(job, setup.deps)).toMatchObject({ status: 'planned' });
   });
 
-  it('refuses a target the pull request adds or changes (targets come from the base)', async () => {
-    const { git, deps, clientsFor } = pullRequest({
-      'plumbline.yaml': config().replace('https://k8s.example.com', 'https://evil.example.com'),
+  it('plans apps and targets as the trusted configuration defines them, whatever the pull request says', async () => {
+    const { git, deps, clientsFor, kube } = pullRequest({
+      'plumbline.yaml': `targets:\n  - name: prod\n    server: https://evil.example.com\n${config(
+        '  - name: evil\n    path: apps/web\n    target: prod\n    namespace: kube-system\n',
+      )
+        .replace('namespace: web', 'namespace: kube-system')
+        .replace('apps:\n', 'apps:\n')}`,
       'apps/web/settings.yaml': configMap('settings', 'green'),
     });
     const outcome = await planPullRequest(job, deps);
+    expect(outcome).toMatchObject({ status: 'planned', conclusion: 'success' });
+    // Only the trusted apps, through the operator's binding, into their trusted namespaces.
+    expect(clientsFor).toEqual(['prod']);
+    expect(kube.calls.filter((c) => c.startsWith('dry-run'))).toEqual([
+      'dry-run ConfigMap web/settings',
+    ]);
+    const body = git.comments.get(`${REPO}#7`)?.[0]?.body ?? '';
+    expect(body).toContain('web → prod/web');
+    expect(body).not.toContain('evil');
+    expect(body).toContain('takes effect once merged');
+  });
+
+  it('fails the app whose trusted target does not allow its namespace, naming the setting', async () => {
+    const { git, deps, clientsFor } = pullRequest({
+      'apps/web/settings.yaml': configMap('settings', 'green'),
+    });
+    deps.targets = [{ ...(deps.targets[0] as (typeof deps.targets)[number]), namespaces: ['api'] }];
+    const outcome = await planPullRequest(job, deps);
     expect(outcome).toMatchObject({ conclusion: 'failure' });
     expect(clientsFor).toEqual([]);
-    expect(git.comments.get(`${REPO}#7`)?.[0]?.body).toContain(
-      "target 'prod' is new or changed in this pull request",
+    const body = git.comments.get(`${REPO}#7`)?.[0]?.body ?? '';
+    expect(body).toContain('❌ **config failed**');
+    expect(body).toContain(
+      "namespace 'web' is not allowed on target 'prod' (runtime setting targets\\[prod\\].namespaces: api)",
     );
   });
 
@@ -182,7 +205,7 @@ describe('planPullRequest', () => {
   });
 });
 
-describe('renderPullRequestComment', () => {
+describe('pullRequestComment', () => {
   it('stays under GitHub’s limit with many large plans, and says what was cut', () => {
     const plan = (i: number): Plan => ({
       app: `app-${i}`,
@@ -198,7 +221,7 @@ describe('renderPullRequestComment', () => {
         diff: `+${'x'.repeat(3_000)}\n`,
       })),
     });
-    const body = renderPullRequestComment({
+    const pr: PullRequestPlan = {
       repo: REPO,
       number: 1,
       headSha: 'b'.repeat(40),
@@ -208,7 +231,8 @@ describe('renderPullRequestComment', () => {
         target: 'prod',
         plan: plan(i),
       })),
-    });
+    };
+    const body = pullRequestComment(redacted(pr, noSecrets));
     expect(body.length).toBeLessThan(githubBodyLimit);
     expect(body).toMatch(/more changed object\(s\) not shown|app section\(s\) not shown/);
   });

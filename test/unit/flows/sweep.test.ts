@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../../lib/drift/drift.ts';
 import { deployApp } from '../../../lib/flows/deploy-app.ts';
-import {
-  DRIFT_LABEL,
-  type DriftFinding,
-  renderDriftIssue,
-  syncDriftIssue,
-} from '../../../lib/flows/drift-issue.ts';
+import { DRIFT_LABEL, type DriftFinding, syncDriftIssue } from '../../../lib/flows/drift-issue.ts';
 import { sweepApp, sweepJobs } from '../../../lib/flows/sweep.ts';
 import type { SweepJob } from '../../../lib/jobs/job.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
 import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
+import { driftIssue } from '../../../lib/report/markdown.ts';
+import { type Redacted, redacted } from '../../../lib/report/redacted.ts';
+import { noSecrets } from '../../../lib/secrets/secret-ledger.ts';
 import { baseFiles, flowSetup, REPO, ref } from './fixtures.ts';
 
 const sweep = (app: string): SweepJob => ({
@@ -39,18 +37,22 @@ const report = (replicasManager: string): DriftReport => ({
   inSync: false,
 });
 
-const finding = (manager = 'kubectl', healed?: DriftFinding['healed']): DriftFinding => ({
-  repo: REPO,
-  app: 'web',
-  sha: 'c'.repeat(40),
-  target: 'prod',
-  report: report(manager),
-  ...(healed ? { healed } : {}),
-});
+const finding = (manager = 'kubectl', healed?: DriftFinding['healed']): Redacted<DriftFinding> =>
+  redacted<DriftFinding>(
+    {
+      repo: REPO,
+      app: 'web',
+      sha: 'c'.repeat(40),
+      target: 'prod',
+      report: report(manager),
+      ...(healed ? { healed } : {}),
+    },
+    noSecrets,
+  );
 
 describe('drift issues', () => {
   it('names each drifted field and the manager that changed it', () => {
-    const body = renderDriftIssue(finding('kubectl-scale', { ok: true, errors: [] }));
+    const body = driftIssue(finding('kubectl-scale', { ok: true, errors: [] }));
     expect(body).toContain('<!-- plumbline:drift acme/deploy#web -->');
     expect(body).toContain('| `Deployment.apps web/web` | `.spec.replicas` | `kubectl-scale` |');
     expect(body).toContain('- `ConfigMap web/settings`');

@@ -1,9 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../../lib/core/object.ts';
 import { normalizeObject } from '../../../lib/plan/normalize.ts';
 import { objectDiff } from '../../../lib/plan/plan.ts';
-import { unifiedDiff } from '../../../lib/plan/unified-diff.ts';
+import {
+  type DiffStats,
+  editScript,
+  maxDiffLines,
+  unifiedDiff,
+} from '../../../lib/plan/unified-diff.ts';
 import { maskPair } from '../../../lib/secrets/mask.ts';
 
 const live = parse(`
@@ -117,6 +123,84 @@ describe('unifiedDiff', () => {
   });
 });
 
+/** The length of a longest common subsequence, by the textbook quadratic table. */
+function lcsLength(a: readonly string[], b: readonly string[]): number {
+  let row = new Array<number>(b.length + 1).fill(0);
+  for (const x of a) {
+    const next = [0];
+    for (const [j, y] of b.entries())
+      next.push(x === y ? (row[j] ?? 0) + 1 : Math.max(row[j + 1] ?? 0, next[j] ?? 0));
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+describe('editScript', () => {
+  it('is a shortest edit script: it keeps a longest common subsequence (property)', () => {
+    const lines = fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { maxLength: 60 });
+    fc.assert(
+      fc.property(lines, lines, (a, b) => {
+        const ops = editScript(a, b) ?? [];
+        expect(ops.filter((op) => op.kind !== '+').map((op) => op.line)).toEqual(a);
+        expect(ops.filter((op) => op.kind !== '-').map((op) => op.line)).toEqual(b);
+        expect(ops.filter((op) => op.kind === ' ').length).toBe(lcsLength(a, b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('allocates memory linear in the input, however many lines change', () => {
+    // 5,000 lines each side from a small alphabet: thousands of edits, every line a candidate.
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return `item-${(seed >>> 16) % 8}`;
+    };
+    const a = Array.from({ length: 5_000 }, next);
+    const b = Array.from({ length: 5_000 }, next);
+    const stats: DiffStats = { frontierCells: 0, searches: 0, work: 0 };
+    const ops = editScript(a, b, stats) ?? [];
+    const edits = ops.filter((op) => op.kind !== ' ').length;
+    expect(edits).toBeGreaterThan(4_000);
+    // Two frontiers of 2(n+m)+4 cells, allocated once (a frontier per step would be D times that).
+    expect(stats.frontierCells).toBe(2 * (2 * (a.length + b.length) + 4));
+    expect(stats.searches).toBeLessThanOrEqual(edits);
+    // Work stays near D²/2 over all the divide and conquer (12.1 million here).
+    expect(stats.work).toBeLessThan(edits ** 2);
+    expect(ops.length).toBe(a.length + b.length - ops.filter((op) => op.kind === ' ').length);
+  });
+
+  it('needs no search for a rewrite: lines on one side only cannot match', () => {
+    const a = Array.from({ length: 5_000 }, (_, i) => `  key${i}: value-${i}`);
+    const b = Array.from({ length: 5_000 }, (_, i) => `  key${i}: other-${i}`);
+    const stats: DiffStats = { frontierCells: 0, searches: 0, work: 0 };
+    const ops = editScript(a, b, stats) ?? [];
+    expect(stats).toEqual({ frontierCells: 0, searches: 0, work: 0 });
+    expect(ops.filter((op) => op.kind === '-')).toHaveLength(5_000);
+  });
+
+  it('gives up past its work budget instead of searching for seconds', () => {
+    const a = Array.from({ length: 400 }, (_, i) => `l${i % 5}`);
+    const b = Array.from({ length: 400 }, (_, i) => `l${(i * 3) % 5}`);
+    const stats: DiffStats = { frontierCells: 0, searches: 0, work: 0 };
+    expect(editScript(a, b, stats, 1_000)).toBeUndefined();
+    expect(stats.work).toBeLessThanOrEqual(1_000 + 2 * 800);
+    expect(editScript(a, b)).toBeDefined();
+  });
+});
+
+describe('a diff too large to show', () => {
+  it('says how large it is instead', () => {
+    const n = maxDiffLines / 2;
+    const a = Array.from({ length: n }, (_, i) => `l${i % 50}`).join('\n');
+    const b = Array.from({ length: n }, (_, i) => `l${(i * 7) % 50}`).join('\n');
+    const diff = unifiedDiff(a, `${b}\nextra`, { before: 'live/x', after: 'merged/x' });
+    expect(diff).toBe(
+      `--- live/x\n+++ merged/x\n# diff too large to show: at least 1 lines changed (0 removed, 1 added; ${n} lines before, ${n + 1} after)\n`,
+    );
+  });
+});
+
 describe('objectDiff', () => {
   it('shows a replica change as kubectl diff would', () => {
     const planned = structuredClone(live);
@@ -125,7 +209,7 @@ describe('objectDiff', () => {
       { group: 'apps', kind: 'Deployment', namespace: 'shop', name: 'web' },
       live,
       planned,
-      false,
+      {},
     );
     expect(diff).toContain('--- live/Deployment.apps.shop.web');
     expect(diff).toContain('-  replicas: 2\n+  replicas: 3');
@@ -149,7 +233,7 @@ describe('objectDiff', () => {
       { group: '', kind: 'Secret', namespace: 'shop', name: 'db' },
       before,
       after,
-      false,
+      {},
     );
     expect(diff).toContain('-  password: "***"');
     expect(diff).toContain('+  password: "*** (changed)"');

@@ -52,8 +52,12 @@ describe('go-yaml v3 scalars', () => {
     expect(plainMacText('~')).toBeUndefined();
   });
 
+  const bytes = (value: string) => new TextEncoder().encode(value);
+  const at = (indent: number) => ({ column: 6, indent, bestIndent: 4 });
+
   it('writes strings in the style go-yaml v3 picks', () => {
-    const str = (value: string) => renderYamlScalar({ type: 'str', value }, 4).inline;
+    const str = (value: string) =>
+      renderYamlScalar({ type: 'str', bytes: bytes(value) }, at(4)).inline;
     expect(str('hunter2')).toBe('hunter2');
     expect(str('123')).toBe('"123"');
     expect(str('yes')).toBe('"yes"');
@@ -63,10 +67,23 @@ describe('go-yaml v3 scalars', () => {
     expect(str('😀')).toBe('"\\U0001F600"');
     expect(str('')).toBe('""');
     expect(str('2024-01-02')).toBe('"2024-01-02"');
-    expect(renderYamlScalar({ type: 'str', value: 'a\n  b' }, 8)).toEqual({
+    expect(renderYamlScalar({ type: 'str', bytes: bytes('a\n  b') }, at(8))).toEqual({
       inline: '|-',
       block: ['        a', '          b'],
     });
-    expect(renderYamlScalar({ type: 'str', value: ' x\n' }, 2).inline).toBe('|4');
+    expect(renderYamlScalar({ type: 'str', bytes: bytes(' x\n') }, at(2)).inline).toBe('|4');
+  });
+
+  it('writes bytes that are not UTF-8 as go-yaml does: !!binary base64, in lines of 70', () => {
+    const short = renderYamlScalar({ type: 'str', bytes: new Uint8Array([0xff, 0x00]) }, at(4));
+    expect(short).toEqual({ inline: '!!binary /wA=' });
+    const long = renderYamlScalar({ type: 'str', bytes: new Uint8Array(60).fill(0xff) }, at(4));
+    expect(long.inline).toBe('!!binary |');
+    expect(long.block).toEqual([`    ${'/'.repeat(70)}`, `    ${'/'.repeat(10)}`]);
+  });
+
+  it('never folds long strings (go-yaml v3 encodes with an unlimited width)', () => {
+    const value = Array.from({ length: 40 }, () => 'word').join(' ');
+    expect(renderYamlScalar({ type: 'str', bytes: bytes(value) }, at(4)).inline).toBe(value);
   });
 });

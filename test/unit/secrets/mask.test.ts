@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../../lib/core/object.ts';
 import {
+  generatedSibling,
+  MASKED,
+  markSensitive,
   maskObject,
   maskPair,
-  redact,
-  secretToken,
-  secretValues,
+  SENSITIVE_ANNOTATION,
 } from '../../../lib/secrets/mask.ts';
+import { SecretLedger } from '../../../lib/secrets/secret-ledger.ts';
 
 const secret = parse(`
 apiVersion: v1
@@ -95,28 +97,61 @@ describe('maskPair', () => {
   });
 });
 
-describe('redact', () => {
-  it('removes secrets and their base64 and JSON-escaped forms from text', () => {
-    const values = secretValues(secret);
-    expect(values).toContain('hunter2');
-    const line = 'applied {"password":"aHVudGVyMg=="} user=admin-user pw=hunter2';
-    expect(redact(line, values)).toBe('applied {"password":"***"} user=*** pw=***');
-    expect(redact('say "a\\"b\\nc"', ['a"b\nc'])).toBe('say "***"');
+describe('positions derived from a secret', () => {
+  const ledger = new SecretLedger();
+  ledger.record(['s3cr3t-value', 'on']);
+  const carrier = parse(`
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web, flag: "on"}
+  annotations: {copied: s3cr3t-value, plain: "on"}
+spec: {replicas: 2}
+`) as KubeObject;
+
+  it('masks a label or annotation holding a decrypted value, short ones only in a sensitive object', () => {
+    const plainObject = maskObject(carrier, { secrets: ledger });
+    expect(plainObject.metadata.annotations).toEqual({ copied: MASKED, plain: 'on' });
+    expect(plainObject.metadata.labels).toEqual({ app: 'web', flag: 'on' });
+    const sensitive = maskObject(carrier, { sensitive: true, secrets: ledger });
+    expect(sensitive.metadata.labels).toEqual({ app: 'web', flag: MASKED });
+    expect(sensitive.metadata.annotations).toEqual({ copied: MASKED, plain: MASKED });
   });
 
-  it('ignores secrets too short to name', () => {
-    expect(redact('on 1 2 3', ['on', '1'])).toBe('on 1 2 3');
-  });
-});
-
-describe('secretToken', () => {
-  it('compares equal values equal and reveals no plain SHA-256 of them', async () => {
-    const a = await secretToken('hunter2');
-    expect(await secretToken('hunter2')).toBe(a);
-    expect(await secretToken('hunter3')).not.toBe(a);
-    const plain = new Uint8Array(
-      await crypto.subtle.digest('SHA-256', new TextEncoder().encode('hunter2')),
+  it('records the positions in a mark that masks the live object with no ledger at all', () => {
+    const marked = markSensitive(carrier, { sensitive: true, secrets: ledger });
+    expect(marked.metadata.annotations?.[SENSITIVE_ANNOTATION]).toBe(
+      'body,labels/flag,annotations/copied,annotations/plain',
     );
-    expect(a).not.toBe([...plain].map((b) => b.toString(16).padStart(2, '0')).join(''));
+    // Later, live: the values rotated, and this job decrypted none of them.
+    const live = structuredClone(marked);
+    (live.metadata.annotations as Record<string, string>).copied = 'old-secret-value';
+    const masked = maskObject(live);
+    expect(masked.metadata.annotations?.copied).toBe(MASKED);
+    expect(masked.spec).toEqual({ replicas: MASKED });
+    expect(JSON.stringify(masked)).not.toContain('old-secret-value');
+    // A deletion diff, and a change: both sides masked, the change still visible.
+    expect(JSON.stringify(maskPair(live, undefined))).not.toContain('old-secret-value');
+    const after = markSensitive(carrier, { sensitive: true, secrets: ledger });
+    const pair = maskPair(live, after, { secrets: ledger });
+    expect(pair.before?.metadata.annotations?.copied).toBe(MASKED);
+    expect(pair.after?.metadata.annotations?.copied).toBe('*** (changed)');
+  });
+
+  it('leaves objects without a decrypted value unmarked', () => {
+    const other = { ...carrier, metadata: { name: 'x', labels: { app: 'web' } } };
+    expect(markSensitive(other, { secrets: ledger })).toBe(other);
+  });
+
+  it('recognizes an earlier generation of a generated object by its hash suffix', () => {
+    const ref = (name: string) => ({ group: '', kind: 'ConfigMap', namespace: 'web', name });
+    const current = [ref('app-env-7m2b8tkg4c')];
+    expect(generatedSibling(ref('app-env-f7db7f55cb'), current)).toBe(true);
+    expect(generatedSibling(ref('other-f7db7f55cb'), current)).toBe(false);
+    expect(generatedSibling(ref('app-env'), current)).toBe(false);
+    expect(generatedSibling({ ...ref('app-env-f7db7f55cb'), namespace: 'api' }, current)).toBe(
+      false,
+    );
   });
 });

@@ -18,13 +18,7 @@ const SECRET = 'current-webhook-secret';
 const OLD_SECRET = 'previous-webhook-secret';
 const ZERO = '0'.repeat(40);
 
-const config = (extra = '') => `targets:
-  - name: staging
-    server: https://k8s.example.com
-    credentials:
-      token:
-        secret: staging-token
-apps:
+const config = (extra = '') => `apps:
   - name: web
     path: apps/web
     target: staging
@@ -168,7 +162,7 @@ describe('webhook: push', () => {
     );
     expect(await json(response)).toEqual({
       status: 'ignored',
-      reason: 'no app tracks branch feature',
+      reason: 'no app of the trusted configuration (plumbline.yaml on main) tracks branch feature',
     });
     expect(response.status).toBe(202);
     expect(queue.sent).toEqual([]);
@@ -200,25 +194,25 @@ describe('webhook: push', () => {
     expect(gitHost.calls).toEqual([]);
   });
 
-  it('ignores a branch without plumbline.yaml', async () => {
+  it('ignores a push when the trusted branch has no plumbline.yaml', async () => {
     const { post, queue, gitHost, before, after } = setup();
-    gitHost.commit('acme/deploy', 'docs', { 'README.md': '# hi' });
+    gitHost.commit('acme/deploy', 'main', { 'README.md': '# hi' });
     const response = await post(
-      await pushDelivery({ secret: SECRET, repo: 'acme/deploy', branch: 'docs', before, after }),
+      await pushDelivery({ secret: SECRET, repo: 'acme/deploy', branch: 'main', before, after }),
     );
     expect(await json(response)).toEqual({
       status: 'ignored',
-      reason: 'no plumbline.yaml at the head of docs',
+      reason: 'no plumbline.yaml on the trusted branch',
     });
     expect(queue.sent).toEqual([]);
   });
 
-  it('logs an invalid plumbline.yaml with its line and enqueues nothing', async () => {
+  it('logs an invalid trusted plumbline.yaml with its line and enqueues nothing', async () => {
     const { post, queue, gitHost, logger, before, after } = setup();
-    const head = gitHost.commit('acme/deploy', 'main', {
+    gitHost.commit('acme/deploy', 'main', {
       'plumbline.yaml': config().replace(
-        'target: staging\n    namespace: api',
-        'target: prod\n    namespace: api',
+        '    namespace: api\n',
+        '    namespace: api\n    prune: maybe\n',
       ),
     });
     const response = await post(
@@ -227,18 +221,19 @@ describe('webhook: push', () => {
     expect(response.status).toBe(202);
     expect(await json(response)).toEqual({
       status: 'ignored',
-      reason: `plumbline.yaml at ${head.slice(0, 7)} is invalid`,
+      reason: 'the trusted plumbline.yaml is invalid',
     });
     expect(queue.sent).toEqual([]);
     const logged = logger.entries.find((e) => e.level === 'error');
     expect(logged?.message).toBe(
-      `acme/deploy@${head.slice(0, 7)}: plumbline.yaml:14: apps[1].target: unknown target 'prod'; defined targets: staging`,
+      "acme/deploy: trusted plumbline.yaml: plumbline.yaml:10: apps[1].prune: must be true or false, not the string 'maybe'",
     );
-    expect(logged?.fields).toMatchObject({ file: 'plumbline.yaml', line: 14 });
+    expect(logged?.fields).toMatchObject({ file: 'plumbline.yaml', line: 10 });
   });
 
   it('answers 502 when GitHub cannot be read, so the delivery shows as failed', async () => {
     const failing = new MemoryGitHost();
+    failing.defaultBranch = async () => 'main';
     failing.branchHead = async () => {
       throw new GitHubError(
         "acme/deploy: cannot read branch 'main': GitHub could not be reached",
@@ -367,7 +362,7 @@ describe('webhook: malformed and oversize bodies', () => {
     expect((await post({ ...delivery, headers })).status).toBe(400);
   });
 
-  it('refuses a body whose Content-Length exceeds the bound (413) before reading it', async () => {
+  it('refuses a body whose Content-Length exceeds the bound (413), keeping none of it', async () => {
     const { post, queue, before, after } = setup({ maxBodyBytes: 1000 });
     const delivery = await pushDelivery({
       secret: SECRET,
