@@ -61,8 +61,10 @@ const problems: string[] = [];
 
 // Import specifiers left in the bundle are the runtime modules it needs at load time.
 const imports = runtimeImports(code.toString('utf8'));
+// The Workers runtime's own modules: Durable Objects, and TCP sockets for SSH host targets.
+const WORKERS_MODULES = ['cloudflare:workers', 'cloudflare:sockets'];
 for (const specifier of imports) {
-  if (specifier !== 'cloudflare:workers') problems.push(`imports '${specifier}'`);
+  if (!WORKERS_MODULES.includes(specifier)) problems.push(`imports '${specifier}'`);
 }
 
 // The source map names every file bundled: no Node-only package may be among them.

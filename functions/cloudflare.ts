@@ -9,6 +9,7 @@ import { createClusterAccess } from '../lib/credentials/cluster-access.ts';
 import { repoDecryptors } from '../lib/credentials/repo-decryptors.ts';
 import { runFlow } from '../lib/flows/run-flow.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
+import { createHostAccess } from '../lib/hosts/host-access.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import { jsonLogger, type Logger } from '../lib/ports/logger.ts';
 import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
@@ -24,6 +25,7 @@ import { githubHosts } from './cloudflare/github-client.ts';
 import { verdictOf } from './cloudflare/job-verdict.ts';
 import { workersQueue } from './cloudflare/queue-producer.ts';
 import { settingsFromEnv, type WorkerSettings } from './cloudflare/settings.ts';
+import { workersDial } from './cloudflare/ssh-socket.ts';
 import { createWorkerApp } from './cloudflare/worker-app.ts';
 import type {
   ExecutionContext,
@@ -105,6 +107,21 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
     targets: settings.targets,
     logger,
     clusters,
+    // Hosts of files apps over connect(); local bindings need Node and are refused on use.
+    hosts: createHostAccess({
+      bindings: settings.targets,
+      secrets,
+      dial: workersDial,
+      ...(aws
+        ? {
+            kms: {
+              credentials: aws,
+              ...(settings.kmsEndpoint ? { endpoint: settings.kmsEndpoint } : {}),
+            },
+          }
+        : {}),
+      runtime: 'Cloudflare Workers',
+    }),
     holder,
     decryptorFor: (repo: RegisteredRepo) => decryptors(repo),
     // Workers have no threads to sandbox a render in: it runs in this isolate, whose memory and

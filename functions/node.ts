@@ -13,7 +13,7 @@ import { OctokitGitHost } from '../lib/github/octokit-git-host.ts';
 import { type Job, jobKey, mergeJobs } from '../lib/jobs/job.ts';
 import type { JobContext, RunJob } from '../lib/jobs/job-context.ts';
 import { backoff, JobQueue, type RetryPolicy } from '../lib/jobs/job-queue.ts';
-import { isTransient } from '../lib/jobs/transient.ts';
+import { isTransient, retryAfterOf } from '../lib/jobs/transient.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import type { Logger } from '../lib/ports/logger.ts';
 import { type RegisteredRepo, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
@@ -39,10 +39,15 @@ export interface NodeRuntimeOptions {
   retry?: RetryPolicy;
 }
 
-/** Retries on Node: 5xx and network failures, 4 runs in all, 1 s doubling to 30 s, jittered. */
+const defaultBackoff = backoff(1_000, 30_000);
+
+/**
+ * Retries on Node: 5xx, rate limits, network failures and a lease held by another run, 4 runs
+ * in all, 1 s doubling to 30 s, jittered; longer when GitHub names a `retry-after`.
+ */
 export const DEFAULT_RETRY: RetryPolicy = {
   attempts: 4,
-  delayMs: backoff(1_000, 30_000),
+  delayMs: (attempt, error) => Math.max(defaultBackoff(attempt), retryAfterOf(error) ?? 0),
   isTransient,
 };
 

@@ -13,6 +13,7 @@ export type Stage =
   | 'render'
   | 'decrypt'
   | 'plan'
+  | 'lease'
   | 'apply'
   | 'prune'
   | 'health'
@@ -58,6 +59,19 @@ export class PlumblineError extends Error {
   /** The message followed by the hint, as shown to users. */
   describe(): string {
     return this.hint ? `${this.message}\n  hint: ${this.hint}` : this.message;
+  }
+
+  /** Plain data for JSON output (an `Error`'s message is not enumerable); the cause stays out. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      name: this.name,
+      stage: this.stage,
+      message: this.message,
+    };
+    for (const key of ['hint', 'file', 'line', 'object'] as const) {
+      if (this[key] !== undefined) out[key] = this[key];
+    }
+    return out;
   }
 }
 
@@ -109,11 +123,47 @@ export class ApplyError extends PlumblineError {
   }
 }
 
-/** Pruning was refused by a guard or failed. */
+/** Pruning was refused by a guard (`refused`) or a deletion failed. */
 export class PruneError extends PlumblineError {
   override readonly name = 'PruneError';
-  constructor(message: string, options?: PlumblineErrorOptions) {
+  /** True when a guard refused to prune (nothing failed: an opt-in is missing). */
+  readonly refused: boolean;
+  constructor(message: string, options: PlumblineErrorOptions & { refused?: boolean } = {}) {
     super('prune', message, options);
+    this.refused = options.refused ?? false;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), refused: this.refused };
+  }
+}
+
+/**
+ * The app's lease could not be taken (another run holds it), or was lost while applying
+ * (renewal failed past its deadline, or someone broke it). Both pass: a later run takes it.
+ */
+export class LeaseError extends PlumblineError {
+  override readonly name = 'LeaseError';
+  /** The identity holding the lease, when another run holds it. */
+  readonly holder: string | undefined;
+  /** `held`: another run holds it; `lost`: this run lost it mid-way; `failed`: no answer. */
+  readonly reason: 'held' | 'lost' | 'failed';
+  constructor(
+    message: string,
+    reason: 'held' | 'lost' | 'failed',
+    options: PlumblineErrorOptions & { holder?: string } = {},
+  ) {
+    super('lease', message, options);
+    this.reason = reason;
+    this.holder = options.holder;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      reason: this.reason,
+      ...(this.holder ? { holder: this.holder } : {}),
+    };
   }
 }
 
@@ -131,10 +181,18 @@ export class KubeError extends PlumblineError {
   readonly status: number;
   /** The `reason` of the Kubernetes `Status` object, e.g. `Conflict`, `Forbidden`. */
   readonly reason: string | undefined;
-  constructor(message: string, status: number, reason?: string, options?: PlumblineErrorOptions) {
+  /** Whether a retry may pass (the server was unavailable, not the request wrong). */
+  readonly transient: boolean;
+  constructor(
+    message: string,
+    status: number,
+    reason?: string,
+    options: PlumblineErrorOptions & { transient?: boolean } = {},
+  ) {
     super('kube', message, options);
     this.status = status;
     this.reason = reason;
+    this.transient = options.transient ?? (status === 0 || status === 429 || status >= 500);
   }
 }
 
@@ -142,9 +200,20 @@ export class KubeError extends PlumblineError {
 export class GitHubError extends PlumblineError {
   override readonly name = 'GitHubError';
   readonly status: number;
-  constructor(message: string, status: number, options?: PlumblineErrorOptions) {
+  /** Whether a retry may pass: GitHub was unavailable (5xx, no answer) or rate limited us. */
+  readonly transient: boolean;
+  /** How long GitHub asked to wait (`retry-after`, or until the rate limit resets). */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    message: string,
+    status: number,
+    options: PlumblineErrorOptions & { rateLimited?: boolean; retryAfterMs?: number } = {},
+  ) {
     super('github', message, options);
     this.status = status;
+    this.retryAfterMs = options.retryAfterMs;
+    this.transient =
+      options.rateLimited === true || status === 0 || status === 429 || status >= 500;
   }
 }
 

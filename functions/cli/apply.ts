@@ -1,9 +1,9 @@
 /**
  * `plumbline apply <dir>`: plans, then applies an app from a local directory to a kubeconfig
  * context under the app's lease, prunes what left the set and optionally waits for rollouts.
- * Exit codes: 0 applied, 2 anything failed.
+ * Exit codes: 0 applied (or nothing to do), 2 anything failed or was refused. (Unlike `plan`,
+ * a change is not an exit code: scripts run `apply` under `set -e`.)
  */
-import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { applyPlan } from '../../lib/apply/apply.ts';
 import { ConfigError } from '../../lib/errors.ts';
@@ -12,6 +12,7 @@ import { reportJson } from '../../lib/report/json.ts';
 import { redacted } from '../../lib/report/redacted.ts';
 import { changeSetText } from '../../lib/report/text.ts';
 import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
+import { holderIdentity, isLocalHolderAlive } from '../node/lease-holder.ts';
 import type { CliIo, CommandMain } from './command.ts';
 import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
 
@@ -22,7 +23,8 @@ const options = {
   'allow-empty': { type: 'boolean', default: false },
   'allow-mass-prune': { type: 'boolean', default: false },
   wait: { type: 'string' },
-  'lease-wait': { type: 'string', default: '0' },
+  'lease-wait': { type: 'string' },
+  'lease-duration': { type: 'string' },
 } as const;
 
 function seconds(flag: string, value: string): number {
@@ -50,8 +52,10 @@ export const main: CommandMain = async (args, io) => {
         '  --allow-mass-prune    allow pruning more than half of the set',
         '  --wait SECONDS        wait for rollouts of workloads',
         '  --lease-wait SECONDS  wait for another apply of the same app to finish',
+        '                        (default: one lease duration, which outwaits a crashed run)',
+        '  --lease-duration SECONDS  the lease duration written (default 15)',
         '',
-        'Exit codes: 0 applied, 2 error.',
+        'Exit codes: 0 applied (or nothing to do), 2 error or refused.',
         '',
       ].join('\n'),
     );
@@ -74,15 +78,27 @@ async function applyDirectory(
   ledger: SecretLedger,
 ): Promise<number> {
   const { input, client } = await prepare(dir, values, ledger);
-  const force = values['force-conflicts'];
-  const plan = await planApp(input, client, undefined, { force });
+  const failOnConflict = values['fail-on-conflict'];
+  const pruneContents = values['prune-contents'];
+  const plan = await planApp(input, client, undefined, { failOnConflict, pruneContents });
+  const durationSeconds =
+    values['lease-duration'] === undefined
+      ? undefined
+      : seconds('lease-duration', values['lease-duration']) / 1000;
   const changes = await applyPlan({ ...input, plan }, client, {
-    holder: `cli/${hostname()}/${process.pid}`,
-    force,
+    holder: holderIdentity('cli'),
+    failOnConflict,
+    pruneContents,
     prune: values.prune && !values['no-prune'],
     allowEmpty: values['allow-empty'],
     allowMassPrune: values['allow-mass-prune'],
-    lease: { waitMs: seconds('lease-wait', values['lease-wait']) },
+    lease: {
+      isHolderAlive: (identity) => isLocalHolderAlive(identity),
+      ...(durationSeconds === undefined ? {} : { durationSeconds }),
+      ...(values['lease-wait'] === undefined
+        ? {}
+        : { waitMs: seconds('lease-wait', values['lease-wait']) }),
+    },
     ...(values.wait !== undefined ? { health: { timeoutMs: seconds('wait', values.wait) } } : {}),
   });
   const safe = redacted(changes, ledger);

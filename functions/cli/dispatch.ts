@@ -16,6 +16,14 @@ const commands: Record<string, Command> = {
   render: { summary: 'print the YAML an app renders to', load: () => import('./render.ts') },
   plan: { summary: 'show what applying an app would change', load: () => import('./plan.ts') },
   apply: { summary: 'apply an app, prune what left it', load: () => import('./apply.ts') },
+  unlock: {
+    summary: "break an app's lease after a crashed apply",
+    load: () => import('./unlock.ts'),
+  },
+  files: {
+    summary: 'plan or deploy a files app to its host (SSH or local)',
+    load: () => import('./files.ts'),
+  },
   serve: { summary: 'serve webhooks and run jobs (Node)', load: () => import('./serve.ts') },
   sweep: {
     summary: 'apply missed heads, report and heal drift',

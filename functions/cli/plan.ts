@@ -1,14 +1,15 @@
 /**
  * `plumbline plan <dir>`: renders an app from a local directory and shows what applying it to
- * a kubeconfig context would change. Exit codes follow `kubectl diff`: 0 no changes, 1
- * changes, 2 (above 1) an error.
+ * a kubeconfig context would change. Exit codes follow `kubectl diff`: 0 no change, 1 changes
+ * or drift (fields another manager changed, which the apply takes back), 2 an error (the plan
+ * failed, or the apply would fail or refuse: a dry-run error, a refused prune).
  */
 import { execFileSync } from 'node:child_process';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { AppInput } from '../../lib/desired/app-input.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import type { KubeClient } from '../../lib/kube/client.ts';
-import type { AppInput } from '../../lib/plan/plan.ts';
 import { planApp } from '../../lib/plan/plan.ts';
 import { renderApp } from '../../lib/render/index.ts';
 import { reportJson } from '../../lib/report/json.ts';
@@ -30,7 +31,9 @@ export const clusterOptions = {
   app: { type: 'string' },
   revision: { type: 'string' },
   output: { type: 'string', short: 'o', default: 'text' },
+  'fail-on-conflict': { type: 'boolean', default: false },
   'force-conflicts': { type: 'boolean', default: false },
+  'prune-contents': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -42,7 +45,10 @@ export const clusterOptionsHelp = [
   '  --app NAME            app name: the ApplySet parent Secret (default: directory name)',
   '  --revision REV        revision recorded (default: git HEAD of the directory)',
   '  -o, --output FORMAT   text, markdown or json',
-  '  --force-conflicts     take fields owned by other field managers',
+  '  --fail-on-conflict    fail when another field manager changed fields Git declares',
+  '                        (default: take them back; fields Git leaves out are never touched)',
+  '  --force-conflicts     the default; kept for scripts that pass it',
+  '  --prune-contents      allow pruning a CRD or Namespace that holds objects outside the app',
 ].join('\n');
 
 function gitRevision(dir: string): string {
@@ -91,7 +97,7 @@ export async function prepare(
       revision: values.revision ?? gitRevision(root),
       sensitive: new Set(rendered.sensitive),
       secrets: ledger,
-      digest: `sha256:${rendered.digest}`,
+      digest: rendered.digest,
     },
     client: nodeKubeClient(access),
   };
@@ -112,7 +118,7 @@ export const main: CommandMain = async (args, io) => {
   });
   if (values.help || positionals.length !== 1) {
     (values.help ? io.stdout : io.stderr)(
-      `Usage: plumbline plan <dir> [options]\n\n${clusterOptionsHelp}\n\nExit codes: 0 no changes, 1 changes, 2 error.\n`,
+      `Usage: plumbline plan <dir> [options]\n\n${clusterOptionsHelp}\n\nExit codes: 0 no change, 1 changes or drift (the apply would take drifted fields back),\n2 error (including a change the apply would refuse or fail on).\n`,
     );
     return values.help ? 0 : 2;
   }
@@ -120,7 +126,10 @@ export const main: CommandMain = async (args, io) => {
   const ledger = new SecretLedger();
   try {
     const { input, client } = await prepare(positionals[0] as string, values, ledger);
-    const plan = await planApp(input, client, undefined, { force: values['force-conflicts'] });
+    const plan = await planApp(input, client, undefined, {
+      failOnConflict: values['fail-on-conflict'],
+      pruneContents: values['prune-contents'],
+    });
     const safe = redacted(plan, ledger);
     if (format === 'json') io.stdout(reportJson(safe));
     else if (format === 'markdown') io.stdout(planMarkdown(safe));

@@ -8,6 +8,7 @@
  * the queue once its `max_retries` are spent. Anything else thrown is acked and logged, as the
  * Node runtime does.
  */
+import { backoffDelay } from '../../lib/core/backoff.ts';
 import { messageOf, PlumblineError } from '../../lib/errors.ts';
 import type { FlowOutcome } from '../../lib/flows/run-flow.ts';
 import { isTransient } from '../../lib/jobs/transient.ts';
@@ -48,7 +49,15 @@ export function verdictOfError(error: unknown): JobVerdict {
     : { action: 'ack', status: 'failed', reason };
 }
 
-/** Backoff before retry `attempt` (1-based): `base`, doubled per attempt, at most 15 minutes. */
-export function retryDelaySeconds(attempt: number, baseSeconds: number): number {
-  return Math.min(baseSeconds * 2 ** Math.max(0, attempt - 1), 15 * 60);
+/**
+ * Backoff before retry `attempt` (1-based), in whole seconds as Queues take it: the one
+ * formula (`lib/core/backoff.ts`) from `base`, at most 15 minutes.
+ */
+export function retryDelaySeconds(
+  attempt: number,
+  baseSeconds: number,
+  random: () => number = Math.random,
+): number {
+  const ms = backoffDelay(attempt, { baseMs: baseSeconds * 1000, capMs: 15 * 60 * 1000 }, random);
+  return Math.round(ms / 1000);
 }

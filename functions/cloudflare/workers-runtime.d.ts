@@ -13,3 +13,16 @@ declare module 'cloudflare:workers' {
   /** The Worker's bindings, importable at module scope. */
   export const env: Record<string, unknown>;
 }
+
+declare module 'cloudflare:sockets' {
+  /** An outbound TCP socket (Workers `connect()`). */
+  export interface Socket {
+    readable: ReadableStream<Uint8Array>;
+    writable: WritableStream<Uint8Array>;
+    opened: Promise<unknown>;
+    closed: Promise<void>;
+    close(): Promise<void>;
+  }
+  /** Opens a TCP connection to `hostname:port`. */
+  export function connect(address: { hostname: string; port: number }): Socket;
+}

@@ -4,7 +4,6 @@
  * contexts for an operator running Plumbline on their own machine, and SOPS decryption with
  * each repository's own keys (`lib/credentials/repo-decryptors.ts`).
  */
-import { hostname } from 'node:os';
 import type { KubernetesTarget } from '../../lib/config/target-binding.ts';
 import type { FileDecryptor } from '../../lib/core/decryptor.ts';
 import {
@@ -17,16 +16,22 @@ import type { AwsCredentials } from '../../lib/credentials/sigv4.ts';
 import { CredentialsError } from '../../lib/errors.ts';
 import type { FlowDeps } from '../../lib/flows/flow-deps.ts';
 import { runFlow } from '../../lib/flows/run-flow.ts';
+import { createHostAccess, type HostAccess } from '../../lib/hosts/host-access.ts';
 import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
 import type { RegisteredRepo } from '../../lib/ports/repo-registry.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
+import { holderIdentity, isLocalHolderAlive } from './lease-holder.ts';
+import { localHostShell } from './local-host.ts';
 import { createRenderSandbox, type RenderSandboxOptions } from './render-sandbox.ts';
 import { sopsEnv } from './sops-env.ts';
+import { nodeDial } from './ssh-socket.ts';
 
 /** How the Node reconciler reaches clusters and opens SOPS files. */
 export interface NodeReconcilerOptions {
+  /** The clock SSH certificates are minted by (tests make expired ones). */
+  now?: () => number;
   /** Kubeconfig for bindings with `kubeconfig` credentials (default: the usual lookup). */
   kubeconfig?: string;
   /** The runtime's AWS KMS access; each repository may use only its own listed keys. */
@@ -63,7 +68,7 @@ export function reconcilerOptionsFromEnv(
 export function nodeFlowDeps(
   options: NodeReconcilerOptions = {},
 ): (context: JobContext) => FlowDeps {
-  const holder = `node/${hostname()}/${process.pid}`;
+  const holder = holderIdentity('node');
   // One transport per server, CA and client certificate, so connections are pooled across jobs.
   const transports = new Map<string, typeof fetch>();
   const transport = (target: KubernetesTarget, tls?: ClientTls) => {
@@ -89,6 +94,7 @@ export function nodeFlowDeps(
   // Every render (pushes, sweeps and pull request heads alike) runs in the sandbox.
   const render = options.sandbox === false ? undefined : createRenderSandbox(options.sandbox);
   let clusters: ClusterAccess | undefined;
+  let hosts: HostAccess | undefined;
   let decryptors: ((repo: RegisteredRepo) => FileDecryptor) | undefined;
   return (context) => {
     clusters ??= createClusterAccess({
@@ -112,6 +118,16 @@ export function nodeFlowDeps(
         return nodeKubeClient(access);
       },
     });
+    // Hosts of files apps: SSH over TCP, or this machine's shell for local bindings.
+    hosts ??= createHostAccess({
+      bindings: context.targets,
+      secrets: context.secrets,
+      dial: nodeDial(),
+      local: () => localHostShell(),
+      ...(options.kms ? { kms: options.kms } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      runtime: 'the Node runtime',
+    });
     decryptors ??= repoDecryptors({
       secrets: context.secrets,
       ...(options.kms ? { kms: options.kms } : {}),
@@ -120,7 +136,9 @@ export function nodeFlowDeps(
     return {
       ...context,
       clusters,
+      hosts,
       holder,
+      lease: { isHolderAlive: (identity: string) => isLocalHolderAlive(identity) },
       decryptorFor: (repo) => forRepo(repo),
       ...(render ? { render } : {}),
       ...(options.health ? { health: options.health } : {}),

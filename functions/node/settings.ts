@@ -213,7 +213,7 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
  */
 function checkCertificates(settings: RuntimeSettings, nameOf: NameSetting): void {
   settings.targets.forEach((target, i) => {
-    if (target.ca === undefined) return;
+    if (target.kind !== 'kubernetes' || target.ca === undefined) return;
     const blocks = pemBlocks(target.ca);
     if (typeof blocks === 'string') return;
     for (const block of blocks) {

@@ -1,16 +1,42 @@
 /**
- * `applyPlan`: puts an app's desired objects on the cluster under the app's lease, in stages
- * (Namespaces and CRDs first, then the rest once CRDs are established), records the inventory
- * as an ApplySet, prunes members that left the set (last, in reverse order, never after a
- * failure), and optionally waits for rollouts. The outcome is a `ChangeSet`: plain data.
+ * `applyPlan`: puts an app's desired objects on the cluster. One run goes through these steps,
+ * in this order (see `applyPlan` itself, where the order is written once):
+ *
+ * 1. **lease**: take the app's Lease before anything is written (`lib/inventory/lease.ts`);
+ * 2. **parent**: record the union of the old and new group-kinds on the ApplySet parent, so a
+ *    crash mid-way still lets the next run find every member;
+ * 3. **stages**: Namespaces and CRDs first (then wait until the CRDs are established), then
+ *    the rest in kind order, one kind at a time, the objects of one kind concurrently;
+ * 4. **prune**: members that left the set, in reverse order, never after a failure and never
+ *    what the app does not own (`lib/inventory/prune-guard.ts`);
+ * 5. **record**: the revision and digest applied, or a failed marker that makes the next
+ *    push and sweep retry;
+ * 6. **health**: optionally, wait for rollouts.
+ *
+ * Server-side apply takes ownership of exactly the fields Git declares: conflicts with other
+ * field managers on those fields are forced (drift is taken back), fields Git leaves out (an
+ * HPA's `replicas`) are never touched. `failOnConflict` turns forcing off.
+ *
+ * The outcome is a `ChangeSet`: plain data whose errors stay typed. Failures before the first
+ * write (bad input, the lease held, the API server unreachable) are thrown; once writing
+ * started, every failure is recorded in the ChangeSet and the run ends normally.
  */
 
+import { mapLimit } from '../core/map-limit.ts';
 import { describeRef, type KubeObject, type ObjectRef, refKey, refOf } from '../core/object.ts';
-import { ApplyError, HealthError, KubeError, messageOf, PruneError } from '../errors.ts';
-import type { KubeClient } from '../kube/client.ts';
-import { resolveDesired } from '../plan/desired.ts';
-import { planDigest } from '../plan/digest.ts';
-import { type AppInput, appliesAsNoOp, mapLimit, type Plan } from '../plan/plan.ts';
+import type { AppInput } from '../desired/app-input.ts';
+import { objectsDigest } from '../desired/digest.ts';
+import { appliesAsNoOp } from '../desired/no-op.ts';
+import { resolveDesired } from '../desired/resolve-desired.ts';
+import {
+  ApplyError,
+  HealthError,
+  KubeError,
+  LeaseError,
+  messageOf,
+  PlumblineError,
+  PruneError,
+} from '../errors.ts';
 import {
   type Inventory,
   listMembers,
@@ -18,10 +44,19 @@ import {
   parentObject,
   plumblineAnnotations,
   readInventory,
-} from './applyset.ts';
+  recordAnnotations,
+} from '../inventory/applyset.ts';
+import {
+  acquireLease,
+  type Lease,
+  type LeaseOptions,
+  type LeaseTakeover,
+  leaseRef,
+} from '../inventory/lease.ts';
+import { hazardHint, holdsObjects, pruneHazard } from '../inventory/prune-guard.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { type Health, waitHealthy } from './health.ts';
-import { acquireLease } from './lease.ts';
-import { applyOrder, isFirstStage } from './order.ts';
+import { applyOrder, applyRanks, isFirstStage } from './order.ts';
 
 /** What happened to one object. */
 export type ChangeAction =
@@ -36,8 +71,10 @@ export type ChangeAction =
 export interface ChangeEntry {
   ref: ObjectRef;
   action: ChangeAction;
-  /** Why it failed or was skipped. */
-  error?: string;
+  /** Why it was skipped or kept. */
+  reason?: string;
+  /** Why it failed (also in `ChangeSet.errors`). */
+  error?: PlumblineError;
   /** Rollout health, when a health wait was asked for. */
   health?: Health;
 }
@@ -47,345 +84,637 @@ export interface ChangeSet {
   app: string;
   namespace: string;
   revision: string;
+  /** The rendered digest applied (`sha256:<hex>`). */
+  digest: string;
   applySetId: string;
   entries: ChangeEntry[];
   /** True when every object applied, pruning (if any) succeeded and rollouts are healthy. */
   ok: boolean;
-  /** Failures in order, each naming its object. */
-  errors: string[];
+  /**
+   * Failures in order, typed: `ApplyError` (an object, the parent, the record), `PruneError`
+   * (`refused` by a guard, or a deletion failed), `HealthError`, `LeaseError` (lost mid-way).
+   */
+  errors: PlumblineError[];
+  /** What went wrong without changing the outcome (a lease that could not be released). */
+  warnings: PlumblineError[];
+  /** The lease this run held. */
+  lease?: { identity: string; takeover?: LeaseTakeover; released: boolean };
   startedAt: string;
   finishedAt: string;
 }
 
-/** A finished run's `ChangeSet`: ok exactly when nothing failed. */
-export function changeSetOf(
-  input: Pick<AppInput, 'app' | 'namespace' | 'revision'>,
-  applySetId: string,
-  entries: ChangeEntry[],
-  errors: string[],
-  startedAt: string,
-  finishedAt: number,
-): ChangeSet {
-  return {
-    app: input.app,
-    namespace: input.namespace,
-    revision: input.revision,
-    applySetId,
-    entries,
-    ok: errors.length === 0,
-    errors,
-    startedAt,
-    finishedAt: new Date(finishedAt).toISOString(),
-  };
-}
-
 /** Options of `applyPlan`. */
 export interface ApplyPlanOptions {
-  /** Names this invocation in the lease, e.g. `cli/host/1234`. */
+  /** Names this invocation in the lease, e.g. `cli/<host>/<pid>`. */
   holder: string;
-  /** Take fields other managers own instead of failing with a conflict. */
-  force?: boolean;
+  /**
+   * Fail on fields another field manager owns instead of taking them back (default false:
+   * the fields Git declares are forced, the others never touched).
+   */
+  failOnConflict?: boolean;
   /** Delete members that left the set (default true). */
   prune?: boolean;
   /** Allow applying an empty set (which prunes everything). */
   allowEmpty?: boolean;
   /** Allow pruning more than half of the set's members in one run. */
   allowMassPrune?: boolean;
+  /** Allow pruning a CRD or Namespace that holds objects outside the set (the app's opt-in). */
+  pruneContents?: boolean;
   /** Wait for rollouts of Deployments, StatefulSets, DaemonSets and Jobs. */
   health?: { timeoutMs: number; pollMs?: number };
-  lease?: { durationMs?: number; waitMs?: number; pollMs?: number };
+  lease?: Pick<LeaseOptions, 'durationSeconds' | 'waitMs' | 'isHolderAlive' | 'monotonic'>;
+  /**
+   * Self-heal: apply only these objects (by `refKey`), prune nothing, and record the heal.
+   * The sweep uses it for drifted and missing objects.
+   */
+  heal?: { targets: ReadonlySet<string> };
   /** How long to wait for CRDs to be established (default 60 s). */
   crdTimeoutMs?: number;
-  /** Requests at once (default 8). */
+  /** Requests at once within one kind (default 8). */
   concurrency?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Polls CRDs until their `Established` condition is true. */
-async function waitEstablished(
-  client: KubeClient,
-  crds: readonly KubeObject[],
-  timeoutMs: number,
-  now: () => number,
-  sleep: (ms: number) => Promise<void>,
-): Promise<void> {
-  const deadline = now() + timeoutMs;
-  for (const crd of crds) {
-    for (;;) {
-      const live = await client.get(refOf(crd));
-      const conditions =
-        (live?.status as { conditions?: { type: string; status: string }[] } | undefined)
-          ?.conditions ?? [];
-      if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (now() >= deadline) {
-        throw new ApplyError(`${describeRef(refOf(crd))}: not established after ${timeoutMs} ms`, {
-          object: describeRef(refOf(crd)),
-          hint: 'check the CRD for NamesAccepted conflicts (kubectl describe crd)',
-        });
-      }
-      await sleep(200);
-    }
-  }
-  client.invalidateDiscovery();
+/** A plan the apply follows: the live resourceVersions it saw spare a GET per object. */
+export interface KnownLiveState {
+  entries: readonly { ref: ObjectRef; liveResourceVersion?: string }[];
 }
 
-/** Applies an app (optionally following a plan made just before); see the module comment. */
+/** The state of one run, passed from step to step. */
+interface Run {
+  input: AppInput;
+  client: KubeClient;
+  options: ApplyPlanOptions;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  startedAt: string;
+  inv: Inventory;
+  desired: KubeObject[];
+  digest: string;
+  lease?: Lease;
+  /** resourceVersions known before this run (from the plan or the member lists). */
+  knownVersions: Map<string, string | undefined>;
+  liveMembers: Map<string, KubeObject>;
+  union: { groupKinds: string[]; namespaces: string[] };
+  /** The bare home namespace this run had to create to hold its lease. */
+  createdHome: boolean;
+  entries: ChangeEntry[];
+  errors: PlumblineError[];
+  warnings: PlumblineError[];
+  /** Pruning finished (nothing left behind that the inventory must still list). */
+  prunedAll: boolean;
+  /** Set once the lease was lost: nothing more is written. */
+  stopped?: LeaseError;
+  /** Whether the lease was released at the end. */
+  releaseOutcome?: boolean;
+}
+
+/** Applies an app; see the module comment for the steps. */
 export async function applyPlan(
-  input: AppInput & { plan?: Plan; digest?: string },
+  input: AppInput & { plan?: KnownLiveState },
   client: KubeClient,
   options: ApplyPlanOptions,
 ): Promise<ChangeSet> {
+  const run = await prepareRun(input, client, options);
+  run.lease = await takeLease(run);
+  try {
+    await recordUnion(run);
+    await applyStages(run);
+    await pruneLeaving(run);
+    await recordOutcome(run);
+    await waitForHealth(run);
+  } finally {
+    await releaseLease(run);
+  }
+  return changeSetOf(run);
+}
+
+/** Checks the input and reads what the run starts from; writes nothing. */
+async function prepareRun(
+  input: AppInput & { plan?: KnownLiveState },
+  client: KubeClient,
+  options: ApplyPlanOptions,
+): Promise<Run> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const startedAt = new Date(now()).toISOString();
-  if (input.objects.length === 0 && !options.allowEmpty) {
+  if (input.objects.length === 0 && !options.allowEmpty && !options.heal) {
     throw new PruneError(
       `${input.app}: the app renders no objects; applying it would prune every member`,
-      {
-        hint: 'if that is intended, pass --allow-empty',
-      },
+      { hint: 'if that is intended, pass --allow-empty', refused: true },
     );
   }
-  const entries: ChangeEntry[] = [];
-  const errors: string[] = [];
-  const fail = (ref: ObjectRef, error: unknown) => {
-    const message = messageOf(error);
-    entries.push({ ref, action: 'failed', error: message });
-    errors.push(message);
-  };
-
-  let inv = await readInventory(client, input.app, input.namespace);
+  const inv = await readInventory(client, input.app, input.namespace);
   const desired = applyOrder(
     await resolveDesired(input.objects, input.namespace, client, inv.id, input),
   );
-  const digest =
-    input.digest ??
-    (await planDigest(input.revision, desired, new Map(), input.sensitive, input.secrets));
-
-  // The parent lives in the app namespace: create it first if this app brings it.
-  const homeNs = desired.find((o) => o.kind === 'Namespace' && o.metadata.name === input.namespace);
-  if (homeNs && !(await client.get(refOf(homeNs)))) {
-    await client.apply(homeNs, { force: options.force });
+  const knownVersions = new Map<string, string | undefined>();
+  for (const entry of input.plan?.entries ?? []) {
+    knownVersions.set(refKey(entry.ref), entry.liveResourceVersion);
   }
-  const lease = await acquireLease(client, inv, {
-    holder: options.holder,
-    // The lease must outlive the health wait, or a second apply could start during it.
-    durationMs: Math.max(600_000, (options.health?.timeoutMs ?? 0) + 300_000),
-    ...options.lease,
+  return {
+    input,
+    client,
+    options,
     now,
     sleep,
-  });
-  try {
-    inv = await readInventory(client, input.app, input.namespace);
-    const live = new Map<string, string | undefined>();
-    for (const entry of input.plan?.entries ?? [])
-      live.set(refKey(entry.ref), entry.liveResourceVersion);
-    const previous = inv.live ? await listMembers(client, inv) : [];
-    const liveMembers = new Map<string, KubeObject>();
-    for (const member of previous) {
-      live.set(refKey(refOf(member)), member.metadata.resourceVersion);
-      liveMembers.set(refKey(refOf(member)), member);
-    }
-
-    // Record the union first, so a crash mid-apply still lets the next run find every member.
-    const next = membership(desired, input.namespace);
-    const union = {
-      groupKinds: [...new Set([...inv.groupKinds, ...next.groupKinds])].sort(),
-      namespaces: [...new Set([...inv.namespaces, ...next.namespaces])].sort(),
-    };
-    const record = recordOf(inv);
-    await client.apply(parentObject(inv, union, record), { force: true });
-
-    const applyOne = async (object: KubeObject) => {
-      const ref = refOf(object);
-      const key = refKey(ref);
-      const member = liveMembers.get(key);
-      if (member && appliesAsNoOp(object, member)) {
-        // Applying would change nothing: save the request (most objects on most runs).
-        entries.push({ ref, action: 'unchanged' });
-        return;
-      }
-      try {
-        const before = live.has(key)
-          ? live.get(key)
-          : (await client.get(ref))?.metadata.resourceVersion;
-        const after = await client.apply(object, { force: options.force });
-        const action: ChangeAction =
-          before === undefined
-            ? 'created'
-            : before === after.metadata.resourceVersion
-              ? 'unchanged'
-              : 'configured';
-        entries.push({ ref, action });
-      } catch (error) {
-        if (!(error instanceof KubeError)) throw error;
-        fail(ref, error);
-      }
-    };
-    const first = desired.filter(isFirstStage);
-    const rest = desired.filter((o) => !isFirstStage(o));
-    for (const object of first) await applyOne(object);
-    if (errors.length === 0) {
-      const crds = first.filter((o) => o.kind === 'CustomResourceDefinition');
-      try {
-        if (crds.length > 0)
-          await waitEstablished(client, crds, options.crdTimeoutMs ?? 60_000, now, sleep);
-      } catch (error) {
-        errors.push(messageOf(error));
-      }
-    }
-    if (errors.length === 0) {
-      // Within a stage objects are independent: apply them concurrently, keep the order in the result.
-      const start = entries.length;
-      await mapLimit(rest, options.concurrency ?? 8, applyOne);
-      const order = new Map(rest.map((o, i) => [refKey(refOf(o)), i]));
-      const staged = entries
-        .splice(start)
-        .sort((a, b) => (order.get(refKey(a.ref)) ?? 0) - (order.get(refKey(b.ref)) ?? 0));
-      entries.push(...staged);
-    } else {
-      for (const object of rest) {
-        entries.push({
-          ref: refOf(object),
-          action: 'skipped',
-          error: 'not applied: the first stage (Namespaces, CRDs) failed',
-        });
-      }
-    }
-
-    const wanted = new Set(desired.map((o) => refKey(refOf(o))));
-    // Only kinds recorded before this run can hold members that left the set.
-    let members: KubeObject[] = [];
-    let listed = true;
-    try {
-      members = inv.live ? await listMembers(client, { ...inv, namespaces: union.namespaces }) : [];
-    } catch (error) {
-      if (!(error instanceof KubeError)) throw error;
-      errors.push(
-        new PruneError(
-          `${describeRef(inv.parent)}: cannot list the set's members: ${error.message}`,
-        ).message,
-      );
-      listed = false;
-    }
-    const leaving = applyOrder(members.filter((m) => !wanted.has(refKey(refOf(m))))).reverse();
-    const pruned =
-      listed && (await prune(client, leaving, members.length, errors, entries, options));
-
-    if (errors.length === 0 && pruned) {
-      const applied = {
-        [plumblineAnnotations.revision]: input.revision,
-        [plumblineAnnotations.digest]: digest,
-        [plumblineAnnotations.appliedAt]: new Date(now()).toISOString(),
-      };
-      await client.apply(parentObject(inv, next, applied), { force: true });
-    }
-
-    if (options.health && errors.length === 0) {
-      const results = await waitHealthy(client, desired.map(refOf), {
-        ...options.health,
-        now,
-        sleep,
-      });
-      for (const entry of entries) {
-        const health = results.get(refKey(entry.ref));
-        if (!health) continue;
-        entry.health = health;
-        if (health.state !== 'healthy') {
-          errors.push(
-            new HealthError(
-              `${describeRef(entry.ref)}: ${health.state === 'failed' ? 'failed' : 'not ready in time'}: ${health.message}`,
-            ).message,
-          );
-        }
-      }
-    }
-  } finally {
-    await lease.release();
-  }
-  return changeSetOf(input, inv.id, entries, errors, startedAt, now());
+    startedAt,
+    inv,
+    desired,
+    digest:
+      input.digest ??
+      (await objectsDigest(desired, {
+        ...(input.sensitive ? { sensitive: input.sensitive } : {}),
+        ...(input.secrets ? { secrets: input.secrets } : {}),
+      })),
+    knownVersions,
+    liveMembers: new Map(),
+    union: { groupKinds: inv.groupKinds, namespaces: inv.namespaces },
+    createdHome: false,
+    entries: [],
+    errors: [],
+    warnings: [],
+    prunedAll: false,
+  };
 }
 
-/** Keeps the last successful record while the set is being changed. */
-function recordOf(inv: Inventory): Record<string, string> {
+/**
+ * Step 1: the lease, the run's first write. Only when the app's own namespace does not exist
+ * yet (the app creates it) is that namespace created first, bare and create-only: the lease
+ * lives in it, and a namespace that did not exist cannot hold anything another run owns.
+ */
+async function takeLease(run: Run): Promise<Lease> {
+  const { input, client } = run;
+  const home = run.desired.find(
+    (o) => o.kind === 'Namespace' && o.metadata.name === input.namespace,
+  );
+  return acquireLease(client, leaseRef(input.app, input.namespace), {
+    holder: run.options.holder,
+    ...run.options.lease,
+    now: run.now,
+    sleep: run.sleep,
+    ensureNamespace: async () => {
+      if (!home) {
+        throw new ApplyError(
+          `Namespace ${input.namespace}: does not exist, and the app does not create it`,
+          {
+            object: `Namespace ${input.namespace}`,
+            hint: 'create the namespace, or add it to the app',
+          },
+        );
+      }
+      try {
+        await client.create({
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: input.namespace },
+        });
+        run.createdHome = true;
+      } catch (error) {
+        if (!(error instanceof KubeError && error.status === 409)) throw error;
+      }
+    },
+  });
+}
+
+/** Throws `LeaseError` once the lease is lost; every write goes through it. */
+function checkLease(run: Run): void {
+  if (run.stopped) throw run.stopped;
+  try {
+    run.lease?.check();
+  } catch (error) {
+    if (!(error instanceof LeaseError)) throw error;
+    run.stopped = error;
+    run.errors.push(error);
+    throw error;
+  }
+}
+
+/** Runs a write of a step; a lost lease ends the step quietly (it is already recorded). */
+async function guarded(run: Run, write: () => Promise<void>): Promise<void> {
+  if (run.stopped) return;
+  try {
+    await write();
+  } catch (error) {
+    if (error instanceof LeaseError && error === run.stopped) return;
+    throw error;
+  }
+}
+
+/** The record kept while the set is being changed: whatever the parent holds now. */
+function currentRecord(inv: Inventory): Record<string, string> {
   const annotations = inv.live?.metadata.annotations ?? {};
   const out: Record<string, string> = {};
-  for (const key of [
-    plumblineAnnotations.revision,
-    plumblineAnnotations.digest,
-    plumblineAnnotations.appliedAt,
-  ]) {
+  for (const key of recordAnnotations) {
     const value = annotations[key];
-    if (value !== undefined) out[key] = value;
+    if (value) out[key] = value;
   }
   return out;
 }
 
 /**
- * Deletes members that left the set, guarded: never after a failure, never more than half the
- * set without opt-in, never one marked `plumbline.dev/prune: disabled`. Returns true when
- * pruning is complete (nothing refused or failed).
+ * Step 2: re-read the inventory under the lease, list the members, and record the union of
+ * the old and the new group-kinds and namespaces on the parent.
  */
-async function prune(
-  client: KubeClient,
-  leaving: readonly KubeObject[],
-  memberCount: number,
-  errors: string[],
-  entries: ChangeEntry[],
-  options: ApplyPlanOptions,
-): Promise<boolean> {
-  if (leaving.length === 0) return true;
+async function recordUnion(run: Run): Promise<void> {
+  const { client, input } = run;
+  run.inv = await readInventory(client, input.app, input.namespace);
+  for (const member of run.inv.live ? await listMembers(client, run.inv) : []) {
+    const key = refKey(refOf(member));
+    run.knownVersions.set(key, member.metadata.resourceVersion);
+    run.liveMembers.set(key, member);
+  }
+  const next = membership(run.desired, input.namespace);
+  run.union = {
+    groupKinds: [...new Set([...run.inv.groupKinds, ...next.groupKinds])].sort(),
+    namespaces: [...new Set([...run.inv.namespaces, ...next.namespaces])].sort(),
+  };
+  await guarded(run, async () => {
+    checkLease(run);
+    await client.apply(parentObject(run.inv, run.union, currentRecord(run.inv)), { force: true });
+  });
+}
+
+/** Applies one object; its outcome becomes an entry. */
+async function applyObject(run: Run, object: KubeObject): Promise<ChangeEntry> {
+  const ref = refOf(object);
+  if (run.stopped) return { ref, action: 'skipped', reason: 'not applied: the lease was lost' };
+  const key = refKey(ref);
+  const member = run.liveMembers.get(key);
+  if (member && appliesAsNoOp(object, member)) {
+    // Applying would change nothing: save the request (most objects on most runs).
+    return { ref, action: 'unchanged' };
+  }
+  try {
+    checkLease(run);
+    const before = run.knownVersions.has(key)
+      ? run.knownVersions.get(key)
+      : (await run.client.get(ref))?.metadata.resourceVersion;
+    const after = await run.client.apply(object, { force: !run.options.failOnConflict });
+    const created = before === undefined || (run.createdHome && object.kind === 'Namespace');
+    const action: ChangeAction = created
+      ? 'created'
+      : before === after.metadata.resourceVersion
+        ? 'unchanged'
+        : 'configured';
+    return { ref, action };
+  } catch (error) {
+    if (error instanceof LeaseError) {
+      return { ref, action: 'skipped', reason: 'not applied: the lease was lost' };
+    }
+    if (!(error instanceof KubeError)) throw error;
+    const failure = new ApplyError(error.message, {
+      object: describeRef(ref),
+      cause: error,
+      hint:
+        error.status === 409 && run.options.failOnConflict
+          ? 'another field manager changed fields Git declares, and the app sets failOnConflict: take them back by unsetting it, or change Git'
+          : error.hint,
+    });
+    run.errors.push(failure);
+    return { ref, action: 'failed', error: failure };
+  }
+}
+
+/** Polls CRDs until their `Established` condition is true. */
+async function waitEstablished(run: Run, crds: readonly KubeObject[]): Promise<void> {
+  const timeoutMs = run.options.crdTimeoutMs ?? 60_000;
+  const deadline = run.now() + timeoutMs;
+  for (const crd of crds) {
+    for (;;) {
+      const live = await run.client.get(refOf(crd));
+      const conditions =
+        (live?.status as { conditions?: { type: string; status: string }[] } | undefined)
+          ?.conditions ?? [];
+      if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (run.now() >= deadline) {
+        throw new ApplyError(`${describeRef(refOf(crd))}: not established after ${timeoutMs} ms`, {
+          object: describeRef(refOf(crd)),
+          hint: 'check the CRD for NamesAccepted conflicts (kubectl describe crd)',
+        });
+      }
+      await run.sleep(200);
+    }
+  }
+  run.client.invalidateDiscovery();
+}
+
+/**
+ * Step 3: Namespaces and CRDs one by one, then (once the CRDs are established) the rest, kind
+ * by kind in apply order; objects of one kind concurrently (`applyRanks` says why that is
+ * safe). A failure of the first stage skips the rest; a failure later does not stop other
+ * kinds (as kubectl), but it stops pruning.
+ */
+async function applyStages(run: Run): Promise<void> {
+  const targets = run.options.heal?.targets;
+  const desired = targets ? run.desired.filter((o) => targets.has(refKey(refOf(o)))) : run.desired;
+  const first = desired.filter(isFirstStage);
+  const rest = desired.filter((o) => !isFirstStage(o));
+  for (const object of first) run.entries.push(await applyObject(run, object));
+  if (run.errors.length === 0) {
+    const crds = first.filter((o) => o.kind === 'CustomResourceDefinition');
+    try {
+      if (crds.length > 0) await waitEstablished(run, crds);
+    } catch (error) {
+      if (!(error instanceof PlumblineError)) throw error;
+      run.errors.push(error);
+    }
+  }
+  if (run.errors.length > 0) {
+    for (const object of rest) {
+      run.entries.push({
+        ref: refOf(object),
+        action: 'skipped',
+        reason: 'not applied: the first stage (Namespaces, CRDs) failed',
+      });
+    }
+    return;
+  }
+  for (const rank of applyRanks(rest)) {
+    run.entries.push(
+      ...(await mapLimit(rank, run.options.concurrency ?? 8, (o) => applyObject(run, o))),
+    );
+  }
+}
+
+/**
+ * Step 4: deletes members that left the set, in reverse apply order, guarded: never after a
+ * failure, never more than half the set without opt-in, never one marked
+ * `plumbline.dev/prune: disabled`, never a CRD or Namespace holding what the app does not own.
+ */
+async function pruneLeaving(run: Run): Promise<void> {
+  if (run.stopped || run.options.heal) return;
+  const { client, inv } = run;
+  let members: KubeObject[] = [];
+  try {
+    members = inv.live
+      ? await listMembers(client, { ...inv, namespaces: run.union.namespaces })
+      : [];
+  } catch (error) {
+    if (!(error instanceof KubeError)) throw error;
+    run.errors.push(
+      new PruneError(
+        `${describeRef(inv.parent)}: cannot list the set's members: ${error.message}`,
+        {
+          object: describeRef(inv.parent),
+          cause: error,
+          hint: error.hint,
+        },
+      ),
+    );
+    return;
+  }
+  const wanted = new Set(run.desired.map((o) => refKey(refOf(o))));
+  const leaving = applyOrder(members.filter((m) => !wanted.has(refKey(refOf(m))))).reverse();
+  if (leaving.length === 0) {
+    run.prunedAll = true;
+    return;
+  }
   const skip = (reason: string) => {
     for (const member of leaving)
-      entries.push({ ref: refOf(member), action: 'skipped', error: reason });
+      run.entries.push({ ref: refOf(member), action: 'skipped', reason });
   };
-  if (options.prune === false) {
-    skip('not pruned: pruning is off');
-    return false;
-  }
-  if (errors.length > 0) {
-    skip('not pruned: an earlier step failed');
-    return false;
-  }
-  const deletable = leaving.filter(
-    (m) => m.metadata.annotations?.[plumblineAnnotations.prune] !== 'disabled',
-  );
-  if (deletable.length * 2 > memberCount && !options.allowMassPrune) {
-    const error = new PruneError(
-      `${deletable.length} of ${memberCount} members would be pruned: more than half of the set`,
-      { hint: 'if that is intended, pass --allow-mass-prune' },
+  if (run.options.prune === false) return skip('not pruned: pruning is off');
+  if (run.errors.length > 0) return skip('not pruned: an earlier step failed');
+  const disabled = (m: KubeObject) =>
+    m.metadata.annotations?.[plumblineAnnotations.prune] === 'disabled';
+  const deletable = leaving.filter((m) => !disabled(m));
+  if (deletable.length * 2 > members.length && !run.options.allowMassPrune) {
+    const refusal = new PruneError(
+      `${describeRef(inv.parent)}: ${deletable.length} of ${members.length} members would be pruned: more than half of the set`,
+      {
+        object: describeRef(inv.parent),
+        hint: 'if that is intended, pass --allow-mass-prune',
+        refused: true,
+      },
     );
-    skip(`not pruned: ${error.message}`);
-    errors.push(error.message);
-    return false;
+    run.errors.push(refusal);
+    return skip(`not pruned: ${refusal.message}`);
   }
+  let complete = true;
   for (const member of leaving) {
     const ref = refOf(member);
-    if (!deletable.includes(member)) {
-      entries.push({
+    if (disabled(member)) {
+      run.entries.push({
         ref,
         action: 'skipped',
-        error: `kept: ${plumblineAnnotations.prune}=disabled`,
+        reason: `kept: ${plumblineAnnotations.prune}=disabled`,
       });
+      complete = false;
       continue;
     }
-    try {
-      await client.delete(ref, {
-        preconditions: {
-          uid: member.metadata.uid,
-          resourceVersion: member.metadata.resourceVersion,
-        },
-        propagationPolicy: 'Background',
+    if (run.stopped) {
+      run.entries.push({ ref, action: 'skipped', reason: 'not pruned: the lease was lost' });
+      complete = false;
+      continue;
+    }
+    const entry = await pruneMember(run, member, wanted);
+    if (entry.action !== 'deleted') complete = false;
+    run.entries.push(entry);
+  }
+  run.prunedAll = complete;
+}
+
+/** Deletes one member (after the CRD/Namespace guard), with uid and resourceVersion preconditions. */
+async function pruneMember(
+  run: Run,
+  member: KubeObject,
+  desiredKeys: ReadonlySet<string>,
+): Promise<ChangeEntry> {
+  const ref = refOf(member);
+  try {
+    if (holdsObjects(ref)) {
+      const hazard = await pruneHazard(run.client, member, {
+        applySetId: run.inv.id,
+        homeNamespace: run.input.namespace,
+        desiredKeys,
+        ...(run.options.pruneContents ? { pruneContents: true } : {}),
       });
-      entries.push({ ref, action: 'deleted' });
+      if (hazard && !hazard.allowed) {
+        const refusal = new PruneError(hazard.message, {
+          object: describeRef(ref),
+          hint: hazardHint(hazard),
+          refused: true,
+        });
+        run.errors.push(refusal);
+        return { ref, action: 'skipped', reason: hazard.message, error: refusal };
+      }
+    }
+    checkLease(run);
+    await run.client.delete(ref, {
+      preconditions: { uid: member.metadata.uid, resourceVersion: member.metadata.resourceVersion },
+      propagationPolicy: 'Background',
+    });
+    return { ref, action: 'deleted' };
+  } catch (error) {
+    if (error instanceof LeaseError)
+      return { ref, action: 'skipped', reason: 'not pruned: the lease was lost' };
+    if (!(error instanceof KubeError)) throw error;
+    const failure = new PruneError(`${describeRef(ref)}: prune failed: ${messageOf(error)}`, {
+      object: describeRef(ref),
+      cause: error,
+      hint: error.hint,
+    });
+    run.errors.push(failure);
+    return { ref, action: 'failed', error: failure };
+  }
+}
+
+/** The stage a failure belongs to, as recorded in the failed marker. */
+function stageOf(error: PlumblineError): string {
+  return error.stage === 'kube' ? 'apply' : error.stage;
+}
+
+/** Writes the record on the parent; a failure to write it is itself a failure of the run. */
+async function writeRecord(
+  run: Run,
+  set: { groupKinds: string[]; namespaces: string[] },
+  record: Record<string, string>,
+): Promise<void> {
+  await guarded(run, async () => {
+    checkLease(run);
+    try {
+      await run.client.apply(parentObject(run.inv, set, record), { force: true });
     } catch (error) {
-      const message = new PruneError(`${describeRef(ref)}: prune failed: ${messageOf(error)}`, {
-        cause: error,
-      }).message;
-      entries.push({ ref, action: 'failed', error: message });
-      errors.push(message);
+      if (!(error instanceof KubeError)) throw error;
+      run.errors.push(
+        new ApplyError(
+          `${describeRef(run.inv.parent)}: could not record the outcome: ${error.message}`,
+          {
+            object: describeRef(run.inv.parent),
+            cause: error,
+            hint: 'the objects are applied; the next run records them',
+          },
+        ),
+      );
+    }
+  });
+}
+
+/** The record of a failed run: the last good one kept, plus the failed marker. */
+function failedRecord(
+  run: Run,
+  previous: Record<string, string>,
+  stage: string,
+): Record<string, string> {
+  return {
+    ...previous,
+    [plumblineAnnotations.failed]: stage,
+    [plumblineAnnotations.failedRevision]: run.input.revision,
+    [plumblineAnnotations.failedAt]: new Date(run.now()).toISOString(),
+  };
+}
+
+function withoutFailure(record: Record<string, string>): Record<string, string> {
+  const {
+    [plumblineAnnotations.failed]: _stage,
+    [plumblineAnnotations.failedRevision]: _revision,
+    [plumblineAnnotations.failedAt]: _at,
+    ...rest
+  } = record;
+  return rest;
+}
+
+/**
+ * Step 5: the record. A complete run records its revision and digest (and the final set);
+ * a failed one keeps the last good record and adds the failed marker (and keeps the union, so
+ * members left behind stay findable). A heal records when it healed and the desired set.
+ */
+async function recordOutcome(run: Run): Promise<void> {
+  if (run.stopped) return;
+  const previous = withoutFailure(currentRecord(run.inv));
+  const next = membership(run.desired, run.input.namespace);
+  const first = run.errors[0];
+  if (first) {
+    await writeRecord(run, run.union, failedRecord(run, previous, stageOf(first)));
+    return;
+  }
+  if (run.options.heal) {
+    await writeRecord(run, run.union, {
+      ...previous,
+      [plumblineAnnotations.healedAt]: new Date(run.now()).toISOString(),
+    });
+    return;
+  }
+  await writeRecord(run, run.prunedAll ? next : run.union, {
+    ...(previous[plumblineAnnotations.healedAt]
+      ? { [plumblineAnnotations.healedAt]: previous[plumblineAnnotations.healedAt] }
+      : {}),
+    [plumblineAnnotations.revision]: run.input.revision,
+    [plumblineAnnotations.digest]: run.digest,
+    [plumblineAnnotations.appliedAt]: new Date(run.now()).toISOString(),
+  });
+}
+
+/** Step 6: waits for rollouts; an unhealthy one fails the run and is marked for retry. */
+async function waitForHealth(run: Run): Promise<void> {
+  const health = run.options.health;
+  if (!health || run.errors.length > 0 || run.stopped) return;
+  const results = await waitHealthy(run.client, run.desired.map(refOf), {
+    ...health,
+    now: run.now,
+    sleep: run.sleep,
+  });
+  for (const entry of run.entries) {
+    const result = results.get(refKey(entry.ref));
+    if (!result) continue;
+    entry.health = result;
+    if (result.state !== 'healthy') {
+      run.errors.push(
+        new HealthError(
+          `${describeRef(entry.ref)}: ${result.state === 'failed' ? 'failed' : 'not ready in time'}: ${result.message}`,
+          {
+            object: describeRef(entry.ref),
+            hint:
+              result.state === 'failed'
+                ? 'look at the rollout (kubectl rollout status) and fix the manifest'
+                : 'the rollout may still finish; wait longer, or look at its pods',
+          },
+        ),
+      );
     }
   }
-  return errors.length === 0;
+  if (run.errors.length > 0) {
+    const recorded = await readInventory(run.client, run.input.app, run.input.namespace).catch(
+      () => run.inv,
+    );
+    run.inv = recorded;
+    const previous = withoutFailure(currentRecord(recorded));
+    const set = { groupKinds: recorded.groupKinds, namespaces: recorded.namespaces };
+    await writeRecord(run, set, failedRecord(run, previous, 'health'));
+  }
+}
+
+/** Frees the lease; a failure to do so is a warning (the lease expires by itself), never the result. */
+async function releaseLease(run: Run): Promise<void> {
+  const release = await run.lease?.release();
+  if (release?.error && release.error !== run.stopped) run.warnings.push(release.error);
+  run.releaseOutcome = release?.released ?? false;
+}
+
+/** The finished run as a `ChangeSet`. */
+function changeSetOf(run: Run): ChangeSet {
+  return {
+    app: run.input.app,
+    namespace: run.input.namespace,
+    revision: run.input.revision,
+    digest: run.digest,
+    applySetId: run.inv.id,
+    entries: run.entries,
+    ok: run.errors.length === 0,
+    errors: run.errors,
+    warnings: run.warnings,
+    ...(run.lease
+      ? {
+          lease: {
+            identity: run.lease.identity,
+            ...(run.lease.takeover ? { takeover: run.lease.takeover } : {}),
+            released: run.releaseOutcome === true,
+          },
+        }
+      : {}),
+    startedAt: run.startedAt,
+    finishedAt: new Date(run.now()).toISOString(),
+  };
 }

@@ -9,7 +9,7 @@ import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } fr
 import type * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 import { normalizePath } from '../source/file-tree.ts';
-import type { RepoConfig } from './repo-config.ts';
+import type { AppConfig, RepoConfig } from './repo-config.ts';
 import { ALLOWED_FIELDS, RepoConfigSchema } from './schema.ts';
 
 /** The name of the configuration file at the repository root. */
@@ -154,15 +154,42 @@ export function parseRepoConfig(
   const defaultBranch = options.defaultBranch ?? 'main';
   return {
     allowForkPlans: data.allowForkPlans === true,
-    apps: data.apps.map((app) => ({
-      name: app.name,
-      path: normalizePath(app.path),
-      target: app.target,
+    apps: data.apps.map((app) => toApp(app, defaultBranch)),
+  };
+}
+
+/** The typed app of a validated entry, defaults filled in, fields copied one by one. */
+function toApp(app: RawConfig['apps'][number], defaultBranch: string): AppConfig {
+  const common = {
+    name: app.name,
+    path: normalizePath(app.path),
+    target: app.target,
+    branch: app.branch ?? defaultBranch,
+    prune: app.prune ?? true,
+    selfHeal: app.selfHeal ?? false,
+  };
+  if (app.kind === 'kubernetes') {
+    return {
+      kind: 'kubernetes',
+      ...common,
       namespace: app.namespace,
-      branch: app.branch ?? defaultBranch,
-      prune: app.prune ?? true,
-      selfHeal: app.selfHeal ?? false,
+      requireReviewedPlan: app.requireReviewedPlan ?? false,
+      failOnConflict: app.failOnConflict ?? false,
+      pruneContents: app.pruneContents ?? false,
+    };
+  }
+  return {
+    kind: 'files',
+    ...common,
+    destination: app.destination.length > 1 ? app.destination.replace(/\/+$/, '') : app.destination,
+    mode: Number.parseInt(app.mode ?? '0644', 8),
+    modes: Object.entries(app.modes ?? {}).map(([pattern, value]) => ({
+      pattern,
+      mode: Number.parseInt(value, 8),
     })),
+    ...(app.validate === undefined ? {} : { validate: app.validate }),
+    ...(app.reload === undefined ? {} : { reload: app.reload }),
+    adopt: app.adopt ?? false,
   };
 }
 
@@ -239,7 +266,12 @@ function describeZodIssue(
   const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
   const field = fieldPath(path);
   if (issue.code === 'unrecognized_keys') {
-    const allowed = ALLOWED_FIELDS[fieldPattern(path)] ?? [];
+    const pattern = fieldPattern(path);
+    const kind = (valueAt(raw, path) as { kind?: unknown } | undefined)?.kind;
+    const allowed =
+      (pattern === 'apps[]' && kind === 'files'
+        ? ALLOWED_FIELDS['apps[] (files)']
+        : ALLOWED_FIELDS[pattern]) ?? [];
     return issue.keys.slice(0, MAX_ISSUES).map((key) => {
       const suggestion = closest(key, allowed);
       return {

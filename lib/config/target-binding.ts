@@ -11,6 +11,12 @@
  */
 import * as z from 'zod';
 import { certificatePemProblem, describeCertificatePemProblem } from './certificate-pem.ts';
+import {
+  type HostTarget,
+  LocalHostBindingSchema,
+  SshHostBindingSchema,
+  toHostTarget,
+} from './host-binding.ts';
 import { describeServerAddressProblem, serverAddressProblem } from './server-address.ts';
 
 /** How Plumbline obtains a short-lived credential for a Kubernetes target. */
@@ -79,8 +85,8 @@ export interface KubernetesTarget {
   allowLinkLocal: boolean;
 }
 
-/** Every kind of binding (SSH and local hosts join here). */
-export type TargetBinding = KubernetesTarget;
+/** Every kind of binding: a Kubernetes API server, or a host for `files` apps. */
+export type TargetBinding = KubernetesTarget | HostTarget;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -240,10 +246,12 @@ export const KubernetesTargetSchema = z
     }
   });
 
-/** Any binding: a union on `kind` (`kubernetes` today; `ssh` and `local` hosts next). */
-export const TargetBindingSchema = z.discriminatedUnion('kind', [KubernetesTargetSchema], {
-  error: "must be 'kubernetes' (the kinds of target this runtime knows)",
-});
+/** Any binding: a union on `kind` (Kubernetes API servers; SSH and local hosts). */
+export const TargetBindingSchema = z.discriminatedUnion(
+  'kind',
+  [KubernetesTargetSchema, SshHostBindingSchema, LocalHostBindingSchema],
+  { error: "must be 'kubernetes', 'ssh' or 'local' (the kinds of target this runtime knows)" },
+);
 
 type RawKubernetesTarget = z.infer<typeof KubernetesTargetSchema>;
 
@@ -284,6 +292,7 @@ function credentialsOf(raw: RawKubernetesTarget['credentials']): TargetCredentia
  * so nothing from the settings' parse (a `__proto__` key, say) travels along.
  */
 export function toTargetBinding(raw: z.infer<typeof TargetBindingSchema>): TargetBinding {
+  if (raw.kind !== 'kubernetes') return toHostTarget(raw);
   return {
     kind: 'kubernetes',
     name: raw.name,
@@ -323,6 +332,6 @@ export function bindingAllowsRepository(binding: TargetBinding, fullName: string
 }
 
 /** True when `binding` lets apps use `namespace`. */
-export function bindingAllowsNamespace(binding: TargetBinding, namespace: string): boolean {
+export function bindingAllowsNamespace(binding: KubernetesTarget, namespace: string): boolean {
   return binding.namespaces.some((pattern) => namespaceMatches(pattern, namespace));
 }

@@ -14,11 +14,13 @@
 import { ConfigError } from '../errors.ts';
 import type { GitHost, RepoRef } from '../ports/git-host.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
+import { bindingAllowsPath, type HostTarget } from './host-binding.ts';
 import { MAX_REPO_CONFIG_BYTES, parseRepoConfig, REPO_CONFIG_FILE } from './parse-repo-config.ts';
-import type { AppConfig, RepoConfig } from './repo-config.ts';
+import type { AppConfig, FilesAppConfig, KubernetesAppConfig, RepoConfig } from './repo-config.ts';
 import {
   bindingAllowsNamespace,
   bindingAllowsRepository,
+  type KubernetesTarget,
   type TargetBinding,
 } from './target-binding.ts';
 
@@ -103,10 +105,70 @@ export class TargetNotAllowedError extends ConfigError {}
 
 /**
  * The binding `app` of `repo` deploys through, checked against the runtime settings: it must
- * exist, list the repository, and allow the app's namespace. Each refusal names the setting
- * to change; none reveals which other repositories a binding serves.
+ * exist, list the repository, be a Kubernetes binding and allow the app's namespace. Each
+ * refusal names the setting to change; none reveals which other repositories a binding serves.
  */
 export function targetFor(
+  app: KubernetesAppConfig,
+  repo: RegisteredRepo,
+  targets: readonly TargetBinding[],
+): KubernetesTarget {
+  const binding = boundTarget(app, repo, targets);
+  if (binding.kind !== 'kubernetes') {
+    throw new TargetNotAllowedError(
+      `${REPO_CONFIG_FILE}: app ${app.name}: target '${binding.name}' is a ${binding.kind} host, not a Kubernetes cluster`,
+      {
+        file: REPO_CONFIG_FILE,
+        hint: 'Deploy files to a host with `kind: files` (docs/hosts.md), or name a Kubernetes target.',
+      },
+    );
+  }
+  if (!bindingAllowsNamespace(binding, app.namespace)) {
+    throw new TargetNotAllowedError(
+      `${REPO_CONFIG_FILE}: app ${app.name}: namespace '${app.namespace}' is not allowed on target '${binding.name}' (runtime setting targets[${binding.name}].namespaces: ${binding.namespaces.join(', ')})`,
+      {
+        file: REPO_CONFIG_FILE,
+        hint: "Deploy to an allowed namespace, or ask the operator to add this one to the binding's namespaces.",
+      },
+    );
+  }
+  return binding;
+}
+
+/**
+ * The host binding a `files` app of `repo` deploys to, checked against the runtime settings:
+ * it must exist, list the repository, be an `ssh` or `local` binding, and hold the app's
+ * destination under one of its `paths`.
+ */
+export function hostTargetFor(
+  app: FilesAppConfig,
+  repo: RegisteredRepo,
+  targets: readonly TargetBinding[],
+): HostTarget {
+  const binding = boundTarget(app, repo, targets);
+  if (binding.kind === 'kubernetes') {
+    throw new TargetNotAllowedError(
+      `${REPO_CONFIG_FILE}: app ${app.name}: target '${binding.name}' is a Kubernetes cluster, not a host for files`,
+      {
+        file: REPO_CONFIG_FILE,
+        hint: 'Name an ssh or local target binding (infra/ssh/README.md), or deploy manifests without `kind: files`.',
+      },
+    );
+  }
+  if (!bindingAllowsPath(binding, app.destination)) {
+    throw new TargetNotAllowedError(
+      `${REPO_CONFIG_FILE}: app ${app.name}: destination ${app.destination} is outside the directories target '${binding.name}' allows (runtime setting targets[${binding.name}].paths: ${binding.paths.join(', ')})`,
+      {
+        file: REPO_CONFIG_FILE,
+        hint: "Deploy under an allowed directory, or ask the operator to add this one to the binding's paths.",
+      },
+    );
+  }
+  return binding;
+}
+
+/** The binding `app` names, if it exists and serves `repo`; the refusal otherwise. */
+function boundTarget(
   app: AppConfig,
   repo: RegisteredRepo,
   targets: readonly TargetBinding[],
@@ -124,15 +186,6 @@ export function targetFor(
       file: REPO_CONFIG_FILE,
       hint: `Targets this repository may use: ${usable.length > 0 ? usable.join(', ') : 'none'}. The operator binds targets, and the repositories each serves, in the runtime settings; a repository cannot define or widen one (docs/security.md).`,
     });
-  }
-  if (!bindingAllowsNamespace(binding, app.namespace)) {
-    throw new TargetNotAllowedError(
-      `${where}: namespace '${app.namespace}' is not allowed on target '${binding.name}' (runtime setting targets[${binding.name}].namespaces: ${binding.namespaces.join(', ')})`,
-      {
-        file: REPO_CONFIG_FILE,
-        hint: "Deploy to an allowed namespace, or ask the operator to add this one to the binding's namespaces.",
-      },
-    );
   }
   return binding;
 }

@@ -6,7 +6,7 @@
  * Every client is fenced to the binding's namespaces (`namespace-guard.ts`). Token sources
  * are kept per binding, so a TokenRequest or EKS token is reused until near its expiry.
  */
-import type { KubernetesTarget, TargetBinding } from '../config/target-binding.ts';
+import type { KubernetesTarget } from '../config/target-binding.ts';
 import { eksTokenSource } from '../credentials/eks-token.ts';
 import type { AwsCredentials } from '../credentials/sigv4.ts';
 import { tokenRequestCredentials } from '../credentials/token-request.ts';
@@ -42,7 +42,7 @@ export interface ClusterAccessDeps {
 
 /** Hands out clients per binding. */
 export interface ClusterAccess {
-  clientFor(target: TargetBinding): Promise<KubeClient>;
+  clientFor(target: KubernetesTarget): Promise<KubeClient>;
 }
 
 type Headers = () => Promise<Record<string, string>>;

@@ -117,6 +117,7 @@ export function guardNamespaces(client: KubeClient, target: KubernetesTarget): K
   const versionOf = (apiVersion: string) => splitApiVersion(apiVersion).version;
   return {
     discover: (group, kind, version) => client.discover(group, kind, version),
+    discoverAll: () => client.discoverAll(),
     invalidateDiscovery: () => client.invalidateDiscovery(),
     async get(ref, version) {
       await check(ref, version);
@@ -130,6 +131,10 @@ export function guardNamespaces(client: KubeClient, target: KubernetesTarget): K
     async apply(object, options) {
       await check(refOf(object), versionOf(object.apiVersion));
       return client.apply(object, options);
+    },
+    async replace(object, options) {
+      await check(refOf(object), versionOf(object.apiVersion));
+      return client.replace(object, options);
     },
     async delete(ref, options) {
       await check(ref);

@@ -5,17 +5,16 @@
  * and canonical forms. Each drifted field is attributed to the field manager that now owns it.
  */
 
-import { type ChangeEntry, type ChangeSet, changeSetOf } from '../apply/apply.ts';
-import { type Inventory, listMembers, membership, readInventory } from '../apply/applyset.ts';
-import { acquireLease } from '../apply/lease.ts';
-import { describeRef, type ObjectRef, refKey, refOf } from '../core/object.ts';
-import { messageOf } from '../errors.ts';
+import { type ApplyPlanOptions, applyPlan, type ChangeSet } from '../apply/apply.ts';
+import { type ObjectRef, refKey, refOf } from '../core/object.ts';
+import type { AppInput } from '../desired/app-input.ts';
+import { jsonEqual, normalizeObject } from '../desired/normalize.ts';
+import { resolveDesired } from '../desired/resolve-desired.ts';
+import { type Inventory, listMembers, membership, readInventory } from '../inventory/applyset.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { plumblineFieldManager } from '../kube/client.ts';
-import { resolveDesired } from '../plan/desired.ts';
-import { jsonEqual, normalizeObject } from '../plan/normalize.ts';
-import { type AppInput, objectDiff } from '../plan/plan.ts';
-import { changedPaths, fieldOwners, formatPath, unheldPaths } from './field-owners.ts';
+import { changedPaths, fieldOwners, formatPath, unheldPaths } from '../kube/field-owners.ts';
+import { objectDiff } from '../plan/plan.ts';
 
 /** One drifted field and who changed it (`[]`: removed, owner unknown). */
 export interface DriftedField {
@@ -106,56 +105,19 @@ export async function detectDrift(
   return report;
 }
 
-/** Puts drifted and missing objects back to their desired state (force), under the app lease. */
+/**
+ * Puts drifted and missing objects back to their desired state under the app's lease, taking
+ * back the fields Git declares, and records the heal (and the app's full set) on the parent.
+ */
 export async function healDrift(
   input: AppInput,
   report: DriftReport,
   client: KubeClient,
-  options: { holder: string; lease?: { waitMs?: number; durationMs?: number } },
+  options: Omit<ApplyPlanOptions, 'heal'>,
 ): Promise<ChangeSet> {
-  const startedAt = new Date().toISOString();
-  const inv = await readInventory(client, input.app, input.namespace);
-  const desired = await resolveDesired(input.objects, input.namespace, client, inv.id, input);
   const targets = new Set([
     ...report.drifted.map((d) => refKey(d.ref)),
     ...report.missing.map(refKey),
   ]);
-  const entries: ChangeEntry[] = [];
-  const errors: string[] = [];
-  const lease = await acquireLease(client, inv, { holder: options.holder, ...options.lease });
-  try {
-    for (const object of desired) {
-      const ref = refOf(object);
-      if (!targets.has(refKey(ref))) continue;
-      try {
-        await client.apply(object, { force: true });
-        entries.push({
-          ref,
-          action: report.missing.some((m) => refKey(m) === refKey(ref)) ? 'created' : 'configured',
-        });
-      } catch (error) {
-        const message = `${describeRef(ref)}: self-heal failed: ${messageOf(error)}`;
-        entries.push({ ref, action: 'failed', error: message });
-        errors.push(message);
-      }
-    }
-  } finally {
-    await lease.release();
-  }
-  return changeSetOf(input, inv.id, entries, errors, startedAt, Date.now());
-}
-
-/** A one-line summary of a drift report. */
-export function describeDrift(report: DriftReport): string {
-  if (report.inSync) return `${report.app}: in sync (${report.checked} objects)`;
-  const parts = report.drifted.map(
-    (d) =>
-      `${describeRef(d.ref)} (${d.fields.map((f) => `${f.path} by ${f.managers.join(', ') || 'unknown'}`).join('; ')})`,
-  );
-  return [
-    `${report.app}: ${report.drifted.length} drifted, ${report.missing.length} missing, ${report.extra.length} extra`,
-    ...parts.map((p) => `  drifted ${p}`),
-    ...report.missing.map((m) => `  missing ${describeRef(m)}`),
-    ...report.extra.map((m) => `  extra ${describeRef(m)}`),
-  ].join('\n');
+  return applyPlan(input, client, { ...options, heal: { targets } });
 }

@@ -1,45 +1,80 @@
 /**
  * The push flow: one app brought to the head of its branch, recorded on GitHub. The job is
- * level-triggered: the head is re-read, the app rendered there (no cluster), and only when
- * the app is affected (files it reads changed since the job's hint, its config entry changed,
- * or, without a usable hint, its rendered digest differs from the one recorded on its
- * ApplySet parent) does it cost cluster requests, a GitHub Deployment (in_progress, then
- * success or failure with the reason) and a commit status `plumbline/<app>`.
+ * level-triggered: whatever the push changed, it ends with the app in one of three states:
+ *
+ * - **applied** at the head's digest;
+ * - **unchanged**, because the digest recorded on its ApplySet parent equals the head's and
+ *   the last run did not fail (one GET of the parent decides; no other cluster request);
+ * - **failed** (or **held**, by `requireReviewedPlan`), reported as a GitHub Deployment and a
+ *   commit status `plumbline/<app>`.
+ *
+ * An app whose last run failed carries a failed marker on its parent, so the next push that
+ * reaches its branch retries it even when none of its files changed, and so does the sweep.
+ *
+ * Before applying, the deploy plans (dry run) and binds the plan to the plans shown for the
+ * commit (`reviewed-plan.ts`): when the base or live state moved since the reviewed plan, the
+ * deployment says so and links a fresh plan; with `requireReviewedPlan`, it holds instead.
  */
 import { applyPlan, type ChangeSet } from '../apply/apply.ts';
-import { readInventory } from '../apply/applyset.ts';
+import type { KubernetesAppConfig } from '../config/repo-config.ts';
 import { assertDestinations } from '../credentials/namespace-guard.ts';
-import { messageOf } from '../errors.ts';
+import type { AppInput } from '../desired/app-input.ts';
+import { ApplyError, messageOf, PlumblineError } from '../errors.ts';
+import type { FilesChangeSet } from '../hosts/files-deploy.ts';
+import { deployFilesApp } from '../hosts/files-flows.ts';
+import { readInventory } from '../inventory/applyset.ts';
 import type { ReconcileJob } from '../jobs/job.ts';
 import { type ResolvedJob, resolveReconcileJob } from '../jobs/resolve-job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { type Plan, planApp } from '../plan/plan.ts';
+import type { DeploymentState } from '../ports/git-host.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
-import { applyFailureMessage, type StatusEvent, statusDescription } from '../report/github.ts';
+import { planMarkdown } from '../report/markdown.ts';
 import { type Redacted, redacted } from '../report/redacted.ts';
 import { changeSetSummary } from '../report/summary.ts';
 import { appImpact, changedFiles } from './affected-apps.ts';
+import { deploymentRecorder, statusContext } from './deployment-record.ts';
 import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { type FlowFailure, failureOf } from './flow-failure.ts';
 import { inJobScope, type JobDeps } from './job-secrets.ts';
+import {
+  bindPlan,
+  describeMove,
+  type PlanBinding,
+  planStatusContext,
+  shownPlans,
+  stampOf,
+  stampText,
+} from './reviewed-plan.ts';
+
+/** What a deploy bound its plan to, for reports. */
+export interface DeployPlanInfo {
+  digest: string;
+  binding: PlanBinding;
+  /** Where the fresh plan was shown, when the reviewed one no longer matched. */
+  freshPlanUrl?: string;
+}
 
 /** How a deploy ended. */
 export type DeployOutcome =
   | { status: 'skipped'; repo: string; app: string; reason: string; sha?: string }
   | {
-      status: 'applied' | 'failed';
+      status: 'applied' | 'failed' | 'held';
       repo: string;
       app: string;
       sha: string;
+      /** Why the app was deployed (or held). */
+      reason?: string;
       changeSet?: ChangeSet;
+      /** What a `files` app's deploy did on its host. */
+      files?: FilesChangeSet;
       failure?: FlowFailure;
+      plan?: DeployPlanInfo;
       deploymentId?: number;
     };
 
-/** The commit status context of an app. */
-export function statusContext(app: string): string {
-  return `plumbline/${app}`;
-}
+export { statusContext };
 
 /** Renders the app of a resolved job with the job's decryptor (feeding its ledger). */
 export function renderResolved(resolved: ResolvedJob, deps: JobDeps): Promise<RenderResult> {
@@ -48,9 +83,40 @@ export function renderResolved(resolved: ResolvedJob, deps: JobDeps): Promise<Re
   });
 }
 
+/** Why an app must be deployed now, or `undefined` when it is unchanged. */
+async function reasonToDeploy(
+  job: ReconcileJob,
+  resolved: ResolvedJob,
+  rendered: RenderResult,
+  client: KubeClient,
+): Promise<string | undefined> {
+  const { app } = resolved;
+  const inventory = await readInventory(client, app.name, app.namespace);
+  if (inventory.failed) {
+    return `its last run failed (${inventory.failed.stage}${inventory.failed.revision ? ` at ${inventory.failed.revision.slice(0, 7)}` : ''})`;
+  }
+  if (!inventory.digest) return 'it was never applied';
+  if (inventory.digest !== rendered.digest)
+    return 'the head renders differently from what is applied';
+  if (job.since !== undefined) {
+    // Same objects, but a changed entry (prune turned on, say) still deserves a run.
+    const change = await changedFiles(
+      resolved.gitHost,
+      resolved.repo.ref,
+      { base: job.since, head: resolved.sha, ...(job.forced ? { forced: true } : {}) },
+      resolved.trusted,
+    );
+    if (change.kind === 'listed') {
+      const impact = appImpact(app, resolved.config, change, rendered);
+      if (impact.affected && impact.reason.includes('entry changed')) return impact.reason;
+    }
+  }
+  return undefined;
+}
+
 /**
- * Deploys the app a reconcile job names, if the change affects it, in its own secrets scope:
- * every value decrypted for it is masked in statuses, logs and the outcome.
+ * Deploys the app a reconcile job names, unless it is unchanged at the head, in its own
+ * secrets scope: every value decrypted for it is masked in statuses, logs and the outcome.
  */
 export function deployApp(job: ReconcileJob, deps: FlowDeps): Promise<Redacted<DeployOutcome>> {
   return inJobScope(deps, (scoped) => deployInScope(job, scoped));
@@ -66,7 +132,8 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
     log('info', 'reconcile skipped', { reason: resolved.reason });
     return { status: 'skipped', ...base, reason: resolved.reason };
   }
-  const { sha, app, gitHost, repo } = resolved;
+  if (resolved.kind === 'files') return deployFilesApp(resolved, job, deps);
+  const { sha } = resolved;
   let rendered: RenderResult | undefined;
   let renderError: unknown;
   try {
@@ -74,50 +141,121 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
   } catch (error) {
     renderError = error;
   }
-
-  if (job.since !== undefined) {
-    const change = await changedFiles(
-      gitHost,
-      repo.ref,
-      { base: job.since, head: sha, ...(job.forced ? { forced: true } : {}) },
-      resolved.trusted,
-    );
-    const impact = appImpact(app, resolved.config, change, rendered);
-    if (!impact.affected) {
-      log('info', 'reconcile skipped', { sha, reason: impact.reason });
-      return { status: 'skipped', ...base, sha, reason: `not affected: ${impact.reason}` };
-    }
+  if (!rendered) {
+    return applyAndRecord(resolved, undefined, renderError, undefined, deps, job.deliveryId);
   }
-
   let client: KubeClient | undefined;
-  if (rendered && job.since === undefined) {
-    // No usable hint: the digest recorded on the parent decides (one GET). If the cluster
-    // cannot be reached here, the apply below meets the same failure and records it.
-    try {
-      client = await deps.clusters.clientFor(resolved.target);
-      const inventory = await readInventory(client, app.name, app.namespace);
-      if (inventory.digest === rendered.digest) {
-        log('info', 'reconcile skipped', {
-          sha,
-          reason: 'rendered digest matches the applied one',
-        });
-        return {
-          status: 'skipped',
-          ...base,
-          sha,
-          reason: 'rendered digest matches the applied one',
-        };
-      }
-    } catch {
-      client = undefined;
+  let reason: string | undefined;
+  try {
+    client = await deps.clusters.clientFor(resolved.target);
+    reason = await reasonToDeploy(job, resolved, rendered, client);
+    if (reason === undefined) {
+      const why = 'unchanged: the applied digest equals the head’s';
+      log('info', 'reconcile skipped', { sha, reason: why });
+      return { status: 'skipped', ...base, sha, reason: why };
     }
+  } catch (error) {
+    // The cluster cannot be reached here: the deploy below meets the same failure and
+    // records it (a transient one is retried).
+    if (!(error instanceof PlumblineError)) throw error;
+    reason = `the applied state cannot be read (${messageOf(error)})`;
   }
-  return applyAndRecord(resolved, rendered, renderError, client, deps, job.deliveryId);
+  return applyAndRecord(resolved, rendered, undefined, client, deps, job.deliveryId, reason);
+}
+
+/** The app's input to plan and apply. */
+function inputOf(resolved: ResolvedJob, rendered: RenderResult, deps: JobDeps): AppInput {
+  return {
+    secrets: deps.ledger,
+    app: resolved.app.name,
+    namespace: resolved.app.namespace,
+    objects: rendered.objects,
+    revision: resolved.sha,
+    sensitive: new Set(rendered.sensitive),
+    digest: rendered.digest,
+  };
+}
+
+/** Plan options from the app's configuration. */
+function planOptionsOf(app: KubernetesAppConfig) {
+  return { failOnConflict: app.failOnConflict, pruneContents: app.pruneContents };
 }
 
 /**
- * Applies a rendered app and records it as a GitHub Deployment and a commit status. A
- * transient failure (5xx, network) is reported as an error and rethrown, so the queue retries.
+ * Shows a fresh plan: as a comment on the pull request that brought the commit (when there is
+ * one), and as the commit's plan stamp, so a later deploy of the same commit finds it shown.
+ */
+async function showFreshPlan(
+  resolved: ResolvedJob,
+  plan: Plan,
+  binding: PlanBinding,
+  held: boolean,
+  deps: JobDeps,
+): Promise<string | undefined> {
+  const { gitHost, repo, sha, app } = resolved;
+  const why =
+    binding.kind === 'moved'
+      ? `The plan at the merged commit differs: ${describeMove(binding)}.`
+      : 'No plan was shown for this commit before it was merged.';
+  const what = held
+    ? `\`requireReviewedPlan\` holds the deploy of **${app.name}**. This is the plan it holds; the next push or sweep applies it if it still matches.`
+    : `This is what Plumbline applies to **${app.name}**.`;
+  const body = [
+    `<!-- plumbline:fresh-plan ${app.name} ${sha} -->`,
+    `#### Fresh plan at merge \`${sha.slice(0, 7)}\``,
+    '',
+    `${why} ${what}`,
+    '',
+    planMarkdown(redacted(plan, deps.ledger), {
+      title: `Plumbline plan for ${app.name} at ${sha.slice(0, 7)}`,
+    }),
+  ].join('\n');
+  const pulls =
+    binding.kind === 'moved' && binding.shown.number !== undefined
+      ? [binding.shown.number]
+      : (
+          (await bestEffort(deps.logger, `${app.name}: pull requests of ${sha.slice(0, 7)}`, () =>
+            gitHost.pullRequestsOfCommit(repo.ref, sha),
+          )) ?? []
+        ).map((p) => p.number);
+  const number = pulls[0];
+  if (number === undefined) return undefined; // nowhere to show it: nothing counts as shown
+  const comment = await bestEffort(deps.logger, `${app.name}: fresh plan comment`, () =>
+    gitHost.createIssueComment(repo.ref, number, body),
+  );
+  if (!comment) return undefined;
+  const url = comment.url;
+  await bestEffort(deps.logger, `${planStatusContext(app.name)}: fresh plan stamp`, () =>
+    gitHost.createCommitStatus(repo.ref, sha, {
+      state: 'success',
+      context: planStatusContext(app.name),
+      description: stampText(stampOf(plan)),
+      ...(url ? { targetUrl: url } : {}),
+    }),
+  );
+  return url ?? `#${number}`;
+}
+
+/** The short name of a plan in statuses: `plan 1a2b3c4d5e6f`. */
+function planTag(plan: Plan): string {
+  return `plan ${plan.digest.replace(/^sha256:/, '').slice(0, 12)}`;
+}
+
+/** Is this hold already reported on the commit (the same plan): then stay quiet. */
+async function alreadyHeld(resolved: ResolvedJob, plan: Plan): Promise<boolean> {
+  const statuses = await resolved.gitHost.listCommitStatuses(resolved.repo.ref, resolved.sha);
+  const status = statuses.find((s) => s.context === statusContext(resolved.app.name));
+  return (
+    status?.state === 'pending' &&
+    status.description.startsWith('Held') &&
+    status.description.includes(planTag(plan))
+  );
+}
+
+/**
+ * Plans, binds, applies and records a rendered app as a GitHub Deployment and a commit
+ * status. A transient failure (5xx, network, the lease held by another run) is reported as an
+ * error and rethrown, so the queue retries.
  */
 export async function applyAndRecord(
   resolved: ResolvedJob,
@@ -126,74 +264,19 @@ export async function applyAndRecord(
   knownClient: KubeClient | undefined,
   deps: JobDeps,
   deliveryId: string,
+  reason?: string,
 ): Promise<DeployOutcome> {
-  const { sha, app, gitHost, repo } = resolved;
-  const base = { repo: repo.fullName, app: app.name, sha };
-  const ref = repo.ref;
-  const context = statusContext(app.name);
-  const deploymentId = await bestEffort(deps.logger, `${context}: creating the deployment`, () =>
-    gitHost.createDeployment(ref, {
-      ref: sha,
-      environment: app.name,
-      description: statusDescription(
-        redacted(
-          { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
-          deps.ledger,
-        ),
-      ),
-    }),
+  const { sha, app, repo } = resolved;
+  const base = { repo: repo.fullName, app: app.name, sha, ...(reason ? { reason } : {}) };
+  const recording = deploymentRecorder(
+    resolved,
+    { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
+    deps,
   );
-  const record = async (
-    state: 'in_progress' | 'success' | 'failure' | 'error',
-    event: StatusEvent,
-  ) => {
-    // Redacted before it is cut to 140 characters: a cut value would escape the redactor.
-    const text = statusDescription(redacted(event, deps.ledger));
-    if (deploymentId !== undefined) {
-      await bestEffort(deps.logger, `${context}: deployment status`, () =>
-        gitHost.createDeploymentStatus(ref, deploymentId, state, text),
-      );
-    }
-    const commitState =
-      state === 'in_progress' ? 'pending' : state === 'success' ? 'success' : state;
-    await bestEffort(deps.logger, `${context}: commit status`, () =>
-      gitHost.createCommitStatus(ref, sha, { state: commitState, context, description: text }),
-    );
-  };
-  await record('in_progress', { kind: 'deploying', sha });
-  const withId = deploymentId === undefined ? {} : { deploymentId };
-
-  if (!rendered) {
-    const failure = failureOf(renderError, 'render');
-    await record('failure', { kind: 'failed', failure });
-    deps.logger.log('error', 'reconcile failed', {
-      ...base,
-      stage: failure.stage,
-      error: failure.message,
-    });
-    return { status: 'failed', ...base, failure, ...withId };
-  }
-  let changeSet: ChangeSet;
-  try {
-    const client = knownClient ?? (await deps.clusters.clientFor(resolved.target));
-    await assertDestinations(resolved.target, app.name, rendered.objects, app.namespace, client);
-    changeSet = await applyPlan(
-      {
-        app: app.name,
-        namespace: app.namespace,
-        objects: rendered.objects,
-        revision: sha,
-        sensitive: new Set(rendered.sensitive),
-        secrets: deps.ledger,
-        digest: rendered.digest,
-      },
-      client,
-      { holder: deps.holder, prune: app.prune, ...(deps.health ? { health: deps.health } : {}) },
-    );
-  } catch (error) {
-    const failure = failureOf(error, 'apply');
+  const failed = async (error: unknown, fallback: 'render' | 'plan' | 'apply') => {
+    const failure = failureOf(error, fallback);
     if (isTransient(error)) {
-      await record('error', { kind: 'retrying', failure });
+      await recording.record('error', { kind: 'retrying', failure });
       deps.logger.log('warn', 'deploy interrupted', {
         ...base,
         error: messageOf(error),
@@ -201,35 +284,154 @@ export async function applyAndRecord(
       });
       throw error;
     }
-    await record('failure', { kind: 'failed', failure });
+    await recording.record('failure', { kind: 'failed', failure });
     deps.logger.log('error', 'reconcile failed', {
       ...base,
       stage: failure.stage,
       error: failure.message,
     });
-    return { status: 'failed', ...base, failure, ...withId };
-  }
-  if (!changeSet.ok) {
-    const message = applyFailureMessage(changeSet);
-    await record('failure', { kind: 'apply-failed', changeSet });
-    deps.logger.log('error', 'reconcile failed', {
-      ...base,
-      stage: 'apply',
-      errors: changeSet.errors,
-    });
+    const id = recording.deploymentId;
     return {
-      status: 'failed',
+      status: 'failed' as const,
       ...base,
-      changeSet,
-      failure: { stage: 'apply', message },
-      ...withId,
+      failure,
+      ...(id === undefined ? {} : { deploymentId: id }),
+    };
+  };
+
+  if (!rendered) {
+    await recording.start();
+    return failed(renderError, 'render');
+  }
+  const input = inputOf(resolved, rendered, deps);
+  let client: KubeClient;
+  let plan: Plan;
+  try {
+    client = knownClient ?? (await deps.clusters.clientFor(resolved.target));
+    // Objects reaching outside the app's binding are refused whole, before anything is written.
+    await assertDestinations(resolved.target, app.name, rendered.objects, app.namespace, client);
+    plan = await planApp(input, client, undefined, planOptionsOf(app));
+  } catch (error) {
+    await recording.start();
+    return failed(error, 'plan');
+  }
+
+  // Bind the plan to what was shown for this commit.
+  let binding: PlanBinding = { kind: 'none' };
+  try {
+    binding = bindPlan(plan, await shownPlans(resolved.gitHost, repo.ref, sha, app.name));
+  } catch (error) {
+    // Without the shown plans a held app cannot be judged: retry later. Others go on.
+    if (app.requireReviewedPlan) {
+      await recording.start();
+      return failed(error, 'plan');
+    }
+    deps.logger.log('warn', 'reviewed plans could not be read', {
+      ...base,
+      error: messageOf(error),
+    });
+  }
+  const planInfo: DeployPlanInfo = { digest: plan.digest, binding };
+
+  if (app.requireReviewedPlan && binding.kind !== 'matched') {
+    const why =
+      binding.kind === 'moved'
+        ? `${describeMove(binding)}`
+        : 'no plan was shown for this commit on a pull request';
+    if (await alreadyHeld(resolved, plan).catch(() => false)) {
+      deps.logger.log('info', 'deploy held', { ...base, why, reported: 'before' });
+      return { status: 'held', ...base, reason: `held: ${why}`, plan: planInfo };
+    }
+    await recording.start();
+    const url = await showFreshPlan(resolved, plan, binding, true, deps);
+    await recording.record('queued', { kind: 'held', plan: planTag(plan), why, shown: !!url }, url);
+    deps.logger.log('info', 'deploy held', { ...base, why, digest: plan.digest });
+    const id = recording.deploymentId;
+    return {
+      status: 'held',
+      ...base,
+      reason: `held: ${why}`,
+      plan: { ...planInfo, ...(url ? { freshPlanUrl: url } : {}) },
+      ...(id === undefined ? {} : { deploymentId: id }),
     };
   }
+
+  await recording.start();
+  await recording.record('in_progress', { kind: 'deploying', sha });
+  let freshPlanUrl: string | undefined;
+  if (binding.kind === 'moved') {
+    freshPlanUrl = await showFreshPlan(resolved, plan, binding, false, deps);
+    if (freshPlanUrl) planInfo.freshPlanUrl = freshPlanUrl;
+  }
+  let changeSet: ChangeSet;
+  try {
+    changeSet = await applyPlan({ ...input, plan }, client, {
+      holder: deps.holder,
+      prune: app.prune,
+      failOnConflict: app.failOnConflict,
+      pruneContents: app.pruneContents,
+      ...(deps.lease ? { lease: deps.lease } : {}),
+      ...(deps.health ? { health: deps.health } : {}),
+    });
+  } catch (error) {
+    return failed(error, 'apply');
+  }
+  const id = recording.deploymentId;
+  const withId = id === undefined ? {} : { deploymentId: id };
+  const bound =
+    binding.kind === 'moved'
+      ? `${describeMove(binding)}${freshPlanUrl ? ' (fresh plan linked)' : ''}`
+      : binding.kind === 'matched' && binding.shown.source === 'pull'
+        ? `as reviewed in #${binding.shown.number}`
+        : '';
+  for (const warning of changeSet.warnings) {
+    deps.logger.log('warn', 'deploy warning', { ...base, warning: warning.message });
+  }
+  if (!changeSet.ok) {
+    const first = changeSet.errors[0] as PlumblineError;
+    if (changeSet.errors.every(isTransient)) {
+      // The cluster was briefly unavailable mid-way: the queue runs the job again.
+      const retry = new ApplyError(`${app.name}: apply interrupted: ${first.message}`, {
+        cause: first,
+      });
+      await recording.record(
+        'error',
+        { kind: 'retrying', failure: failureOf(first, 'apply') },
+        freshPlanUrl,
+      );
+      deps.logger.log('warn', 'deploy interrupted', { ...base, error: first.message, deliveryId });
+      throw retry;
+    }
+    const failure = failureOf(first, 'apply');
+    const message = changeSet.errors.map((e) => e.message).join('; ');
+    // The stage of the first failure leads: a prune refusal reads `prune failed: ...`.
+    await recording.record(
+      'failure',
+      { kind: 'failed', failure: { ...failure, message } },
+      freshPlanUrl,
+    );
+    deps.logger.log('error', 'reconcile failed', {
+      ...base,
+      stage: failure.stage,
+      errors: changeSet.errors.map((e) => e.message),
+    });
+    return { status: 'failed', ...base, changeSet, failure, plan: planInfo, ...withId };
+  }
   const summary = changeSetSummary(changeSet);
-  await record('success', { kind: 'applied', sha, changeSet });
+  await recording.record(
+    'success',
+    { kind: 'applied', sha, changeSet, ...(bound ? { note: bound } : {}) },
+    freshPlanUrl,
+  );
   const counts: Record<string, number> = {};
   for (const entry of changeSet.entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
   // One message and field set for every deploy outcome, so log queries stay simple.
-  deps.logger.log('info', 'reconciled', { ...base, counts, summary, deliveryId });
-  return { status: 'applied', ...base, changeSet, ...withId };
+  deps.logger.log('info', 'reconciled', {
+    ...base,
+    counts,
+    summary,
+    deliveryId,
+    plan: binding.kind,
+  });
+  return { status: 'applied', ...base, changeSet, plan: planInfo, ...withId };
 }

@@ -17,18 +17,33 @@ export const DRIFT_LABEL = 'plumbline-drift';
  * Brings the app's drift issue in line with `finding` (`undefined`: the app is clean): open
  * a new one, update, close, or leave it. Safe to run any number of times.
  */
-export async function syncDriftIssue(
+export function syncDriftIssue(
   gitHost: GitHost,
   repo: RepoRef,
   fullName: string,
   app: string,
   finding: Redacted<DriftFinding> | undefined,
 ): Promise<{ action: DriftIssueAction; number?: number }> {
+  return syncDriftIssueBody(gitHost, repo, fullName, app, finding && driftIssue(finding));
+}
+
+/**
+ * `syncDriftIssue` for any kind of app: `drift` is the issue's body for the drift found (from
+ * redacted data only; the marker goes first when it lacks it), `undefined` when the app is
+ * clean.
+ */
+export async function syncDriftIssueBody(
+  gitHost: GitHost,
+  repo: RepoRef,
+  fullName: string,
+  app: string,
+  drift: string | undefined,
+): Promise<{ action: DriftIssueAction; number?: number }> {
   const marker = driftMarker(fullName, app);
   const issues = await gitHost.listIssues(repo, DRIFT_LABEL);
   const mine: IssueInfo[] = issues.filter((i) => i.body.includes(marker));
   const open = mine.find((i) => i.state === 'open');
-  if (!finding) {
+  if (drift === undefined) {
     if (!open) return { action: 'none' };
     await gitHost.updateIssue(repo, open.number, {
       body: driftResolved(open.body, app),
@@ -36,7 +51,7 @@ export async function syncDriftIssue(
     });
     return { action: 'closed', number: open.number };
   }
-  const body = driftIssue(finding);
+  const body = drift.startsWith(marker) ? drift : `${marker}\n${drift}`;
   if (open) {
     if (open.body === body) return { action: 'unchanged', number: open.number };
     await gitHost.updateIssue(repo, open.number, { body });

@@ -3,6 +3,8 @@ import type { AppConfig } from '../config/repo-config.ts';
 import type { FileDecryptor } from '../core/decryptor.ts';
 import type { ClusterAccess } from '../credentials/cluster-access.ts';
 import { messageOf } from '../errors.ts';
+import type { HostAccess } from '../hosts/host-access.ts';
+import type { LeaseOptions } from '../inventory/lease.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
@@ -18,11 +20,15 @@ export interface FlowDeps extends ResolveJobDeps {
    * sandbox that holds no credentials, since branches and pull requests are hostile input.
    */
   render?: RenderPort;
-  /** Names this invocation in the app's lease. */
+  /** Names this invocation in the app's lease (`node/<host>/<pid>`, a Worker's id...). */
   holder: string;
+  /** Lease settings of the runtime: how long, and whether a holder's process still runs. */
+  lease?: Pick<LeaseOptions, 'durationSeconds' | 'waitMs' | 'isHolderAlive'>;
   logger: Logger;
   /** Wait for rollouts after applying. */
   health?: { timeoutMs: number };
+  /** Shells on hosts, for `files` apps; without it, they fail clearly. */
+  hosts?: HostAccess;
 }
 
 /**

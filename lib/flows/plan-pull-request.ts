@@ -15,6 +15,7 @@ import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig } from '../config/repo-config.ts';
 import { loadTrustedConfig, type TrustedConfig, targetFor } from '../config/trusted-config.ts';
 import { assertDestinations } from '../credentials/namespace-guard.ts';
+import { planFilesForPullRequest } from '../hosts/files-flows.ts';
 import type { PlanJob } from '../jobs/job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import { planApp } from '../plan/plan.ts';
@@ -40,6 +41,7 @@ import { appImpact, changedFiles } from './affected-apps.ts';
 import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { failureOf } from './flow-failure.ts';
 import { inJobScope, type JobDeps } from './job-secrets.ts';
+import { planStatusContext, stampOf, stampText } from './reviewed-plan.ts';
 
 export type { AppPlanResult, PullRequestPlan } from '../report/outcomes.ts';
 
@@ -128,15 +130,16 @@ async function planInScope(job: PlanJob, deps: JobDeps): Promise<PlanJobOutcome>
 
   // A dry run that failed for an object means the apply would fail the same way.
   const failed = plan.apps.some(
-    (a) => a.kind === 'failed' || (a.kind === 'planned' && a.plan.summary.errors > 0),
+    (a) => a.kind === 'failed' || (a.kind !== 'unaffected' && a.plan.summary.errors > 0),
   );
   const conclusion = failed
     ? 'failure'
-    : plan.apps.some((a) => a.kind === 'planned')
+    : plan.apps.some((a) => a.kind === 'planned' || a.kind === 'planned-files')
       ? 'success'
       : 'neutral';
   // The reporting boundary: from here on only redacted data is rendered.
   const safe = redacted(plan, deps.ledger);
+  await stampPlans(gitHost, repo.ref, pull.headSha, plan, deps);
   await upsertComment(gitHost, repo.ref, pull.number, pullRequestComment(safe));
   const output: CheckRunInput = {
     name: PLAN_CHECK_NAME,
@@ -148,6 +151,29 @@ async function planInScope(job: PlanJob, deps: JobDeps): Promise<PlanJobOutcome>
   await publishCheck(gitHost, repo.ref, output, checkId);
   log('info', 'pull request planned', { head: pull.headSha, conclusion, title: output.title });
   return { status: 'planned', plan, conclusion };
+}
+
+/**
+ * Stamps each app's plan on the head commit (`reviewed-plan.ts`), so the deploy of the merge
+ * can tell whether it applies what was shown here. The stamp holds digests only.
+ */
+async function stampPlans(
+  gitHost: GitHost,
+  repo: RepoRef,
+  headSha: string,
+  plan: PullRequestPlan,
+  deps: FlowDeps,
+): Promise<void> {
+  for (const result of plan.apps) {
+    if (result.kind !== 'planned') continue;
+    await bestEffort(deps.logger, `${planStatusContext(result.app)}: plan stamp`, () =>
+      gitHost.createCommitStatus(repo, headSha, {
+        state: result.plan.summary.errors > 0 ? 'failure' : 'success',
+        context: planStatusContext(result.app),
+        description: stampText(stampOf(result.plan)),
+      }),
+    );
+  }
 }
 
 function sameRepo(a: string, b: string): boolean {
@@ -192,6 +218,9 @@ async function planOne(
   change: Awaited<ReturnType<typeof changedFiles>>,
   deps: JobDeps,
 ): Promise<AppPlanResult> {
+  if (app.kind === 'files') {
+    return planFilesForPullRequest(repo, tree, app, trusted.config, change, deps);
+  }
   let rendered: RenderResult | undefined;
   let renderError: unknown;
   try {
@@ -220,6 +249,8 @@ async function planOne(
         secrets: deps.ledger,
       },
       client,
+      undefined,
+      { failOnConflict: app.failOnConflict, pruneContents: app.pruneContents },
     );
     return { kind: 'planned', app: app.name, target: target.name, plan };
   } catch (error) {

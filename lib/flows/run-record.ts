@@ -24,8 +24,10 @@ export function deployRecord(outcome: Redacted<DeployOutcome>): Redacted<RunReco
     ...base,
     status: outcome.status,
     sha: outcome.sha,
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
     ...(outcome.failure ? { failure: outcome.failure } : {}),
     ...(outcome.changeSet ? { changeSet: outcome.changeSet } : {}),
+    ...(outcome.files ? { files: outcome.files } : {}),
   } as Redacted<RunRecord>;
 }
 
@@ -61,6 +63,9 @@ export function sweepRecord(outcome: Redacted<SweepOutcome>): Redacted<RunRecord
         ...(outcome.sha ? { sha: outcome.sha } : {}),
         ...(outcome.error ? { failure: { stage: 'render', message: outcome.error } } : {}),
         ...(outcome.finding ? { drift: outcome.finding } : {}),
+        ...('filesFinding' in outcome && outcome.filesFinding
+          ? { filesDrift: outcome.filesFinding }
+          : {}),
         ...(outcome.issue ? { issue: outcome.issue } : {}),
       } as Redacted<RunRecord>;
   }

@@ -6,10 +6,11 @@
  * the manager that changed it, and is put back where the app has `selfHeal: true`; the issue
  * closes once the app is clean.
  */
-import { readInventory } from '../apply/applyset.ts';
 import { loadTrustedConfig } from '../config/trusted-config.ts';
 import { detectDrift, healDrift } from '../drift/drift.ts';
 import { messageOf } from '../errors.ts';
+import { type FilesSweepOutcome, sweepFilesApp } from '../hosts/files-flows.ts';
+import { readInventory } from '../inventory/applyset.ts';
 import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import { resolveReconcileJob } from '../jobs/resolve-job.ts';
@@ -35,7 +36,8 @@ export type SweepOutcome =
       finding?: DriftFinding;
       issue?: DriftIssueAction;
       error?: string;
-    };
+    }
+  | FilesSweepOutcome;
 
 /**
  * Sweeps one app, in its own secrets scope: every value decrypted for it is masked in the
@@ -50,6 +52,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
   const reconcile: ReconcileJob = { ...job, kind: 'reconcile' };
   const resolved = await resolveReconcileJob(reconcile, deps);
   if (resolved.kind === 'skip') return { status: 'skipped', ...base, reason: resolved.reason };
+  if (resolved.kind === 'files') return sweepFilesApp(resolved, job, deps);
   const { sha, app, repo, gitHost } = resolved;
   const client = await deps.clusters.clientFor(resolved.target);
   const inventory = await readInventory(client, app.name, app.namespace);
@@ -74,11 +77,15 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     });
     return { status: 'failed', ...base, sha, error: failure.message };
   }
-  if (inventory.digest !== rendered.digest) {
+  if (inventory.digest !== rendered.digest || inventory.failed) {
+    const reason = inventory.failed
+      ? `its last run failed (${inventory.failed.stage})`
+      : 'the head renders differently from what is applied';
     deps.logger.log('info', 'sweep: head differs from the applied state', {
       ...base,
       sha,
       applied: inventory.revision,
+      reason,
     });
     const deploy = await applyAndRecord(
       resolved,
@@ -87,6 +94,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
       client,
       deps,
       job.deliveryId,
+      reason,
     );
     return { status: 'applied', ...base, deploy };
   }
@@ -98,6 +106,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     revision: sha,
     sensitive: new Set(rendered.sensitive),
     secrets: deps.ledger,
+    digest: rendered.digest,
   };
   const report = await detectDrift(input, client, { inventory });
   let finding: DriftFinding | undefined;
@@ -105,8 +114,12 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     finding = { repo: repo.fullName, app: app.name, sha, target: app.target, report };
     if (app.selfHeal) {
       try {
-        const healed = await healDrift(input, report, client, { holder: deps.holder });
-        finding.healed = { ok: healed.ok, errors: healed.errors };
+        const healed = await healDrift(input, report, client, {
+          holder: deps.holder,
+          failOnConflict: app.failOnConflict,
+          ...(deps.lease ? { lease: deps.lease } : {}),
+        });
+        finding.healed = { ok: healed.ok, errors: healed.errors.map((e) => e.message) };
       } catch (error) {
         finding.healed = { ok: false, errors: [messageOf(error)] };
       }

@@ -4,11 +4,14 @@
  * `DecompressionStream` and read by `tar-archive.ts`, and is cached by commit sha.
  */
 import type { Octokit } from '@octokit/rest';
+import { retryAfterMs } from '../core/backoff.ts';
 import { GitHubError, PlumblineError, SourceError } from '../errors.ts';
 import type {
   ChangeStatus,
   CheckAnnotation,
   CheckRunInput,
+  CommitPullRequest,
+  CommitStatusInfo,
   CommitStatusInput,
   Comparison,
   DeploymentInput,
@@ -208,14 +211,14 @@ export class OctokitGitHost implements GitHost {
         per_page: 100,
       }),
     );
-    return comments.map((c) => ({ id: c.id, body: c.body ?? '' }));
+    return comments.map((c) => ({ id: c.id, body: c.body ?? '', url: c.html_url }));
   }
 
   async createIssueComment(repo: RepoRef, number: number, body: string): Promise<IssueComment> {
     const { data } = await this.#call(`#${number}: cannot comment`, repo, () =>
       this.#octokit.rest.issues.createComment({ ...repo, issue_number: number, body }),
     );
-    return { id: data.id, body: data.body ?? '' };
+    return { id: data.id, body: data.body ?? '', url: data.html_url };
   }
 
   async updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<void> {
@@ -265,6 +268,33 @@ export class OctokitGitHost implements GitHost {
     );
   }
 
+  async listCommitStatuses(repo: RepoRef, sha: string): Promise<CommitStatusInfo[]> {
+    // One page of 100 (newest first) holds the current status of every context that matters.
+    const { data } = await this.#call(`${sha.slice(0, 7)}: cannot list statuses`, repo, () =>
+      this.#octokit.rest.repos.listCommitStatusesForRef({ ...repo, ref: sha, per_page: 100 }),
+    );
+    return data.map((s) => ({
+      context: s.context,
+      state: s.state as CommitStatusInfo['state'],
+      description: s.description ?? '',
+      ...(s.target_url ? { targetUrl: s.target_url } : {}),
+    }));
+  }
+
+  async pullRequestsOfCommit(repo: RepoRef, sha: string): Promise<CommitPullRequest[]> {
+    const { data } = await this.#call(
+      `${sha.slice(0, 7)}: cannot list its pull requests`,
+      repo,
+      () =>
+        this.#octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha }),
+    );
+    return data.map((p) => ({
+      number: p.number,
+      headSha: p.head.sha,
+      merged: p.merged_at !== null,
+    }));
+  }
+
   async createDeployment(repo: RepoRef, input: DeploymentInput): Promise<number> {
     const { data } = await this.#call(`deployment ${input.environment}: cannot create`, repo, () =>
       this.#octokit.rest.repos.createDeployment({
@@ -292,6 +322,7 @@ export class OctokitGitHost implements GitHost {
     deploymentId: number,
     state: DeploymentState,
     description: string,
+    options: { logUrl?: string } = {},
   ): Promise<void> {
     await this.#call(`deployment ${deploymentId}: cannot set status`, repo, () =>
       this.#octokit.rest.repos.createDeploymentStatus({
@@ -299,6 +330,7 @@ export class OctokitGitHost implements GitHost {
         deployment_id: deploymentId,
         state,
         description: description.slice(0, 140),
+        ...(options.logUrl ? { log_url: options.logUrl } : {}),
       }),
     );
   }
@@ -432,10 +464,36 @@ function asGitHubError(error: unknown, what: string): PlumblineError {
           : status === 0
             ? 'GitHub could not be reached'
             : `GitHub answered ${status}`;
-  return new GitHubError(`${what}: ${reason}`, status, {
+  const limit = rateLimitOf(error, status);
+  return new GitHubError(`${what}: ${limit ? 'rate limited by GitHub' : reason}`, status, {
     cause: error,
+    ...(limit
+      ? {
+          rateLimited: true,
+          ...(limit.retryAfterMs === undefined ? {} : { retryAfterMs: limit.retryAfterMs }),
+        }
+      : {}),
     ...(status === 401
       ? { hint: 'Check the GitHub token or App installation of this deployment.' }
-      : {}),
+      : limit
+        ? { hint: 'GitHub asked to slow down; the job is retried after the time it asked for.' }
+        : {}),
   });
+}
+
+/**
+ * GitHub's rate limits (primary: `x-ratelimit-remaining: 0`; secondary: a 403 or 429 with
+ * `retry-after`) mean "later", not "no": the job is retried after the time GitHub names.
+ */
+function rateLimitOf(error: unknown, status: number): { retryAfterMs?: number } | undefined {
+  if (status !== 403 && status !== 429) return undefined;
+  const headers = ((error as { response?: { headers?: Record<string, string | undefined> } })
+    .response?.headers ?? {}) as Record<string, string | undefined>;
+  const asked = retryAfterMs(headers['retry-after']);
+  if (asked !== undefined) return { retryAfterMs: asked };
+  if (headers['x-ratelimit-remaining'] === '0') {
+    const reset = Number(headers['x-ratelimit-reset']);
+    return Number.isFinite(reset) ? { retryAfterMs: Math.max(0, reset * 1000 - Date.now()) } : {};
+  }
+  return status === 429 ? {} : undefined;
 }

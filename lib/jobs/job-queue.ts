@@ -3,6 +3,7 @@
  * (per app) at most one job runs at a time, and at most one waits; a newer job for the same
  * key replaces the waiting one, since jobs are level-triggered and the newest says it all.
  */
+import { backoffDelay } from '../core/backoff.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Queue, SendOptions } from '../ports/queue.ts';
 
@@ -28,15 +29,14 @@ export interface JobQueueOptions<T> {
 export interface RetryPolicy {
   /** Total runs of one job, the first included (e.g. 4: three retries). */
   attempts: number;
-  /** Delay before run `attempt` + 1 (1-based `attempt` just failed). */
-  delayMs: (attempt: number) => number;
+  /** Delay before run `attempt` + 1 (1-based `attempt` just failed with `error`). */
+  delayMs: (attempt: number, error?: unknown) => number;
   isTransient: (error: unknown) => boolean;
 }
 
-/** Exponential backoff with full jitter: `base * 2^(attempt-1)`, capped. */
+/** A `RetryPolicy.delayMs` from the one backoff formula (`lib/core/backoff.ts`). */
 export function backoff(baseMs: number, capMs: number, random: () => number = Math.random) {
-  return (attempt: number): number =>
-    Math.round(Math.min(capMs, baseMs * 2 ** (attempt - 1)) * (0.5 + random() / 2));
+  return (attempt: number): number => backoffDelay(attempt, { baseMs, capMs }, random);
 }
 
 /** Counts of what the queue holds, for health checks and tests. */
@@ -135,7 +135,7 @@ export class JobQueue<T> implements Queue<T> {
         !superseded
       ) {
         this.#stats.retried += 1;
-        const delayMs = retry.delayMs(attempt);
+        const delayMs = retry.delayMs(attempt, error);
         this.#options.logger.log('warn', 'job failed, will retry', {
           key,
           attempt,

@@ -4,9 +4,15 @@
  * deployed; that branch's head (jobs are level-triggered and never carry a commit) is what is
  * rendered. The reconciler starts from what this returns.
  */
-import type { AppConfig, RepoConfig } from '../config/repo-config.ts';
-import type { TargetBinding } from '../config/target-binding.ts';
-import { loadTrustedConfig, type TrustedConfig, targetFor } from '../config/trusted-config.ts';
+import type { HostTarget } from '../config/host-binding.ts';
+import type { FilesAppConfig, KubernetesAppConfig, RepoConfig } from '../config/repo-config.ts';
+import type { KubernetesTarget, TargetBinding } from '../config/target-binding.ts';
+import {
+  hostTargetFor,
+  loadTrustedConfig,
+  type TrustedConfig,
+  targetFor,
+} from '../config/trusted-config.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
 import type { FileTree } from '../source/file-tree.ts';
@@ -23,9 +29,16 @@ export interface ResolvedJob {
   /** The trusted configuration (from the trusted branch, whatever branch the app tracks). */
   config: RepoConfig;
   trusted: TrustedConfig;
-  app: AppConfig;
+  app: KubernetesAppConfig;
   /** The binding the app deploys through, checked against the runtime settings. */
-  target: TargetBinding;
+  target: KubernetesTarget;
+}
+
+/** A `files` app at the head of its branch, with the host binding it deploys to. */
+export interface ResolvedFilesJob extends Omit<ResolvedJob, 'kind' | 'app' | 'target'> {
+  kind: 'files';
+  app: FilesAppConfig;
+  target: HostTarget;
 }
 
 /** A job with nothing to do any more (the repository or app left, the branch changed). */
@@ -51,7 +64,7 @@ export interface ResolveJobDeps {
 export async function resolveReconcileJob(
   job: ReconcileJob,
   deps: ResolveJobDeps,
-): Promise<ResolvedJob | SkippedJob> {
+): Promise<ResolvedJob | ResolvedFilesJob | SkippedJob> {
   const repo = deps.registry.lookup(job.repo);
   if (!repo) return { kind: 'skip', reason: `repository ${job.repo} is no longer configured` };
   const gitHost = deps.gitHostFor(repo);
@@ -68,9 +81,14 @@ export async function resolveReconcileJob(
       reason: `app '${job.app}' tracks branch ${app.branch}, not ${job.branch} (${where})`,
     };
   }
-  const target = targetFor(app, repo, deps.targets);
+  const target = app.kind === 'files' ? hostTargetFor(app, repo, deps.targets) : undefined;
+  const cluster = app.kind === 'kubernetes' ? targetFor(app, repo, deps.targets) : undefined;
   const sha =
     job.branch === trusted.branch ? trusted.sha : await gitHost.branchHead(repo.ref, job.branch);
   const tree = await gitHost.treeAt(repo.ref, sha);
-  return { kind: 'ready', repo, gitHost, sha, tree, config: trusted.config, trusted, app, target };
+  const common = { repo, gitHost, sha, tree, config: trusted.config, trusted };
+  if (app.kind === 'files' && target) return { kind: 'files', ...common, app, target };
+  if (app.kind === 'kubernetes' && cluster)
+    return { kind: 'ready', ...common, app, target: cluster };
+  throw new Error('unreachable: every app kind has its target');
 }

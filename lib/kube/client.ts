@@ -5,6 +5,7 @@
  * plus headers. Discovery is cached; transient failures are retried with backoff.
  */
 
+import { backoffDelay, retryAfterMs } from '../core/backoff.ts';
 import { describeRef, type KubeObject, type ObjectRef, splitApiVersion } from '../core/object.ts';
 import { KubeError } from '../errors.ts';
 import {
@@ -15,7 +16,8 @@ import {
   parseResourceList,
   type ResourceInfo,
 } from './discovery.ts';
-import { kubeErrorOf } from './errors.ts';
+import { kubeErrorOf, parseStatus } from './errors.ts';
+import { isTransientAnswer } from './transient.ts';
 
 /** Options of a server-side apply. */
 export interface ApplyOptions {
@@ -62,6 +64,8 @@ export interface GroupKind {
 export interface KubeClient {
   /** The served resource for a group-kind (preferred version unless `version` is given). */
   discover(group: string, kind: string, version?: string): Promise<ResourceInfo>;
+  /** Every served resource (cached): what a namespace could hold. */
+  discoverAll(): Promise<ResourceInfo[]>;
   /** Forgets cached discovery, e.g. after CRDs were established. */
   invalidateDiscovery(): void;
   /** The live object, or `undefined` if it does not exist. */
@@ -75,6 +79,11 @@ export interface KubeClient {
   create(object: KubeObject, options?: { fieldManager?: string }): Promise<KubeObject>;
   /** Server-side apply; a `metadata.resourceVersion` in the body acts as a precondition. */
   apply(object: KubeObject, options?: ApplyOptions): Promise<KubeObject>;
+  /**
+   * Replaces an object (PUT) whose `metadata.resourceVersion` must still be the live one:
+   * 409 Conflict otherwise. Leases are written this way, as client-go writes them.
+   */
+  replace(object: KubeObject, options?: { fieldManager?: string }): Promise<KubeObject>;
   /** Deletes an object. */
   delete(ref: ObjectRef, options?: DeleteOptions): Promise<DeleteOutcome>;
   /** Mints a token for a ServiceAccount (TokenRequest). */
@@ -85,12 +94,14 @@ export interface KubeClient {
   ): Promise<TokenRequestResult>;
 }
 
-/** Retry policy for 429, 5xx and dropped connections. */
+/** Retry policy for 429, transient 5xx and dropped connections. */
 export interface RetryPolicy {
   /** Total attempts, first included. */
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** The longest `Retry-After` waited for in place; a longer one ends the attempts. */
+  maxRetryAfterMs: number;
 }
 
 /** Options of `createKubeClient`. */
@@ -108,7 +119,12 @@ export interface KubeClientOptions {
   fieldManager?: string;
 }
 
-const defaultRetry: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
+const defaultRetry: RetryPolicy = {
+  attempts: 5,
+  baseDelayMs: 200,
+  maxDelayMs: 5_000,
+  maxRetryAfterMs: 30_000,
+};
 
 /** The default field manager: every field Plumbline sets is owned by this name. */
 export const plumblineFieldManager = 'plumbline';
@@ -118,6 +134,7 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
   const server = options.server.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
   const retry = { ...defaultRetry, ...options.retry };
+  const backoffPolicy = { baseMs: retry.baseDelayMs, capMs: retry.maxDelayMs };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const manager = options.fieldManager ?? plumblineFieldManager;
   let discovery: Promise<ResourceInfo[]> | undefined;
@@ -128,7 +145,12 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
     return { accept: 'application/json', ...base, ...extra };
   }
 
-  /** One HTTP exchange with retries; returns status and body text. */
+  /**
+   * One HTTP exchange, retried while the answer is transient (a dropped connection, 429,
+   * 502-504, a 500 the server did not pin on the request); returns the last status and body.
+   * A `Retry-After` is honoured up to `maxRetryAfterMs`; beyond that the answer is returned
+   * (as a transient error, for the caller's queue to retry much later).
+   */
   async function send(
     method: string,
     path: string,
@@ -146,13 +168,17 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
       } catch (error) {
         // A dropped connection or refused socket: retried like a 503.
         lastError = error;
-        if (attempt < retry.attempts) await sleep(backoff(attempt, undefined));
+        if (attempt < retry.attempts) await sleep(backoffDelay(attempt, backoffPolicy));
         continue;
       }
       const text = await response.text();
-      const transient = response.status === 429 || response.status >= 500;
-      if (!transient || attempt === retry.attempts) return { status: response.status, text };
-      await sleep(backoff(attempt, response.headers.get('retry-after')));
+      if (!isTransientAnswer(response.status, parseStatus(text)) || attempt === retry.attempts) {
+        return { status: response.status, text };
+      }
+      const asked = retryAfterMs(response.headers.get('retry-after'));
+      if (asked !== undefined && asked > retry.maxRetryAfterMs)
+        return { status: response.status, text };
+      await sleep(asked ?? backoffDelay(attempt, backoffPolicy));
     }
     const subject = init.ref ? describeRef(init.ref) : path;
     throw new KubeError(
@@ -165,13 +191,6 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
         object: init.ref ? describeRef(init.ref) : undefined,
       },
     );
-  }
-
-  function backoff(attempt: number, retryAfter: string | null | undefined): number {
-    const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, retry.maxDelayMs);
-    const exp = Math.min(retry.baseDelayMs * 2 ** (attempt - 1), retry.maxDelayMs);
-    return exp / 2 + Math.random() * (exp / 2);
   }
 
   async function getJson(path: string, accept?: string): Promise<unknown> {
@@ -265,6 +284,7 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
 
   return {
     discover,
+    discoverAll: resources,
     invalidateDiscovery() {
       discovery = undefined;
     },
@@ -325,6 +345,31 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
         headers: { 'content-type': 'application/apply-patch+yaml' },
       });
       if (status >= 400) throw kubeErrorOf(status, text, { verb, ref, path });
+      return JSON.parse(text) as KubeObject;
+    },
+
+    async replace(object, replaceOptions = {}) {
+      const ref = refOfObject(object);
+      if (!object.metadata.resourceVersion) {
+        throw new KubeError(
+          `${describeRef(ref)}: replace needs metadata.resourceVersion`,
+          422,
+          'Invalid',
+          {
+            object: describeRef(ref),
+          },
+        );
+      }
+      const path = await objectPath(ref, splitApiVersion(object.apiVersion).version);
+      const query = `?fieldManager=${encodeURIComponent(replaceOptions.fieldManager ?? manager)}`;
+      const { managedFields: _dropped, ...metadata } = object.metadata;
+      const { status, text } = await send('PUT', `${path}${query}`, {
+        verb: 'replace',
+        ref,
+        body: JSON.stringify({ ...object, metadata }),
+        headers: { 'content-type': 'application/json' },
+      });
+      if (status >= 400) throw kubeErrorOf(status, text, { verb: 'replace', ref, path });
       return JSON.parse(text) as KubeObject;
     },
 

@@ -5,6 +5,7 @@
 
 import { describeRef, isJsonObject, type ObjectRef } from '../core/object.ts';
 import { KubeError } from '../errors.ts';
+import { isTransientAnswer } from './transient.ts';
 
 /** One cause of a `Status`, e.g. a field manager conflict or an invalid field. */
 export interface StatusCause {
@@ -96,6 +97,38 @@ export function withoutValues(message: string): string {
   return out + message.slice(from);
 }
 
+/** The reason Kubernetes gives an HTTP status when a `Status` names none (`StatusReason`). */
+const reasonsByStatus: Record<number, string> = {
+  0: 'NoAnswer',
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Expired',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+function statusReason(status: number): string {
+  return reasonsByStatus[status] ?? `HTTP${status}`;
+}
+
+/** A 500 that the object caused (a value of the wrong type) deserves the manifest hint. */
+function objectFaultHint(status: number, parsed: KubeStatus | undefined): string | undefined {
+  return status >= 500 && parsed && !isTransientAnswer(status, parsed)
+    ? 'a field has a value of the wrong type for its schema: fix the manifest'
+    : undefined;
+}
+
 /** Parses a response body as a `Status`, or `undefined` if it is not one. */
 export function parseStatus(text: string): KubeStatus | undefined {
   try {
@@ -113,7 +146,7 @@ export function kubeErrorOf(
   request: { verb: string; ref?: ObjectRef; path: string },
 ): KubeError {
   const parsed = parseStatus(body);
-  const reason = parsed?.reason ?? (status === 0 ? 'NoAnswer' : `HTTP${status}`);
+  const reason = parsed?.reason || statusReason(status);
   const subject = request.ref ? describeRef(request.ref) : request.path;
   const causes = (parsed?.details?.causes ?? [])
     .map((cause) => [cause.field, cause.message].filter(Boolean).join(': '))
@@ -124,7 +157,11 @@ export function kubeErrorOf(
     `${subject}: ${request.verb} failed (${status} ${reason}): ${serverMessage}${detail}`,
     status,
     reason,
-    { hint: hints[status], object: request.ref ? describeRef(request.ref) : undefined },
+    {
+      hint: objectFaultHint(status, parsed) ?? hints[status],
+      object: request.ref ? describeRef(request.ref) : undefined,
+      transient: isTransientAnswer(status, parsed),
+    },
   );
 }
 

@@ -54,6 +54,14 @@ export const fakeResources: ResourceInfo[] = [
     verbs: [],
   },
   {
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    kind: 'Lease',
+    resource: 'leases',
+    namespaced: true,
+    verbs: [],
+  },
+  {
     group: 'apiextensions.k8s.io',
     version: 'v1',
     kind: 'CustomResourceDefinition',
@@ -80,6 +88,21 @@ function deepMerge(base: unknown, patch: unknown): unknown {
   return out;
 }
 
+/**
+ * Removes from `live` the fields a manager applied last time but not this time, as
+ * server-side apply does (approximated: object keys only, when no one else could own them).
+ */
+function dropReleased(live: unknown, previous: unknown, next: unknown): unknown {
+  if (!isJsonObject(live) || !isJsonObject(previous)) return live;
+  const out: Record<string, unknown> = { ...live };
+  for (const key of Object.keys(previous)) {
+    const nextValue = isJsonObject(next) ? next[key] : undefined;
+    if (nextValue === undefined) delete out[key];
+    else out[key] = dropReleased(out[key], previous[key], nextValue);
+  }
+  return out;
+}
+
 function matches(object: KubeObject, selector: string | undefined): boolean {
   if (!selector) return true;
   return selector.split(',').every((term) => {
@@ -94,6 +117,8 @@ export function createFakeKubeClient(
   resources = fakeResources,
 ): FakeKubeClient {
   const objects = new Map<string, KubeObject>();
+  /** What each field manager last applied to each object, to drop what it stops applying. */
+  const applied = new Map<string, KubeObject>();
   const calls: string[] = [];
   let version = 1;
   let failure: ((verb: string, ref: ObjectRef) => KubeError | undefined) | undefined;
@@ -125,6 +150,9 @@ export function createFakeKubeClient(
     },
     async discover(group, kind) {
       return info(group, kind);
+    },
+    async discoverAll() {
+      return [...resources];
     },
     invalidateDiscovery() {},
     async get(ref) {
@@ -176,7 +204,11 @@ export function createFakeKubeClient(
         );
       }
       const { resourceVersion: _ignored, ...meta } = object.metadata;
-      const merged = deepMerge(live ?? {}, { ...object, metadata: meta }) as KubeObject;
+      const body = { ...object, metadata: meta };
+      const appliedKey = `${refKey(ref)}|${options.fieldManager ?? 'plumbline'}`;
+      const base = dropReleased(live ?? {}, applied.get(appliedKey), body);
+      const merged = deepMerge(base, body) as KubeObject;
+      if (!options.dryRun) applied.set(appliedKey, structuredClone(body) as KubeObject);
       if (live && JSON.stringify(merged) === JSON.stringify(live)) return structuredClone(live);
       if (options.dryRun)
         return {
@@ -184,6 +216,22 @@ export function createFakeKubeClient(
           metadata: { ...merged.metadata, resourceVersion: live?.metadata.resourceVersion ?? '' },
         };
       return store(merged);
+    },
+    async replace(object) {
+      const ref = refOf(object);
+      record('replace', ref);
+      const live = objects.get(refKey(ref));
+      if (!live) {
+        throw new KubeError(`${describeRef(ref)}: replace failed (404 NotFound)`, 404, 'NotFound');
+      }
+      if (live.metadata.resourceVersion !== object.metadata.resourceVersion) {
+        throw new KubeError(
+          `${describeRef(ref)}: replace failed (409 Conflict): the object has been modified`,
+          409,
+          'Conflict',
+        );
+      }
+      return store({ ...object, metadata: { ...object.metadata, uid: live.metadata.uid } });
     },
     async delete(ref, options = {}) {
       record('delete', ref);

@@ -6,45 +6,44 @@
  */
 
 import { stringify } from 'yaml';
+import { applyOrder } from '../apply/order.ts';
+import { mapLimit } from '../core/map-limit.ts';
+import { groupKind, type KubeObject, type ObjectRef, refKey, refOf } from '../core/object.ts';
+import type { AppInput } from '../desired/app-input.ts';
+import { objectsDigest, sha256Digest } from '../desired/digest.ts';
+import { appliesAsNoOp } from '../desired/no-op.ts';
+import { jsonEqual, normalizeObject } from '../desired/normalize.ts';
+import { resolveDesired } from '../desired/resolve-desired.ts';
+import { KubeError, PlanError } from '../errors.ts';
 import {
   type Inventory,
   listMembers,
   plumblineAnnotations,
   readInventory,
-} from '../apply/applyset.ts';
-import {
-  describeRef,
-  groupKind,
-  type KubeObject,
-  type ObjectRef,
-  refKey,
-  refOf,
-} from '../core/object.ts';
-import {
-  changedPaths,
-  fieldOwners,
-  fieldSetCoveredBy,
-  formatPath,
-  unheldPaths,
-} from '../drift/field-owners.ts';
-import { KubeError, PlanError } from '../errors.ts';
+} from '../inventory/applyset.ts';
+import { hazardHint, holdsObjects, pruneHazard } from '../inventory/prune-guard.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { plumblineFieldManager } from '../kube/client.ts';
 import { isKubeStatus } from '../kube/errors.ts';
+import { changedPaths, fieldOwners, formatPath, type PathStep } from '../kube/field-owners.ts';
 import {
   generatedSibling,
   isMarkedSensitive,
   type MaskOptions,
   maskPair,
 } from '../secrets/mask.ts';
-import type { Redactor } from '../secrets/secret-ledger.ts';
-import { resolveDesired } from './desired.ts';
 import { planDigest } from './digest.ts';
-import { jsonEqual, normalizeObject } from './normalize.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
 /** What applying would do to one object. */
 export type PlanAction = 'create' | 'update' | 'unchanged' | 'delete';
+
+/** A field another manager changed, which the apply takes back (drift). */
+export interface FieldChange {
+  path: string;
+  /** The managers that own the field now, most recent first. */
+  managers: string[];
+}
 
 /** One object of a plan. */
 export interface PlanEntry {
@@ -55,11 +54,14 @@ export interface PlanEntry {
   diff: string;
   /** The live resourceVersion the plan saw (absent for creations). */
   liveResourceVersion?: string;
-  /** For updates: changed fields last set by another field manager (drift being undone). */
-  changedBy?: { path: string; managers: string[] }[];
-  /** Why the action is what it is, when not obvious (e.g. prune disabled). */
+  /**
+   * Drift: fields Git declares that another field manager changed since Plumbline applied
+   * them; the apply takes them back (unless the app sets `failOnConflict`).
+   */
+  changedBy?: FieldChange[];
+  /** Why the action is what it is, when not obvious (drift, prune disabled, created by a CRD). */
   note?: string;
-  /** The dry run failed: the apply would fail the same way. */
+  /** The apply would fail here: the dry run failed, or a prune guard refuses the deletion. */
   error?: string;
 }
 
@@ -69,51 +71,36 @@ export interface Plan {
   namespace: string;
   revision: string;
   applySetId: string;
-  /** Binds commit, rendered objects and live resourceVersions. */
+  /**
+   * Binds the plan to what it was computed from: the rendered (masked) objects and the live
+   * state as far as it decides the outcome (each object's action and changed fields, masked).
+   * A deploy recomputes it at the merged commit: equal digests mean the apply does what was
+   * reviewed.
+   */
   digest: string;
+  /** The two halves of `digest`, to tell whether the source or the cluster moved. */
+  digests: { desired: string; live: string };
   entries: PlanEntry[];
-  summary: Record<PlanAction, number> & { errors: number };
-}
-
-/** What to plan: an app's rendered objects at a revision. */
-export interface AppInput {
-  /** App name: the ApplySet parent Secret's name. */
-  app: string;
-  /** The app namespace: default for namespaced objects and home of the parent. */
-  namespace: string;
-  objects: readonly KubeObject[];
-  /** The commit the objects were rendered from. */
-  revision: string;
-  /** Objects whose values are secret (decrypted from SOPS), by `refKey`; Secrets always are. */
-  sensitive?: ReadonlySet<string>;
-  /** The job's decrypted values, masked wherever they travelled (the job's secret ledger). */
-  secrets?: Redactor;
+  summary: Record<PlanAction, number> & { errors: number; drifted: number };
+  /** What the reviewer should know beyond the entries (refused deletions, counted). */
+  warnings: string[];
 }
 
 /** Options of `planApp`. */
 export interface PlanOptions {
-  /** Dry-run with force, as `applyPlan` with `force` would apply. */
-  force?: boolean;
+  /** Plan as `applyPlan` with `failOnConflict` applies: conflicts are errors, not drift. */
+  failOnConflict?: boolean;
+  /** The app allows pruning CRDs and Namespaces with foreign contents. */
+  pruneContents?: boolean;
   /** Requests at once (default 16). */
   concurrency?: number;
 }
 
-/** Runs `task` over `items` with at most `limit` at once, keeping order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      out[index] = await task(items[index] as T);
-    }
-  });
-  await Promise.all(workers);
-  return out;
+/** An entry and what of it binds the plan's digest. */
+interface Planned {
+  entry: PlanEntry;
+  /** Masked and normalized: the fields that change, with their live and planned values. */
+  binding: unknown;
 }
 
 function toYaml(object: KubeObject | undefined): string {
@@ -135,17 +122,41 @@ export function objectDiff(
   });
 }
 
-/**
- * True when applying `object` could not change `live`: every value it sets holds, and
- * Plumbline's applied field set has nothing the object dropped (which apply would remove).
- * Such objects, most of an app on most runs, need no dry run.
- */
-export function appliesAsNoOp(object: KubeObject, live: KubeObject): boolean {
-  const mine = (live.metadata.managedFields ?? []).filter(
-    (e) => e.manager === plumblineFieldManager && e.operation === 'Apply' && !e.subresource,
-  );
-  if (mine.length !== 1 || mine[0]?.apiVersion !== object.apiVersion) return false;
-  return unheldPaths(object, live).length === 0 && fieldSetCoveredBy(mine[0]?.fieldsV1, object);
+/** The value at a path of a normalized object. */
+function valueAt(value: unknown, path: readonly PathStep[]): unknown {
+  let node = value;
+  for (const step of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node =
+      'key' in step ? (node as Record<string, unknown>)[step.key] : (node as unknown[])[step.index];
+  }
+  return node;
+}
+
+/** What of one object binds the digest: its changed fields, masked, with both values. */
+function bindingOf(
+  action: PlanAction,
+  live: KubeObject | undefined,
+  planned: KubeObject | undefined,
+  mask: MaskOptions,
+): unknown {
+  if (action === 'unchanged') return action;
+  const masked = maskPair(live && normalizeObject(live), planned && normalizeObject(planned), mask);
+  if (!masked.before || !masked.after) return [action, masked.before ?? masked.after ?? null];
+  return [
+    action,
+    changedPaths(masked.before, masked.after).map((path) => [
+      formatPath(path),
+      valueAt(masked.before, path) ?? null,
+      valueAt(masked.after, path) ?? null,
+    ]),
+  ];
+}
+
+/** The note of a drifted object: which fields the apply takes back, from whom. */
+function driftNote(changes: readonly FieldChange[]): string {
+  const fields = changes.map((c) => `${c.path} (${c.managers.join(', ')})`).join(', ');
+  return `drift: the apply takes back ${fields}`;
 }
 
 /** Plans one desired object against its live state. */
@@ -153,16 +164,15 @@ async function planObject(
   object: KubeObject,
   live: KubeObject | undefined,
   client: KubeClient,
-  options: PlanOptions & { mask: MaskOptions },
-): Promise<PlanEntry> {
+  options: PlanOptions & { mask: MaskOptions; force: boolean },
+): Promise<Planned> {
   const ref = refOf(object);
   const base = { ref, apiVersion: object.apiVersion };
+  const liveResourceVersion = live?.metadata.resourceVersion;
   if (live && appliesAsNoOp(object, live)) {
     return {
-      ...base,
-      action: 'unchanged',
-      diff: '',
-      liveResourceVersion: live.metadata.resourceVersion,
+      entry: { ...base, action: 'unchanged', diff: '', liveResourceVersion },
+      binding: 'unchanged',
     };
   }
   let planned: KubeObject;
@@ -174,56 +184,72 @@ async function planObject(
     if (kindMissing || namespaceMissing) {
       // Created in an earlier stage of the same apply (CRD or Namespace): show the manifest.
       return {
-        ...base,
-        action: 'create',
-        diff: objectDiff(ref, undefined, object, options.mask),
-        note: kindMissing
-          ? 'its CRD is created by this apply'
-          : 'its namespace is created by this apply',
+        entry: {
+          ...base,
+          action: 'create',
+          diff: objectDiff(ref, undefined, object, options.mask),
+          note: kindMissing
+            ? 'its CRD is created by this apply'
+            : 'its namespace is created by this apply',
+        },
+        binding: bindingOf('create', undefined, object, options.mask),
       };
     }
     if (live && !options.force && isKubeStatus(error, 409)) {
-      // Fields another manager took (kubectl edit, scale…): show what forcing would undo,
-      // and who changed it, while keeping the conflict as the entry's error.
+      // failOnConflict: show what forcing would take back, and who changed it, while keeping
+      // the conflict as the entry's error (the apply would fail).
       const forced = await planObject(object, live, client, { ...options, force: true });
       return {
-        ...forced,
-        error: error.message,
-        note: 'conflicts with another field manager: apply with force to take the fields back',
+        entry: {
+          ...forced.entry,
+          error: error.message,
+          note: 'conflicts with another field manager, and the app sets failOnConflict: the apply fails',
+        },
+        binding: ['conflict', forced.binding],
       };
     }
     if (error instanceof KubeError) {
+      const action = live ? 'update' : 'create';
       return {
-        ...base,
-        action: live ? 'update' : 'create',
-        diff: '',
-        liveResourceVersion: live?.metadata.resourceVersion,
-        error: error.message,
+        entry: { ...base, action, diff: '', liveResourceVersion, error: error.message },
+        binding: ['error', action, error.status, error.reason ?? ''],
       };
     }
     throw error;
   }
   if (!live) {
     return {
-      ...base,
-      action: 'create',
-      diff: objectDiff(ref, undefined, planned, options.mask),
+      entry: {
+        ...base,
+        action: 'create',
+        diff: objectDiff(ref, undefined, planned, options.mask),
+      },
+      binding: bindingOf('create', undefined, planned, options.mask),
     };
   }
   const before = normalizeObject(live);
   const after = normalizeObject(planned);
-  const liveResourceVersion = live.metadata.resourceVersion;
-  if (jsonEqual(before, after))
-    return { ...base, action: 'unchanged', diff: '', liveResourceVersion };
+  if (jsonEqual(before, after)) {
+    return {
+      entry: { ...base, action: 'unchanged', diff: '', liveResourceVersion },
+      binding: 'unchanged',
+    };
+  }
   const changedBy = changedPaths(before, after)
-    .map((path) => ({ path: formatPath(path), managers: fieldOwners(live, path, ['plumbline']) }))
+    .map((path) => ({
+      path: formatPath(path),
+      managers: fieldOwners(live, path, [plumblineFieldManager]),
+    }))
     .filter((change) => change.managers.length > 0);
   return {
-    ...base,
-    action: 'update',
-    diff: objectDiff(ref, live, planned, options.mask),
-    liveResourceVersion,
-    ...(changedBy.length > 0 ? { changedBy } : {}),
+    entry: {
+      ...base,
+      action: 'update',
+      diff: objectDiff(ref, live, planned, options.mask),
+      liveResourceVersion,
+      ...(changedBy.length > 0 ? { changedBy, note: driftNote(changedBy) } : {}),
+    },
+    binding: bindingOf('update', live, planned, options.mask),
   };
 }
 
@@ -266,7 +292,7 @@ async function listUnknown(
   return known;
 }
 
-/** Plans an app: dry runs, diffs, prune candidates and a digest. */
+/** Plans an app: dry runs, diffs, prune candidates (with their guards) and a digest. */
 export async function planApp(
   input: AppInput,
   client: KubeClient,
@@ -274,14 +300,17 @@ export async function planApp(
   options: PlanOptions = {},
 ): Promise<Plan> {
   const inv = inventory ?? (await readInventory(client, input.app, input.namespace));
-  const desired = await resolveDesired(input.objects, input.namespace, client, inv.id, input);
-  const secrets = input.secrets ? { secrets: input.secrets } : {};
+  const desired = applyOrder(
+    await resolveDesired(input.objects, input.namespace, client, inv.id, input),
+  );
+  const mask: MaskOptions = input.secrets ? { secrets: input.secrets } : {};
   const desiredKeys = new Set(desired.map((o) => refKey(refOf(o))));
   // Live members come from one LIST per group-kind; only objects outside the set need a GET.
   const members = inv.live ? await listMembers(client, inv) : [];
   const liveByKey = new Map(members.map((m) => [refKey(refOf(m)), m]));
   const listed = await listUnknown(desired, liveByKey, client);
-  const entries = await mapLimit(desired, options.concurrency ?? 16, async (object) => {
+  const force = !options.failOnConflict;
+  const planned = await mapLimit(desired, options.concurrency ?? 16, async (object) => {
     const ref = refOf(object);
     let live = liveByKey.get(refKey(ref));
     if (!live && !listed.has(refKey(ref))) {
@@ -296,55 +325,126 @@ export async function planApp(
     }
     if (live) liveByKey.set(refKey(ref), live);
     // Sensitivity is in the object's mark (`resolveDesired`), and in the live object's.
-    return planObject(object, live, client, { ...options, mask: secrets });
+    return planObject(object, live, client, { ...options, mask, force });
   });
+  const warnings: string[] = [];
+  const leaving = applyOrder(members.filter((m) => !desiredKeys.has(refKey(refOf(m))))).reverse();
   const sensitiveRefs = desired.filter(isMarkedSensitive).map(refOf);
-  for (const member of members) {
-    const ref = refOf(member);
-    if (desiredKeys.has(refKey(ref))) continue;
-    const keep = member.metadata.annotations?.[plumblineAnnotations.prune] === 'disabled';
-    entries.push({
-      ref,
-      apiVersion: member.apiVersion,
-      action: keep ? 'unchanged' : 'delete',
-      diff: keep
-        ? ''
-        : objectDiff(ref, member, undefined, {
-            ...secrets,
-            sensitive: generatedSibling(ref, sensitiveRefs),
-          }),
-      liveResourceVersion: member.metadata.resourceVersion,
-      ...(keep ? { note: `left the set but kept: ${plumblineAnnotations.prune}=disabled` } : {}),
-    });
+  for (const member of leaving) {
+    const memberMask = { ...mask, sensitive: generatedSibling(refOf(member), sensitiveRefs) };
+    planned.push(
+      await planDeletion(
+        member,
+        memberMask,
+        inv,
+        input.namespace,
+        desiredKeys,
+        client,
+        options,
+        warnings,
+      ),
+    );
   }
-  const versions = new Map<string, string>();
-  // Only the app's objects bind the digest, not neighbours a LIST happened to return.
-  for (const key of [...desiredKeys, ...members.map((m) => refKey(refOf(m)))]) {
-    const live = liveByKey.get(key);
-    if (live) versions.set(key, live.metadata.resourceVersion ?? '');
+  const deletions = planned.filter((p) => p.entry.action === 'delete').length;
+  if (deletions * 2 > members.length && deletions > 0) {
+    warnings.push(
+      `${deletions} of ${members.length} members would be pruned: more than half of the set; the apply refuses it unless --allow-mass-prune is given`,
+    );
   }
-  const summary = { create: 0, update: 0, unchanged: 0, delete: 0, errors: 0 };
+  const entries = planned.map((p) => p.entry);
+  const summary = { create: 0, update: 0, unchanged: 0, delete: 0, errors: 0, drifted: 0 };
   for (const entry of entries) {
     summary[entry.action]++;
     if (entry.error) summary.errors++;
+    if (entry.changedBy) summary.drifted++;
   }
   if (desired.length === 0 && members.length === 0 && !inv.live) {
     throw new PlanError(`${input.app}: nothing to plan: the app renders no objects and owns none`, {
       hint: 'check the app path',
     });
   }
+  const digests = {
+    // The objects as applied (marked and masked, the job's values redacted), not the render's
+    // digest: a value that travelled out of a decrypted file must not enter a shown hash.
+    desired: await objectsDigest(desired, {
+      ...(input.sensitive ? { sensitive: input.sensitive } : {}),
+      ...(input.secrets ? { secrets: input.secrets } : {}),
+    }),
+    live: await sha256Digest(
+      JSON.stringify(
+        planned
+          .map((p) => [refKey(p.entry.ref), p.binding] as const)
+          .sort(([a], [b]) => a.localeCompare(b)),
+      ),
+    ),
+  };
   return {
     app: input.app,
     namespace: input.namespace,
     revision: input.revision,
     applySetId: inv.id,
-    digest: await planDigest(input.revision, desired, versions, input.sensitive, input.secrets),
+    digest: await planDigest(digests),
+    digests,
     entries,
     summary,
+    warnings,
   };
 }
 
-/** Describes an entry for logs. */
-export function describeEntry(entry: PlanEntry): string {
-  return `${entry.action} ${describeRef(entry.ref)}`;
+/** A member that left the set: a deletion, kept (prune disabled), or refused by a guard. */
+async function planDeletion(
+  member: KubeObject,
+  mask: MaskOptions,
+  inv: Inventory,
+  homeNamespace: string,
+  desiredKeys: ReadonlySet<string>,
+  client: KubeClient,
+  options: PlanOptions,
+  warnings: string[],
+): Promise<Planned> {
+  const ref = refOf(member);
+  const base = {
+    ref,
+    apiVersion: member.apiVersion,
+    liveResourceVersion: member.metadata.resourceVersion,
+  };
+  if (member.metadata.annotations?.[plumblineAnnotations.prune] === 'disabled') {
+    return {
+      entry: {
+        ...base,
+        action: 'unchanged',
+        diff: '',
+        note: `left the set but kept: ${plumblineAnnotations.prune}=disabled`,
+      },
+      binding: 'kept',
+    };
+  }
+  const entry: PlanEntry = {
+    ...base,
+    action: 'delete',
+    diff: objectDiff(ref, member, undefined, mask),
+  };
+  const hazard = holdsObjects(ref)
+    ? await pruneHazard(client, member, {
+        applySetId: inv.id,
+        homeNamespace,
+        desiredKeys,
+        ...(options.pruneContents ? { pruneContents: true } : {}),
+      })
+    : undefined;
+  if (hazard && !hazard.allowed) {
+    warnings.push(hazard.message);
+    entry.error = hazard.message;
+    entry.note = hazardHint(hazard);
+  } else if (hazard && (hazard.foreign > 0 || hazard.desired > 0)) {
+    warnings.push(hazard.message);
+  }
+  return {
+    entry,
+    binding: [
+      'delete',
+      hazard ? [hazard.foreign, hazard.desired, hazard.allowed] : null,
+      member.metadata.uid ?? '',
+    ],
+  };
 }

@@ -64,6 +64,23 @@ export interface PullRequestInfo {
 export interface IssueComment {
   id: number;
   body: string;
+  /** Where people read it (`html_url`), when the host says. */
+  url?: string;
+}
+
+/** A commit status as read back. */
+export interface CommitStatusInfo {
+  context: string;
+  state: CommitStatusInput['state'];
+  description: string;
+  targetUrl?: string;
+}
+
+/** A pull request a commit belongs to (merged into the branch, or open with it as head). */
+export interface CommitPullRequest {
+  number: number;
+  headSha: string;
+  merged: boolean;
 }
 
 /** An annotation of a check run, at a file and line of the head commit. */
@@ -155,6 +172,10 @@ export interface GitHost {
   /** Updates a check run (more annotations are appended, as GitHub does). */
   updateCheckRun(repo: RepoRef, id: number, input: Partial<CheckRunInput>): Promise<void>;
   createCommitStatus(repo: RepoRef, sha: string, input: CommitStatusInput): Promise<void>;
+  /** The statuses of a commit, newest first (the first of each context is its current one). */
+  listCommitStatuses(repo: RepoRef, sha: string): Promise<CommitStatusInfo[]>;
+  /** The pull requests that brought commit `sha` (GitHub: `commits/{sha}/pulls`). */
+  pullRequestsOfCommit(repo: RepoRef, sha: string): Promise<CommitPullRequest[]>;
   /** Creates a deployment; returns its id. */
   createDeployment(repo: RepoRef, input: DeploymentInput): Promise<number>;
   createDeploymentStatus(
@@ -162,6 +183,7 @@ export interface GitHost {
     deploymentId: number,
     state: DeploymentState,
     description: string,
+    options?: { logUrl?: string },
   ): Promise<void>;
   /** Issues (not pull requests) carrying `label`, open or closed, newest first. */
   listIssues(repo: RepoRef, label: string): Promise<IssueInfo[]>;

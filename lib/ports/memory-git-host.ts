@@ -7,6 +7,8 @@ import { MemoryFileTree } from '../source/file-tree.ts';
 import type {
   ChangedFile,
   CheckRunInput,
+  CommitPullRequest,
+  CommitStatusInfo,
   CommitStatusInput,
   Comparison,
   DeploymentInput,
@@ -44,10 +46,12 @@ export class MemoryGitHost implements GitHost {
   readonly deployments: (DeploymentInput & {
     id: number;
     repo: string;
-    statuses: { state: DeploymentState; description: string }[];
+    statuses: { state: DeploymentState; description: string; logUrl?: string }[];
   })[] = [];
   /** Issues by `owner/name`. */
   readonly issues = new Map<string, IssueInfo[]>();
+  /** The pull requests of a commit, by `owner/name@sha` (set by tests). */
+  readonly commitPulls = new Map<string, CommitPullRequest[]>();
   #ids = 0;
 
   /** Records a pull request the flows can read. */
@@ -66,6 +70,13 @@ export class MemoryGitHost implements GitHost {
     const sha = this.#counter.toString(16).padStart(40, '0');
     repo.commits.set(sha, new MemoryFileTree(files, sha));
     repo.branches.set(branch, sha);
+    return sha;
+  }
+
+  /** The sha at the head of `branch` of `fullName` (for tests). */
+  head(fullName: string, branch: string): string {
+    const sha = this.#repos.get(fullName)?.branches.get(branch);
+    if (!sha) throw new Error(`${fullName}: no branch ${branch}`);
     return sha;
   }
 
@@ -142,7 +153,12 @@ export class MemoryGitHost implements GitHost {
   async createIssueComment(ref: RepoRef, number: number, body: string): Promise<IssueComment> {
     this.calls.push(`createIssueComment ${repoFullName(ref)} ${number}`);
     const key = `${repoFullName(ref)}#${number}`;
-    const comment = { id: ++this.#ids, body };
+    const id = ++this.#ids;
+    const comment = {
+      id,
+      body,
+      url: `https://github.test/${repoFullName(ref)}/pull/${number}#issuecomment-${id}`,
+    };
     this.comments.set(key, [...(this.comments.get(key) ?? []), comment]);
     return comment;
   }
@@ -184,6 +200,19 @@ export class MemoryGitHost implements GitHost {
     this.statuses.push({ ...input, repo: repoFullName(ref), sha });
   }
 
+  async listCommitStatuses(ref: RepoRef, sha: string): Promise<CommitStatusInfo[]> {
+    this.calls.push(`listCommitStatuses ${repoFullName(ref)} ${sha}`);
+    return this.statuses
+      .filter((s) => s.repo === repoFullName(ref) && s.sha === sha)
+      .map(({ repo: _repo, sha: _sha, ...status }) => status)
+      .reverse();
+  }
+
+  async pullRequestsOfCommit(ref: RepoRef, sha: string): Promise<CommitPullRequest[]> {
+    this.calls.push(`pullRequestsOfCommit ${repoFullName(ref)} ${sha}`);
+    return [...(this.commitPulls.get(`${repoFullName(ref)}@${sha}`) ?? [])];
+  }
+
   async createDeployment(ref: RepoRef, input: DeploymentInput): Promise<number> {
     this.calls.push(`createDeployment ${repoFullName(ref)} ${input.environment}`);
     const id = ++this.#ids;
@@ -196,12 +225,17 @@ export class MemoryGitHost implements GitHost {
     deploymentId: number,
     state: DeploymentState,
     description: string,
+    options: { logUrl?: string } = {},
   ): Promise<void> {
     this.calls.push(`createDeploymentStatus ${repoFullName(ref)} ${deploymentId} ${state}`);
     const deployment = this.deployments.find((d) => d.id === deploymentId);
     if (!deployment)
       throw new GitHubError(`${repoFullName(ref)}: no deployment ${deploymentId}`, 404);
-    deployment.statuses.push({ state, description });
+    deployment.statuses.push({
+      state,
+      description,
+      ...(options.logUrl ? { logUrl: options.logUrl } : {}),
+    });
   }
 
   async listIssues(ref: RepoRef, label: string): Promise<IssueInfo[]> {

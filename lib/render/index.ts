@@ -33,7 +33,7 @@ export interface RenderResult {
   /** Every repository-relative path read, sorted: the app's dependency set. */
   files: string[];
   /**
-   * Hex SHA-256 over the canonical output with Secrets and sensitive objects masked, and over
+   * `sha256:<hex>` over the canonical output with Secrets and sensitive objects masked, and over
    * the ciphertext of every decrypted file: a changed secret changes the digest, yet no
    * plaintext is ever hashed (the digest is recorded on the cluster).
    */
@@ -81,7 +81,7 @@ export async function renderApp(
   return {
     objects,
     files: [...loader.files].sort(),
-    digest: renderDigest(encrypted, resources),
+    digest: `sha256:${renderDigest(encrypted, resources)}`,
     sensitive: [...new Set(sensitive)].sort(),
   };
 }

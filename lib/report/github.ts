@@ -80,8 +80,12 @@ export function annotationBatches<T>(annotations: readonly T[]): T[][] {
 /** What a deployment or commit status reports. */
 export type StatusEvent =
   | { kind: 'deployment'; app: string; target: string; namespace: string }
+  | { kind: 'files-deployment'; app: string; target: string; destination: string }
+  | { kind: 'files-applied'; sha: string; summary: string }
   | { kind: 'deploying'; sha: string }
-  | { kind: 'applied'; sha: string; changeSet: ChangeSet }
+  | { kind: 'applied'; sha: string; changeSet: ChangeSet; note?: string }
+  /** `requireReviewedPlan` holds the deploy: the plan's tag, why, whether a fresh plan was shown. */
+  | { kind: 'held'; plan: string; why: string; shown: boolean }
   | { kind: 'apply-failed'; changeSet: ChangeSet }
   | { kind: 'failed'; failure: FlowFailure }
   | { kind: 'retrying'; failure: FlowFailure };
@@ -94,11 +98,23 @@ export function statusDescription(event: Redacted<StatusEvent>): string {
         `Plumbline deploys ${event.app} to ${event.target}/${event.namespace}`,
         descriptionLimit,
       );
+    case 'files-deployment':
+      return clip(
+        `Plumbline deploys ${event.app} to ${event.target}:${event.destination}`,
+        descriptionLimit,
+      );
+    case 'files-applied':
+      return clip(`Deployed ${event.sha.slice(0, 7)}: ${event.summary}`, descriptionLimit);
     case 'deploying':
       return clip(`Deploying ${event.sha.slice(0, 7)}`, descriptionLimit);
     case 'applied':
       return clip(
-        `Applied ${event.sha.slice(0, 7)}: ${changeSetSummary(event.changeSet)}`,
+        `Applied ${event.sha.slice(0, 7)}: ${changeSetSummary(event.changeSet)}${event.note ? `; ${event.note}` : ''}`,
+        descriptionLimit,
+      );
+    case 'held':
+      return clip(
+        `Held (${event.plan}): ${event.why}${event.shown ? '; fresh plan shown on the pull request' : '; merge through a pull request'}`,
         descriptionLimit,
       );
     case 'apply-failed':

@@ -3,12 +3,15 @@
  * styles beyond class names) that the page composes. Every text from a repository, a cluster
  * or a server is escaped, so a hostile name or message stays text.
  */
+
 import type { ChangeSet } from '../apply/apply.ts';
 import { describeRef } from '../core/object.ts';
+import type { FilesPlan } from '../hosts/files-plan.ts';
+import { renderFilesPlanText } from '../hosts/render-files.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { DriftFinding, RunRecord } from './outcomes.ts';
 import type { Redacted } from './redacted.ts';
-import { changeSetSummary, planSummaryLine } from './summary.ts';
+import { changeEntryNote, changeSetSummary, planSummaryLine } from './summary.ts';
 
 const entities: Record<string, string> = {
   '&': '&amp;',
@@ -51,7 +54,7 @@ export function changeSetHtml(changes: Redacted<ChangeSet>): string {
   const items = changes.entries
     .map(
       (entry) =>
-        `<li class="plumbline-${token(entry.action)}"><code>${escapeHtml(describeRef(entry.ref))}</code> ${escapeHtml(entry.action)}${entry.error ? `: ${escapeHtml(entry.error)}` : ''}</li>`,
+        `<li class="plumbline-${token(entry.action)}"><code>${escapeHtml(describeRef(entry.ref))}</code> ${escapeHtml(entry.action)}${changeEntryNote(entry) ? `: ${escapeHtml(changeEntryNote(entry) ?? '')}` : ''}</li>`,
     )
     .join('');
   return `<section class="plumbline-apply"><p>${escapeHtml(changeSetSummary(changes))}</p><ul>${items}</ul></section>`;
@@ -92,6 +95,11 @@ export function runRecordHtml(record: Redacted<RunRecord>): string {
   if (record.drift) parts.push(driftHtml(record.drift as Redacted<DriftFinding>));
   for (const app of record.plan?.apps ?? []) {
     if (app.kind === 'planned') parts.push(planHtml(app.plan as Redacted<Plan>));
+    if (app.kind === 'planned-files') {
+      parts.push(
+        `<pre class="plumbline-diff">${escapeHtml(renderFilesPlanText(app.plan as FilesPlan))}</pre>`,
+      );
+    }
   }
   return `<article class="plumbline-run">${parts.join('')}</article>`;
 }

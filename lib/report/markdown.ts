@@ -5,7 +5,10 @@
  * saying what was left out; text from repositories and servers is escaped so it cannot break
  * out of its table cell, code span or fence.
  */
+
 import { describeRef } from '../core/object.ts';
+import type { FilesPlan } from '../hosts/files-plan.ts';
+import { renderFilesPlanMarkdown } from '../hosts/render-files.ts';
 import type { Plan, PlanEntry } from '../plan/plan.ts';
 import { cutLines, githubBodyLimit } from './limits.ts';
 import type { AppPlanResult, DriftFinding, PullRequestPlan } from './outcomes.ts';
@@ -128,6 +131,11 @@ function appSection(result: AppPlanResult, limit: number): string {
         limit,
         title: `${result.app} → ${result.target}/${result.plan.namespace}`,
       })}\n`;
+    case 'planned-files':
+      return `${renderFilesPlanMarkdown(result.plan as FilesPlan, {
+        limit,
+        title: `${result.app} → ${result.target}:${result.plan.destination}`,
+      })}\n`;
     case 'unaffected':
       return `${heading}\n\nNot affected: ${escapeInline(result.reason)}.\n`;
     case 'failed':
@@ -137,7 +145,7 @@ function appSection(result: AppPlanResult, limit: number): string {
 
 /** Failures first, then plans, then apps the change does not touch. */
 function rank(result: AppPlanResult): number {
-  return result.kind === 'failed' ? 0 : result.kind === 'planned' ? 1 : 2;
+  return result.kind === 'failed' ? 0 : result.kind === 'unaffected' ? 2 : 1;
 }
 
 /** The sticky comment for a planned pull request: per-app sections sharing the room. */
@@ -157,7 +165,9 @@ export function pullRequestComment(plan: Redacted<PullRequestPlan>): string {
     // Each remaining app gets an equal share of the room left.
     const share = Math.floor((COMMENT_LIMIT - body.length) / (sections.length - i));
     let section = appSection(result, Math.max(500, share - 50));
-    if (section.length > share && result.kind !== 'planned') section = cutLines(section, share);
+    if (section.length > share && result.kind !== 'planned' && result.kind !== 'planned-files') {
+      section = cutLines(section, share);
+    }
     if (body.length + section.length > COMMENT_LIMIT) {
       cut = sections.length - i;
       break;

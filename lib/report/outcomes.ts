@@ -4,9 +4,13 @@
  * history store and the status page list it). Plans, change sets and drift reports are defined
  * where they are made (`plan`, `apply`, `drift`).
  */
+
 import type { ChangeSet } from '../apply/apply.ts';
 import type { DriftReport } from '../drift/drift.ts';
 import type { Stage } from '../errors.ts';
+import type { FilesChangeSet } from '../hosts/files-deploy.ts';
+import type { FilesPlan } from '../hosts/files-plan.ts';
+import type { FilesDriftFinding } from '../hosts/render-files.ts';
 import type { Plan } from '../plan/plan.ts';
 
 /** A failure, as data: the stage, and what to show users (never a secret). */
@@ -22,6 +26,7 @@ export interface FlowFailure {
 /** One app's part of a pull request plan. */
 export type AppPlanResult =
   | { kind: 'planned'; app: string; target: string; plan: Plan }
+  | { kind: 'planned-files'; app: string; target: string; plan: FilesPlan }
   | { kind: 'unaffected'; app: string; reason: string }
   | { kind: 'failed'; app: string; failure: FlowFailure };
 
@@ -61,6 +66,7 @@ export interface RunRecord {
   status:
     | 'applied'
     | 'failed'
+    | 'held'
     | 'skipped'
     | 'planned'
     | 'not-planned'
@@ -75,6 +81,10 @@ export interface RunRecord {
   changeSet?: ChangeSet;
   plan?: PullRequestPlan;
   drift?: DriftFinding;
+  /** What a `files` app's deploy did on its host. */
+  files?: FilesChangeSet;
+  /** The drifted files of a `files` app. */
+  filesDrift?: FilesDriftFinding;
   /** What the sweep did with the app's drift issue. */
   issue?: DriftIssueAction;
   /** The plan check run's conclusion. */

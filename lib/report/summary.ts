@@ -14,7 +14,7 @@ export function planSummaryLine(plan: Plan): string {
 export function pullRequestTotals(plan: PullRequestPlan): string {
   const sum = { create: 0, update: 0, delete: 0 };
   for (const result of plan.apps) {
-    if (result.kind !== 'planned') continue;
+    if (result.kind !== 'planned' && result.kind !== 'planned-files') continue;
     sum.create += result.plan.summary.create;
     sum.update += result.plan.summary.update;
     sum.delete += result.plan.summary.delete;
@@ -25,7 +25,7 @@ export function pullRequestTotals(plan: PullRequestPlan): string {
 /** Apps of a pull request plan that failed, or whose dry run failed for an object. */
 export function failedApps(plan: PullRequestPlan): number {
   return plan.apps.filter(
-    (a) => a.kind === 'failed' || (a.kind === 'planned' && a.plan.summary.errors > 0),
+    (a) => a.kind === 'failed' || (a.kind !== 'unaffected' && a.plan.summary.errors > 0),
   ).length;
 }
 
@@ -40,10 +40,15 @@ export function changeSetSummary(changeSet: ChangeSet): string {
   return parts.join(', ') || 'nothing to apply';
 }
 
+/** Why one object of a change set failed, was skipped or was kept, if there is a reason. */
+export function changeEntryNote(entry: ChangeSet['entries'][number]): string | undefined {
+  return entry.error?.message ?? entry.reason;
+}
+
 /**
  * The failures of a change set, each as one message naming its object. (The adapter over the
  * change set's error list: views read failures only through it.)
  */
 export function changeSetFailures(changeSet: ChangeSet): string[] {
-  return changeSet.errors;
+  return changeSet.errors.map((error) => error.message);
 }

@@ -8,7 +8,7 @@ import { describeRef } from '../core/object.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { RunRecord } from './outcomes.ts';
 import type { Redacted } from './redacted.ts';
-import { changeSetFailures, planSummaryLine } from './summary.ts';
+import { changeEntryNote, changeSetFailures, planSummaryLine } from './summary.ts';
 
 /** Text options: ANSI colours (only when writing to a terminal). */
 export interface TextOptions {
@@ -63,9 +63,14 @@ export function planText(plan: Redacted<Plan>, options: TextOptions = {}): strin
 export function changeSetText(changes: Redacted<ChangeSet>, options: TextOptions = {}): string {
   const lines = changes.entries.map((e) =>
     plain(
-      `${describeRef(e.ref)} ${e.action}${e.health ? ` (${e.health.message})` : ''}${e.error ? `: ${e.error}` : ''}`,
+      `${describeRef(e.ref)} ${e.action}${e.health ? ` (${e.health.message})` : ''}${changeEntryNote(e) ? `: ${changeEntryNote(e)}` : ''}`,
     ),
   );
+  // Failures not tied to an object (a refused prune of the set, a lost lease), and warnings.
+  for (const error of changes.errors.filter((e) => !changes.entries.some((x) => x.error === e))) {
+    lines.push(plain(`error: ${error.message}`));
+  }
+  for (const warning of changes.warnings) lines.push(plain(`warning: ${warning.message}`));
   const failures = changeSetFailures(changes);
   const status = changes.ok ? 'applied' : `FAILED (${failures.length} error(s))`;
   const tail = `${changes.app} at ${changes.revision.slice(0, 12)}: ${status}`;
@@ -97,6 +102,9 @@ export function runRecordText(record: Redacted<RunRecord>): string {
           : `${name}: failed: ${record.failure?.message ?? ''}`,
       );
       break;
+    case 'held':
+      lines.push(`${name}: ${sha} ${record.reason ?? 'held'}`);
+      break;
     case 'planned':
       lines.push(`${name}: planned ${sha} (${record.conclusion ?? 'done'})`);
       break;
@@ -104,7 +112,7 @@ export function runRecordText(record: Redacted<RunRecord>): string {
       lines.push(`${name}: in sync${record.issue === 'closed' ? ' (drift issue closed)' : ''}`);
       break;
     case 'drifted': {
-      const healed = record.drift?.healed;
+      const healed = record.drift?.healed ?? record.filesDrift?.healed;
       const heal = healed ? `, ${healed.ok ? 'healed' : 'heal failed'}` : '';
       lines.push(`${name}: drifted (issue ${record.issue ?? 'not updated'}${heal})`);
       const report = record.drift?.report;
@@ -116,6 +124,15 @@ export function runRecordText(record: Redacted<RunRecord>): string {
       }
       for (const ref of report?.missing ?? []) lines.push(`  missing ${describeRef(ref)}`);
       for (const ref of report?.extra ?? []) lines.push(`  extra ${describeRef(ref)}`);
+      const files = record.filesDrift;
+      for (const file of files?.files ?? []) {
+        const what =
+          file.action === 'create' ? 'missing' : file.action === 'delete' ? 'extra' : 'changed';
+        const live = file.live
+          ? ` (modified ${new Date(file.live.mtime * 1000).toISOString()} by ${file.live.owner})`
+          : '';
+        lines.push(`  ${what} ${files?.host}:${files?.destination}/${file.path}${live}`);
+      }
       break;
     }
   }

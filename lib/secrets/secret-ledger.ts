@@ -192,6 +192,8 @@ export class SecretLedger implements Redactor {
 
   #redactValue(value: unknown): unknown {
     if (typeof value === 'string') return this.text(value);
+    // Typed errors travel in outcomes (a change set's failures): redacted where they are.
+    if (value instanceof Error) return redactError(value, this);
     if (Array.isArray(value)) {
       let changed = false;
       const out = value.map((item) => {

@@ -137,12 +137,17 @@ describe('a signed push webhook deploys a directory of manifests', () => {
       after: second,
       deliveryId: 'replayed-delivery',
     });
+    const applied = logger.find('reconciled').length;
     expect((await deliver(replay)).status).toBe(202);
     expect((await deliver(replay)).status).toBe(202);
     const after = (await configMap()).body.metadata as { resourceVersion: string };
     expect(after.resourceVersion).toBe(before.resourceVersion);
-    const outcomes = logger.find('reconciled').map((e) => e.fields.counts);
-    expect(outcomes.at(-1)).toEqual({ unchanged: 3 });
+    // The recorded digest equals the head's: no apply at all, one GET of the parent each.
+    expect(logger.find('reconciled')).toHaveLength(applied);
+    expect(logger.find('reconcile skipped').map((e) => e.fields.reason)).toEqual([
+      'unchanged: the applied digest equals the head’s',
+      'unchanged: the applied digest equals the head’s',
+    ]);
   });
 
   it('changes nothing for a push to a branch no app tracks', async () => {

@@ -8,8 +8,11 @@
 # Also: the oldest Node.js the npm package supports (from the npm registry's node-linux-*
 # package) and systemd-analyze (Debian's systemd package) for checking the service unit.
 #
+# Debian packages (OpenSSH's server and nginx, for host targets) are installed with apt-get as
+# root when their binaries are missing, without starting their services.
+#
 # Usage: bash test/env/install.sh [--print-root] [component ...]
-#   components: kubernetes etcd kwok sops kustomize moto node systemd (default: all)
+#   components: kubernetes etcd kwok sops kustomize moto node systemd hosts (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -162,6 +165,40 @@ ensure_systemd_analyze() {
     fail "systemd-analyze is not installed (Debian: apt-get install systemd); the service unit's test needs it."
 }
 
+# sshd and nginx for host targets: Debian's packages, installed once as root with apt-get when
+# their binaries are missing (the stamp records the versions found). Their services are never
+# started: the tests run their own sshd and nginx from temporary directories.
+install_hosts() {
+  local stamp="$root/hosts-$HOSTS_PACKAGES_KEY"
+  if done_already "$stamp" && [[ -x "$SSHD_BINARY" && -x "$NGINX_BINARY" ]]; then
+    log "sshd and nginx (Debian): cached"; return
+  fi
+  if [[ ! -x "$SSHD_BINARY" || ! -x "$NGINX_BINARY" ]]; then
+    [[ $(id -u) -eq 0 ]] ||
+      fail "sshd or nginx is missing and this is not root: run 'sudo apt-get install openssh-server nginx' (the tests never use their services) and run 'npm test' again."
+    command -v apt-get >/dev/null 2>&1 ||
+      fail "sshd or nginx is missing and there is no apt-get: install OpenSSH's server and nginx with your package manager ($SSHD_BINARY, $NGINX_BINARY)."
+    log "sshd and nginx: apt-get install openssh-server nginx"
+    # Keep the packages from starting their services (port 22 and 80) while they install.
+    local policy=/usr/sbin/policy-rc.d added=
+    if [[ ! -e "$policy" ]]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && added=1
+    fi
+    local status=0
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openssh-server nginx ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openssh-server nginx; }
+    } >"$root/hosts-install.log" 2>&1 || status=$?
+    [[ -n "$added" ]] && rm -f "$policy"
+    if [[ $status -ne 0 ]]; then
+      cat "$root/hosts-install.log" >&2
+      fail "apt-get could not install openssh-server and nginx (log above)."
+    fi
+  fi
+  rm -rf "$stamp" && mkdir -p "$stamp"
+  dpkg-query -W -f '${Package} ${Version}\n' openssh-server nginx >"$stamp/versions" 2>/dev/null || true
+  mark_done "$stamp"
+}
+
 build() {
   case "$1" in
     kubernetes) build_kubernetes ;;
@@ -172,7 +209,8 @@ build() {
     moto) install_moto ;;
     node) install_node_minimum ;;
     systemd) ensure_systemd_analyze ;;
-    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize moto node systemd)" ;;
+    hosts) install_hosts ;;
+    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize moto node systemd hosts)" ;;
   esac
 }
 
@@ -191,7 +229,7 @@ main() {
   # moto installs from PyPI while Go compiles: the network and the CPU overlap.
   install_moto >"$root/moto-install.log" 2>&1 &
   local moto_pid=$!
-  for component in etcd kubernetes kwok sops kustomize node systemd; do build "$component"; done
+  for component in etcd kubernetes kwok sops kustomize node systemd hosts; do build "$component"; done
   if ! wait "$moto_pid"; then
     cat "$root/moto-install.log" >&2
     fail "moto $MOTO_VERSION did not install into a virtualenv (log above)."

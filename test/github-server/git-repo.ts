@@ -88,6 +88,13 @@ export class TestGitRepo {
     return this.git(['rev-parse', `refs/heads/${branch}`]).trim();
   }
 
+  /** Merges `head` into `base` with a merge commit (as GitHub's merge button) and returns it. */
+  merge(head: string, base = 'main', message = `Merge ${head}`): string {
+    this.git(['checkout', '--quiet', '--force', '-B', base, `refs/heads/${base}`]);
+    this.git(['merge', '--quiet', '--no-ff', '--no-gpg-sign', '-m', message, `refs/heads/${head}`]);
+    return this.head(base);
+  }
+
   /** Points `branch` at `sha` (a force push). */
   setBranch(branch: string, sha: string): void {
     this.git(['update-ref', `refs/heads/${branch}`, sha]);

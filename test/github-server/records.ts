@@ -18,6 +18,8 @@ export interface PullRecord {
   headRepo: string;
   baseRef: string;
   baseSha: string;
+  /** The merge commit, once merged. */
+  mergeCommitSha?: string;
 }
 
 /** An issue or pull request comment. */
@@ -74,7 +76,13 @@ export interface DeploymentRecord {
   environment: string;
   description: string | null;
   createdAt: string;
-  statuses: { id: number; state: string; description: string; createdAt: string }[];
+  statuses: {
+    id: number;
+    state: string;
+    description: string;
+    logUrl?: string;
+    createdAt: string;
+  }[];
 }
 
 /** An issue. */
@@ -231,6 +239,20 @@ export function repositoryJson(baseUrl: string, fullName: string, fork: boolean)
   };
 }
 
+/** Fields of `pull-request-simple` (what list endpoints answer). */
+const simplePullFields = new Set(
+  'url id node_id html_url diff_url patch_url issue_url commits_url review_comments_url review_comment_url comments_url statuses_url number state locked title user body labels milestone active_lock_reason created_at updated_at closed_at merged_at merge_commit_sha assignee assignees requested_reviewers requested_teams head base _links author_association auto_merge draft'.split(
+    ' ',
+  ),
+);
+
+/** A `pull-request-simple` representation. */
+export function pullSimpleJson(w: Where, pull: PullRecord, now: string): Json {
+  return Object.fromEntries(
+    Object.entries(pullJson(w, pull, now)).filter(([key]) => simplePullFields.has(key)),
+  );
+}
+
 /** A `full-repository` representation (`GET /repos/{owner}/{repo}`). */
 export function fullRepositoryJson(baseUrl: string, fullName: string, defaultBranch: string): Json {
   const stamp = '2026-01-01T00:00:00Z';
@@ -284,7 +306,7 @@ export function pullJson(w: Where, pull: PullRecord, now: string): Json {
     updated_at: now,
     closed_at: pull.state === 'closed' ? now : null,
     merged_at: pull.merged ? now : null,
-    merge_commit_sha: null,
+    merge_commit_sha: pull.mergeCommitSha ?? null,
     assignee: null,
     assignees: [],
     requested_reviewers: [],
@@ -419,8 +441,8 @@ export function deploymentStatusJson(
     creator: userJson(w.baseUrl),
     description: status.description,
     environment: deployment.environment,
-    target_url: deploymentUrl,
-    log_url: deploymentUrl,
+    target_url: status.logUrl ?? deploymentUrl,
+    log_url: status.logUrl ?? deploymentUrl,
     created_at: status.createdAt,
     updated_at: status.createdAt,
     deployment_url: deploymentUrl,

@@ -17,9 +17,15 @@ import { registerAppAuthRoutes } from './routes/app-auth.ts';
 import { registerArchiveRoutes } from './routes/archives.ts';
 import { registerGitDataRoutes } from './routes/git-data.ts';
 import { registerReportingRoutes } from './routes/reporting.ts';
-import { errorJson, notFound, type RecordedRequest, type ServerState } from './state.ts';
+import {
+  errorJson,
+  type GitHubFault,
+  notFound,
+  type RecordedRequest,
+  type ServerState,
+} from './state.ts';
 
-export type { RecordedRequest } from './state.ts';
+export type { GitHubFault, RecordedRequest } from './state.ts';
 
 /** How the server is set up. */
 export interface GitHubServerOptions {
@@ -54,6 +60,13 @@ export interface GitHubServer {
     fullName: string,
     pull: Partial<PullRecord> & { number: number; headRef: string },
   ): PullRecord;
+  /**
+   * Merges pull request `number` of `fullName` with a merge commit (its head into its base),
+   * marks it merged and closed, and returns the merge commit's sha.
+   */
+  mergePullRequest(fullName: string, number: number): string;
+  /** Answers the next `fault.times` matching requests with the fault instead. */
+  injectFault(fault: GitHubFault): void;
   /** Requests whose method and path match (`path` may be a RegExp). */
   count(method: string, path: string | RegExp): number;
   /** Stops listening. */
@@ -67,12 +80,36 @@ export function createGitHubApp(state: ServerState): Hono {
   app.use('*', async (c, next) => {
     const url = new URL(c.req.url);
     const authorization = c.req.header('authorization');
-    state.requests.push({
+    const recorded: RecordedRequest = {
       method: c.req.method,
       path: decodeURIComponent(url.pathname),
       query: url.search.slice(1),
       authorized: authorization !== undefined,
-    });
+      at: Date.now(),
+    };
+    state.requests.push(recorded);
+    const fault = state.faults.find(
+      (f) => f.times > 0 && (!f.method || f.method === c.req.method) && f.path.test(url.pathname),
+    );
+    if (fault && (fault.after ?? 0) > 0) {
+      fault.after = (fault.after ?? 0) - 1;
+    } else if (fault) {
+      fault.times -= 1;
+      recorded.fault = fault.status;
+      const limited = fault.status === 403 || fault.status === 429;
+      return c.json(
+        {
+          message: limited
+            ? 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
+            : 'Service unavailable',
+          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+        },
+        fault.status as 403,
+        fault.retryAfterSeconds === undefined
+          ? {}
+          : { 'retry-after': String(fault.retryAfterSeconds) },
+      );
+    }
     const appRoute = /^\/repos\/[^/]+\/[^/]+\/installation$/.test(url.pathname);
     if (state.token !== undefined && url.pathname.startsWith('/repos/') && !appRoute) {
       const given = authorization?.replace(/^(token|bearer)\s+/i, '');
@@ -85,9 +122,10 @@ export function createGitHubApp(state: ServerState): Hono {
     await next();
   });
 
+  // Reporting first: its `commits/{sha}/statuses` and `/pulls` would match `commits/{ref}`.
+  registerReportingRoutes(app, state);
   registerGitDataRoutes(app, state);
   registerArchiveRoutes(app, state);
-  registerReportingRoutes(app, state);
   registerAppAuthRoutes(app, state);
 
   app.notFound((c) => notFound(c));
@@ -106,6 +144,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     baseUrl: '',
     token: options.token,
     requests: [],
+    faults: [],
   };
   const app = createGitHubApp(state);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -147,6 +186,15 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       };
       records.pulls.set(pull.number, record);
       return record;
+    },
+    injectFault: (fault) => state.faults.push({ ...fault }),
+    mergePullRequest: (fullName, number) => {
+      const git = state.repos.get(fullName);
+      const pull = state.records.get(fullName)?.pulls.get(number);
+      if (!git || !pull) throw new Error(`${fullName}#${number} is not open here`);
+      const sha = git.merge(pull.headRef, pull.baseRef, `Merge pull request #${number}`);
+      Object.assign(pull, { state: 'closed', merged: true, mergeCommitSha: sha });
+      return sha;
     },
     count: (method, path) =>
       state.requests.filter(

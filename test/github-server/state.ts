@@ -13,6 +13,10 @@ export interface RecordedRequest {
   query: string;
   /** Whether an `Authorization` header was sent (its value is never recorded). */
   authorized: boolean;
+  /** When it arrived (ms since the epoch). */
+  at: number;
+  /** The injected fault that answered it, if one did. */
+  fault?: number;
 }
 
 /** The server's state. */
@@ -32,6 +36,21 @@ export interface ServerState {
   baseUrl: string;
   token: string | undefined;
   requests: RecordedRequest[];
+  /** Faults to answer with instead of serving (fault-injection tests). */
+  faults: GitHubFault[];
+}
+
+/** A fault the server answers matching requests with, `times` times. */
+export interface GitHubFault {
+  method?: string;
+  path: RegExp;
+  /** `503` (GitHub unavailable), `403` + `retryAfterSeconds` (secondary rate limit), `429`... */
+  status: number;
+  /** Sent as `retry-after` (GitHub's secondary rate limits do). */
+  retryAfterSeconds?: number;
+  times: number;
+  /** Matching requests served normally before the fault acts (default 0). */
+  after?: number;
 }
 
 /** GitHub's error body (`basic-error`). */

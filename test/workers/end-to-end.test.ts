@@ -86,7 +86,11 @@ describe('a push on Workers', () => {
       const status = await statusOf('web');
       return status.last ? status : undefined;
     });
-    expect(web.last?.verdict).toEqual({ action: 'ack', status: 'applied' });
+    expect(web.last?.verdict).toEqual({
+      action: 'ack',
+      status: 'applied',
+      reason: 'it was never applied',
+    });
     expect(web.last?.job.deliveryId).toBe(headers['x-github-delivery']);
   });
 

@@ -3,8 +3,13 @@
  * real git repository holding `plumbline.yaml`, and signed deliveries for the tests in workerd
  * (which cannot run Node helpers). Everything is handed over with `provide('workers')`.
  */
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { type ControlPlane, startControlPlane } from '../env/control-plane.ts';
+import { sshKeygen, startSshd, type TestSshd } from '../env/sshd.ts';
 import { TestGitRepo } from '../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
 import { pullRequestDelivery, pushDelivery } from '../github-server/webhook-delivery.ts';
@@ -36,6 +41,8 @@ const manifests = (namespace: string) => ({
 });
 
 let controlPlane: ControlPlane | undefined;
+let sshd: TestSshd | undefined;
+let sshKeys: string | undefined;
 let github: GitHubServer | undefined;
 let git: TestGitRepo | undefined;
 
@@ -132,6 +139,18 @@ apps:
     attackerHost: WORKERS_TEST.attackerHost,
   };
   project.provide('workers', fixture);
+  // A real sshd for the SSH client over connect() (the CA's private key crosses to workerd).
+  sshKeys = mkdtempSync(join(tmpdir(), 'plumbline-workers-ssh-'));
+  const [caFile, caLine] = sshKeygen(sshKeys, 'ca');
+  sshd = await startSshd({ caLines: [caLine] });
+  project.provide('workersSsh', {
+    host: sshd.host,
+    port: sshd.port,
+    user: sshd.user,
+    hostKey: sshd.hostKey,
+    caPrivateKey: readFileSync(caFile, 'utf8'),
+    destination: join(sshKeys, 'dest'),
+  });
   // The edge (Access + Tunnel) in the config reaches the API server through this.
   project.provide('workersOrigin', {
     server: controlPlane.cluster.server,
@@ -141,6 +160,8 @@ apps:
     `[workers] kube-apiserver ${controlPlane.cluster.server} and GitHub ${github.url} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   return async () => {
+    await sshd?.stop();
+    if (sshKeys) rmSync(sshKeys, { recursive: true, force: true });
     await github?.close();
     git?.remove();
     await controlPlane?.stop();
@@ -150,5 +171,14 @@ apps:
 declare module 'vitest' {
   export interface ProvidedContext {
     workersOrigin: { server: string; caPem: string };
+    workersSsh: {
+      host: string;
+      port: number;
+      user: string;
+      hostKey: string;
+      caPrivateKey: string;
+      /** A directory on this machine a files app may deploy into over SSH. */
+      destination: string;
+    };
   }
 }

@@ -74,12 +74,15 @@ describe('the queue consumer', () => {
     ]);
   });
 
-  it('waits base, 2x base, 4x base ... between retries, at most 15 minutes', () => {
-    expect([1, 2, 3, 4].map((attempt) => retryDelaySeconds(attempt, 30))).toEqual([
+  it('waits base, 2x base, 4x base ... between retries, at most 15 minutes, jittered', () => {
+    const full = () => 1;
+    expect([1, 2, 3, 4].map((attempt) => retryDelaySeconds(attempt, 30, full))).toEqual([
       30, 60, 120, 240,
     ]);
-    expect(retryDelaySeconds(10, 30)).toBe(900);
+    expect(retryDelaySeconds(10, 30, full)).toBe(900);
     expect(retryDelaySeconds(3, 0)).toBe(0);
+    // Equal jitter: between half and all of the exponential delay.
+    expect(retryDelaySeconds(2, 30, () => 0)).toBe(30);
   });
 
   it('drops a message that is not a job instead of retrying it forever', async () => {

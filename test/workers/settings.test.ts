@@ -35,6 +35,25 @@ describe('Worker settings', () => {
     });
   });
 
+  it('read SSH host bindings among PLUMBLINE_TARGETS, naming a wrong field', () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    const ssh = {
+      kind: 'ssh',
+      name: 'web-1',
+      host: 'web-1.example.com',
+      user: 'plumbline',
+      hostKeys: [key],
+      credentials: { certificate: { caSecret: 'ssh-ca' } },
+      repositories: ['acme/web'],
+      paths: ['/etc/nginx'],
+    };
+    const settings = settingsFromEnv({ PLUMBLINE_TARGETS: JSON.stringify([ssh]) });
+    expect(settings.targets).toMatchObject([{ kind: 'ssh', name: 'web-1', port: 22 }]);
+    expect(
+      refusal({ PLUMBLINE_TARGETS: JSON.stringify([{ ...ssh, hostKeys: [] }]) }).message,
+    ).toContain('PLUMBLINE_TARGETS[0].hostKeys: must pin at least one host key');
+  });
+
   it('read repositories with GitHub App installations from JSON', () => {
     const settings = settingsFromEnv({
       PLUMBLINE_REPOSITORIES: '[{"fullName": "acme/deploy", "installationId": 42}, "acme/other"]',

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { applyPlan } from '../../../lib/apply/apply.ts';
-import { applySetId, parentRef } from '../../../lib/apply/applyset.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
-import { ApplyError } from '../../../lib/errors.ts';
+import { ApplyError, HealthError, LeaseError } from '../../../lib/errors.ts';
+import { applySetId, parentRef } from '../../../lib/inventory/applyset.ts';
 import { planApp } from '../../../lib/plan/plan.ts';
 import { uniqueName } from '../../env/admin.ts';
-import { adminKube, configMap, deployment, freshNamespace, kubectl } from './cluster.ts';
+import { adminKube, configMap, deployment, freshNamespace, kubectl, leaseSpec } from './cluster.ts';
 
 const holder = 'cluster-test';
 const summary = (entries: { action: string; ref: { kind: string; name: string } }[]) =>
@@ -69,8 +69,11 @@ describe('applyPlan against a real API server', () => {
       'applyset.kubernetes.io/tooling': 'plumbline/0.1.0',
       'applyset.kubernetes.io/contains-group-kinds': 'ConfigMap',
       'plumbline.dev/revision': 'rev2',
-      'plumbline.dev/lease-holder': '',
     });
+    // The lease is a coordination.k8s.io Lease beside the parent, free after the run.
+    const lease = await leaseSpec(client, 'shop', ns);
+    expect(lease).toMatchObject({ leaseDurationSeconds: 1, leaseTransitions: 1 });
+    expect(lease.holderIdentity).toBeUndefined();
     const a = await client.get({ group: '', kind: 'ConfigMap', namespace: ns, name: 'a' });
     expect(a?.metadata.labels?.['applyset.kubernetes.io/part-of']).toBe(
       parent?.metadata.labels?.['applyset.kubernetes.io/id'],
@@ -175,62 +178,51 @@ describe('applyPlan against a real API server', () => {
     });
   });
 
-  it('fails on a conflict with another field manager unless forced, and prunes nothing after it', async () => {
+  it('takes back the fields Git declares from another manager, and with failOnConflict fails and prunes nothing', async () => {
     const { client } = adminKube();
     const ns = await freshNamespace(client, 'conflict');
     const base = { app: 'shop', namespace: ns, revision: 'r1' };
-    await applyPlan(
-      {
-        ...base,
-        objects: [
-          configMap('a', { v: '1' }),
-          configMap('b', { v: '1' }),
-          configMap('old', { v: '1' }),
-        ],
-      },
-      client,
-      { holder },
-    );
-    await client.apply(configMap('b', { v: 'theirs' }, ns), {
-      fieldManager: 'someone-else',
-      force: true,
+    const objects = [configMap('a', { v: '1' }), configMap('b', { v: 'ours' })];
+    await applyPlan({ ...base, objects: [...objects, configMap('old', { v: '1' })] }, client, {
+      holder,
     });
-    const result = await applyPlan(
-      {
-        ...base,
-        revision: 'r2',
-        objects: [configMap('a', { v: '2' }), configMap('b', { v: 'ours' })],
-      },
-      client,
-      { holder },
-    );
-    expect(result.ok).toBe(false);
-    expect(summary(result.entries)).toEqual([
-      'configured ConfigMap/a',
+    const takeOver = () =>
+      client.apply(configMap('b', { v: 'theirs', extra: 'kept' }, ns), {
+        fieldManager: 'someone-else',
+        force: true,
+      });
+    await takeOver();
+    const refused = await applyPlan({ ...base, revision: 'r2', objects }, client, {
+      holder,
+      failOnConflict: true,
+    });
+    expect(refused.ok).toBe(false);
+    expect(summary(refused.entries)).toEqual([
+      'unchanged ConfigMap/a',
       'failed ConfigMap/b',
       'skipped ConfigMap/old',
     ]);
-    expect(result.entries[1]?.error).toMatch(/409 Conflict.*someone-else/);
+    expect(refused.errors[0]).toBeInstanceOf(ApplyError);
+    expect(refused.errors[0]?.message).toMatch(/409 Conflict.*someone-else/);
     expect(
       await client.get({ group: '', kind: 'ConfigMap', namespace: ns, name: 'old' }),
     ).toBeDefined();
     const parent = await client.get(parentRef('shop', ns));
-    expect(parent?.metadata.annotations?.['plumbline.dev/revision']).toBe('r1');
-    const forced = await applyPlan(
-      {
-        ...base,
-        revision: 'r3',
-        objects: [configMap('a', { v: '2' }), configMap('b', { v: 'ours' })],
-      },
-      client,
-      { holder, force: true },
-    );
-    expect(forced.ok).toBe(true);
-    expect(summary(forced.entries)).toEqual([
+    expect(parent?.metadata.annotations).toMatchObject({
+      'plumbline.dev/revision': 'r1',
+      'plumbline.dev/failed': 'apply',
+    });
+
+    // By default the declared field is taken back; the field Git does not declare stays.
+    const taken = await applyPlan({ ...base, revision: 'r3', objects }, client, { holder });
+    expect(taken.ok).toBe(true);
+    expect(summary(taken.entries)).toEqual([
       'unchanged ConfigMap/a',
       'configured ConfigMap/b',
       'deleted ConfigMap/old',
     ]);
+    const b = await client.get({ group: '', kind: 'ConfigMap', namespace: ns, name: 'b' });
+    expect(b?.data).toEqual({ v: 'ours', extra: 'kept' });
   });
 
   it('never interleaves two concurrent applies of one app: the second fails naming the holder', async () => {
@@ -240,20 +232,22 @@ describe('applyPlan against a real API server', () => {
     const input = { app: 'shop', namespace: ns, objects, revision: 'r1' };
     await applyPlan(input, client, { holder: 'seed' });
     const results = await Promise.allSettled([
-      applyPlan({ ...input, revision: 'r2' }, client, { holder: 'first' }),
-      applyPlan({ ...input, revision: 'r3' }, client, { holder: 'second' }),
+      applyPlan({ ...input, revision: 'r2' }, client, { holder: 'first', lease: { waitMs: 0 } }),
+      applyPlan({ ...input, revision: 'r3' }, client, { holder: 'second', lease: { waitMs: 0 } }),
     ]);
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
-    expect(lost[0]?.reason).toBeInstanceOf(ApplyError);
+    expect(lost[0]?.reason).toBeInstanceOf(LeaseError);
     expect(lost[0]?.reason.message).toMatch(
-      new RegExp(`^Secret ${ns}/shop: the app is being applied by (first|second)`),
+      new RegExp(
+        `^Lease.coordination.k8s.io ${ns}/plumbline-shop: the app is being applied by (first|second)#`,
+      ),
     );
   });
 
-  it('lets a second apply wait for the first one when asked to', async () => {
+  it('lets a second apply wait for the first one, which renews its lease meanwhile', async () => {
     const { client } = adminKube();
     const ns = await freshNamespace(client, 'lease');
     const input = {
@@ -263,10 +257,10 @@ describe('applyPlan against a real API server', () => {
       revision: 'r1',
     };
     const [a, b] = await Promise.all([
-      applyPlan(input, client, { holder: 'first', lease: { waitMs: 30_000, pollMs: 100 } }),
+      applyPlan(input, client, { holder: 'first', lease: { waitMs: 30_000, durationSeconds: 2 } }),
       applyPlan({ ...input, revision: 'r2' }, client, {
         holder: 'second',
-        lease: { waitMs: 30_000, pollMs: 100 },
+        lease: { waitMs: 30_000, durationSeconds: 2 },
       }),
     ]);
     expect(a.ok && b.ok).toBe(true);
@@ -274,7 +268,9 @@ describe('applyPlan against a real API server', () => {
     const later = [a, b].sort((x, y) => x.finishedAt.localeCompare(y.finishedAt))[1];
     const parent = await client.get(parentRef('shop', ns));
     expect(parent?.metadata.annotations?.['plumbline.dev/revision']).toBe(later?.revision);
-    expect(parent?.metadata.annotations?.['plumbline.dev/lease-holder']).toBe('');
+    const lease = await leaseSpec(client, 'shop', ns);
+    expect(lease.holderIdentity).toBeUndefined();
+    expect(lease.leaseTransitions).toBe(1);
   });
 
   it('waits for Deployments to become available on KWOK', async () => {
@@ -309,6 +305,15 @@ describe('applyPlan against a real API server', () => {
     );
     expect(result.ok).toBe(false);
     expect(result.entries[0]?.health?.state).toBe('progressing');
-    expect(result.errors[0]).toMatch(new RegExp(`^Deployment.apps ${ns}/stuck: not ready in time`));
+    expect(result.errors[0]).toBeInstanceOf(HealthError);
+    expect(result.errors[0]?.message).toMatch(
+      new RegExp(`^Deployment.apps ${ns}/stuck: not ready in time`),
+    );
+    // Marked failed: the next push or sweep tries again.
+    const parent = await client.get(parentRef('web', ns));
+    expect(parent?.metadata.annotations).toMatchObject({
+      'plumbline.dev/revision': 'r1',
+      'plumbline.dev/failed': 'health',
+    });
   });
 });

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { nodeKubeFetch } from '../../../functions/node/kube-transport.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
+import { leaseRef } from '../../../lib/inventory/lease.ts';
 import { createKubeClient, type KubeClient } from '../../../lib/kube/client.ts';
 import { uniqueName } from '../../env/admin.ts';
 import { binary } from '../../env/paths.ts';
@@ -42,6 +43,15 @@ export function tokenKube(token: string): KubeClient {
     fetch: nodeKubeFetch({ server: cluster.server, caPem: cluster.caPem }),
     headers: { authorization: `Bearer ${token}` },
   });
+}
+
+/** The spec of an app's Lease (`{}` when it has none). */
+export async function leaseSpec(
+  client: KubeClient,
+  app: string,
+  namespace: string,
+): Promise<{ holderIdentity?: string; leaseTransitions?: number; leaseDurationSeconds?: number }> {
+  return ((await client.get(leaseRef(app, namespace)))?.spec ?? {}) as Record<string, never>;
 }
 
 /** Creates a namespace with a unique name and returns it. */

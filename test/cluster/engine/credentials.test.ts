@@ -4,10 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { nodeKubeFetch } from '../../../functions/node/kube-transport.ts';
 import { applyPlan } from '../../../lib/apply/apply.ts';
-import { parentRef } from '../../../lib/apply/applyset.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
 import { tokenRequestCredentials } from '../../../lib/credentials/token-request.ts';
 import { KubeError } from '../../../lib/errors.ts';
+import { parentRef } from '../../../lib/inventory/applyset.ts';
 import { createKubeClient } from '../../../lib/kube/client.ts';
 import { adminKube, cluster, configMap, freshNamespace, tokenKube } from './cluster.ts';
 
@@ -125,19 +125,22 @@ describe('short-lived credentials and least-privilege RBAC on a real API server'
     expect(byName.a?.action).toBe('configured');
     expect(byName.b?.action).toBe('unchanged');
     expect(byName.sneaky?.action).toBe('failed');
-    expect(byName.sneaky?.error).toMatch(
+    expect(byName.sneaky?.error?.message).toMatch(
       new RegExp(
         `^Role.rbac.authorization.k8s.io ${appNs}/sneaky: (get|apply) failed \\(403 Forbidden\\)`,
       ),
     );
     expect(byName.old).toMatchObject({
       action: 'skipped',
-      error: 'not pruned: an earlier step failed',
+      reason: 'not pruned: an earlier step failed',
     });
     expect(
       await admin.get({ group: '', kind: 'ConfigMap', namespace: appNs, name: 'old' }),
     ).toBeDefined();
     const parent = await admin.get(parentRef('mixed', appNs));
-    expect(parent?.metadata.annotations?.['plumbline.dev/revision']).toBe('r1');
+    expect(parent?.metadata.annotations).toMatchObject({
+      'plumbline.dev/revision': 'r1',
+      'plumbline.dev/failed': 'apply',
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../lib/apply/apply.ts';
-import { readInventory } from '../../../lib/apply/applyset.ts';
 import { detectDrift, healDrift } from '../../../lib/drift/drift.ts';
+import { readInventory } from '../../../lib/inventory/applyset.ts';
 import { planApp } from '../../../lib/plan/plan.ts';
 import { adminKube, configMap, deployment, freshNamespace, kubectl } from './cluster.ts';
 
@@ -52,6 +52,10 @@ describe('drift against a real API server', () => {
       'configured web',
     ]);
     expect((await detectDrift(input, client)).inSync).toBe(true);
+    // The heal is recorded on the parent, under the lease, with the app's set.
+    const inventory = await readInventory(client, 'web', ns);
+    expect(inventory.live?.metadata.annotations?.['plumbline.dev/healed-at']).toMatch(/^\d{4}-/);
+    expect(inventory.groupKinds).toEqual(['ConfigMap', 'Deployment.apps']);
   });
 
   it('reports missing members and objects that joined the set from elsewhere', async () => {

@@ -14,6 +14,7 @@ import {
   emptyRecords,
   issueJson,
   pullJson,
+  pullSimpleJson,
   type RepoRecords,
   statusJson,
   type Where,
@@ -183,6 +184,31 @@ export function registerReportingRoutes(app: Hono, state: ServerState): void {
     return c.json(checkRunJson(found.w, run));
   });
 
+  // Before the git data routes: `commits/:ref{.+}` would take these paths too.
+  app.get('/repos/:owner/:repo/commits/:ref{[^/]+}/statuses', (c) => {
+    const found = recordsOf(state, c);
+    if (!found) return notFound(c);
+    const git = state.repos.get(`${found.w.owner}/${found.w.repo}`);
+    const ref = c.req.param('ref');
+    const sha = git?.tryGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])?.trim() ?? ref;
+    const perPage = Math.min(100, Number(c.req.query('per_page') ?? 30) || 30);
+    const statuses = found.records.statuses
+      .filter((s) => s.sha === sha)
+      .reverse()
+      .slice(0, perPage);
+    return c.json(statuses.map((s) => statusJson(found.w, s)));
+  });
+
+  app.get('/repos/:owner/:repo/commits/:sha{[0-9a-f]{40}}/pulls', (c) => {
+    const found = recordsOf(state, c);
+    if (!found) return notFound(c);
+    const sha = c.req.param('sha');
+    const pulls = [...found.records.pulls.values()].filter(
+      (p) => p.mergeCommitSha === sha || (p.state === 'open' && p.headSha === sha),
+    );
+    return c.json(pulls.map((p) => pullSimpleJson(found.w, p, now())));
+  });
+
   app.post('/repos/:owner/:repo/statuses/:sha', async (c) => {
     const found = recordsOf(state, c);
     if (!found) return notFound(c);
@@ -249,7 +275,14 @@ export function registerReportingRoutes(app: Hono, state: ServerState): void {
     if (description.length > 140) {
       return invalid(c, 'description is too long (maximum is 140 characters)');
     }
-    const status = { id: nextId(), state: stateName, description, createdAt: now() };
+    const logUrl = str(body.log_url);
+    const status = {
+      id: nextId(),
+      state: stateName,
+      description,
+      ...(logUrl ? { logUrl } : {}),
+      createdAt: now(),
+    };
     deployment.statuses.push(status);
     return c.json(deploymentStatusJson(found.w, deployment, status), 201);
   });

@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { SharedSettingsSchema, validateSettings } from '../../../lib/config/runtime-settings.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
+import { normalizeObject } from '../../../lib/desired/normalize.ts';
 import { detectDrift } from '../../../lib/drift/drift.ts';
 import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
-import { normalizeObject } from '../../../lib/plan/normalize.ts';
 import { planApp } from '../../../lib/plan/plan.ts';
 
 const HOSTILE_KEYS =

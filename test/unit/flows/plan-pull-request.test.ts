@@ -176,7 +176,9 @@ describe('planPullRequest', () => {
     const { git, deps, clientsFor } = pullRequest({
       'apps/web/settings.yaml': configMap('settings', 'green'),
     });
-    deps.targets = [{ ...(deps.targets[0] as (typeof deps.targets)[number]), namespaces: ['api'] }];
+    const cluster = deps.targets[0];
+    if (cluster?.kind !== 'kubernetes') throw new Error('the fixture binds a Kubernetes target');
+    deps.targets = [{ ...cluster, namespaces: ['api'] }];
     const outcome = await planPullRequest(job, deps);
     expect(outcome).toMatchObject({ conclusion: 'failure' });
     expect(clientsFor).toEqual([]);
@@ -213,7 +215,9 @@ describe('pullRequestComment', () => {
       revision: 'a'.repeat(40),
       applySetId: 'x',
       digest: 'sha256:0',
-      summary: { create: 1, update: 0, unchanged: 0, delete: 0, errors: 0 },
+      digests: { desired: 'sha256:0', live: 'sha256:0' },
+      warnings: [],
+      summary: { create: 1, update: 0, unchanged: 0, delete: 0, errors: 0, drifted: 0 },
       entries: Array.from({ length: 40 }, (_, j) => ({
         ref: { group: '', kind: 'ConfigMap', namespace: 'ns', name: `cm-${j}` },
         apiVersion: 'v1',

@@ -7,7 +7,7 @@ import {
   unsupportedNodeMessage,
 } from '../../../functions/cli/node-version.ts';
 import { runCli } from '../../../functions/cli.ts';
-import { plumblineVersion } from '../../../lib/apply/applyset.ts';
+import { plumblineVersion } from '../../../lib/inventory/applyset.ts';
 import { captureIo } from '../../env/cli-io.ts';
 
 const manifest = JSON.parse(

@@ -53,7 +53,7 @@ describe('resolveReconcileJob', () => {
       'apps/web/a.yaml': 'new',
     });
     const resolved = await resolveReconcileJob(job, deps);
-    if (resolved.kind !== 'ready') throw new Error(resolved.reason);
+    if (resolved.kind !== 'ready') throw new Error(`not ready: ${resolved.kind}`);
     expect(resolved.sha).toBe(head);
     expect(resolved.trusted).toMatchObject({ branch: 'main', sha: head });
     expect(resolved.app).toMatchObject({ name: 'web', path: 'apps/web', namespace: 'web' });
@@ -73,7 +73,7 @@ describe('resolveReconcileJob', () => {
       'apps/web/a.yaml': 'release build',
     });
     const resolved = await resolveReconcileJob({ ...job, branch: 'release' }, deps);
-    if (resolved.kind !== 'ready') throw new Error(resolved.reason);
+    if (resolved.kind !== 'ready') throw new Error(`not ready: ${resolved.kind}`);
     expect(resolved.sha).toBe(release);
     expect(resolved.app).toMatchObject({ namespace: 'web', branch: 'release' });
     expect(resolved.trusted.branch).toBe('main');

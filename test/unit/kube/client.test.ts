@@ -252,6 +252,104 @@ describe('KubeClient', () => {
     if (status === 409) expect(error.message).toContain('.data.a: conflict with "kubectl-edit"');
   });
 
+  it('does not retry a 500 the object caused, names its reason and hints at the manifest', async () => {
+    let patches = 0;
+    const { fetchFn } = scripted({
+      ...discovery,
+      'PATCH /api/v1/namespaces/shop/configmaps/web': () => {
+        patches++;
+        // What kube-apiserver answers for a value of the wrong type: a Status with no reason.
+        return json(
+          {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Failure',
+            message:
+              'failed to create typed patch object (shop/web; /v1, Kind=ConfigMap): .data.a: expected string, got &value.valueUnstructured{Value:1}',
+            code: 500,
+          },
+          500,
+        );
+      },
+    });
+    const client = createKubeClient({ server: 'https://k8s.test', fetch: fetchFn, sleep: noSleep });
+    const error = await client.apply(cm).catch((e) => e);
+    expect(patches).toBe(1);
+    expect(error).toBeInstanceOf(KubeError);
+    expect(error).toMatchObject({ status: 500, reason: 'InternalError', transient: false });
+    expect(error.message).toMatch(
+      /^ConfigMap shop\/web: apply failed \(500 InternalError\): failed to create typed patch object/,
+    );
+    expect(error.hint).toBe(
+      'a field has a value of the wrong type for its schema: fix the manifest',
+    );
+  });
+
+  it('retries a 500 the server did not pin on the request (etcd), and a page from a proxy', async () => {
+    let attempt = 0;
+    const { fetchFn } = scripted({
+      ...discovery,
+      'GET /api/v1/namespaces/shop/configmaps/web': () => {
+        attempt++;
+        if (attempt === 1) {
+          return json({ kind: 'Status', code: 500, message: 'etcdserver: leader changed' }, 500);
+        }
+        if (attempt === 2) return new Response('<html>bad gateway</html>', { status: 500 });
+        return json(cm);
+      },
+    });
+    const client = createKubeClient({ server: 'https://k8s.test', fetch: fetchFn, sleep: noSleep });
+    expect(
+      await client.get({ group: '', kind: 'ConfigMap', namespace: 'shop', name: 'web' }),
+    ).toBeDefined();
+    expect(attempt).toBe(3);
+  });
+
+  it('gives up at once, transient, when Retry-After asks for longer than it waits in place', async () => {
+    let attempt = 0;
+    const sleeps: number[] = [];
+    const { fetchFn } = scripted({
+      ...discovery,
+      'GET /api/v1/namespaces/shop/configmaps/web': () => {
+        attempt++;
+        return json({ kind: 'Status', reason: 'TooManyRequests', code: 429 }, 429, {
+          'retry-after': '120',
+        });
+      },
+    });
+    const client = createKubeClient({
+      server: 'https://k8s.test',
+      fetch: fetchFn,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    const error = await client
+      .get({ group: '', kind: 'ConfigMap', namespace: 'shop', name: 'web' })
+      .catch((e) => e);
+    expect(attempt).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect(error).toMatchObject({ status: 429, reason: 'TooManyRequests', transient: true });
+  });
+
+  it('replaces with a resourceVersion precondition (PUT), and refuses without one', async () => {
+    const { calls, fetchFn } = scripted({
+      ...discovery,
+      'PUT /api/v1/namespaces/shop/configmaps/web': (call) => json(JSON.parse(call.body ?? '{}')),
+    });
+    const client = createKubeClient({ server: 'https://k8s.test', fetch: fetchFn, sleep: noSleep });
+    await client.replace({ ...cm, metadata: { ...cm.metadata, resourceVersion: '7' } });
+    const put = calls.find((c) => c.method === 'PUT');
+    expect(put?.url).toBe(
+      'https://k8s.test/api/v1/namespaces/shop/configmaps/web?fieldManager=plumbline',
+    );
+    expect(JSON.parse(put?.body ?? '{}').metadata.resourceVersion).toBe('7');
+    const error = await client.replace(cm).catch((e) => e);
+    expect(error).toBeInstanceOf(KubeError);
+    expect(error.message).toBe('ConfigMap shop/web: replace needs metadata.resourceVersion');
+  });
+
   it('answers undefined for a missing object and absent for deleting one', async () => {
     const { fetchFn } = scripted({
       ...discovery,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../../lib/core/object.ts';
-import { normalizeObject } from '../../../lib/plan/normalize.ts';
+import { normalizeObject } from '../../../lib/desired/normalize.ts';
 import { objectDiff } from '../../../lib/plan/plan.ts';
 import {
   type DiffStats,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../lib/core/object.ts';
+import { objectsDigest, sha256Digest } from '../../../lib/desired/digest.ts';
+import { canonicalDigest } from '../../../lib/inventory/applyset.ts';
 import { planDigest } from '../../../lib/plan/digest.ts';
 
 const secret = (password: string): KubeObject => ({
@@ -16,28 +18,39 @@ const configMap = (color: string): KubeObject => ({
   data: { color },
 });
 
-describe('planDigest', () => {
-  it('binds the revision, the objects and the live resourceVersions', async () => {
-    const base = await planDigest('abc', [configMap('blue')], new Map([['k', '1']]));
+describe('digests', () => {
+  it('are all sha256:<hex>, and a bare hex recorded by an earlier version reads the same', async () => {
+    const digest = await sha256Digest('x');
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(canonicalDigest(digest.slice('sha256:'.length))).toBe(digest);
+    expect(canonicalDigest(digest)).toBe(digest);
+    expect(canonicalDigest('')).toBeUndefined();
+  });
+
+  it('bind the plan to both halves: the rendered objects and the live state', async () => {
+    const base = await planDigest({ desired: 'sha256:a', live: 'sha256:b' });
     expect(base).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(await planDigest('abd', [configMap('blue')], new Map([['k', '1']]))).not.toBe(base);
-    expect(await planDigest('abc', [configMap('green')], new Map([['k', '1']]))).not.toBe(base);
-    expect(await planDigest('abc', [configMap('blue')], new Map([['k', '2']]))).not.toBe(base);
+    expect(await planDigest({ desired: 'sha256:a', live: 'sha256:c' })).not.toBe(base);
+    expect(await planDigest({ desired: 'sha256:c', live: 'sha256:b' })).not.toBe(base);
+    expect(await planDigest({ desired: 'sha256:a', live: 'sha256:b' })).toBe(base);
   });
 
-  it('does not depend on the order of the objects', async () => {
-    const a = await planDigest('abc', [configMap('blue'), secret('x')], new Map());
-    const b = await planDigest('abc', [secret('x'), configMap('blue')], new Map());
+  it('of objects do not depend on their order', async () => {
+    const a = await objectsDigest([configMap('blue'), secret('x')]);
+    const b = await objectsDigest([secret('x'), configMap('blue')]);
     expect(a).toBe(b);
+    expect(await objectsDigest([configMap('green')])).not.toBe(
+      await objectsDigest([configMap('blue')]),
+    );
   });
 
-  it('never hashes a secret value: Secrets and sensitive objects are masked first', async () => {
-    expect(await planDigest('abc', [secret('hunter2')], new Map())).toBe(
-      await planDigest('abc', [secret('correct-horse')], new Map()),
+  it('never hash a secret value: Secrets and sensitive objects are masked first', async () => {
+    expect(await objectsDigest([secret('hunter2')])).toBe(
+      await objectsDigest([secret('correct-horse')]),
     );
     const sensitive = new Set(['|ConfigMap|web|settings']);
-    expect(await planDigest('abc', [configMap('from-sops-1')], new Map(), sensitive)).toBe(
-      await planDigest('abc', [configMap('from-sops-2')], new Map(), sensitive),
+    expect(await objectsDigest([configMap('from-sops-1')], { sensitive })).toBe(
+      await objectsDigest([configMap('from-sops-2')], { sensitive }),
     );
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { applySetId, parentRef, withPartOf } from '../../../lib/apply/applyset.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
 import { PlanError } from '../../../lib/errors.ts';
+import { applySetId, parentRef, withPartOf } from '../../../lib/inventory/applyset.ts';
 import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
 import { planApp } from '../../../lib/plan/plan.ts';
 
@@ -46,10 +46,17 @@ describe('planApp', () => {
       plan.entries.map((e) => `${e.action} ${e.ref.kind} ${e.ref.namespace}/${e.ref.name}`),
     ).toEqual(['create ConfigMap shop/web', 'create Deployment shop/web']);
     expect(plan.entries[0]?.diff).toContain('applyset.kubernetes.io/part-of: applyset-');
-    expect(plan.summary).toEqual({ create: 2, update: 0, unchanged: 0, delete: 0, errors: 0 });
+    expect(plan.summary).toEqual({
+      create: 2,
+      update: 0,
+      unchanged: 0,
+      delete: 0,
+      errors: 0,
+      drifted: 0,
+    });
   });
 
-  it('plans unchanged, update and delete against live members, and binds the digest to resourceVersions', async () => {
+  it('plans unchanged, update and delete against live members, and binds the digest to the objects and the live state, not the commit', async () => {
     const id = await applySetId(parentRef('web', 'shop'));
     const withNs = (o: KubeObject) =>
       withPartOf({ ...o, metadata: { ...o.metadata, namespace: 'shop' } }, id);
@@ -75,9 +82,20 @@ describe('planApp', () => {
     expect(plan.entries[1]?.diff).toContain('-  replicas: 1\n+  replicas: 2');
     const again = await planApp(input, client);
     expect(again.digest).toBe(plan.digest);
+    // The same objects at another commit (a merge of this head) plan to the same digest.
+    expect((await planApp({ ...input, revision: 'beef' }, client)).digest).toBe(plan.digest);
+    // Other rendered objects move the desired half.
+    const changed = manifests.map((o, i) =>
+      i === 0 ? { ...o, data: { greeting: 'hello, again' } } : o,
+    );
+    const base = await planApp({ ...input, objects: changed }, client);
+    expect(base.digests.desired).not.toBe(plan.digests.desired);
+    // A live change the apply would undo moves the live half.
     await client.apply(withNs({ ...(manifests[0] as KubeObject), data: { greeting: 'hi' } }));
-    expect((await planApp(input, client)).digest).not.toBe(plan.digest);
-    expect((await planApp({ ...input, revision: 'beef' }, client)).digest).not.toBe(plan.digest);
+    const moved = await planApp(input, client);
+    expect(moved.digests.desired).toBe(plan.digests.desired);
+    expect(moved.digests.live).not.toBe(plan.digests.live);
+    expect(moved.digest).not.toBe(plan.digest);
   });
 
   it('keeps members marked plumbline.dev/prune: disabled', async () => {

@@ -49,7 +49,7 @@ describe('renderApp', () => {
       'Service/s',
     ]);
     expect(result.files).toEqual(['app/a.yaml', 'app/list.yaml']);
-    expect(result.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('builds kustomizations found inside a plain directory, hashes and references included', async () => {
@@ -124,7 +124,7 @@ describe('renderApp', () => {
     );
     const whole = goJson({ encrypted: [], objects: objects.map((o) => maskObject(o)) });
     const expected = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(whole));
-    expect(digest).toBe(Buffer.from(expected).toString('hex'));
+    expect(digest).toBe(`sha256:${Buffer.from(expected).toString('hex')}`);
   });
 
   it('prints objects separated by --- with sorted keys and unindented sequences', () => {

@@ -17,7 +17,7 @@ function entry(name: string, action: PlanEntry['action'], diff: string): PlanEnt
 }
 
 function plan(entries: PlanEntry[]): Redacted<Plan> {
-  const summary = { create: 0, update: 0, unchanged: 0, delete: 0, errors: 0 };
+  const summary = { create: 0, update: 0, unchanged: 0, delete: 0, errors: 0, drifted: 0 };
   for (const e of entries) summary[e.action]++;
   return redacted<Plan>(
     {
@@ -26,6 +26,8 @@ function plan(entries: PlanEntry[]): Redacted<Plan> {
       revision: 'a'.repeat(40),
       applySetId: 'applyset-x-v1',
       digest: `sha256:${'b'.repeat(64)}`,
+      digests: { desired: `sha256:${'c'.repeat(64)}`, live: `sha256:${'d'.repeat(64)}` },
+      warnings: [],
       entries,
       summary,
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeSet } from '../../../lib/apply/apply.ts';
+import { ApplyError } from '../../../lib/errors.ts';
 import type { Plan } from '../../../lib/plan/plan.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
 import {
@@ -40,8 +41,12 @@ const plan: Plan = {
       error: `ConfigMap web/x: apply failed: value ${canary}`,
     },
   ],
-  summary: { create: 0, update: 1, unchanged: 0, delete: 0, errors: 1 },
+  summary: { create: 0, update: 1, unchanged: 0, delete: 0, errors: 1, drifted: 0 },
+  digests: { desired: `sha256:${'c'.repeat(64)}`, live: `sha256:${'d'.repeat(64)}` },
+  warnings: [],
 };
+
+const invalid = new ApplyError(`Secret web/b: invalid ${canary}`, { object: 'Secret web/b' });
 
 const changeSet: ChangeSet = {
   app: 'web',
@@ -53,11 +58,13 @@ const changeSet: ChangeSet = {
     {
       ref: { group: '', kind: 'Secret', namespace: 'web', name: 'b' },
       action: 'failed',
-      error: `Secret web/b: invalid ${canary}`,
+      error: invalid,
     },
   ],
   ok: false,
-  errors: [`Secret web/b: invalid ${canary}`],
+  errors: [invalid],
+  warnings: [],
+  digest: `sha256:${'e'.repeat(64)}`,
   startedAt: '2026-01-01T00:00:00Z',
   finishedAt: '2026-01-01T00:00:01Z',
 };

@@ -4,9 +4,9 @@
  * nameless objects are refused before any request changes anything.
  */
 
-import { withPartOf } from '../apply/applyset.ts';
 import { describeRef, type KubeObject, refKey, refOf, splitApiVersion } from '../core/object.ts';
 import { PlanError } from '../errors.ts';
+import { withPartOf } from '../inventory/applyset.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { markSensitive } from '../secrets/mask.ts';
 import type { Redactor } from '../secrets/secret-ledger.ts';

@@ -6,7 +6,7 @@ import {
   fieldOwners,
   formatPath,
   unheldPaths,
-} from '../../../lib/drift/field-owners.ts';
+} from '../../../lib/kube/field-owners.ts';
 
 const live = parse(`
 apiVersion: apps/v1

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../../lib/core/object.ts';
-import { appliesAsNoOp } from '../../../lib/plan/plan.ts';
+import { appliesAsNoOp } from '../../../lib/desired/no-op.ts';
 
 const live = parse(`
 apiVersion: v1

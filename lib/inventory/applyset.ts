@@ -2,7 +2,8 @@
  * The app's inventory as an ApplySet (KEP-3659), the format kubectl reads: a parent Secret
  * named after the app, labelled with the set's id and annotated with the tooling and the
  * group-kinds and namespaces of its members; members carry the `part-of` label. Plumbline's
- * own record (revision, digest, applied-at, lease) lives in `plumbline.dev/*` annotations.
+ * own record (revision, digest, applied-at, last failure) lives in `plumbline.dev/*`
+ * annotations; the lease is a separate Lease object (`lease.ts`).
  */
 
 import { describeRef, groupKind, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
@@ -19,15 +20,53 @@ export const applySetLabels = {
   namespaces: 'applyset.kubernetes.io/additional-namespaces',
 } as const;
 
-/** Plumbline's own record on the parent. */
+/** Plumbline's own record on the parent, and the annotations it reads on members. */
 export const plumblineAnnotations = {
+  /** The last revision applied completely. */
   revision: 'plumbline.dev/revision',
+  /** Its rendered digest (`sha256:<hex>`): a job whose head renders the same has nothing to do. */
   digest: 'plumbline.dev/digest',
   appliedAt: 'plumbline.dev/applied-at',
-  leaseHolder: 'plumbline.dev/lease-holder',
-  leaseExpires: 'plumbline.dev/lease-expires',
+  /**
+   * Set while the last run failed: the stage (`apply`, `prune`, `health`...). The next push
+   * that reaches the app's branch, and the sweep, retry it even if the digest matches.
+   */
+  failed: 'plumbline.dev/failed',
+  /** The revision whose run failed, and when. */
+  failedRevision: 'plumbline.dev/failed-revision',
+  failedAt: 'plumbline.dev/failed-at',
+  /** When self-heal last put drifted objects back. */
+  healedAt: 'plumbline.dev/healed-at',
+  /** On a member: `disabled` keeps it when it leaves the set. */
   prune: 'plumbline.dev/prune',
+  /**
+   * On a CRD or Namespace member: `true` lets prune delete it even though it still holds
+   * objects Plumbline does not own (they are deleted with it).
+   */
+  pruneContents: 'plumbline.dev/prune-contents',
 } as const;
+
+/** The annotations of the record (written by the parent's apply, kept between runs). */
+export const recordAnnotations = [
+  plumblineAnnotations.revision,
+  plumblineAnnotations.digest,
+  plumblineAnnotations.appliedAt,
+  plumblineAnnotations.failed,
+  plumblineAnnotations.failedRevision,
+  plumblineAnnotations.failedAt,
+  plumblineAnnotations.healedAt,
+] as const;
+
+const bareHex = /^[0-9a-f]{64}$/;
+
+/**
+ * A recorded digest in the one format: bare hex written by earlier versions gains its
+ * `sha256:` prefix, so an app they applied does not look changed.
+ */
+export function canonicalDigest(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  return bareHex.test(value) ? `sha256:${value}` : value;
+}
 
 /** Plumbline's version as written into the tooling annotation. */
 export const plumblineVersion = '0.1.0';
@@ -70,7 +109,10 @@ export interface Inventory {
   namespaces: string[];
   /** Plumbline's record on the parent. */
   revision?: string;
+  /** In the one format, `sha256:<hex>` (bare hex written by earlier versions is converted). */
   digest?: string;
+  /** Set when the last run failed (its stage, revision and time). */
+  failed?: { stage: string; revision?: string; at?: string };
 }
 
 function splitList(value: string | undefined): string[] {
@@ -129,8 +171,17 @@ export async function readInventory(
     live,
     groupKinds: splitList(annotations[applySetLabels.groupKinds]),
     namespaces: splitList(annotations[applySetLabels.namespaces]),
-    revision: annotations[plumblineAnnotations.revision],
-    digest: annotations[plumblineAnnotations.digest],
+    revision: annotations[plumblineAnnotations.revision] || undefined,
+    digest: canonicalDigest(annotations[plumblineAnnotations.digest]),
+    ...(annotations[plumblineAnnotations.failed]
+      ? {
+          failed: {
+            stage: annotations[plumblineAnnotations.failed] as string,
+            revision: annotations[plumblineAnnotations.failedRevision],
+            at: annotations[plumblineAnnotations.failedAt],
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ApplyError } from '../../../lib/errors.ts';
 import {
   applySetId,
   membership,
   parentObject,
   parentRef,
   readInventory,
-} from '../../../lib/apply/applyset.ts';
-import { ApplyError } from '../../../lib/errors.ts';
+} from '../../../lib/inventory/applyset.ts';
 import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
 
 describe('ApplySet', () => {
