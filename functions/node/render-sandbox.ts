@@ -31,7 +31,7 @@ import {
 
 /** How the sandbox bounds each render. */
 export interface RenderSandboxOptions {
-  /** V8 heap limits of the worker (default: 1 GiB old generation, 64 MiB young). */
+  /** V8 heap limits of the worker (default: 1 GiB old generation, 16 MiB young). */
   resourceLimits?: ResourceLimits;
   /** Wall-clock limit of one render, in milliseconds (default: 2 minutes). */
   timeoutMs?: number;
@@ -39,10 +39,15 @@ export interface RenderSandboxOptions {
   workerUrl?: URL;
 }
 
-/** Default heap limits: ample for the render limits' 64 MB of input at about 10 bytes per byte. */
+/**
+ * Default heap limits: ample for the render limits' 64 MB of input at about 10 bytes per byte.
+ * The young generation is kept small: a render allocates many short-lived values, and with a
+ * 64 MB young generation they made most of the peak (15.6 times the input on an 8 MB app, 8.5
+ * times with 16 MB; `npm run bench:render-memory`).
+ */
 export const defaultSandboxLimits: ResourceLimits = {
   maxOldGenerationSizeMb: 1024,
-  maxYoungGenerationSizeMb: 64,
+  maxYoungGenerationSizeMb: 16,
   stackSizeMb: 4,
 };
 
