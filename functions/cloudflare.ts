@@ -4,11 +4,15 @@
  * one app's jobs one at a time through `lib/flows` (deploy, plan, sweep). This file turns `env`
  * into the ports `lib/` expects and decides nothing itself; `wrangler.toml` binds it.
  */
+import { Octokit } from '@octokit/rest';
 import type { Hono } from 'hono';
 import { createClusterAccess } from '../lib/credentials/cluster-access.ts';
 import { repoDecryptors } from '../lib/credentials/repo-decryptors.ts';
 import { runFlow } from '../lib/flows/run-flow.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
+import { convertManifestCode } from '../lib/github/app-manifest.ts';
+import { ResilientHistory, RunRecorder } from '../lib/history/run-recorder.ts';
+import { SqlHistoryStore } from '../lib/history/sql-history-store.ts';
 import { createHostAccess } from '../lib/hosts/host-access.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import { jsonLogger, type Logger } from '../lib/ports/logger.ts';
@@ -16,10 +20,13 @@ import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
 import { type RepoRegistry, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import type { SecretStore } from '../lib/ports/secret-store.ts';
 import { type RenderPort, renderApp, workersLimits } from '../lib/render/index.ts';
+import type { StatusAccessPolicy } from '../lib/status/status-access.ts';
+import { createStatusApp } from '../lib/status/status-app.ts';
 import { createApp } from '../lib/webhook/app.ts';
 import { AppJobsObject, type AppJobsRuntime } from './cloudflare/app-jobs.ts';
 import { workersClusterTransport } from './cloudflare/cluster-transport.ts';
 import { consumeJobs } from './cloudflare/consume-jobs.ts';
+import { d1Database } from './cloudflare/d1-history.ts';
 import { envSecretStore } from './cloudflare/env-secret-store.ts';
 import { githubHosts } from './cloudflare/github-client.ts';
 import { verdictOf } from './cloudflare/job-verdict.ts';
@@ -42,6 +49,8 @@ interface Ports {
   gitHostFor: (repo: RegisteredRepo) => GitHost;
   secrets: SecretStore;
   http: Hono;
+  /** The run history (absent without the `HISTORY` binding). */
+  history?: ResilientHistory;
 }
 
 const portsByEnv = new WeakMap<WorkerEnv, Ports>();
@@ -66,12 +75,57 @@ function portsOf(env: WorkerEnv): Ports {
     maxBodyBytes: settings.maxBodyBytes,
     health: () => ({ runtime: 'cloudflare-workers' }),
   });
+  const history = env.HISTORY
+    ? new ResilientHistory(
+        new SqlHistoryStore(d1Database(env.HISTORY), { retention: settings.history }),
+        logger,
+      )
+    : undefined;
+  // The status routes: a bearer token for scripts, Cloudflare Access for people; neither: off.
+  const access: StatusAccessPolicy =
+    settings.statusToken || settings.access
+      ? {
+          mode: 'guarded',
+          ...(settings.statusToken ? { token: settings.statusToken } : {}),
+          ...(settings.access ? { access: settings.access } : {}),
+        }
+      : { mode: 'off', reason: 'neither PLUMBLINE_STATUS_TOKEN nor Cloudflare Access is set' };
+  const status =
+    history && access.mode === 'guarded'
+      ? createStatusApp({
+          history,
+          access,
+          logger,
+          setup: {
+            configured: () => settings.github.kind !== 'anonymous',
+            githubApiUrl: settings.githubApiUrl,
+            exchange: (code) =>
+              convertManifestCode(
+                new Octokit({ baseUrl: settings.githubApiUrl, userAgent: 'plumbline' }),
+                code,
+              ),
+            // A Worker cannot set its own secrets: the page prints the commands.
+            keeper: { kind: 'wrangler' },
+            logger,
+            ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
+          },
+        })
+      : undefined;
   const http = createWorkerApp({
     webhook,
     appJobs: env.APP_JOBS,
-    ...(settings.statusToken ? { statusToken: settings.statusToken } : {}),
+    access,
+    ...(status ? { status } : {}),
   });
-  const ports = { settings, logger, registry, gitHostFor, secrets: envSecretStore(env), http };
+  const ports = {
+    settings,
+    logger,
+    registry,
+    gitHostFor,
+    secrets: envSecretStore(env),
+    http,
+    ...(history ? { history } : {}),
+  };
   portsByEnv.set(env, ports);
   return ports;
 }
@@ -82,7 +136,7 @@ const workersRender: RenderPort = (tree, appPath, options = {}) =>
 
 /** The reconciler an `AppJobs` object runs jobs with. */
 function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
-  const { settings, logger, registry, gitHostFor, secrets } = portsOf(env);
+  const { settings, logger, registry, gitHostFor, secrets, history } = portsOf(env);
   const aws = settings.aws;
   const clusters = createClusterAccess({
     secrets,
@@ -128,7 +182,22 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
     // CPU limits bound it, with render limits sized for its 128 MB (docs/security.md).
     render: workersRender,
   };
-  return { logger, run: async (job) => verdictOf(await runFlow(job, deps)) };
+  // Every run lands in the history: what the flow ended with, or what it threw.
+  const recorder = history
+    ? new RunRecorder({
+        history,
+        logger,
+        gitHostFor,
+        lookupRepo: (name) => registry.lookup(name),
+      })
+    : undefined;
+  return {
+    logger,
+    run: async (job) =>
+      verdictOf(
+        await (recorder ? recorder.run(job, () => runFlow(job, deps)) : runFlow(job, deps)),
+      ),
+  };
 }
 
 /** The Durable Object class bound as `APP_JOBS`. */

@@ -4,12 +4,17 @@
  * decides nothing itself.
  */
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { Octokit } from '@octokit/rest';
+import type { Hono } from 'hono';
 import { secretKey } from '../lib/config/runtime-settings.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
 import { installationOctokit } from '../lib/github/app-auth.ts';
+import { convertManifestCode, type RegisteredApp } from '../lib/github/app-manifest.ts';
 import { OctokitGitHost } from '../lib/github/octokit-git-host.ts';
+import type { HistoryStore } from '../lib/history/history-store.ts';
+import { ResilientHistory, RunRecorder } from '../lib/history/run-recorder.ts';
 import { type Job, jobKey, mergeJobs } from '../lib/jobs/job.ts';
 import type { JobContext, RunJob } from '../lib/jobs/job-context.ts';
 import { backoff, JobQueue, type RetryPolicy } from '../lib/jobs/job-queue.ts';
@@ -18,7 +23,11 @@ import type { GitHost } from '../lib/ports/git-host.ts';
 import type { Logger } from '../lib/ports/logger.ts';
 import { type RegisteredRepo, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../lib/ports/secret-store.ts';
+import { LiveJobs } from '../lib/status/live-jobs.ts';
+import type { StatusAccessPolicy } from '../lib/status/status-access.ts';
+import { createStatusApp } from '../lib/status/status-app.ts';
 import { createApp, DEFAULT_BODY_TIMEOUT_MS } from '../lib/webhook/app.ts';
+import { githubAppFile, saveGitHubApp } from './node/github-app-file.ts';
 import type { NodeSettings } from './node/settings.ts';
 
 /** What the Node runtime is started with. */
@@ -37,6 +46,11 @@ export interface NodeRuntimeOptions {
   bodyTimeoutMs?: number;
   /** Retries of transient failures (default: 4 runs, backoff from 1 s to 30 s). */
   retry?: RetryPolicy;
+  /**
+   * Where runs are recorded (`plumbline serve`: SQLite in the data directory). Without one,
+   * nothing is recorded and the status page has no history to show.
+   */
+  history?: HistoryStore;
 }
 
 const defaultBackoff = backoff(1_000, 30_000);
@@ -59,8 +73,29 @@ export interface NodeRuntime {
   queue: JobQueue<Job>;
   /** Enqueues a sweep job for every app of every repository; resolves with how many. */
   sweep(): Promise<number>;
+  /** The history as the status page reads it (records wait in memory while the store fails). */
+  history?: ResilientHistory;
+  /** The settings in use now (a GitHub App registered from the setup page changes them). */
+  settings(): NodeSettings;
   /** Graceful shutdown: stop accepting requests, then let running and waiting jobs finish. */
   close(): Promise<void>;
+}
+
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/**
+ * Who may read the status page: with `PLUMBLINE_STATUS_TOKEN` set, whoever has the token;
+ * without it, anyone when the server listens on loopback only, and nobody otherwise.
+ */
+export function statusAccessOf(
+  settings: Pick<NodeSettings, 'host' | 'statusToken'>,
+): StatusAccessPolicy {
+  if (settings.statusToken) return { mode: 'guarded', token: settings.statusToken };
+  if (LOOPBACK_HOST.test(settings.host)) return { mode: 'open' };
+  return {
+    mode: 'off',
+    reason: `listening on ${settings.host} without PLUMBLINE_STATUS_TOKEN`,
+  };
 }
 
 /**
@@ -133,32 +168,98 @@ export function jobContextOf(
 
 /** Starts the HTTP server and the consumer. */
 export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<NodeRuntime> {
-  const { settings, logger } = options;
+  const { logger } = options;
+  let settings = options.settings;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   // The webhook and the jobs share the GitHosts, so a tree read by one is cached for the other.
-  const context = jobContextOf(settings, logger, options.gitHostFor);
+  // Both are rebuilt when a GitHub App is registered from the setup page (no restart).
+  let context = jobContextOf(settings, logger, options.gitHostFor);
+  const live = new LiveJobs(`node/${hostname()}/${process.pid}`);
+  const history = options.history ? new ResilientHistory(options.history, logger) : undefined;
+  const recorder = history
+    ? new RunRecorder({
+        history,
+        logger,
+        gitHostFor: (repo) => context.gitHostFor(repo),
+        lookupRepo: (name) => context.registry.lookup(name),
+      })
+    : undefined;
   const queue = new JobQueue<Job>({
     keyOf: jobKey,
-    run: (job) => options.runJob(job, context),
+    run: (job) =>
+      live.running(job, async () => {
+        const jobContext = context;
+        if (!recorder) {
+          await options.runJob(job, jobContext);
+          return;
+        }
+        await recorder.run(job, () => options.runJob(job, jobContext));
+      }),
     merge: mergeJobs,
     retry: options.retry ?? DEFAULT_RETRY,
     logger,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
-  const app = createApp({
-    secrets: settings.webhookSecrets,
-    registry: context.registry,
-    gitHostFor: context.gitHostFor,
-    queue,
-    logger,
-    maxBodyBytes: settings.maxBodyBytes,
-    bodyTimeoutMs,
-    health: () => ({ queue: queue.stats() }),
-  });
+  const jobs = live.watch(queue);
+  const webhookOf = (): Hono =>
+    createApp({
+      secrets: settings.webhookSecrets,
+      registry: context.registry,
+      gitHostFor: context.gitHostFor,
+      queue: jobs,
+      logger,
+      maxBodyBytes: settings.maxBodyBytes,
+      bodyTimeoutMs,
+      health: () => ({ queue: queue.stats() }),
+    });
+  let webhook = webhookOf();
+  /** Saves a GitHub App registered from the setup page and starts using it. */
+  const keepApp = async (app: RegisteredApp): Promise<string> => {
+    const file = githubAppFile(settings.dataDir);
+    saveGitHubApp(file, app);
+    settings = {
+      ...settings,
+      githubApp: { appId: String(app.id), privateKey: app.privateKey },
+      webhookSecrets: [...settings.webhookSecrets, app.webhookSecret],
+      githubAppFile: file,
+    };
+    context = jobContextOf(settings, logger, options.gitHostFor);
+    webhook = webhookOf();
+    return file;
+  };
+  const access = statusAccessOf(settings);
+  if (access.mode === 'off') {
+    logger.log('warn', `status page off: ${access.reason}; set it to serve the page and API`);
+  }
+  const status = history
+    ? createStatusApp({
+        history,
+        live: () => live.all(),
+        access,
+        logger,
+        setup: {
+          configured: () => Boolean(settings.githubToken || settings.githubApp),
+          githubApiUrl: settings.githubApiUrl,
+          exchange: (code) =>
+            convertManifestCode(
+              new Octokit({ baseUrl: settings.githubApiUrl, userAgent: 'plumbline' }),
+              code,
+            ),
+          keeper: { kind: 'settings-file', save: keepApp },
+          logger,
+          ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
+        },
+      })
+    : undefined;
+  const fetch = (request: Request): Response | Promise<Response> => {
+    const path = new URL(request.url).pathname;
+    const app = status && path !== '/healthz' && !path.startsWith('/webhooks/') ? status : webhook;
+    return app.fetch(request);
+  };
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       {
-        fetch: app.fetch,
+        fetch,
         port: settings.port,
         hostname: settings.host,
         // Slow headers and slow bodies are cut off by Node itself too (the webhook's own
@@ -179,13 +280,13 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   let closing: Promise<void> | undefined;
   const sweep = async () => {
-    const jobs = await sweepJobs(context, {
+    const found = await sweepJobs(context, {
       sweepId: `sweep-${new Date().toISOString()}`,
       logger,
     });
-    for (const job of jobs) await queue.send(job);
-    logger.log('info', 'sweep enqueued', { apps: jobs.length });
-    return jobs.length;
+    for (const job of found) await jobs.send(job);
+    logger.log('info', 'sweep enqueued', { apps: found.length });
+    return found.length;
   };
   // The timer never keeps the process alive by itself; a failed listing is logged and retried
   // at the next tick.
@@ -212,6 +313,8 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
     port,
     queue,
     sweep,
+    ...(history ? { history } : {}),
+    settings: () => settings,
     close() {
       if (timer) clearInterval(timer);
       closing ??= (async () => {

@@ -4,15 +4,26 @@
  * Exit codes: 0 applied (or nothing to do), 2 anything failed or was refused. (Unlike `plan`,
  * a change is not an exit code: scripts run `apply` under `set -e`.)
  */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ChangeSet } from '../../lib/apply/apply.ts';
 import { applyPlan } from '../../lib/apply/apply.ts';
-import { ConfigError } from '../../lib/errors.ts';
+import { ConfigError, messageOf } from '../../lib/errors.ts';
+import {
+  type CliApplyContext,
+  historyRecordOfChangeSet,
+  historyRecordOfCliError,
+} from '../../lib/history/records-of-run.ts';
 import { planApp } from '../../lib/plan/plan.ts';
 import { reportJson } from '../../lib/report/json.ts';
+import type { Redacted } from '../../lib/report/redacted.ts';
 import { redacted } from '../../lib/report/redacted.ts';
 import { changeSetText } from '../../lib/report/text.ts';
 import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
+import { dataDirectory } from '../node/data-dir.ts';
 import { holderIdentity, isLocalHolderAlive } from '../node/lease-holder.ts';
+import { historyPath, sqliteHistory } from '../node/sqlite-history.ts';
 import type { CliIo, CommandMain } from './command.ts';
 import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
 
@@ -25,6 +36,7 @@ const options = {
   wait: { type: 'string' },
   'lease-wait': { type: 'string' },
   'lease-duration': { type: 'string' },
+  record: { type: 'boolean', default: false },
 } as const;
 
 function seconds(flag: string, value: string): number {
@@ -54,6 +66,8 @@ export const main: CommandMain = async (args, io) => {
         '  --lease-wait SECONDS  wait for another apply of the same app to finish',
         '                        (default: one lease duration, which outwaits a crashed run)',
         '  --lease-duration SECONDS  the lease duration written (default 15)',
+        '  --record              record the run in the history the status page shows',
+        '                        (SQLite in $PLUMBLINE_DATA_DIR, else $XDG_DATA_HOME/plumbline)',
         '',
         'Exit codes: 0 applied (or nothing to do), 2 error or refused.',
         '',
@@ -63,12 +77,44 @@ export const main: CommandMain = async (args, io) => {
   }
   const format = outputFormat(values.output);
   const ledger = new SecretLedger();
+  const dir = positionals[0] as string;
+  const context: CliApplyContext = {
+    runId: `cli/${hostname()}/${process.pid}/${Date.now().toString(36)}`,
+    repo: resolve(dir),
+    ...(values.context ? { target: values.context } : {}),
+    startedAt: Date.now(),
+    finishedAt: 0,
+  };
   try {
-    return await applyDirectory(positionals[0] as string, values, format, io, ledger);
+    const changes = await applyDirectory(dir, values, format, io, ledger);
+    if (values.record) {
+      await record(io, historyRecordOfChangeSet(changes, { ...context, finishedAt: Date.now() }));
+    }
+    return changes.ok ? 0 : 2;
   } catch (error) {
-    throw redactError(error, ledger);
+    const safe = redactError(error, ledger);
+    if (values.record) {
+      const app = resolve(dir).split('/').pop() ?? dir;
+      await record(
+        io,
+        historyRecordOfCliError(app, undefined, safe, { ...context, finishedAt: Date.now() }),
+      );
+    }
+    throw safe;
   }
 };
+
+/** Writes the run to the history; a history that cannot be written is said, never fatal. */
+async function record(io: CliIo, run: ReturnType<typeof historyRecordOfChangeSet>): Promise<void> {
+  const { store, database } = sqliteHistory(historyPath(dataDirectory(process.env)));
+  try {
+    await store.record([run]);
+  } catch (error) {
+    io.stderr(`plumbline apply: the run is not recorded: ${messageOf(error)}\n`);
+  } finally {
+    database.close();
+  }
+}
 
 async function applyDirectory(
   dir: string,
@@ -76,7 +122,7 @@ async function applyDirectory(
   format: ReturnType<typeof outputFormat>,
   io: CliIo,
   ledger: SecretLedger,
-): Promise<number> {
+): Promise<Redacted<ChangeSet>> {
   const { input, client } = await prepare(dir, values, ledger);
   const failOnConflict = values['fail-on-conflict'];
   const pruneContents = values['prune-contents'];
@@ -103,5 +149,5 @@ async function applyDirectory(
   });
   const safe = redacted(changes, ledger);
   io.stdout(format === 'json' ? reportJson(safe) : changeSetText(safe, { colour: io.isTTY }));
-  return changes.ok ? 0 : 2;
+  return safe;
 }

@@ -24,6 +24,10 @@ const commands: Record<string, Command> = {
     summary: 'plan or deploy a files app to its host (SSH or local)',
     load: () => import('./files.ts'),
   },
+  lock: {
+    summary: "record remote Helm charts' digests in plumbline.lock.yaml",
+    load: () => import('./lock.ts'),
+  },
   serve: { summary: 'serve webhooks and run jobs (Node)', load: () => import('./serve.ts') },
   sweep: {
     summary: 'apply missed heads, report and heal drift',

@@ -18,6 +18,7 @@ import { redacted } from '../../lib/report/redacted.ts';
 import { planText } from '../../lib/report/text.ts';
 import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
+import { helmSupportFromEnv } from '../node/helm-support.ts';
 import { nodeKubeClient } from '../node/kube-transport.ts';
 import { loadKubeconfig } from '../node/kubeconfig.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
@@ -81,6 +82,8 @@ export async function prepare(
   const access = await loadKubeconfig({ path: values.kubeconfig, context: values.context });
   const rendered = await renderApp(new DirectoryFileTree(root), '.', {
     decryptor: ledger.watch(sopsDecryptorFromEnv(process.env)),
+    // A trusted operator's command: an unrecorded chart is shown, not refused (lock records it).
+    helm: helmSupportFromEnv(process.env, { lock: 'record' }),
   });
   const namespace = values.namespace ?? access.namespace ?? 'default';
   const app = values.app ?? basename(root);

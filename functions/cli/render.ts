@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { PlumblineError } from '../../lib/errors.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
+import { helmSupportFromEnv } from '../node/helm-support.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
 import type { CommandMain } from './command.ts';
 
@@ -19,6 +20,8 @@ Renders each kustomization (or plain directory of manifests) and prints the YAML
 that 'kustomize build DIR' prints; several apps are separated by '---'.
 SOPS-encrypted files are decrypted with the keys sops would use (SOPS_AGE_KEY,
 SOPS_AGE_KEY_FILE, AWS credentials) and their values printed masked (***).
+Helm charts (helmCharts) render with helm on PATH (or PLUMBLINE_HELM); a remote
+chart not yet in plumbline.lock.yaml renders with a note ('plumbline lock' records it).
 
 Options:
   --root DIR    repository root the render may read (default: the nearest .git above
@@ -30,7 +33,7 @@ Options:
  * The nearest ancestor of `dir` (itself included) holding `.git`; outside a repository, the
  * working directory when `dir` is inside it, else `dir` itself.
  */
-function repositoryRoot(dir: string): string {
+export function repositoryRoot(dir: string): string {
   for (let current = dir; ; current = dirname(current)) {
     if (existsSync(join(current, '.git'))) return current;
     if (dirname(current) === current) break;
@@ -75,6 +78,7 @@ export const main: CommandMain = async (args, io) => {
   // Every value decrypted, in any app rendered, is masked wherever it lands in the output.
   const ledger = new SecretLedger();
   const decryptor = ledger.watch(sopsDecryptorFromEnv(process.env));
+  const helm = helmSupportFromEnv(process.env, { lock: 'record' });
   const outputs: string[] = [];
   const trees = new Map<string, DirectoryFileTree>();
   for (const dir of parsed.positionals) {
@@ -95,7 +99,12 @@ export const main: CommandMain = async (args, io) => {
       trees.set(root, tree);
     }
     try {
-      const result = await renderApp(tree, app.split(sep).join('/'), { decryptor });
+      const result = await renderApp(tree, app.split(sep).join('/'), { decryptor, helm });
+      for (const chart of result.charts.filter((c) => !c.locked)) {
+        io.stderr(
+          `plumbline render: chart ${chart.name} ${chart.version} from ${chart.repo} (${chart.digest}) is not in plumbline.lock.yaml; run 'plumbline lock ${dir}' to record it\n`,
+        );
+      }
       // Values decrypted from SOPS files are printed masked, as `flux build` does, and so is
       // any copy of them (replacements into labels, annotations, names, other objects).
       const sensitive = new Set(result.sensitive);

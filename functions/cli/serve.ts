@@ -10,13 +10,16 @@ import { jsonLogger } from '../../lib/ports/logger.ts';
 import { missingSettings, settingsSource } from '../node/missing-settings.ts';
 import { nodeReconciler, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings } from '../node/settings.ts';
+import { historyPath, sqliteHistory } from '../node/sqlite-history.ts';
 import { startNodeRuntime } from '../node.ts';
 import type { CliIo, CommandMain } from './command.ts';
 
 const HELP = `Usage: plumbline serve [options]
 
-Serves the GitHub webhook (POST /webhooks/github) and a health check (GET /healthz), and runs
-reconcile jobs in this process.
+Serves the GitHub webhook (POST /webhooks/github), a health check (GET /healthz), the status
+page (GET /) with its JSON API (GET /api/v1/...) and GitHub App setup (GET /setup/github), and
+runs reconcile jobs in this process, recording each run in the history (SQLite in the data
+directory).
 
 Options:
   --port N           port to listen on (default: $PORT, the settings file, else 8080; 0: any)
@@ -30,7 +33,10 @@ PLUMBLINE_TARGETS (JSON array of target bindings: where each credential may go),
 GITHUB_TOKEN, PLUMBLINE_GITHUB_API_URL, PORT, PLUMBLINE_SECRET_<NAME> (secrets the settings
 name), KUBECONFIG (bindings with kubeconfig credentials), AWS_ACCESS_KEY_ID /
 AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN / AWS_ENDPOINT_URL_KMS (KMS and EKS),
-PLUMBLINE_SWEEP_INTERVAL (seconds between drift sweeps), PLUMBLINE_GITHUB_APP_ID and
+PLUMBLINE_SWEEP_INTERVAL (seconds between drift sweeps), PLUMBLINE_STATUS_TOKEN (the status
+page's token: needed when --host is not a loopback address), PLUMBLINE_PUBLIC_URL,
+PLUMBLINE_DATA_DIR (history and a registered GitHub App; default $XDG_DATA_HOME/plumbline),
+PLUMBLINE_HISTORY_MAX_AGE_DAYS, PLUMBLINE_HISTORY_MAX_RUNS_PER_APP, PLUMBLINE_GITHUB_APP_ID and
 PLUMBLINE_GITHUB_APP_PRIVATE_KEY or PLUMBLINE_GITHUB_APP_PRIVATE_KEY_FILE (a GitHub App instead
 of GITHUB_TOKEN), PLUMBLINE_ENV_FILE (the environment file a service manager read these from:
 then serve refuses to start without webhook secrets, repositories and GitHub credentials).
@@ -101,12 +107,17 @@ export async function serveCommand(
     }
     logger.log('warn', `settings read from ${source} lack ${lack}`);
   }
+  const { store, database } = sqliteHistory(historyPath(settings.dataDir), {
+    retention: settings.history,
+  });
   const runtime = await startNodeRuntime({
     settings,
     logger,
+    history: store,
     runJob: options.runJob ?? nodeReconciler(reconcilerOptionsFromEnv(env)),
   });
   logger.log('info', `listening on ${runtime.url}`, {
+    history: database.path,
     repositories: settings.repositories.length,
     targets: settings.targets.map((t) => t.name),
     hmacKeys: settings.webhookSecrets.length,
@@ -123,6 +134,7 @@ export async function serveCommand(
   });
   logger.log('info', 'shutting down: finishing running jobs');
   await runtime.close();
+  database.close();
   logger.log('info', 'stopped');
   return 0;
 }

@@ -42,8 +42,10 @@ export interface WorkerSettings extends RuntimeSettings {
   retryBaseSeconds: number;
   /** Name of the dead-letter queue, so the consumer knows which batches are dead letters. */
   deadLetterQueue: string;
-  /** Bearer token of `GET /status/*`; without it the status routes answer 404. */
+  /** Bearer token of the status page, its API and `GET /status/*`. */
   statusToken?: string;
+  /** Cloudflare Access in front of the status page: team domain and application audience. */
+  access?: { teamDomain: string; audience: string };
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -55,6 +57,7 @@ const VARIABLES = {
   targets: 'PLUMBLINE_TARGETS',
   githubApiUrl: 'PLUMBLINE_GITHUB_API_URL',
   maxBodyBytes: 'PLUMBLINE_MAX_BODY_BYTES',
+  publicUrl: 'PLUMBLINE_PUBLIC_URL',
   secrets: 'PLUMBLINE_SECRET_*',
 } as const;
 
@@ -133,6 +136,17 @@ function sharedRaw(env: EnvStrings): Record<string, unknown> {
   if (apiUrl !== undefined) raw.githubApiUrl = apiUrl;
   const maxBody = text(env, VARIABLES.maxBodyBytes);
   if (maxBody !== undefined) raw.maxBodyBytes = /^\d+$/.test(maxBody) ? Number(maxBody) : maxBody;
+  const publicUrl = text(env, VARIABLES.publicUrl);
+  if (publicUrl !== undefined) raw.publicUrl = publicUrl;
+  const maxAge = text(env, 'PLUMBLINE_HISTORY_MAX_AGE_DAYS');
+  const maxRuns = text(env, 'PLUMBLINE_HISTORY_MAX_RUNS_PER_APP');
+  if (maxAge !== undefined || maxRuns !== undefined) {
+    const number = (value: string) => (/^\d+$/.test(value) ? Number(value) : value);
+    raw.history = {
+      ...(maxAge === undefined ? {} : { maxAgeDays: number(maxAge) }),
+      ...(maxRuns === undefined ? {} : { maxRunsPerApp: number(maxRuns) }),
+    };
+  }
   raw.secrets = { ...secretsFromVariables(env) };
   return raw;
 }
@@ -174,6 +188,18 @@ export function settingsFromEnv(env: EnvStrings): WorkerSettings {
   }
   const kmsEndpoint = text(env, 'AWS_ENDPOINT_URL_KMS');
   const statusToken = text(env, 'PLUMBLINE_STATUS_TOKEN');
+  const teamDomain = text(env, 'PLUMBLINE_ACCESS_TEAM_DOMAIN');
+  const audience = text(env, 'PLUMBLINE_ACCESS_AUD');
+  if ((teamDomain === undefined) !== (audience === undefined)) {
+    throw new ConfigError(
+      `${teamDomain === undefined ? 'PLUMBLINE_ACCESS_TEAM_DOMAIN' : 'PLUMBLINE_ACCESS_AUD'}: missing; Cloudflare Access needs both the team domain and the application's audience tag`,
+    );
+  }
+  if (teamDomain !== undefined && !/^[a-z0-9-]+\.cloudflareaccess\.com$/i.test(teamDomain)) {
+    throw new ConfigError(
+      'PLUMBLINE_ACCESS_TEAM_DOMAIN: must be your team domain, e.g. acme.cloudflareaccess.com',
+    );
+  }
   return {
     ...shared,
     github: githubAuth(env),
@@ -185,6 +211,7 @@ export function settingsFromEnv(env: EnvStrings): WorkerSettings {
     retryBaseSeconds: positiveInt(env, 'PLUMBLINE_RETRY_BASE_SECONDS', 30, 0),
     deadLetterQueue: text(env, 'PLUMBLINE_DEAD_LETTER_QUEUE') ?? 'plumbline-jobs-dlq',
     ...(statusToken ? { statusToken } : {}),
+    ...(teamDomain && audience ? { access: { teamDomain, audience } } : {}),
   };
 }
 

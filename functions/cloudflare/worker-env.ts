@@ -4,6 +4,7 @@
  * the DOM and Node types). Names follow the Workers documentation.
  */
 import type { Job } from '../../lib/jobs/job.ts';
+import type { D1Database } from './d1-history.ts';
 import type { JobVerdict } from './job-verdict.ts';
 import type { QueueBinding } from './queue-producer.ts';
 
@@ -77,4 +78,6 @@ export interface WorkerEnv extends Record<string, unknown> {
   JOBS: QueueBinding<Job>;
   /** One `AppJobs` Durable Object per app (`jobKey`). */
   APP_JOBS: AppJobsNamespace;
+  /** The history of runs (D1); without it nothing is recorded and no status page is served. */
+  HISTORY?: D1Database;
 }

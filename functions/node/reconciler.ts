@@ -19,7 +19,9 @@ import { runFlow } from '../../lib/flows/run-flow.ts';
 import { createHostAccess, type HostAccess } from '../../lib/hosts/host-access.ts';
 import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
 import type { RegisteredRepo } from '../../lib/ports/repo-registry.ts';
+import type { HelmSupport } from '../../lib/render/helm-renderer.ts';
 import type { KmsOptions } from '../../lib/secrets/kms-key-source.ts';
+import { helmSupportFromEnv } from './helm-support.ts';
 import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
 import { holderIdentity, isLocalHolderAlive } from './lease-holder.ts';
@@ -41,6 +43,8 @@ export interface NodeReconcilerOptions {
   health?: { timeoutMs: number };
   /** Wraps each cluster transport (the benchmark counts requests with it). */
   wrapTransport?: (fetcher: typeof fetch, target: KubernetesTarget) => typeof fetch;
+  /** Helm for apps with charts (default: helm on PATH, charts cached in the user's cache). */
+  helm?: HelmSupport;
   /**
    * Where apps are rendered: by default in the render sandbox (a worker thread per render that
    * holds no credential); `false` renders in this process.
@@ -58,6 +62,7 @@ export function reconcilerOptionsFromEnv(
     ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
     ...(aws ? { aws } : {}),
     ...(kms ? { kms } : {}),
+    helm: helmSupportFromEnv(env),
   };
 }
 
@@ -96,6 +101,7 @@ export function nodeFlowDeps(
   let clusters: ClusterAccess | undefined;
   let hosts: HostAccess | undefined;
   let decryptors: ((repo: RegisteredRepo) => FileDecryptor) | undefined;
+  const helm = options.helm ?? helmSupportFromEnv(process.env);
   return (context) => {
     clusters ??= createClusterAccess({
       secrets: context.secrets,
@@ -140,6 +146,7 @@ export function nodeFlowDeps(
       holder,
       lease: { isHolderAlive: (identity: string) => isLocalHolderAlive(identity) },
       decryptorFor: (repo) => forRepo(repo),
+      helm,
       ...(render ? { render } : {}),
       ...(options.health ? { health: options.health } : {}),
     };
@@ -153,7 +160,5 @@ export function nodeFlowDeps(
  */
 export function nodeReconciler(options: NodeReconcilerOptions = {}): RunJob {
   const depsFor = nodeFlowDeps(options);
-  return async (job, context) => {
-    await runFlow(job, depsFor(context));
-  };
+  return (job, context) => runFlow(job, depsFor(context));
 }

@@ -11,6 +11,7 @@ import {
   RenderError,
   SourceError,
 } from '../../lib/errors.ts';
+import type { RenderedChart } from '../../lib/render/index.ts';
 import type { RenderLimits } from '../../lib/render/limits.ts';
 import type { FileStat } from '../../lib/source/file-tree.ts';
 
@@ -46,6 +47,7 @@ export type SandboxOutcome =
       files: string[];
       digest: string;
       sensitive: string[];
+      charts: RenderedChart[];
     }
   | { kind: 'failed'; error: SerializedError };
 

@@ -167,6 +167,7 @@ function renderInWorker(
           files: message.files,
           digest: message.digest,
           sensitive: message.sensitive,
+          charts: message.charts,
         }),
       );
     });

@@ -26,6 +26,8 @@ import {
   validateSettings,
 } from '../../lib/config/runtime-settings.ts';
 import { ConfigError, messageOf } from '../../lib/errors.ts';
+import { dataDirectory } from './data-dir.ts';
+import { githubAppFile, readGitHubApp } from './github-app-file.ts';
 
 /** Everything the Node runtime is configured with. */
 export interface NodeSettings extends RuntimeSettings {
@@ -37,6 +39,12 @@ export interface NodeSettings extends RuntimeSettings {
   githubApp?: { appId: string; privateKey: string };
   /** Sweep every app this often; 0: never (use `plumbline sweep` from cron instead). */
   sweepIntervalSeconds?: number;
+  /** Where Plumbline keeps its own files (the history database, a registered GitHub App). */
+  dataDir: string;
+  /** Token of the status page and API (`PLUMBLINE_STATUS_TOKEN`); needed beyond loopback. */
+  statusToken?: string;
+  /** The GitHub App came from the setup page's file in the data directory. */
+  githubAppFile?: string;
 }
 
 /** What `plumbline serve` runs with when given nothing: it starts and answers `/healthz`. */
@@ -44,6 +52,7 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   ...DEFAULT_RUNTIME_SETTINGS,
   port: 8080,
   host: '127.0.0.1',
+  dataDir: dataDirectory({}),
 };
 
 /** The environment variable holding secret `name`: `staging-token` -> `PLUMBLINE_SECRET_STAGING_TOKEN`. */
@@ -55,6 +64,7 @@ const NodeSettingsFileSchema = z.strictObject({
   port: z.optional(z.int().check(z.gte(0), z.lte(65535))),
   host: z.optional(z.string().check(z.minLength(1))),
   sweepIntervalSeconds: z.optional(z.int().check(z.gte(0))),
+  dataDir: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** Where settings come from, besides the defaults. */
@@ -71,6 +81,7 @@ const FROM_ENV = {
   repositories: 'PLUMBLINE_REPOSITORIES',
   targets: 'PLUMBLINE_TARGETS',
   githubApiUrl: 'PLUMBLINE_GITHUB_API_URL',
+  publicUrl: 'PLUMBLINE_PUBLIC_URL',
   sweepIntervalSeconds: 'PLUMBLINE_SWEEP_INTERVAL',
   port: 'PORT',
 } as const;
@@ -118,6 +129,7 @@ function fromEnvironment(field: keyof typeof FROM_ENV, value: string): unknown {
     case 'port':
       return /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
     case 'githubApiUrl':
+    case 'publicUrl':
       return value;
   }
 }
@@ -149,9 +161,32 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
     }
     raw.secrets = { ...secrets };
   }
+  // Retention from the environment, field by field over the file's.
+  const historyFromEnv = new Set<string>();
+  const historyEnv = {
+    maxAgeDays: env.PLUMBLINE_HISTORY_MAX_AGE_DAYS,
+    maxRunsPerApp: env.PLUMBLINE_HISTORY_MAX_RUNS_PER_APP,
+  };
+  if (historyEnv.maxAgeDays !== undefined || historyEnv.maxRunsPerApp !== undefined) {
+    const given = raw.history;
+    const history: Record<string, unknown> =
+      given !== null && typeof given === 'object' && !Array.isArray(given) ? { ...given } : {};
+    for (const [field, value] of Object.entries(historyEnv)) {
+      if (value !== undefined && value.trim() !== '') {
+        history[field] = /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+        historyFromEnv.add(field);
+      }
+    }
+    raw.history = history;
+  }
   const where = sources.file ?? 'settings';
   const nameOf: NameSetting = (path) => {
-    const [top] = path;
+    const [top, field] = path;
+    if (top === 'history' && typeof field === 'string' && historyFromEnv.has(field)) {
+      return field === 'maxAgeDays'
+        ? 'PLUMBLINE_HISTORY_MAX_AGE_DAYS'
+        : 'PLUMBLINE_HISTORY_MAX_RUNS_PER_APP';
+    }
     if (typeof top === 'string' && fromEnv.has(top)) {
       const rest = settingPath(path.slice(1));
       const variable = FROM_ENV[top as keyof typeof FROM_ENV];
@@ -192,14 +227,32 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
       },
     );
   }
-  const githubApp =
+  const dataDir = dataDirectory(env, data.dataDir);
+  let githubApp =
     env.PLUMBLINE_GITHUB_APP_ID && appKey
       ? { appId: env.PLUMBLINE_GITHUB_APP_ID, privateKey: appKey }
       : undefined;
   const githubToken = env.GITHUB_TOKEN;
+  // An App registered from the setup page, unless the environment names credentials.
+  let savedAppFile: string | undefined;
+  if (!githubApp && !githubToken) {
+    const file = githubAppFile(dataDir);
+    const saved = readGitHubApp(file);
+    if (saved) {
+      githubApp = { appId: saved.appId, privateKey: saved.privateKey };
+      savedAppFile = file;
+      if (!shared.webhookSecrets.includes(saved.webhookSecret)) {
+        shared.webhookSecrets.push(saved.webhookSecret);
+      }
+    }
+  }
+  const statusToken = env.PLUMBLINE_STATUS_TOKEN?.trim();
   return {
     ...shared,
+    dataDir,
+    ...(statusToken ? { statusToken } : {}),
     ...(githubApp ? { githubApp } : {}),
+    ...(savedAppFile ? { githubAppFile: savedAppFile } : {}),
     ...(data.sweepIntervalSeconds ? { sweepIntervalSeconds: data.sweepIntervalSeconds } : {}),
     port: sources.flags.port ?? data.port ?? DEFAULT_SETTINGS.port,
     host: sources.flags.host ?? data.host ?? DEFAULT_SETTINGS.host,

@@ -56,6 +56,7 @@ import {
 import { hazardHint, holdsObjects, pruneHazard } from '../inventory/prune-guard.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type Health, waitHealthy } from './health.ts';
+import { type HookPhase, type HookSplit, runHookPhase, splitHelmHooks } from './helm-hooks.ts';
 import { applyOrder, applyRanks, isFirstStage } from './order.ts';
 
 /** What happened to one object. */
@@ -151,6 +152,10 @@ interface Run {
   startedAt: string;
   inv: Inventory;
   desired: KubeObject[];
+  /** Helm hooks (run around the apply as Argo CD does; never members of the set). */
+  hooks: HookSplit;
+  /** The hook objects as applied (namespaces filled in), in the order of `hooks.hooks`. */
+  hookObjects: KubeObject[];
   digest: string;
   lease?: Lease;
   /** resourceVersions known before this run (from the plan or the member lists). */
@@ -180,10 +185,14 @@ export async function applyPlan(
   run.lease = await takeLease(run);
   try {
     await recordUnion(run);
-    await applyStages(run);
+    const preSyncOk = await runHooks(run, 'PreSync');
+    await applyStages(run, preSyncOk);
     await pruneLeaving(run);
     await recordOutcome(run);
     await waitForHealth(run);
+    if (run.errors.length === 0 && !(await runHooks(run, 'PostSync'))) {
+      await markFailedAfterRecord(run, 'apply');
+    }
   } finally {
     await releaseLease(run);
   }
@@ -206,9 +215,23 @@ async function prepareRun(
     );
   }
   const inv = await readInventory(client, input.app, input.namespace);
+  // A heal puts drifted objects back: it runs no hooks.
+  const hooks = options.heal
+    ? { resources: [...input.objects], hooks: [], skipped: [] }
+    : splitHelmHooks(input.objects);
   const desired = applyOrder(
-    await resolveDesired(input.objects, input.namespace, client, inv.id, input),
+    await resolveDesired(hooks.resources, input.namespace, client, inv.id, input),
   );
+  const hookObjects =
+    hooks.hooks.length === 0
+      ? []
+      : await resolveDesired(
+          hooks.hooks.map((h) => h.object),
+          input.namespace,
+          client,
+          inv.id,
+          input,
+        );
   const knownVersions = new Map<string, string | undefined>();
   for (const entry of input.plan?.entries ?? []) {
     knownVersions.set(refKey(entry.ref), entry.liveResourceVersion);
@@ -222,6 +245,8 @@ async function prepareRun(
     startedAt,
     inv,
     desired,
+    hooks,
+    hookObjects,
     digest:
       input.digest ??
       (await objectsDigest(desired, {
@@ -232,7 +257,11 @@ async function prepareRun(
     liveMembers: new Map(),
     union: { groupKinds: inv.groupKinds, namespaces: inv.namespaces },
     createdHome: false,
-    entries: [],
+    entries: hooks.skipped.map(({ object, reason }) => ({
+      ref: refOf(object),
+      action: 'skipped' as const,
+      reason,
+    })),
     errors: [],
     warnings: [],
     prunedAll: false,
@@ -406,9 +435,19 @@ async function waitEstablished(run: Run, crds: readonly KubeObject[]): Promise<v
  * safe). A failure of the first stage skips the rest; a failure later does not stop other
  * kinds (as kubectl), but it stops pruning.
  */
-async function applyStages(run: Run): Promise<void> {
+async function applyStages(run: Run, preSyncOk: boolean): Promise<void> {
   const targets = run.options.heal?.targets;
   const desired = targets ? run.desired.filter((o) => targets.has(refKey(refOf(o)))) : run.desired;
+  if (!preSyncOk) {
+    for (const object of desired) {
+      run.entries.push({
+        ref: refOf(object),
+        action: 'skipped',
+        reason: 'not applied: a PreSync hook failed',
+      });
+    }
+    return;
+  }
   const first = desired.filter(isFirstStage);
   const rest = desired.filter((o) => !isFirstStage(o));
   for (const object of first) run.entries.push(await applyObject(run, object));
@@ -649,7 +688,9 @@ async function recordOutcome(run: Run): Promise<void> {
 
 /** Step 6: waits for rollouts; an unhealthy one fails the run and is marked for retry. */
 async function waitForHealth(run: Run): Promise<void> {
-  const health = run.options.health;
+  // PostSync hooks run once the apply is healthy (Argo CD), so they wait for it too.
+  const health =
+    run.options.health ?? (hasHooks(run, 'PostSync') ? { timeoutMs: 300_000 } : undefined);
   if (!health || run.errors.length > 0 || run.stopped) return;
   const results = await waitHealthy(run.client, run.desired.map(refOf), {
     ...health,
@@ -675,15 +716,55 @@ async function waitForHealth(run: Run): Promise<void> {
       );
     }
   }
-  if (run.errors.length > 0) {
-    const recorded = await readInventory(run.client, run.input.app, run.input.namespace).catch(
-      () => run.inv,
-    );
-    run.inv = recorded;
-    const previous = withoutFailure(currentRecord(recorded));
-    const set = { groupKinds: recorded.groupKinds, namespaces: recorded.namespaces };
-    await writeRecord(run, set, failedRecord(run, previous, 'health'));
+  if (run.errors.length > 0) await markFailedAfterRecord(run, 'health');
+}
+
+/** A failure after the outcome was recorded (health, PostSync hooks): mark it for retry. */
+async function markFailedAfterRecord(run: Run, stage: string): Promise<void> {
+  const recorded = await readInventory(run.client, run.input.app, run.input.namespace).catch(
+    () => run.inv,
+  );
+  run.inv = recorded;
+  const previous = withoutFailure(currentRecord(recorded));
+  const set = { groupKinds: recorded.groupKinds, namespaces: recorded.namespaces };
+  await writeRecord(run, set, failedRecord(run, previous, stage));
+}
+
+function hasHooks(run: Run, phase: HookPhase): boolean {
+  return run.hooks.hooks.some((h) => h.phases.includes(phase));
+}
+
+/**
+ * Runs the Helm hooks of a phase (see `helm-hooks.ts`): PreSync before anything is applied,
+ * PostSync after a healthy run. Returns whether every hook of the phase succeeded; a failed
+ * one is an error of the run (so nothing is pruned after a failed PreSync).
+ */
+async function runHooks(run: Run, phase: HookPhase): Promise<boolean> {
+  if (!hasHooks(run, phase)) return true;
+  if (run.stopped || run.errors.length > 0) return false;
+  const { hooks, hookObjects } = run;
+  const outcomes = await runHookPhase(phase, hooks.hooks, {
+    client: run.client,
+    resolve: (object) => hookObjects[hooks.hooks.findIndex((h) => h.object === object)] ?? object,
+    force: !run.options.failOnConflict,
+    timeoutMs: run.options.health?.timeoutMs ?? 300_000,
+    now: run.now,
+    sleep: run.sleep,
+  });
+  for (const outcome of outcomes) {
+    const ref = refOf(outcome.object);
+    if (outcome.ok) {
+      run.entries.push({ ref, action: 'created' });
+      continue;
+    }
+    const failure = new ApplyError(outcome.error ?? `${phase} hook failed`, {
+      object: describeRef(ref),
+      hint: `the ${phase} hook failed: look at its Job or Pod, fix the chart or its values`,
+    });
+    run.errors.push(failure);
+    run.entries.push({ ref, action: 'failed', error: failure });
   }
+  return outcomes.every((o) => o.ok);
 }
 
 /** Frees the lease; a failure to do so is a warning (the lease expires by itself), never the result. */

@@ -176,6 +176,7 @@ function toApp(app: RawConfig['apps'][number], defaultBranch: string): AppConfig
       requireReviewedPlan: app.requireReviewedPlan ?? false,
       failOnConflict: app.failOnConflict ?? false,
       pruneContents: app.pruneContents ?? false,
+      ...(app.helm ? { helm: app.helm } : {}),
     };
   }
   return {

@@ -1,4 +1,5 @@
 /** The typed contents of `plumbline.yaml`, as the rest of Plumbline sees them. */
+import type { HelmAppSource } from '../render/helm-app.ts';
 
 /** A set of manifests (a kustomization or a plain directory) deployed to one namespace. */
 export interface KubernetesAppConfig {
@@ -22,6 +23,8 @@ export interface KubernetesAppConfig {
   failOnConflict: boolean;
   /** Allow pruning a CRD or Namespace that still holds objects outside the app. */
   pruneContents: boolean;
+  /** A Helm chart to render instead of a kustomization at `path`. */
+  helm?: HelmAppSource;
 }
 
 /** A file mode for the files of a `files` app that match a pattern. */

@@ -11,6 +11,7 @@
  */
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
+import { DEFAULT_RETENTION, type HistoryRetention } from '../history/history-store.ts';
 import { parseRepoFullName } from '../ports/git-host.ts';
 import { type TargetBinding, TargetBindingSchema, toTargetBinding } from './target-binding.ts';
 
@@ -46,6 +47,10 @@ export interface RuntimeSettings {
   githubApiUrl: string;
   /** Larger webhook bodies are refused with 413. */
   maxBodyBytes: number;
+  /** How long run records are kept. */
+  history: HistoryRetention;
+  /** The deployment's public address (the GitHub App's webhook and callback), when set. */
+  publicUrl?: string;
 }
 
 /** Default bound on a webhook body: 1 MiB, well above any push Plumbline acts on. */
@@ -59,6 +64,7 @@ export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
   secrets: Object.create(null) as Record<string, string>,
   githubApiUrl: 'https://api.github.com',
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  history: DEFAULT_RETENTION,
 };
 
 /** Prefix of the variables (Node environment, Worker secrets) that hold named secrets. */
@@ -87,6 +93,21 @@ const branchName = z.string().check(
     error: "must be a branch name without 'refs/heads/' (e.g. 'main')",
   }),
 );
+
+const httpUrl = (example: string) =>
+  z.string().check(
+    z.refine(
+      (value) => {
+        try {
+          const url = new URL(value);
+          return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '';
+        } catch {
+          return false;
+        }
+      },
+      { error: `must be an http(s) URL without user info (e.g. ${example})` },
+    ),
+  );
 
 const KMS_KEY_PATTERN = /^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/([A-Za-z0-9/_-]+|\*)$/;
 
@@ -125,20 +146,21 @@ export const SHARED_SETTINGS_SHAPE = {
   repositories: z.optional(z.array(RepositorySettingSchema)),
   targets: z.optional(z.array(TargetBindingSchema)),
   secrets: z.optional(z.record(secretName, nonEmpty)),
-  githubApiUrl: z.optional(
-    z.string().check(
-      z.refine(
-        (value) => {
-          try {
-            const url = new URL(value);
-            return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '';
-          } catch {
-            return false;
-          }
-        },
-        { error: 'must be an http(s) URL without user info (e.g. https://api.github.com)' },
+  githubApiUrl: z.optional(httpUrl('https://api.github.com')),
+  publicUrl: z.optional(httpUrl('https://plumbline.example.com')),
+  history: z.optional(
+    z.strictObject({
+      maxAgeDays: z.optional(
+        z
+          .int({ error: 'must be a whole number of days (0: no age limit)' })
+          .check(z.gte(0, { error: 'must be 0 or more' })),
       ),
-    ),
+      maxRunsPerApp: z.optional(
+        z
+          .int({ error: 'must be a whole number of runs (0: no count limit)' })
+          .check(z.gte(0, { error: 'must be 0 or more' })),
+      ),
+    }),
   ),
   maxBodyBytes: z.optional(
     z.int({ error: 'must be a whole number of bytes' }).check(
@@ -311,6 +333,11 @@ export function runtimeSettingsOf(data: SharedSettingsInput, nameOf: NameSetting
     secrets,
     githubApiUrl: data.githubApiUrl ?? DEFAULT_RUNTIME_SETTINGS.githubApiUrl,
     maxBodyBytes: data.maxBodyBytes ?? DEFAULT_RUNTIME_SETTINGS.maxBodyBytes,
+    history: {
+      maxAgeDays: data.history?.maxAgeDays ?? DEFAULT_RETENTION.maxAgeDays,
+      maxRunsPerApp: data.history?.maxRunsPerApp ?? DEFAULT_RETENTION.maxRunsPerApp,
+    },
+    ...(data.publicUrl ? { publicUrl: data.publicUrl.replace(/\/+$/, '') } : {}),
   };
 }
 

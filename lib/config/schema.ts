@@ -10,6 +10,7 @@
  */
 import * as z from 'zod';
 import { normalizePath } from '../source/file-tree.ts';
+import { HELM_ALLOWED_FIELDS, HelmAppSourceSchema } from './helm-app-schema.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -57,6 +58,8 @@ export const AppSchema = z.strictObject({
   requireReviewedPlan: z.optional(z.boolean()),
   failOnConflict: z.optional(z.boolean()),
   pruneContents: z.optional(z.boolean()),
+  /** A Helm chart rendered instead of the path's kustomization (see helm-app-schema.ts). */
+  helm: z.optional(HelmAppSourceSchema),
 });
 
 /** A file mode written as an octal string, e.g. `'0644'`. */
@@ -130,4 +133,5 @@ export const ALLOWED_FIELDS: Record<string, string[]> = {
   '': ['apps', 'allowForkPlans'],
   'apps[]': Object.keys(AppSchema.shape),
   'apps[] (files)': Object.keys(FilesAppSchema.shape),
+  ...HELM_ALLOWED_FIELDS,
 };

@@ -28,8 +28,8 @@ import { type ResolvedJob, resolveReconcileJob } from '../jobs/resolve-job.ts';
 import { isTransient } from '../jobs/transient.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type Plan, planApp } from '../plan/plan.ts';
-import type { DeploymentState } from '../ports/git-host.ts';
 import { type RenderResult, renderApp } from '../render/index.ts';
+import { describeCharts } from '../report/chart-summary.ts';
 import { planMarkdown } from '../report/markdown.ts';
 import { type Redacted, redacted } from '../report/redacted.ts';
 import { changeSetSummary } from '../report/summary.ts';
@@ -58,7 +58,7 @@ export interface DeployPlanInfo {
 
 /** How a deploy ended. */
 export type DeployOutcome =
-  | { status: 'skipped'; repo: string; app: string; reason: string; sha?: string }
+  | { status: 'skipped'; repo: string; app: string; reason: string; sha?: string; target?: string }
   | {
       status: 'applied' | 'failed' | 'held';
       repo: string;
@@ -66,6 +66,8 @@ export type DeployOutcome =
       sha: string;
       /** Why the app was deployed (or held). */
       reason?: string;
+      /** The target binding the app deploys to (for the history). */
+      target?: string;
       changeSet?: ChangeSet;
       /** What a `files` app's deploy did on its host. */
       files?: FilesChangeSet;
@@ -80,6 +82,11 @@ export { statusContext };
 export function renderResolved(resolved: ResolvedJob, deps: JobDeps): Promise<RenderResult> {
   return (deps.render ?? renderApp)(resolved.tree, resolved.app.path, {
     decryptor: deps.decryptorFor(resolved.repo, resolved.app),
+    app: resolved.app.name,
+    ...(deps.helm ? { helm: deps.helm } : {}),
+    ...(resolved.app.helm
+      ? { helmSource: { helm: resolved.app.helm, namespace: resolved.app.namespace } }
+      : {}),
   });
 }
 
@@ -152,7 +159,7 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
     if (reason === undefined) {
       const why = 'unchanged: the applied digest equals the head’s';
       log('info', 'reconcile skipped', { sha, reason: why });
-      return { status: 'skipped', ...base, sha, reason: why };
+      return { status: 'skipped', ...base, sha, target: resolved.app.target, reason: why };
     }
   } catch (error) {
     // The cluster cannot be reached here: the deploy below meets the same failure and
@@ -267,10 +274,22 @@ export async function applyAndRecord(
   reason?: string,
 ): Promise<DeployOutcome> {
   const { sha, app, repo } = resolved;
-  const base = { repo: repo.fullName, app: app.name, sha, ...(reason ? { reason } : {}) };
+  const base = {
+    repo: repo.fullName,
+    app: app.name,
+    sha,
+    target: app.target,
+    ...(reason ? { reason } : {}),
+  };
   const recording = deploymentRecorder(
     resolved,
-    { kind: 'deployment', app: app.name, target: app.target, namespace: app.namespace },
+    {
+      kind: 'deployment',
+      app: app.name,
+      target: app.target,
+      namespace: app.namespace,
+      ...(rendered?.charts.length ? { charts: describeCharts(rendered.charts) } : {}),
+    },
     deps,
   );
   const failed = async (error: unknown, fallback: 'render' | 'plan' | 'apply') => {
@@ -426,12 +445,14 @@ export async function applyAndRecord(
   const counts: Record<string, number> = {};
   for (const entry of changeSet.entries) counts[entry.action] = (counts[entry.action] ?? 0) + 1;
   // One message and field set for every deploy outcome, so log queries stay simple.
+  const charts = rendered.charts.map((c) => `${c.name} ${c.version ?? 'local'} ${c.digest}`);
   deps.logger.log('info', 'reconciled', {
     ...base,
     counts,
     summary,
     deliveryId,
     plan: binding.kind,
+    ...(charts.length > 0 ? { charts } : {}),
   });
   return { status: 'applied', ...base, changeSet, plan: planInfo, ...withId };
 }

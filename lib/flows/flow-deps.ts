@@ -8,6 +8,7 @@ import type { LeaseOptions } from '../inventory/lease.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
+import type { HelmSupport } from '../render/helm-renderer.ts';
 import type { RenderPort } from '../render/index.ts';
 
 /** The ports and settings every flow reads. */
@@ -29,6 +30,8 @@ export interface FlowDeps extends ResolveJobDeps {
   health?: { timeoutMs: number };
   /** Shells on hosts, for `files` apps; without it, they fail clearly. */
   hosts?: HostAccess;
+  /** How to inflate Helm charts; absent where no helm can run (an app with a chart then fails). */
+  helm?: HelmSupport;
 }
 
 /**

@@ -226,6 +226,9 @@ async function planOne(
   try {
     rendered = await (deps.render ?? renderApp)(tree, app.path, {
       decryptor: deps.decryptorFor(repo, app),
+      app: app.name,
+      ...(deps.helm ? { helm: deps.helm } : {}),
+      ...(app.helm ? { helmSource: { helm: app.helm, namespace: app.namespace } } : {}),
     });
   } catch (error) {
     renderError = error;
@@ -252,7 +255,13 @@ async function planOne(
       undefined,
       { failOnConflict: app.failOnConflict, pruneContents: app.pruneContents },
     );
-    return { kind: 'planned', app: app.name, target: target.name, plan };
+    return {
+      kind: 'planned',
+      app: app.name,
+      target: target.name,
+      plan,
+      ...(rendered.charts.length > 0 ? { charts: rendered.charts } : {}),
+    };
   } catch (error) {
     if (isTransient(error)) throw error;
     return { kind: 'failed', app: app.name, failure: failureOf(error, 'plan') };

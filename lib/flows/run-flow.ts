@@ -4,13 +4,17 @@
  * and ends the job.
  */
 import type { Job } from '../jobs/job.ts';
+import type { Redacted } from '../report/redacted.ts';
 import { type DeployOutcome, deployApp } from './deploy-app.ts';
 import type { FlowDeps } from './flow-deps.ts';
 import { type PlanJobOutcome, planPullRequest } from './plan-pull-request.ts';
 import { type SweepOutcome, sweepApp } from './sweep.ts';
 
-/** What any job ended with. */
-export type FlowOutcome = DeployOutcome | PlanJobOutcome | SweepOutcome;
+/** What any job ended with: redacted by the job's ledger on its way out of the flow. */
+export type FlowOutcome =
+  | Redacted<DeployOutcome>
+  | Redacted<PlanJobOutcome>
+  | Redacted<SweepOutcome>;
 
 /** Runs one job through its flow. */
 export function runFlow(job: Job, deps: FlowDeps): Promise<FlowOutcome> {

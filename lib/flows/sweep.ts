@@ -27,11 +27,13 @@ import { inJobScope, type JobDeps } from './job-secrets.ts';
 /** How one app's sweep ended. */
 export type SweepOutcome =
   | { status: 'skipped'; repo: string; app: string; reason: string }
-  | { status: 'applied'; repo: string; app: string; deploy: DeployOutcome }
+  | { status: 'applied'; repo: string; app: string; target?: string; deploy: DeployOutcome }
   | {
       status: 'in-sync' | 'drifted' | 'failed';
       repo: string;
       app: string;
+      /** The target binding the app deploys to (for the history). */
+      target?: string;
       sha?: string;
       finding?: DriftFinding;
       issue?: DriftIssueAction;
@@ -54,6 +56,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
   if (resolved.kind === 'skip') return { status: 'skipped', ...base, reason: resolved.reason };
   if (resolved.kind === 'files') return sweepFilesApp(resolved, job, deps);
   const { sha, app, repo, gitHost } = resolved;
+  const where = { ...base, target: app.target };
   const client = await deps.clusters.clientFor(resolved.target);
   const inventory = await readInventory(client, app.name, app.namespace);
   let rendered: RenderResult;
@@ -71,18 +74,18 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
       }),
     );
     deps.logger.log('error', 'sweep: head does not render', {
-      ...base,
+      ...where,
       sha,
       error: failure.message,
     });
-    return { status: 'failed', ...base, sha, error: failure.message };
+    return { status: 'failed', ...where, sha, error: failure.message };
   }
   if (inventory.digest !== rendered.digest || inventory.failed) {
     const reason = inventory.failed
       ? `its last run failed (${inventory.failed.stage})`
       : 'the head renders differently from what is applied';
     deps.logger.log('info', 'sweep: head differs from the applied state', {
-      ...base,
+      ...where,
       sha,
       applied: inventory.revision,
       reason,
@@ -96,7 +99,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
       job.deliveryId,
       reason,
     );
-    return { status: 'applied', ...base, deploy };
+    return { status: 'applied', ...where, deploy };
   }
 
   const input = {
@@ -135,7 +138,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     ),
   );
   deps.logger.log('info', finding ? 'sweep: drift found' : 'sweep: in sync', {
-    ...base,
+    ...where,
     sha,
     drifted: report.drifted.length,
     missing: report.missing.length,
@@ -145,7 +148,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
   });
   return {
     status: finding ? 'drifted' : 'in-sync',
-    ...base,
+    ...where,
     sha,
     ...(finding ? { finding } : {}),
     ...(issue ? { issue: issue.action } : {}),

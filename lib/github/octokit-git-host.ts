@@ -10,6 +10,7 @@ import type {
   ChangeStatus,
   CheckAnnotation,
   CheckRunInput,
+  CommitInfo,
   CommitPullRequest,
   CommitStatusInfo,
   CommitStatusInput,
@@ -78,6 +79,23 @@ export class OctokitGitHost implements GitHost {
       return data.commit.sha;
     } catch (error) {
       throw asGitHubError(error, `${repoFullName(repo)}: cannot read branch '${branch}'`);
+    }
+  }
+
+  async commitInfo(repo: RepoRef, sha: string): Promise<CommitInfo> {
+    try {
+      // One file per page: the history needs the commit, not its changes.
+      const { data } = await this.#octokit.rest.repos.getCommit({ ...repo, ref: sha, per_page: 1 });
+      const author = data.author?.login ?? data.commit.author?.name;
+      const title = data.commit.message.split('\n', 1)[0];
+      return {
+        sha: data.sha,
+        ...(author ? { author } : {}),
+        ...(title ? { title } : {}),
+        ...(data.html_url ? { url: data.html_url } : {}),
+      };
+    } catch (error) {
+      throw asGitHubError(error, `${repoFullName(repo)}: cannot read commit ${sha.slice(0, 12)}`);
     }
   }
 

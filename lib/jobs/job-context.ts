@@ -1,5 +1,6 @@
 /** What a runtime hands to the job runner along with each job. */
 import type { TargetBinding } from '../config/target-binding.ts';
+import type { FlowOutcome } from '../flows/run-flow.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
@@ -17,5 +18,9 @@ export interface JobContext {
   logger: Logger;
 }
 
-/** Runs one job: the reconciler, plugged in by the runtime's entry point. */
-export type RunJob = (job: Job, context: JobContext) => Promise<void>;
+/**
+ * Runs one job: the reconciler, plugged in by the runtime's entry point. It resolves with the
+ * flow's outcome (which the runtime records in the history), or nothing (a runner that only
+ * observes jobs, in tests).
+ */
+export type RunJob = (job: Job, context: JobContext) => Promise<FlowOutcome | undefined | void>;

@@ -6,6 +6,7 @@
  */
 
 import { stringify } from 'yaml';
+import { splitHelmHooks } from '../apply/helm-hooks.ts';
 import { applyOrder } from '../apply/order.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { groupKind, type KubeObject, type ObjectRef, refKey, refOf } from '../core/object.ts';
@@ -300,8 +301,15 @@ export async function planApp(
   options: PlanOptions = {},
 ): Promise<Plan> {
   const inv = inventory ?? (await readInventory(client, input.app, input.namespace));
+  // Helm hooks are run by apply, not kept in the set: they are not planned as members.
   const desired = applyOrder(
-    await resolveDesired(input.objects, input.namespace, client, inv.id, input),
+    await resolveDesired(
+      splitHelmHooks(input.objects).resources,
+      input.namespace,
+      client,
+      inv.id,
+      input,
+    ),
   );
   const mask: MaskOptions = input.secrets ? { secrets: input.secrets } : {};
   const desiredKeys = new Set(desired.map((o) => refKey(refOf(o))));

@@ -142,6 +142,17 @@ export interface IssueInput {
   labels: string[];
 }
 
+/** Who made a commit and what it says, as the history shows it. */
+export interface CommitInfo {
+  sha: string;
+  /** The author's login on the host, else the author's name in the commit. */
+  author?: string;
+  /** The first line of the message. */
+  title?: string;
+  /** The commit's page on the host. */
+  url?: string;
+}
+
 /** The Git host, as Plumbline uses it. */
 export interface GitHost {
   /**
@@ -151,6 +162,11 @@ export interface GitHost {
   defaultBranch(repo: RepoRef): Promise<string>;
   /** The commit sha at the head of `branch`. Throws `GitHubError` (404) when it does not exist. */
   branchHead(repo: RepoRef, branch: string): Promise<string>;
+  /**
+   * Author, title and page of commit `sha`, for the history. Optional: a source that cannot
+   * say leaves records without them.
+   */
+  commitInfo?(repo: RepoRef, sha: string): Promise<CommitInfo>;
   /** The whole repository at commit `sha` (a full 40-hex sha, never a branch name). */
   treeAt(repo: RepoRef, sha: string): Promise<FileTree>;
   /**

@@ -9,6 +9,7 @@ import { joinPath } from '../source/file-tree.ts';
 import { ownField } from './data-map.ts';
 import { absorbGenerated, generate } from './generators.ts';
 import { nameHash } from './hash.ts';
+import { inflateHelmChart, inheritHelmNamespace, isHelmGenerated } from './helm-inflate.ts';
 import { type Kustomization, kustomizationFileNames, parseKustomization } from './kustomization.ts';
 import { isWithin, type LoadContext, type Loader } from './loader.ts';
 import { fixNameReferences } from './name-references.ts';
@@ -51,12 +52,23 @@ function checkCycle(dir: string, stack: Stack, ctx: LoadContext): void {
   }
 }
 
-/** Builds the app at `dir` to its final, ordered resources. */
-export async function buildApp(loader: Loader, dir: string): Promise<Resource[]> {
-  const found = await findKustomization(loader, dir);
+/**
+ * Builds the app at `dir` to its final, ordered resources. `synthesized` stands in for the
+ * directory's kustomization (an app's `helm:` source): the first is built, each further one
+ * transforms the previous one's output.
+ */
+export async function buildApp(
+  loader: Loader,
+  dir: string,
+  synthesized?: Kustomization[],
+): Promise<Resource[]> {
+  const found = synthesized ? synthesized[0]?.file : await findKustomization(loader, dir);
   let resources: Resource[];
   let sort: Kustomization['sortOptions'];
-  if (found === undefined) {
+  if (synthesized?.[0]) {
+    resources = await accumulate(loader, synthesized[0], [], [dir]);
+    for (const k of synthesized.slice(1)) resources = await transform(loader, k, resources);
+  } else if (found === undefined) {
     const stat = await loader.stat(dir);
     if (stat?.kind !== 'dir') {
       throw new RenderError(`${dir || '.'}: no such directory`, { file: dir });
@@ -236,6 +248,7 @@ async function accumulate(
         );
       }
       const subK = await loadKustomization(loader, sub, path);
+      inheritHelmNamespace(k, subK);
       if (subK.kind === 'Component') {
         throw new RenderError(
           `${k.file}: resources entry '${entry}' is a Component; list it under components`,
@@ -262,6 +275,9 @@ async function accumulate(
   for (const args of k.secretGenerator) {
     absorbGenerated(resources, await generate(k, args, true, loader), k.file);
   }
+  for (const chart of k.helmCharts) {
+    appendAll(resources, await inflateHelmChart(loader, k, chart), k.file);
+  }
   for (const [i, entry] of k.components.entries()) {
     const ctx = { file: k.file, field: `components[${i}]` };
     const path = loader.resolve(k.dir, entry, ctx);
@@ -276,6 +292,7 @@ async function accumulate(
       );
     }
     const subK = await loadKustomization(loader, sub, path);
+    inheritHelmNamespace(k, subK);
     if (subK.kind !== 'Component') {
       throw new RenderError(
         `${k.file}: components entry '${entry}' is a ${subK.kind}, expected kind Component`,
@@ -351,7 +368,13 @@ async function transform(loader: Loader, k: Kustomization, input: Resource[]): P
   for (const spec of k.patches) {
     resources = applyPatch(resources, spec, await patchSource(loader, k, spec), loader, k.file);
   }
-  if (k.namespace) setNamespace(resources, k.namespace, k.file);
+  // As kustomize 5.8: a chart's objects keep the namespace helm gave them.
+  if (k.namespace)
+    setNamespace(
+      resources.filter((r) => !isHelmGenerated(r)),
+      k.namespace,
+      k.file,
+    );
   if (k.namePrefix || k.nameSuffix)
     addNameAffixes(resources, k.namePrefix ?? '', k.nameSuffix ?? '');
   for (const label of k.labels) addLabels(resources, label, k.file);

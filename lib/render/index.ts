@@ -11,11 +11,17 @@ import { maskObject } from '../secrets/mask.ts';
 import { type FileTree, normalizePath } from '../source/file-tree.ts';
 import { buildApp } from './build.ts';
 import { goJson } from './hash.ts';
+import { type HelmAppSource, helmAppKustomizations } from './helm-app.ts';
+import { attachHelm, type HelmRenderContext, type RenderedChart } from './helm-inflate.ts';
+import type { HelmSupport } from './helm-renderer.ts';
 import { defaultLimits, type RenderLimits } from './limits.ts';
 import { Loader } from './loader.ts';
 import type { Resource } from './resource.ts';
 import { objectsToYaml } from './yaml-output.ts';
 
+export type { HelmAppSource } from './helm-app.ts';
+export type { RenderedChart } from './helm-inflate.ts';
+export type { HelmSupport } from './helm-renderer.ts';
 export type { RenderLimits } from './limits.ts';
 export { defaultLimits, workersLimits } from './limits.ts';
 
@@ -24,6 +30,12 @@ export interface RenderOptions {
   /** Called on every file loaded (resources, patches, generator files) before parsing. */
   decryptor?: FileDecryptor;
   limits?: Partial<RenderLimits>;
+  /** How to inflate `helmCharts`; without it a chart is an error saying where it can render. */
+  helm?: HelmSupport;
+  /** The app rendered, named in messages. */
+  app?: string;
+  /** The app's `helm:` source in `plumbline.yaml`, rendered instead of a kustomization. */
+  helmSource?: { helm: HelmAppSource; namespace?: string };
 }
 
 /** What a render produced. */
@@ -40,6 +52,8 @@ export interface RenderResult {
   digest: string;
   /** `refKey()` of every object carrying data from a decrypted file. */
   sensitive: string[];
+  /** The Helm charts inflated, with their digests (plans and history show them). */
+  charts: RenderedChart[];
 }
 
 /**
@@ -61,6 +75,13 @@ export async function renderApp(
 ): Promise<RenderResult> {
   const limits = { ...defaultLimits, ...options.limits };
   const loader = new Loader(tree, limits, options.decryptor);
+  const helm: HelmRenderContext = {
+    tree,
+    support: options.helm,
+    ...(options.app ? { app: options.app } : {}),
+    charts: [],
+  };
+  attachHelm(loader, helm);
   let dir: string;
   try {
     dir = normalizePath(appPath);
@@ -70,7 +91,14 @@ export async function renderApp(
       cause: error,
     });
   }
-  const resources = await buildApp(loader, dir);
+  const synthesized = options.helmSource
+    ? await helmAppKustomizations(loader, {
+        name: options.app ?? (dir || '.'),
+        path: dir,
+        ...options.helmSource,
+      })
+    : undefined;
+  const resources = await buildApp(loader, dir, synthesized);
   const objects = resources.map((r) => r.object);
   const sensitive = resources.filter((r) => r.sensitive).map((r) => refKey(refOf(r.object)));
   const encrypted = await Promise.all(
@@ -78,24 +106,35 @@ export async function renderApp(
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(async ([path, bytes]) => [path, await sha256Hex(bytes)]),
   );
+  // Apps without charts keep the digest they always had (it is recorded on clusters).
+  const charts = helm.charts.map(({ locked: _, ...chart }) => chart);
   return {
     objects,
     files: [...loader.files].sort(),
-    digest: `sha256:${renderDigest(encrypted, resources)}`,
+    digest: `sha256:${renderDigest(charts, encrypted, resources)}`,
     sensitive: [...new Set(sensitive)].sort(),
+    charts: helm.charts,
   };
 }
 
 /**
- * SHA-256 of `goJson({encrypted, objects})` with every object masked, fed one object at a time:
- * the same digest as hashing the whole text, without holding a sorted copy of every object and
- * the text of all of them at once (that alone was 11 times the input at the end of a render).
+ * SHA-256 of `goJson({charts, encrypted, objects})` with every object masked (`charts` left out
+ * when there are none, so apps without charts keep the digest they always had), fed one object
+ * at a time: the same digest as hashing the whole text, without holding a sorted copy of every
+ * object and the text of all of them at once (that alone was 11 times the input at the end of
+ * a render).
  */
-function renderDigest(encrypted: (string | undefined)[][], resources: Resource[]): string {
+function renderDigest(
+  charts: unknown[],
+  encrypted: (string | undefined)[][],
+  resources: Resource[],
+): string {
   const hash = sha256.create();
   const encoder = new TextEncoder();
   const feed = (text: string) => hash.update(encoder.encode(text));
-  feed(`{"encrypted":${goJson(encrypted)},"objects":[`);
+  // Go's JSON writes map keys sorted: charts, encrypted, objects.
+  feed(charts.length > 0 ? `{"charts":${goJson(charts)},` : '{');
+  feed(`"encrypted":${goJson(encrypted)},"objects":[`);
   resources.forEach((r, i) => {
     if (i > 0) feed(',');
     feed(goJson(maskObject(r.object, { sensitive: r.sensitive })));

@@ -7,6 +7,12 @@ import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import type { RenderBudget } from './budget.ts';
 import { newDataMap } from './data-map.ts';
+import {
+  type HelmChartSpec,
+  type HelmGlobalsSpec,
+  parseHelmCharts,
+  parseHelmGlobals,
+} from './helm-chart-spec.ts';
 import type { RenderLimits } from './limits.ts';
 import { checkYamlCharacters } from './yaml-characters.ts';
 import { parseYamlDocuments } from './yaml-documents.ts';
@@ -100,12 +106,13 @@ export interface Kustomization {
     order: 'legacy' | 'fifo';
     legacySortOptions?: { orderFirst: string[]; orderLast: string[] };
   };
+  /** Charts inflated by `helm template` (see `helm-inflate.ts`). */
+  helmCharts: HelmChartSpec[];
+  helmGlobals: HelmGlobalsSpec;
 }
 
 const unsupported: Record<string, string> = {
-  helmCharts: 'Render the chart and commit its output, or use a separate Helm step.',
-  helmGlobals: 'Render the chart and commit its output, or use a separate Helm step.',
-  helmChartInflationGenerator: 'Render the chart and commit its output.',
+  helmChartInflationGenerator: 'Use helmCharts (kustomize deprecates helmChartInflationGenerator).',
   generators: 'Plugin generators run code; commit their output instead.',
   transformers: 'Plugin transformers run code; use patches or replacements instead.',
   validators: 'Plugin validators are not supported.',
@@ -140,6 +147,8 @@ const known = new Set([
   'generatorOptions',
   'replacements',
   'sortOptions',
+  'helmCharts',
+  'helmGlobals',
 ]);
 
 /** Parses and validates a kustomization file's text. */
@@ -270,6 +279,8 @@ export function parseKustomization(
       return m;
     }),
     sortOptions: raw.sortOptions === undefined ? undefined : v.sortOptions(raw.sortOptions),
+    helmCharts: parseHelmCharts(raw.helmCharts, file),
+    helmGlobals: parseHelmGlobals(raw.helmGlobals, file),
   };
 }
 

@@ -79,7 +79,14 @@ export function annotationBatches<T>(annotations: readonly T[]): T[][] {
 
 /** What a deployment or commit status reports. */
 export type StatusEvent =
-  | { kind: 'deployment'; app: string; target: string; namespace: string }
+  | {
+      kind: 'deployment';
+      app: string;
+      target: string;
+      namespace: string;
+      /** The Helm charts deployed, with their digests (`describeCharts`). */
+      charts?: string;
+    }
   | { kind: 'files-deployment'; app: string; target: string; destination: string }
   | { kind: 'files-applied'; sha: string; summary: string }
   | { kind: 'deploying'; sha: string }
@@ -95,7 +102,7 @@ export function statusDescription(event: Redacted<StatusEvent>): string {
   switch (event.kind) {
     case 'deployment':
       return clip(
-        `Plumbline deploys ${event.app} to ${event.target}/${event.namespace}`,
+        `Plumbline deploys ${event.app} to ${event.target}/${event.namespace}${event.charts ? ` with ${event.charts}` : ''}`,
         descriptionLimit,
       );
     case 'files-deployment':

@@ -10,6 +10,7 @@ import { describeRef } from '../core/object.ts';
 import type { FilesPlan } from '../hosts/files-plan.ts';
 import { renderFilesPlanMarkdown } from '../hosts/render-files.ts';
 import type { Plan, PlanEntry } from '../plan/plan.ts';
+import { describeCharts } from './chart-summary.ts';
 import { cutLines, githubBodyLimit } from './limits.ts';
 import type { AppPlanResult, DriftFinding, PullRequestPlan } from './outcomes.ts';
 import type { Redacted } from './redacted.ts';
@@ -126,11 +127,15 @@ function failureMarkdown(heading: string, result: Extract<AppPlanResult, { kind:
 function appSection(result: AppPlanResult, limit: number): string {
   const heading = `### ${escapeInline(result.app)}`;
   switch (result.kind) {
-    case 'planned':
+    case 'planned': {
+      const charts = result.charts?.length
+        ? `\nHelm charts: ${escapeInline(describeCharts(result.charts))}\n`
+        : '';
       return `${planMarkdown(result.plan as Redacted<Plan>, {
         limit,
         title: `${result.app} → ${result.target}/${result.plan.namespace}`,
-      })}\n`;
+      })}\n${charts}`;
+    }
     case 'planned-files':
       return `${renderFilesPlanMarkdown(result.plan as FilesPlan, {
         limit,

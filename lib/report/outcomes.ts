@@ -12,6 +12,7 @@ import type { FilesChangeSet } from '../hosts/files-deploy.ts';
 import type { FilesPlan } from '../hosts/files-plan.ts';
 import type { FilesDriftFinding } from '../hosts/render-files.ts';
 import type { Plan } from '../plan/plan.ts';
+import type { RenderedChart } from '../render/helm-inflate.ts';
 
 /** A failure, as data: the stage, and what to show users (never a secret). */
 export interface FlowFailure {
@@ -25,7 +26,14 @@ export interface FlowFailure {
 
 /** One app's part of a pull request plan. */
 export type AppPlanResult =
-  | { kind: 'planned'; app: string; target: string; plan: Plan }
+  | {
+      kind: 'planned';
+      app: string;
+      target: string;
+      plan: Plan;
+      /** The Helm charts the app inflated, with their digests. */
+      charts?: RenderedChart[];
+    }
   | { kind: 'planned-files'; app: string; target: string; plan: FilesPlan }
   | { kind: 'unaffected'; app: string; reason: string }
   | { kind: 'failed'; app: string; failure: FlowFailure };

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Builds the test environment's real components from the package registries into the user's
 # cache directory: Kubernetes (kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl) and etcd from Go modules, KWOK, sops and kustomize with `go install`, and moto in
-# a Python virtualenv. Each component is keyed by its version (and by the hash of its wrapper
-# module), reused when present and rebuilt when not. Safe to run again; prints what it did.
+# kubectl) and etcd from Go modules, KWOK, sops, kustomize, helm and the OCI registry
+# (distribution) with `go install`, and moto in a Python virtualenv. Each component is keyed
+# by its version (and by the hash of its wrapper module), reused when present and rebuilt when
+# not. Safe to run again; prints what it did.
+# Debian's headless Chromium (the status page's browser tests) is installed with apt-get as
+# root when missing.
 #
 # Also: the oldest Node.js the npm package supports (from the npm registry's node-linux-*
 # package) and systemd-analyze (Debian's systemd package) for checking the service unit.
@@ -12,7 +15,7 @@
 # root when their binaries are missing, without starting their services.
 #
 # Usage: bash test/env/install.sh [--print-root] [component ...]
-#   components: kubernetes etcd kwok sops kustomize moto node systemd hosts (default: all)
+#   components: kubernetes etcd kwok sops kustomize helm registry moto node systemd hosts chromium (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -122,6 +125,24 @@ install_kwok() {
   mark_done "$dir"
 }
 
+# helm's version and its default Capabilities.KubeVersion are set at link time; build them as
+# helm's own Makefile does, so the binary renders exactly as a released helm of that version.
+build_helm() {
+  local dir="$root/helm-$HELM_VERSION"
+  if done_already "$dir"; then log "helm $HELM_VERSION: cached"; return; fi
+  log "helm $HELM_VERSION: building"
+  rm -rf "$dir" && mkdir -p "$dir/bin"
+  local ld="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+  ld+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  local kube=${HELM_KUBE_MODULES_VERSION#v0.}
+  for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    ld+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=${kube%%.*}"
+  done
+  (cd "$dir" && GOBIN="$dir/bin" GOFLAGS= go install -trimpath -ldflags "$ld" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
+  mark_done "$dir"
+}
+
 install_moto() {
   local dir="$root/moto-$MOTO_VERSION"
   if done_already "$dir"; then log "moto $MOTO_VERSION: cached"; return; fi
@@ -131,6 +152,39 @@ install_moto() {
   "$dir/venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
   mkdir -p "$dir/bin" && ln -sf ../venv/bin/moto_server "$dir/bin/moto_server"
   mark_done "$dir"
+}
+
+# Debian's chromium-headless-shell, the browser the status page tests drive through
+# playwright-core (never a browser build downloaded by a test tool). Installed with apt-get as
+# root at the pinned major version when the binary is missing or another major; the stamp
+# records the version found, so a later run only checks it.
+install_chromium() {
+  local stamp="$root/chromium-$CHROMIUM_MAJOR"
+  chromium_major() { "$CHROMIUM_BINARY" --version 2>/dev/null | sed -n 's/^Chromium \([0-9]*\)\..*/\1/p'; }
+  if done_already "$stamp" && [[ -x "$CHROMIUM_BINARY" && "$(chromium_major)" == "$CHROMIUM_MAJOR" ]]; then
+    log "chromium-headless-shell $CHROMIUM_MAJOR (Debian): cached"; return
+  fi
+  if [[ ! -x "$CHROMIUM_BINARY" || "$(chromium_major)" != "$CHROMIUM_MAJOR" ]]; then
+    [[ $(id -u) -eq 0 ]] ||
+      fail "chromium-headless-shell $CHROMIUM_MAJOR is missing and this is not root: run 'sudo apt-get install chromium-headless-shell=$CHROMIUM_MAJOR.*' and run 'npm test' again."
+    command -v apt-get >/dev/null 2>&1 ||
+      fail "chromium-headless-shell is missing and there is no apt-get: install Chromium $CHROMIUM_MAJOR's headless shell as $CHROMIUM_BINARY."
+    log "chromium-headless-shell: apt-get install chromium-headless-shell=$CHROMIUM_MAJOR.*"
+    mkdir -p "$root"
+    local package="chromium-headless-shell=$CHROMIUM_MAJOR.*"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package" ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package"; }
+    } >"$root/chromium-install.log" 2>&1 || {
+      cat "$root/chromium-install.log" >&2
+      fail "apt-get could not install $package (log above). If Debian moved on to a newer major, raise CHROMIUM_MAJOR in test/env/versions.env and check that playwright-core drives it."
+    }
+    [[ "$(chromium_major)" == "$CHROMIUM_MAJOR" ]] ||
+      fail "$CHROMIUM_BINARY reports '$("$CHROMIUM_BINARY" --version 2>&1)', not Chromium $CHROMIUM_MAJOR."
+  fi
+  rm -rf "$stamp" && mkdir -p "$stamp"
+  "$CHROMIUM_BINARY" --version >"$stamp/version"
+  log "chromium-headless-shell: $(cat "$stamp/version") at $CHROMIUM_BINARY"
+  mark_done "$stamp"
 }
 
 # The package's minimum Node.js, as the registry ships it (node-linux-<arch>, the binary the
@@ -206,11 +260,14 @@ build() {
     kwok) install_kwok ;;
     sops) go_install sops github.com/getsops/sops/v3 github.com/getsops/sops/v3/cmd/sops "$SOPS_VERSION" ;;
     kustomize) go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" ;;
+    helm) build_helm ;;
+    registry) go_install registry github.com/distribution/distribution/v3 github.com/distribution/distribution/v3/cmd/registry "$REGISTRY_VERSION" ;;
     moto) install_moto ;;
     node) install_node_minimum ;;
     systemd) ensure_systemd_analyze ;;
     hosts) install_hosts ;;
-    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize moto node systemd hosts)" ;;
+    chromium) install_chromium ;;
+    *) fail "unknown component '$1' (known: kubernetes etcd kwok sops kustomize helm registry moto node systemd hosts chromium)" ;;
   esac
 }
 
@@ -229,11 +286,12 @@ main() {
   # moto installs from PyPI while Go compiles: the network and the CPU overlap.
   install_moto >"$root/moto-install.log" 2>&1 &
   local moto_pid=$!
-  for component in etcd kubernetes kwok sops kustomize node systemd hosts; do build "$component"; done
+  for component in etcd kubernetes kwok sops kustomize helm registry node systemd hosts; do build "$component"; done
   if ! wait "$moto_pid"; then
     cat "$root/moto-install.log" >&2
     fail "moto $MOTO_VERSION did not install into a virtualenv (log above)."
   fi
+  install_chromium
   log "ready in $((SECONDS - start)) s: $root"
 }
 

@@ -39,6 +39,8 @@ const components: Record<string, { prefix: string; version: string }> = {
   kwok: { prefix: 'kwok', version: 'KWOK_VERSION' },
   sops: { prefix: 'sops', version: 'SOPS_VERSION' },
   kustomize: { prefix: 'kustomize', version: 'KUSTOMIZE_VERSION' },
+  helm: { prefix: 'helm', version: 'HELM_VERSION' },
+  registry: { prefix: 'registry', version: 'REGISTRY_VERSION' },
   moto_server: { prefix: 'moto', version: 'MOTO_VERSION' },
   // The oldest Node.js the npm package supports, not the project's own Node.
   node: { prefix: 'node', version: 'NODE_MINIMUM_VERSION' },

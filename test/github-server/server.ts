@@ -14,6 +14,7 @@ import { Hono } from 'hono';
 import type { TestGitRepo } from './git-repo.ts';
 import { emptyRecords, type PullRecord, type RepoRecords } from './records.ts';
 import { registerAppAuthRoutes } from './routes/app-auth.ts';
+import { expireManifestCodes, registerAppManifestRoutes } from './routes/app-manifests.ts';
 import { registerArchiveRoutes } from './routes/archives.ts';
 import { registerGitDataRoutes } from './routes/git-data.ts';
 import { registerReportingRoutes } from './routes/reporting.ts';
@@ -67,6 +68,8 @@ export interface GitHubServer {
   mergePullRequest(fullName: string, number: number): string;
   /** Answers the next `fault.times` matching requests with the fault instead. */
   injectFault(fault: GitHubFault): void;
+  /** Makes every GitHub App manifest code issued so far expired. */
+  expireManifestCodes(): void;
   /** Requests whose method and path match (`path` may be a RegExp). */
   count(method: string, path: string | RegExp): number;
   /** Stops listening. */
@@ -127,6 +130,7 @@ export function createGitHubApp(state: ServerState): Hono {
   registerGitDataRoutes(app, state);
   registerArchiveRoutes(app, state);
   registerAppAuthRoutes(app, state);
+  registerAppManifestRoutes(app, state);
 
   app.notFound((c) => notFound(c));
   return app;
@@ -196,6 +200,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       Object.assign(pull, { state: 'closed', merged: true, mergeCommitSha: sha });
       return sha;
     },
+    expireManifestCodes: () => expireManifestCodes(state),
     count: (method, path) =>
       state.requests.filter(
         (r) =>

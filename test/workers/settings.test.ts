@@ -32,6 +32,7 @@ describe('Worker settings', () => {
       logLevel: 'info',
       retryBaseSeconds: 30,
       deadLetterQueue: 'plumbline-jobs-dlq',
+      history: { maxAgeDays: 90, maxRunsPerApp: 1000 },
     });
   });
 
@@ -52,6 +53,22 @@ describe('Worker settings', () => {
     expect(
       refusal({ PLUMBLINE_TARGETS: JSON.stringify([{ ...ssh, hostKeys: [] }]) }).message,
     ).toContain('PLUMBLINE_TARGETS[0].hostKeys: must pin at least one host key');
+  });
+
+  it('need both halves of Cloudflare Access, and a team domain that is one', () => {
+    expect(refusal({ PLUMBLINE_ACCESS_TEAM_DOMAIN: 'acme.cloudflareaccess.com' }).message).toMatch(
+      /^PLUMBLINE_ACCESS_AUD: missing/,
+    );
+    expect(
+      refusal({ PLUMBLINE_ACCESS_TEAM_DOMAIN: 'evil.example.com', PLUMBLINE_ACCESS_AUD: 'x' })
+        .message,
+    ).toMatch(/^PLUMBLINE_ACCESS_TEAM_DOMAIN: must be your team domain/);
+    expect(
+      settingsFromEnv({
+        PLUMBLINE_ACCESS_TEAM_DOMAIN: 'acme.cloudflareaccess.com',
+        PLUMBLINE_ACCESS_AUD: 'aud',
+      }).access,
+    ).toEqual({ teamDomain: 'acme.cloudflareaccess.com', audience: 'aud' });
   });
 
   it('read repositories with GitHub App installations from JSON', () => {

@@ -112,7 +112,7 @@ ${minimal}`;
         field: 'apps[0].taget',
         line: 4,
         message:
-          "unknown field 'taget' (did you mean 'target'?); allowed fields here: kind, name, path, target, namespace, branch, prune, selfHeal, requireReviewedPlan, failOnConflict, pruneContents",
+          "unknown field 'taget' (did you mean 'target'?); allowed fields here: kind, name, path, target, namespace, branch, prune, selfHeal, requireReviewedPlan, failOnConflict, pruneContents, helm",
       },
     ]);
     expect(error.message).toContain('plumbline.yaml: 2 problems');

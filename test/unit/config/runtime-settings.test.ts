@@ -67,12 +67,16 @@ describe('runtime settings', () => {
         PLUMBLINE_REPOSITORIES: 'acme/a,acme/b',
         GITHUB_TOKEN: 'ghp_x',
         PLUMBLINE_GITHUB_API_URL: 'http://127.0.0.1:1234',
+        PLUMBLINE_DATA_DIR: '/var/lib/plumbline',
+        PLUMBLINE_HISTORY_MAX_AGE_DAYS: '30',
       },
       flags: { port: 9200 },
     });
     expect(settings).toEqual({
       port: 9200,
       host: '0.0.0.0',
+      dataDir: '/var/lib/plumbline',
+      history: { maxAgeDays: 30, maxRunsPerApp: 1000 },
       webhookSecrets: ['new', 'old'],
       repositories: [
         { fullName: 'acme/a', sops: { ageKeys: [], kmsKeys: [] } },
@@ -108,6 +112,20 @@ describe('runtime settings', () => {
     expect(() => loadSettings({ file, env: {}, flags: {} })).toThrow(
       `${file}: targets[0].user: must be a Unix user name`,
     );
+  });
+
+  it('reads history retention, refusing what is not a number of days or runs', () => {
+    const file = settingsFile('history:\n  maxAgeDays: 7\n  maxRunsPerApp: 0\n');
+    expect(loadSettings({ file, env: {}, flags: {} }).history).toEqual({
+      maxAgeDays: 7,
+      maxRunsPerApp: 0,
+    });
+    expect(() =>
+      loadSettings({ file: settingsFile('history:\n  maxAgeDays: -1\n'), env: {}, flags: {} }),
+    ).toThrow(/history\.maxAgeDays: must be 0 or more/);
+    expect(() =>
+      loadSettings({ file, env: { PLUMBLINE_HISTORY_MAX_RUNS_PER_APP: 'many' }, flags: {} }),
+    ).toThrow(/^PLUMBLINE_HISTORY_MAX_RUNS_PER_APP: must be a number/);
   });
 
   it('holds named secrets from the file and PLUMBLINE_SECRET_* variables, the environment winning', () => {

@@ -236,7 +236,7 @@ describe('renderApp', () => {
   });
 
   it('refuses unsupported fields, naming the file and the field', async () => {
-    for (const field of ['helmCharts', 'generators', 'transformers', 'vars']) {
+    for (const field of ['helmChartInflationGenerator', 'generators', 'transformers', 'vars']) {
       const error = await renderError({ 'app/kustomization.yaml': `${field}: []\n` }, 'app');
       expect(error.message).toBe(
         `app/kustomization.yaml: field '${field}' is not supported by Plumbline`,
