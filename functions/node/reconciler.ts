@@ -26,7 +26,11 @@ import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
 import { holderIdentity, isLocalHolderAlive } from './lease-holder.ts';
 import { localHostShell } from './local-host.ts';
-import { createRenderSandbox, type RenderSandboxOptions } from './render-sandbox.ts';
+import {
+  createRenderSandbox,
+  type RenderSandboxOptions,
+  sandboxHelmEnv,
+} from './render-sandbox.ts';
 import { sopsEnv } from './sops-env.ts';
 import { nodeDial } from './ssh-socket.ts';
 
@@ -43,8 +47,16 @@ export interface NodeReconcilerOptions {
   health?: { timeoutMs: number };
   /** Wraps each cluster transport (the benchmark counts requests with it). */
   wrapTransport?: (fetcher: typeof fetch, target: KubernetesTarget) => typeof fetch;
-  /** Helm for apps with charts (default: helm on PATH, charts cached in the user's cache). */
+  /**
+   * Helm for apps with charts, when rendering in this process (`sandbox: false`): a render
+   * sandbox cannot take this object and builds its own from `helmEnv`.
+   */
   helm?: HelmSupport;
+  /**
+   * The environment helm support is built from (default: this process's; by default helm on
+   * PATH, charts cached in the user's cache). Only helm's own variables are read.
+   */
+  helmEnv?: Record<string, string | undefined>;
   /**
    * Where apps are rendered: by default in the render sandbox (a worker thread per render that
    * holds no credential); `false` renders in this process.
@@ -62,7 +74,7 @@ export function reconcilerOptionsFromEnv(
     ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
     ...(aws ? { aws } : {}),
     ...(kms ? { kms } : {}),
-    helm: helmSupportFromEnv(env),
+    helmEnv: sandboxHelmEnv(env),
   };
 }
 
@@ -96,12 +108,21 @@ export function nodeFlowDeps(
     }
     return fetcher;
   };
-  // Every render (pushes, sweeps and pull request heads alike) runs in the sandbox.
-  const render = options.sandbox === false ? undefined : createRenderSandbox(options.sandbox);
+  const helmEnv = sandboxHelmEnv(options.helmEnv ?? process.env);
+  if (options.helm && options.sandbox !== false) {
+    throw new Error(
+      'nodeFlowDeps: a HelmSupport object cannot enter the render sandbox; give helmEnv, or sandbox: false',
+    );
+  }
+  // Every render (pushes, sweeps and pull request heads alike) runs in the sandbox, helm
+  // charts included: the worker builds helm support from the same environment.
+  const render =
+    options.sandbox === false ? undefined : createRenderSandbox({ helmEnv, ...options.sandbox });
   let clusters: ClusterAccess | undefined;
   let hosts: HostAccess | undefined;
   let decryptors: ((repo: RegisteredRepo) => FileDecryptor) | undefined;
-  const helm = options.helm ?? helmSupportFromEnv(process.env);
+  // Built here as well: it checks the settings at start-up, and tells flows helm is available.
+  const helm = options.helm ?? helmSupportFromEnv(helmEnv);
   return (context) => {
     clusters ??= createClusterAccess({
       secrets: context.secrets,

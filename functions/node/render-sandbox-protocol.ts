@@ -11,7 +11,8 @@ import {
   RenderError,
   SourceError,
 } from '../../lib/errors.ts';
-import type { RenderedChart } from '../../lib/render/index.ts';
+import type { ChartLockMode } from '../../lib/render/helm-renderer.ts';
+import type { HelmAppSource, RenderedChart } from '../../lib/render/index.ts';
 import type { RenderLimits } from '../../lib/render/limits.ts';
 import type { FileStat } from '../../lib/source/file-tree.ts';
 
@@ -21,6 +22,15 @@ export interface SandboxJob {
   limits?: Partial<RenderLimits>;
   /** Whether the parent has a decryptor to ask; without one, files are read as written. */
   decrypts: boolean;
+  /** The app rendered, named in messages. */
+  app?: string;
+  /** The app's `helm:` source in `plumbline.yaml`. */
+  helmSource?: { helm: HelmAppSource; namespace?: string };
+  /**
+   * Helm for this render: the worker builds its own helm support from these environment
+   * variables (helm's binary, limits, chart cache and plain-HTTP hosts; no credential).
+   */
+  helm?: { lock: ChartLockMode; env: Record<string, string> };
 }
 
 /** A request from the worker, without its id. */

@@ -6,8 +6,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { FileDecryptor } from '../../lib/core/decryptor.ts';
+import { cloneData } from '../../lib/render/data-map.ts';
 import { renderApp } from '../../lib/render/index.ts';
 import type { FileStat, FileTree } from '../../lib/source/file-tree.ts';
+import { helmSupportFromEnv } from './helm-support.ts';
 import {
   deserializeError,
   type SandboxAnswer,
@@ -86,6 +88,11 @@ try {
   const result = await renderApp(tree, job.appPath, {
     ...(job.decrypts ? { decryptor } : {}),
     ...(job.limits ? { limits: job.limits } : {}),
+    ...(job.app === undefined ? {} : { app: job.app }),
+    // Structured clone made ordinary objects: mappings from a repository are data maps again.
+    ...(job.helmSource ? { helmSource: cloneData(job.helmSource) } : {}),
+    // helm runs from this thread: its support (binary, cache, chart fetch) holds no secret.
+    ...(job.helm ? { helm: helmSupportFromEnv(job.helm.env, { lock: job.helm.lock }) } : {}),
   });
   outcome = { kind: 'done', ...result };
 } catch (error) {

@@ -37,6 +37,36 @@ export interface RenderSandboxOptions {
   timeoutMs?: number;
   /** The worker's entry module (default: `render-sandbox-worker` beside this file). */
   workerUrl?: URL;
+  /**
+   * The environment helm support is built from inside the worker (`helmSupportFromEnv`), for
+   * renders asked to inflate charts (default: the helm settings of this process's environment).
+   */
+  helmEnv?: Record<string, string>;
+}
+
+/** The environment variables helm support reads: helm's binary, bounds and chart cache. */
+const helmVariables = [
+  'PATH',
+  'PLUMBLINE_HELM',
+  'PLUMBLINE_HELM_TIMEOUT_SECONDS',
+  'PLUMBLINE_HELM_MEMORY_MB',
+  'PLUMBLINE_HELM_PLAIN_HTTP_HOSTS',
+  'PLUMBLINE_CHART_CACHE_DIR',
+  'PLUMBLINE_CACHE_DIR',
+  'XDG_CACHE_HOME',
+];
+
+/**
+ * The part of `env` helm support is built from, and nothing else: the worker gets no token,
+ * key or other variable of this process.
+ */
+export function sandboxHelmEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of helmVariables) {
+    const value = env[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
 }
 
 /**
@@ -65,6 +95,7 @@ interface SandboxSettings {
   resourceLimits: ResourceLimits;
   timeoutMs: number;
   workerUrl: URL;
+  helmEnv: Record<string, string>;
 }
 
 /**
@@ -78,6 +109,7 @@ export function createRenderSandbox(options: RenderSandboxOptions = {}): RenderS
     resourceLimits: { ...defaultSandboxLimits, ...options.resourceLimits },
     timeoutMs: options.timeoutMs ?? 120_000,
     workerUrl: options.workerUrl ?? renderSandboxWorkerUrl(),
+    helmEnv: options.helmEnv ?? sandboxHelmEnv(process.env),
   };
   let standby: Worker | undefined;
   const take = (): Worker => {
@@ -130,6 +162,13 @@ function renderInWorker(
     appPath,
     ...(options.limits ? { limits: { ...options.limits } } : {}),
     decrypts: options.decryptor !== undefined,
+    ...(options.app === undefined ? {} : { app: options.app }),
+    ...(options.helmSource ? { helmSource: options.helmSource } : {}),
+    // The caller's helm support (functions) cannot cross; the worker builds its own, the same
+    // way, from the helm settings of the environment, in the caller's lock mode.
+    ...(options.helm
+      ? { helm: { lock: options.helm.lock ?? 'verify', env: sandbox.helmEnv } }
+      : {}),
   };
   worker.postMessage({ kind: 'job', job });
   return new Promise<RenderResult>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRenderSandbox } from '../../../functions/node/render-sandbox.ts';
+import { nodeFlowDeps } from '../../../functions/node/reconciler.ts';
+import { createRenderSandbox, sandboxHelmEnv } from '../../../functions/node/render-sandbox.ts';
 import { DecryptError, RenderError } from '../../../lib/errors.ts';
 import { isDataMap } from '../../../lib/render/data-map.ts';
 import { renderApp } from '../../../lib/render/index.ts';
@@ -91,5 +92,33 @@ describe('createRenderSandbox', { timeout: 90_000 }, () => {
     expect((error as RenderError).message).toBe(
       "app: the render used more than the sandbox's 16 MB of memory and was stopped",
     );
+  });
+});
+
+describe('the helm environment of the sandbox', () => {
+  it("carries helm's own variables and nothing else of the process", () => {
+    const env = {
+      PATH: '/usr/bin',
+      PLUMBLINE_HELM: '/opt/helm',
+      PLUMBLINE_HELM_PLAIN_HTTP_HOSTS: 'charts.internal',
+      PLUMBLINE_CHART_CACHE_DIR: '/var/cache/charts',
+      GITHUB_TOKEN: 'ghp_secret',
+      PLUMBLINE_WEBHOOK_SECRET: 'hook-secret',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret',
+      SOPS_AGE_KEY: 'AGE-SECRET-KEY-1',
+      KUBECONFIG: '/root/.kube/config',
+    };
+    expect(sandboxHelmEnv(env)).toEqual({
+      PATH: '/usr/bin',
+      PLUMBLINE_HELM: '/opt/helm',
+      PLUMBLINE_HELM_PLAIN_HTTP_HOSTS: 'charts.internal',
+      PLUMBLINE_CHART_CACHE_DIR: '/var/cache/charts',
+    });
+  });
+
+  it('refuses a helm support object that could not enter the sandbox', () => {
+    expect(() =>
+      nodeFlowDeps({ helm: { renderer: { template: async () => '' } }, sandbox: {} }),
+    ).toThrow(/cannot enter the render sandbox; give helmEnv, or sandbox: false/);
   });
 });
