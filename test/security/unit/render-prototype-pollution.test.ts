@@ -5,6 +5,7 @@
  * real kustomize in `tools/render-pollution.test.ts`): names are data, or the render is refused.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRepoConfig } from '../../../lib/config/parse-repo-config.ts';
 import { PlumblineError, RenderError } from '../../../lib/errors.ts';
 import { isDataMap } from '../../../lib/render/data-map.ts';
 import { renderApp } from '../../../lib/render/index.ts';
@@ -76,5 +77,21 @@ describe('rendering prototype-pollution payloads', () => {
     expect(Object.getOwnPropertyDescriptor(object, '__proto__')?.value).toEqual({ polluted: true });
     expect(object.metadata?.namespace).toBeUndefined();
     expect(Object.keys(object.data ?? {})).toEqual(['prototype', '__proto__']);
+  });
+});
+
+describe('helm values in plumbline.yaml named like JavaScript internals', () => {
+  it('keeps __proto__ and constructor as values keys, as helm does, and pollutes nothing', () => {
+    const before = snapshotPrototypes();
+    const config = parseRepoConfig(
+      'apps:\n- name: shop\n  path: deploy/shop\n  target: dev\n  namespace: store\n  helm:\n    name: web\n    valuesInline:\n      __proto__: {polluted: true}\n      constructor: {prototype: {polluted: true}}\n',
+    );
+    const app = config.apps[0];
+    if (app?.kind !== 'kubernetes' || !app.helm?.valuesInline) throw new Error('no values parsed');
+    expect(Object.keys(app.helm.valuesInline)).toEqual(['__proto__', 'constructor']);
+    expect(JSON.stringify(app.helm.valuesInline)).toBe(
+      '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
+    );
+    expect(prototypeChanges(before)).toEqual([]);
   });
 });
