@@ -81,11 +81,17 @@ export const defaultSandboxLimits: ResourceLimits = {
   stackSizeMb: 4,
 };
 
-/** The worker entry beside this module, as a TypeScript source or as a bundled script. */
+/**
+ * The worker entry: the TypeScript source beside this module, or in a bundle (scripts/build.ts)
+ * `render-sandbox-worker.js` beside the chunk holding this code or one directory up (chunks
+ * live in `chunks/` under the entry).
+ */
 export function renderSandboxWorkerUrl(): URL {
   const source = new URL('./render-sandbox-worker.ts', import.meta.url);
-  const bundled = new URL('./render-sandbox-worker.js', import.meta.url);
-  return source.protocol === 'file:' && !existsSync(fileURLToPath(source)) ? bundled : source;
+  if (source.protocol !== 'file:' || existsSync(fileURLToPath(source))) return source;
+  const beside = new URL('./render-sandbox-worker.js', import.meta.url);
+  const above = new URL('../render-sandbox-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(beside)) || !existsSync(fileURLToPath(above)) ? beside : above;
 }
 
 /** A render port that renders each app in a fresh worker thread; `close` stops the standby. */
