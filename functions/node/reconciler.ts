@@ -43,6 +43,8 @@ export interface NodeReconcilerOptions {
   /** The runtime's AWS KMS access; each repository may use only its own listed keys. */
   kms?: KmsOptions;
   aws?: AwsCredentials;
+  /** The STS endpoint EKS bindings with a `roleArn` assume their role at (AWS_ENDPOINT_URL_STS). */
+  stsEndpoint?: string;
   /** Wait for rollouts after applying. */
   health?: { timeoutMs: number };
   /** Wraps each cluster transport (the benchmark counts requests with it). */
@@ -73,6 +75,7 @@ export function reconcilerOptionsFromEnv(
   return {
     ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
     ...(aws ? { aws } : {}),
+    ...(env.AWS_ENDPOINT_URL_STS ? { stsEndpoint: env.AWS_ENDPOINT_URL_STS } : {}),
     ...(kms ? { kms } : {}),
     helmEnv: sandboxHelmEnv(env),
   };
@@ -128,6 +131,7 @@ export function nodeFlowDeps(
       secrets: context.secrets,
       transport,
       ...(options.aws ? { aws: async () => options.aws } : {}),
+      ...(options.stsEndpoint ? { stsEndpoint: options.stsEndpoint } : {}),
       kubeconfig: async (name, target) => {
         const access = await loadKubeconfig({
           ...(options.kubeconfig ? { path: options.kubeconfig } : {}),
