@@ -80,7 +80,7 @@ export { statusContext };
 
 /** Renders the app of a resolved job with the job's decryptor (feeding its ledger). */
 export function renderResolved(resolved: ResolvedJob, deps: JobDeps): Promise<RenderResult> {
-  return renderApp(resolved.tree, resolved.app.path, {
+  return (deps.render ?? renderApp)(resolved.tree, resolved.app.path, {
     decryptor: deps.decryptorFor(resolved.repo, resolved.app),
     app: resolved.app.name,
     ...(deps.helm ? { helm: deps.helm } : {}),

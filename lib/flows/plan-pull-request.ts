@@ -230,7 +230,7 @@ async function planOne(
   let rendered: RenderResult | undefined;
   let renderError: unknown;
   try {
-    rendered = await renderApp(tree, app.path, {
+    rendered = await (deps.render ?? renderApp)(tree, app.path, {
       decryptor: deps.decryptorFor(repo, app),
       app: app.name,
       ...(deps.helm ? { helm: deps.helm } : {}),
