@@ -3,7 +3,7 @@
  * reference tool measured in the same run on the same work, their ratio and the target;
  * `docs/benchmarks.md` says how each is measured.
  *
- *   npm run bench                     every suite but scale (about 15 minutes on 2 cores)
+ *   npm run bench                     every suite but scale (32 min at load 18 on 2 shared cores)
  *   npm run bench -- render diff      only these suites
  *   npm run bench -- --quick          smaller samples: checks the benchmark itself runs
  *   npm run bench -- --json out.json  also write the rows and the machine's state as JSON
