@@ -187,7 +187,7 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
     ? new RunRecorder({
         history,
         logger,
-        gitHostFor,
+        sourceFor: gitHostFor,
         lookupRepo: (name) => registry.lookup(name),
       })
     : undefined;
