@@ -146,8 +146,8 @@ function startWorker(settings: SandboxSettings): Worker {
     stdout: true,
     stderr: true,
   });
-  worker.stdout.resume();
-  worker.stderr.resume();
+  // Not read: a stream being read keeps this process alive even with the worker unref'd (the
+  // CLI's sweep and the Action never exited); the render prints nothing, so nothing piles up.
   // A standby that failed or stopped before it was given work is replaced when work comes.
   worker.on('error', () => {});
   worker.once('exit', () => exited.add(worker));

@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeFlowDeps } from '../../../functions/node/reconciler.ts';
 import { createRenderSandbox, sandboxHelmEnv } from '../../../functions/node/render-sandbox.ts';
@@ -121,4 +126,31 @@ describe('the helm environment of the sandbox', () => {
       nodeFlowDeps({ helm: { renderer: { template: async () => '' } }, sandbox: {} }),
     ).toThrow(/cannot enter the render sandbox; give helmEnv, or sandbox: false/);
   });
+});
+
+describe('a process using the sandbox', () => {
+  it('ends when its work is done, without closing the sandbox (the Action and sweep do not)', () => {
+    const sandboxModule = fileURLToPath(
+      new URL('../../../functions/node/render-sandbox.ts', import.meta.url),
+    );
+    const treeModule = fileURLToPath(new URL('../../../lib/source/file-tree.ts', import.meta.url));
+    const script = `
+      const { createRenderSandbox } = await import(${JSON.stringify(sandboxModule)});
+      const { MemoryFileTree } = await import(${JSON.stringify(treeModule)});
+      const render = createRenderSandbox();
+      const ok = await render(new MemoryFileTree({ 'app/cm.yaml': 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: a}\\n' }), 'app');
+      const failed = await render(new MemoryFileTree({ 'app/cm.yaml': 'metadata: [x\\n' }), 'app').catch(() => 'failed');
+      console.log(ok.objects.length, failed);
+    `;
+    // A hang is what this guards against; the limit is far above a render's time.
+    const dir = mkdtempSync(join(tmpdir(), 'plumbline-sandbox-exit-'));
+    const file = join(dir, 'render.mjs');
+    writeFileSync(file, script);
+    const result = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 80_000 });
+    rmSync(dir, { recursive: true, force: true });
+    expect(result.stderr).toBe('');
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe('1 failed');
+  }, 90_000);
 });
