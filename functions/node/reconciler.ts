@@ -17,6 +17,7 @@ import { CredentialsError } from '../../lib/errors.ts';
 import type { FlowDeps } from '../../lib/flows/flow-deps.ts';
 import { runFlow } from '../../lib/flows/run-flow.ts';
 import { createHostAccess, type HostAccess } from '../../lib/hosts/host-access.ts';
+import { DeliveryReads } from '../../lib/jobs/delivery-reads.ts';
 import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
 import type { RegisteredRepo } from '../../lib/ports/repo-registry.ts';
 import type { HelmSupport } from '../../lib/render/helm-renderer.ts';
@@ -121,6 +122,8 @@ export function nodeFlowDeps(
   // charts included: the worker builds helm support from the same environment.
   const render =
     options.sandbox === false ? undefined : createRenderSandbox({ helmEnv, ...options.sandbox });
+  // One push or sweep fans out into a job per app: they share the trusted configuration read.
+  const deliveryReads = new DeliveryReads();
   let clusters: ClusterAccess | undefined;
   let hosts: HostAccess | undefined;
   let decryptors: ((repo: RegisteredRepo) => FileDecryptor) | undefined;
@@ -166,6 +169,7 @@ export function nodeFlowDeps(
     const forRepo = decryptors;
     return {
       ...context,
+      deliveryReads,
       clusters,
       hosts,
       holder,

@@ -24,6 +24,7 @@ import type { GitHost } from '../ports/git-host.ts';
 import type { GitSource } from '../ports/git-source.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
 import type { FileTree } from '../source/file-tree.ts';
+import type { DeliveryReads } from './delivery-reads.ts';
 import type { ReconcileJob } from './job.ts';
 
 /** Everything a reconciler needs about one app at the head of its branch. */
@@ -75,6 +76,11 @@ export interface SkippedJob {
 
 /** What the source stage needs (a `JobContext` has it). */
 export interface ResolveJobDeps {
+  /**
+   * Reads shared by the jobs of one delivery (the trusted configuration, branch heads); without
+   * it every job reads for itself.
+   */
+  deliveryReads?: DeliveryReads;
   registry: RepoRegistry;
   /** GitHub, for the repositories on GitHub. */
   gitHostFor: (repo: RegisteredRepo) => GitHost;
@@ -98,7 +104,11 @@ export async function resolveReconcileJob(
   const repo = deps.registry.lookup(job.repo);
   if (!repo) return { kind: 'skip', reason: `repository ${job.repo} is no longer configured` };
   const { source, github } = repoAccess(repo, deps);
-  const trusted = await loadTrustedConfig(repo, source);
+  const shared = <T>(key: string, load: () => Promise<T>): Promise<T> =>
+    deps.deliveryReads
+      ? deps.deliveryReads.read(`${repo.fullName}\u0000${job.deliveryId}`, key, load)
+      : load();
+  const trusted = await shared('trusted configuration', () => loadTrustedConfig(repo, source));
   if (!trusted) {
     return { kind: 'skip', reason: `no plumbline.yaml on the trusted branch of ${repo.fullName}` };
   }
@@ -112,7 +122,9 @@ export async function resolveReconcileJob(
     };
   }
   const headOf = () =>
-    job.branch === trusted.branch ? trusted.sha : source.branchHead(repo.ref, job.branch);
+    job.branch === trusted.branch
+      ? trusted.sha
+      : shared(`head of ${job.branch}`, () => source.branchHead(repo.ref, job.branch));
   const reporting = github ? { github } : {};
   let target: HostTarget | undefined;
   let cluster: KubernetesTarget | undefined;

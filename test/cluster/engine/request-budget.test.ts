@@ -143,10 +143,10 @@ describe('requests per push and per sweep (regression guard)', () => {
 
     const gh = github.requests.slice(githubFrom).map((r) => githubRoute(r.method, r.path));
     const count = (route: string) => gh.filter((r) => r === route).length;
-    // What each job repeats for itself (level-triggered: it resolves the trusted branch and
-    // the head now): one read each per app, and the webhook's own.
-    expect(count(`GET /repos/${repo}`)).toBeLessThanOrEqual(APPS + 1);
-    expect(count(`GET /repos/${repo}/branches/main`)).toBeLessThanOrEqual(APPS + 1);
+    // The trusted branch and its head: the webhook's read, and one shared by every job of the
+    // push (DeliveryReads), however many apps there are.
+    expect(count(`GET /repos/${repo}`)).toBeLessThanOrEqual(2);
+    expect(count(`GET /repos/${repo}/branches/main`)).toBeLessThanOrEqual(2);
     const perApp = new Set([`GET /repos/${repo}`, `GET /repos/${repo}/branches/main`]);
     const fixed = gh.filter((r) => !perApp.has(r));
     // The rest does not grow with the apps: the configuration, one change list, one tree, the
@@ -181,7 +181,9 @@ describe('requests per push and per sweep (regression guard)', () => {
     expect(cluster.filter(isDiscovery).length).toBeLessThanOrEqual(APPS * 3);
     const gh = github.requests.slice(githubFrom);
     expect(gh.filter((r) => r.method !== 'GET')).toEqual([]);
-    // The trusted branch, its head and the open drift issues, per app.
-    expect(gh.length).toBeLessThanOrEqual(APPS * 3 + 2);
+    // The trusted branch and its head once for the sweep; the open drift issues per app.
+    const routes = gh.map((r) => githubRoute(r.method, r.path));
+    expect(routes.filter((r) => r === `GET /repos/${repo}`).length).toBeLessThanOrEqual(2);
+    expect(gh.length).toBeLessThanOrEqual(APPS + 4);
   });
 });
