@@ -8,10 +8,11 @@
 import { stringify } from 'yaml';
 import { splitHelmHooks } from '../apply/helm-hooks.ts';
 import { applyOrder } from '../apply/order.ts';
+import { sha256Digest } from '../core/encoding.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { groupKind, type KubeObject, type ObjectRef, refKey, refOf } from '../core/object.ts';
 import type { AppInput } from '../desired/app-input.ts';
-import { objectsDigest, sha256Digest } from '../desired/digest.ts';
+import { objectsDigest } from '../desired/digest.ts';
 import { appliesAsNoOp } from '../desired/no-op.ts';
 import { jsonEqual, normalizeObject } from '../desired/normalize.ts';
 import { resolveDesired } from '../desired/resolve-desired.ts';

@@ -2,6 +2,7 @@
  * configMapGenerator and secretGenerator: key/value pairs from env files, literals and files,
  * generator options, and the create/merge/replace behaviours against resources of the same id.
  */
+import { toBase64 } from '../core/encoding.ts';
 import type { KubeObject } from '../core/object.ts';
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
@@ -57,15 +58,6 @@ export function mergeOptions(
       (local?.disableNameSuffixHash ?? false) || (global?.disableNameSuffixHash ?? false),
     immutable: (local?.immutable ?? false) || (global?.immutable ?? false),
   };
-}
-
-function toBase64(value: Uint8Array | string): string {
-  const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value;
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
 }
 
 function utf8(value: Uint8Array | string): string | undefined {

@@ -7,10 +7,11 @@
  * build like any generator's, marked helm-generated so that `namespace:` leaves it alone (helm
  * already placed it, as in kustomize 5.8).
  */
+import { sha256Digest } from '../core/encoding.ts';
 import { RenderError } from '../errors.ts';
 import { gunzip, readTar } from '../github/tar-archive.ts';
 import { type FileTree, joinPath, normalizePath } from '../source/file-tree.ts';
-import { downloadChart, type FetchContext, sha256Digest } from './helm-chart-fetch.ts';
+import { downloadChart, type FetchContext } from './helm-chart-fetch.ts';
 import type { HelmChartSpec, HelmGlobalsSpec } from './helm-chart-spec.ts';
 import { chartLockFile, type LockedChart, lockKey, parseChartLock } from './helm-lock.ts';
 import { type HelmChartInput, HelmRunError, type HelmSupport } from './helm-renderer.ts';

@@ -4,6 +4,7 @@
  */
 
 import type { FileDecryptor } from '../core/decryptor.ts';
+import { sha256Hex } from '../core/encoding.ts';
 import { type KubeObject, refKey, refOf } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import { maskObject } from '../secrets/mask.ts';
@@ -105,12 +106,6 @@ export async function renderApp(
     sensitive: [...new Set(sensitive)].sort(),
     charts: helm.charts,
   };
-}
-
-async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data);
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** The YAML `plumbline render` prints: objects as `kustomize build` writes them, `---` between. */
