@@ -1,7 +1,8 @@
 /**
  * `GitHost`: what Plumbline asks of the Git hosting service: the head of a branch, the
  * repository at an exact commit, and what changed between two commits. GitHub through Octokit
- * in production (`lib/github/octokit-git-host.ts`); `MemoryGitHost` in unit tests.
+ * in production (`lib/github/octokit-git-host.ts`); `test/doubles/memory-git-host.ts` in unit
+ * tests.
  *
  * The reporting half (pull requests, comments, check runs, statuses, deployments, issues) is
  * how outcomes reach users: every call there is idempotent or keyed by the caller (a hidden
