@@ -28,20 +28,6 @@ export type RunOutcome =
   | 'drifted'
   | 'healed';
 
-/** Every outcome, for validation at the store's boundary. */
-export const RUN_OUTCOMES: readonly RunOutcome[] = [
-  'applied',
-  'skipped',
-  'failed',
-  'held',
-  'error',
-  'planned',
-  'not-planned',
-  'in-sync',
-  'drifted',
-  'healed',
-];
-
 /** The commit a run worked on. */
 export interface RunCommit {
   sha: string;
