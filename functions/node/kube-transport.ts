@@ -24,10 +24,10 @@ import { assertPristinePrototypes } from './prototype-tripwire.ts';
 export interface NodeClusterAccess {
   server: string;
   /** PEM of the cluster CA; omitted: the system trust store. */
-  caPem?: string;
+  caPem?: string | undefined;
   /** Client certificate and key (PEM). */
-  certPem?: string;
-  keyPem?: string;
+  certPem?: string | undefined;
+  keyPem?: string | undefined;
   /** SNI / certificate name override (kubeconfig `tls-server-name`). */
   tlsServerName?: string;
   /** Skip server verification: only for throwaway test clusters (kubeconfig on a laptop). */
@@ -127,7 +127,7 @@ export function nodeKubeFetch(access: NodeClusterAccess): typeof fetch {
       headers,
       body:
         init?.body === undefined || init.body === null
-          ? undefined
+          ? null
           : typeof init.body === 'string' || init.body instanceof Uint8Array
             ? init.body
             : String(init.body),

@@ -12,7 +12,7 @@ export interface EksTokenOptions {
   clusterName: string;
   region: string;
   credentials: AwsCredentials;
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** How long a token is used for: EKS accepts 15 minutes, one is kept as margin. */

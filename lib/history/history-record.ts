@@ -84,7 +84,7 @@ export interface HistoryRecord {
   pullRequest?: number;
   commit?: RunCommit;
   /** The revision on the target when the run ended, when known (the applied commit). */
-  appliedSha?: string;
+  appliedSha?: string | undefined;
   outcome: RunOutcome;
   /** Why it was skipped, not planned or held; what it did in a word otherwise. */
   reason?: string;

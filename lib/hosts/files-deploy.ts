@@ -53,7 +53,7 @@ export class HostError extends PlumblineError {
     const file = where.file ? `, file ${where.file}` : '';
     super(stage, `host ${where.host}, app ${where.app}${file}: ${message}`, {
       ...(options.hint ? { hint: options.hint } : {}),
-      ...(options.cause === undefined ? {} : { cause: options.cause }),
+      cause: options.cause,
       ...(where.file ? { file: where.file } : {}),
     });
     this.host = where.host;

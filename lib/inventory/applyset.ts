@@ -102,11 +102,11 @@ export interface Inventory {
   /** Recorded additional namespaces, sorted. */
   namespaces: string[];
   /** Plumbline's record on the parent. */
-  revision?: string;
+  revision?: string | undefined;
   /** In the one format, `sha256:<hex>` (bare hex written by earlier versions is converted). */
-  digest?: string;
+  digest?: string | undefined;
   /** Set when the last run failed (its stage, revision and time). */
-  failed?: { stage: string; revision?: string; at?: string };
+  failed?: { stage: string; revision?: string | undefined; at?: string | undefined };
 }
 
 function splitList(value: string | undefined): string[] {

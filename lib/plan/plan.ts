@@ -55,7 +55,7 @@ export interface PlanEntry {
   /** Unified diff of the normalized YAML, secrets masked; `''` when unchanged. */
   diff: string;
   /** The live resourceVersion the plan saw (absent for creations). */
-  liveResourceVersion?: string;
+  liveResourceVersion?: string | undefined;
   /**
    * Drift: fields Git declares that another field manager changed since Plumbline applied
    * them; the apply takes them back (unless the app sets `failOnConflict`).

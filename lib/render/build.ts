@@ -308,7 +308,7 @@ async function accumulate(
 async function patchSource(
   loader: Loader,
   k: Kustomization,
-  spec: { path?: string; patch?: string; field: string },
+  spec: { path?: string | undefined; patch?: string | undefined; field: string },
 ): Promise<PatchSource> {
   if (spec.patch !== undefined) return { text: spec.patch, file: k.file, sensitive: false };
   const ctx = { file: k.file, field: `${spec.field}.path` };

@@ -192,7 +192,8 @@ export function absorbGenerated(resources: Resource[], res: Resource, file: stri
   if (Object.keys(labels).length === 0) delete meta.labels;
   meta.annotations = annotations;
   if (Object.keys(annotations).length === 0) delete meta.annotations;
-  meta.name = oldMeta.name;
+  if (oldMeta.name === undefined) delete meta.name;
+  else meta.name = oldMeta.name;
   if (oldMeta.namespace) meta.namespace = oldMeta.namespace;
   else delete meta.namespace;
   if (behavior === 'merge') {

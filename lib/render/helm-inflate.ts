@@ -49,7 +49,7 @@ export interface HelmRenderContext {
 export interface HelmKustomization {
   file: string;
   dir: string;
-  namespace?: string;
+  namespace?: string | undefined;
   helmGlobals: HelmGlobalsSpec;
 }
 
@@ -91,8 +91,8 @@ export async function inflateHelmChart(
     throw new RenderError(`${extra.file ?? k.file}: ${label}: ${what}`, {
       file: extra.file ?? k.file,
       hint,
-      ...(extra.line === undefined ? {} : { line: extra.line }),
-      ...(extra.cause === undefined ? {} : { cause: extra.cause }),
+      line: extra.line,
+      cause: extra.cause,
     });
   };
   if (!context?.support) {
@@ -456,7 +456,7 @@ function helmFailure(
     : '';
   return new RenderError(`${file}: ${label}: helm template failed${schema}: ${detail}`, {
     file: at.file,
-    ...(at.line === undefined ? {} : { line: at.line }),
+    line: at.line,
     hint: hints[error.reason],
     cause: error,
   });

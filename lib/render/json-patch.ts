@@ -9,8 +9,8 @@ import { RenderError } from '../errors.ts';
 export interface JsonPatchOp {
   op: string;
   path: string;
-  value?: unknown;
-  from?: string;
+  value?: unknown | undefined;
+  from?: string | undefined;
 }
 
 class PatchFailure extends Error {}

@@ -201,7 +201,7 @@ function mergeValue(dest: unknown, patch: unknown, path: string[], schema: Merge
   return patch;
 }
 
-function listDirective(patch: unknown[]): { directive?: string; rest: unknown[] } {
+function listDirective(patch: unknown[]): { directive?: string | undefined; rest: unknown[] } {
   const index = patch.findIndex((item) => isJsonObject(item) && directive in item);
   if (index < 0) return { rest: patch };
   const item = patch[index] as JsonObject;

@@ -2,7 +2,7 @@
  * Parsing manifests: multi-document YAML (or JSON) into objects, `*List` kinds expanded, with
  * alias expansion and object counts bounded. Keys keep the order they were written in.
  */
-import { Composer, type Document, LineCounter, Parser, type ScalarTag } from 'yaml';
+import { Composer, type Document, LineCounter, Parser, type ScalarTag, type Tags } from 'yaml';
 import type { KubeObject } from '../core/object.ts';
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
@@ -35,7 +35,7 @@ export function parseYamlDocuments(
   const composer = new Composer({
     merge: true,
     version,
-    customTags: version === '1.2' ? (tags) => [goOctal, ...tags] : undefined,
+    ...(version === '1.2' ? { customTags: (tags: Tags) => [goOctal, ...tags] } : {}),
   });
   const values: unknown[] = [];
   try {

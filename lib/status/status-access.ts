@@ -135,7 +135,13 @@ export async function verifyAccessJwt(
   if (!key) return undefined;
   const publicKey = await crypto.subtle.importKey(
     'jwk',
-    { kty: key.kty, n: key.n, e: key.e, alg: 'RS256', ext: true },
+    {
+      kty: 'RSA',
+      ...(key.n === undefined ? {} : { n: key.n }),
+      ...(key.e === undefined ? {} : { e: key.e }),
+      alg: 'RS256',
+      ext: true,
+    },
     { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     false,
     ['verify'],

@@ -231,7 +231,11 @@ export function createFakeKubeClient(
           'Conflict',
         );
       }
-      return store({ ...object, metadata: { ...object.metadata, uid: live.metadata.uid } });
+      // Every stored object has a uid: `store` gives one to each it creates.
+      return store({
+        ...object,
+        metadata: { ...object.metadata, uid: live.metadata.uid as string },
+      });
     },
     async delete(ref, options = {}) {
       record('delete', ref);
