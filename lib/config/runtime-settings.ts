@@ -11,8 +11,8 @@
  */
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
-import { DEFAULT_RETENTION, type HistoryRetention } from '../history/history-store.ts';
 import { parseRepoFullName } from '../ports/git-host.ts';
+import { DEFAULT_RETENTION, type HistoryRetention } from './history-retention.ts';
 import { type TargetBinding, TargetBindingSchema, toTargetBinding } from './target-binding.ts';
 
 /** Which SOPS keys a repository's files may be opened with. */

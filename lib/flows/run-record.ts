@@ -4,7 +4,7 @@
  */
 import type { RunRecord } from '../report/outcomes.ts';
 import type { Redacted } from '../report/redacted.ts';
-import type { DeployOutcome } from './deploy-app.ts';
+import type { DeployOutcome } from './deploy-outcome.ts';
 import type { SweepOutcome } from './sweep.ts';
 
 /** The record of a deploy (a push, or a head the sweep found unapplied). */
