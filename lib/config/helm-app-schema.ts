@@ -6,7 +6,7 @@
  * rules (pinned versions, release names) are the render's, so they read the same for both.
  * Written with zod's functional API, as `schema.ts` is, so it also runs under `zod/mini`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const stringList = z.array(z.string());
 const optionalString = z.optional(z.string());

@@ -152,8 +152,15 @@ describe('the GitHub Action against the real API server', () => {
     git.setBranch('main', main);
   });
 
-  it('sweeps on a schedule and finds the app in sync', async () => {
-    const result = await run('schedule', JSON.stringify({ schedule: '*/30 * * * *' }), 'sweep');
+  it('sweeps on a schedule: retries the app whose last run failed, then finds it in sync', async () => {
+    const schedule = JSON.stringify({ schedule: '*/30 * * * *' });
+    // The refused push above left the failed marker: the sweep runs the head again.
+    const retried = await run('schedule', schedule, 'sweep');
+    expect(retried.code, retried.stdout).toBe(0);
+    expect(JSON.parse(retried.outputs.apps ?? '[]')).toEqual([
+      expect.objectContaining({ app: 'web', status: 'applied missed head' }),
+    ]);
+    const result = await run('schedule', schedule, 'sweep');
     expect(result.code, result.stdout).toBe(0);
     expect(JSON.parse(result.outputs.apps ?? '[]')).toEqual([
       expect.objectContaining({ app: 'web', status: 'in-sync' }),

@@ -1,5 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeHelmRenderer } from '../../../functions/node/helm-renderer.ts';
 import type { FileDecryptor } from '../../../lib/core/decryptor.ts';
@@ -50,8 +51,6 @@ async function renderError(
   expect(error).toBeInstanceOf(RenderError);
   return error as RenderError;
 }
-
-const helmTemps = () => readdirSync(tmpdir()).filter((d) => d.startsWith('plumbline-helm-'));
 
 describe('helm runs in a sandbox', () => {
   const saved = { ...process.env };
@@ -128,12 +127,18 @@ describe('helm runs in a sandbox', () => {
         },
       }),
     };
-    const before = helmTemps();
-    const error = await renderError(files, nodeHelmRenderer({ helm: binary('helm') }), decryptor);
-    expect(error.message).toContain('refusing ***');
-    expect(error.message).not.toContain(canary);
-    expect(JSON.stringify(error)).not.toContain(canary);
-    expect(helmTemps()).toEqual(before);
+    // A private temporary directory: other test files render charts at the same time.
+    const own = mkdtempSync(join(tmpdir(), 'plumbline-helm-sandbox-test-'));
+    process.env.TMPDIR = own;
+    try {
+      const error = await renderError(files, nodeHelmRenderer({ helm: binary('helm') }), decryptor);
+      expect(error.message).toContain('refusing ***');
+      expect(error.message).not.toContain(canary);
+      expect(JSON.stringify(error)).not.toContain(canary);
+      expect(readdirSync(own)).toEqual([]);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it("points a template error at the template's file and line, and a schema failure at the schema", async () => {

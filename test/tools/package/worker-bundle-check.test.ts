@@ -38,10 +38,10 @@ describe('the Worker bundle check', () => {
     expect(result.status).toBe(1);
   });
 
-  it("passes Plumbline's own minified Worker, which imports only cloudflare:workers", () => {
+  it("passes Plumbline's own minified Worker, which imports only cloudflare:workers and cloudflare:sockets", () => {
     const result = check([join(work, 'plumbline')]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/imports: cloudflare:workers\n/);
+    expect(result.stdout).toMatch(/imports: cloudflare:workers, cloudflare:sockets\n/);
   });
 });

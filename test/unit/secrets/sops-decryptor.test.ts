@@ -157,14 +157,12 @@ describe('YAML aliases', () => {
           .join(', ')}]`,
       );
     const bomb = `${levels.join('\n')}\nsops:\n  lastmodified: "2024-01-01T00:00:00Z"\n  mac: x\n  age: [{recipient: r, enc: e}]\n`;
-    const started = Date.now();
     const error = await failure(
       createSopsDecryptor({ ageIdentities }).decrypt('bomb.yaml', encode(bomb)),
     );
     expect(error.message).toBe(
       'bomb.yaml: not a valid SOPS file: more than 10000 YAML alias expansions',
     );
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
 
