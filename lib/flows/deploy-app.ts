@@ -34,7 +34,7 @@ import { type Redacted, redacted } from '../report/redacted.ts';
 import { changeSetSummary } from '../report/summary.ts';
 import { appImpact, changedFiles } from './affected-apps.ts';
 import type { DeployOutcome, DeployPlanInfo } from './deploy-outcome.ts';
-import { deploymentRecorder, statusContext } from './deployment-record.ts';
+import { deploymentRecorder, reportRefusedTarget, statusContext } from './deployment-record.ts';
 import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { failureOf } from './flow-failure.ts';
 import { inJobScope, type JobDeps } from './job-secrets.ts';
@@ -110,6 +110,10 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
   if (resolved.kind === 'skip') {
     log('info', 'reconcile skipped', { reason: resolved.reason });
     return { status: 'skipped', ...base, reason: resolved.reason };
+  }
+  if (resolved.kind === 'refused') {
+    const failure = await reportRefusedTarget(resolved, deps);
+    return { status: 'failed', ...base, sha: resolved.sha, target: resolved.app.target, failure };
   }
   if (resolved.kind === 'files') return deployFilesApp(resolved, job, deps);
   const { sha } = resolved;

@@ -5,11 +5,13 @@
  * characters (a cut value would escape the redactor). Recording is best effort: a GitHub
  * failure is logged, never undoes the deploy.
  */
+import type { RefusedJob } from '../jobs/resolve-job.ts';
 import type { DeploymentState, GitHost } from '../ports/git-host.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
 import { type StatusEvent, statusDescription } from '../report/github.ts';
 import { redacted } from '../report/redacted.ts';
 import { bestEffort } from './flow-deps.ts';
+import { type FlowFailure, failureOf } from './flow-failure.ts';
 import type { JobDeps } from './job-secrets.ts';
 
 /** The commit status context of an app. */
@@ -87,4 +89,27 @@ export async function startDeploymentRecord(
   const recorder = deploymentRecorder(resolved, deployment, deps);
   await recorder.start();
   return recorder;
+}
+
+/**
+ * Reports an app whose target the runtime settings refuse: a failed commit status
+ * `plumbline/<app>` on the head it would have deployed (no Deployment: nothing started), and
+ * an error in the log. Returns the failure for the outcome.
+ */
+export async function reportRefusedTarget(
+  refused: RefusedJob,
+  deps: Pick<JobDeps, 'logger' | 'ledger'>,
+): Promise<FlowFailure> {
+  const failure = failureOf(refused.error, 'config');
+  await deploymentRecorder(refused, { kind: 'failed', failure }, deps).record('failure', {
+    kind: 'failed',
+    failure,
+  });
+  deps.logger.log('error', 'reconcile refused', {
+    repo: refused.repo.fullName,
+    app: refused.app.name,
+    sha: refused.sha,
+    error: failure.message,
+  });
+  return failure;
 }

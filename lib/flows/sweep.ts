@@ -20,6 +20,7 @@ import { statusDescription } from '../report/github.ts';
 import { type Redacted, redacted } from '../report/redacted.ts';
 import { applyAndRecord, renderResolved, statusContext } from './deploy-app.ts';
 import type { DeployOutcome } from './deploy-outcome.ts';
+import { reportRefusedTarget } from './deployment-record.ts';
 import { type DriftFinding, type DriftIssueAction, syncDriftIssue } from './drift-issue.ts';
 import { bestEffort, type FlowDeps } from './flow-deps.ts';
 import { failureOf } from './flow-failure.ts';
@@ -55,6 +56,16 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
   const reconcile: ReconcileJob = { ...job, kind: 'reconcile' };
   const resolved = await resolveReconcileJob(reconcile, deps);
   if (resolved.kind === 'skip') return { status: 'skipped', ...base, reason: resolved.reason };
+  if (resolved.kind === 'refused') {
+    const failure = await reportRefusedTarget(resolved, deps);
+    return {
+      status: 'failed',
+      ...base,
+      target: resolved.app.target,
+      sha: resolved.sha,
+      error: failure.message,
+    };
+  }
   if (resolved.kind === 'files') return sweepFilesApp(resolved, job, deps);
   const { sha, app, repo, gitHost } = resolved;
   const where = { ...base, target: app.target };

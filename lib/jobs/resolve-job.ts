@@ -5,11 +5,17 @@
  * rendered. The reconciler starts from what this returns.
  */
 import type { HostTarget } from '../config/host-binding.ts';
-import type { FilesAppConfig, KubernetesAppConfig, RepoConfig } from '../config/repo-config.ts';
+import type {
+  AppConfig,
+  FilesAppConfig,
+  KubernetesAppConfig,
+  RepoConfig,
+} from '../config/repo-config.ts';
 import type { KubernetesTarget, TargetBinding } from '../config/target-binding.ts';
 import {
   hostTargetFor,
   loadTrustedConfig,
+  TargetNotAllowedError,
   type TrustedConfig,
   targetFor,
 } from '../config/trusted-config.ts';
@@ -41,6 +47,20 @@ export interface ResolvedFilesJob extends Omit<ResolvedJob, 'kind' | 'app' | 'ta
   target: HostTarget;
 }
 
+/**
+ * An app whose trusted definition names a target the runtime settings do not let it use: the
+ * job cannot deploy, and says so on the commit (nothing was downloaded or sent).
+ */
+export interface RefusedJob {
+  kind: 'refused';
+  repo: RegisteredRepo;
+  gitHost: GitHost;
+  /** The head of the app's branch, where the refusal is reported. */
+  sha: string;
+  app: AppConfig;
+  error: TargetNotAllowedError;
+}
+
 /** A job with nothing to do any more (the repository or app left, the branch changed). */
 export interface SkippedJob {
   kind: 'skip';
@@ -58,13 +78,14 @@ export interface ResolveJobDeps {
 /**
  * Resolves `job` against the trusted configuration and the current head of its branch.
  * Throws `GitHubError` or `SourceError` when the repository cannot be read, and
- * `ConfigError` when the trusted `plumbline.yaml` is invalid or the app's target is not one
- * the settings let it use.
+ * `ConfigError` when the trusted `plumbline.yaml` is invalid. An app whose target is not one
+ * the settings let it use is `refused` (with the head it would have deployed), so the flows
+ * can report it where its authors look.
  */
 export async function resolveReconcileJob(
   job: ReconcileJob,
   deps: ResolveJobDeps,
-): Promise<ResolvedJob | ResolvedFilesJob | SkippedJob> {
+): Promise<ResolvedJob | ResolvedFilesJob | RefusedJob | SkippedJob> {
   const repo = deps.registry.lookup(job.repo);
   if (!repo) return { kind: 'skip', reason: `repository ${job.repo} is no longer configured` };
   const gitHost = deps.gitHostFor(repo);
@@ -81,10 +102,18 @@ export async function resolveReconcileJob(
       reason: `app '${job.app}' tracks branch ${app.branch}, not ${job.branch} (${where})`,
     };
   }
-  const target = app.kind === 'files' ? hostTargetFor(app, repo, deps.targets) : undefined;
-  const cluster = app.kind === 'kubernetes' ? targetFor(app, repo, deps.targets) : undefined;
-  const sha =
-    job.branch === trusted.branch ? trusted.sha : await gitHost.branchHead(repo.ref, job.branch);
+  const headOf = () =>
+    job.branch === trusted.branch ? trusted.sha : gitHost.branchHead(repo.ref, job.branch);
+  let target: HostTarget | undefined;
+  let cluster: KubernetesTarget | undefined;
+  try {
+    target = app.kind === 'files' ? hostTargetFor(app, repo, deps.targets) : undefined;
+    cluster = app.kind === 'kubernetes' ? targetFor(app, repo, deps.targets) : undefined;
+  } catch (error) {
+    if (!(error instanceof TargetNotAllowedError)) throw error;
+    return { kind: 'refused', repo, gitHost, sha: await headOf(), app, error };
+  }
+  const sha = await headOf();
   const tree = await gitHost.treeAt(repo.ref, sha);
   const common = { repo, gitHost, sha, tree, config: trusted.config, trusted };
   if (app.kind === 'files' && target) return { kind: 'files', ...common, app, target };

@@ -253,11 +253,18 @@ describe('credentials go only where the operator bound them (plumbline serve)', 
     );
     expect(await response.json()).toMatchObject({ status: 'accepted', apps: ['web', 'borrow'] });
     const refused = logger.entries.find(
-      (e) => e.message === 'job failed' && String(e.fields.key).endsWith('#borrow'),
+      (e) => e.message === 'reconcile refused' && e.fields.app === 'borrow',
     );
     expect(String(refused?.fields.error)).toContain(
       "target 'b-cluster' does not serve repository acme/deploy (runtime setting targets[b-cluster].repositories)",
     );
+    // Said on the commit too, where the app's authors look.
+    expect(
+      github
+        .records(REPO)
+        .statuses.filter((s) => s.context === 'plumbline/borrow' && s.sha === aMain)
+        .map((s) => s.state),
+    ).toEqual(['failure']);
     // Naming B's secret from a targets section of A's trusted file is refused outright.
     const named = git.commit(
       {

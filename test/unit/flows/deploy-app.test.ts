@@ -117,6 +117,35 @@ describe('deployApp', () => {
     expect(git.deployments).toHaveLength(1);
   });
 
+  it('reports a target the settings refuse on the commit, touching no cluster and no tree', async () => {
+    const { git, deps, kube, clientsFor } = flowSetup();
+    const files = baseFiles('blue');
+    const sha = git.commit(REPO, 'main', {
+      ...files,
+      'plumbline.yaml': (files['plumbline.yaml'] as string).replace(
+        /target: prod/g,
+        'target: elsewhere',
+      ),
+    });
+    const outcome = await deployApp(job('web'), deps);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      sha,
+      failure: {
+        stage: 'config',
+        message:
+          "plumbline.yaml: app web: no target 'elsewhere' is bound in the runtime settings (targets)",
+      },
+    });
+    expect(git.statuses.map((s) => [s.context, s.state, s.sha])).toEqual([
+      ['plumbline/web', 'failure', sha],
+    ]);
+    expect(git.statuses[0]?.description).toContain("no target 'elsewhere' is bound");
+    expect(git.deployments).toHaveLength(0);
+    expect(kube.calls).toEqual([]);
+    expect(clientsFor).toEqual([]);
+  });
+
   it('records a render failure on the deployment with the file, touching no cluster object', async () => {
     const { git, deps, kube } = flowSetup();
     const before = git.commit(REPO, 'main', baseFiles('blue'));

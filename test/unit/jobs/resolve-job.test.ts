@@ -130,24 +130,29 @@ describe('resolveReconcileJob', () => {
     gitHost.commit('acme/deploy', 'main', {
       'plumbline.yaml': config.replace('target: staging', 'target: prod'),
     });
-    const unknown = resolveReconcileJob(job, deps);
-    await expect(unknown).rejects.toBeInstanceOf(TargetNotAllowedError);
-    await expect(unknown).rejects.toThrow(
+    const refusal = async (j: typeof job) => {
+      const resolved = await resolveReconcileJob(j, deps);
+      if (resolved.kind !== 'refused') throw new Error(`not refused: ${resolved.kind}`);
+      expect(resolved.error).toBeInstanceOf(TargetNotAllowedError);
+      return resolved;
+    };
+    const unknown = await refusal(job);
+    expect(unknown.error.message).toBe(
       "plumbline.yaml: app web: no target 'prod' is bound in the runtime settings (targets)",
     );
+    // The head it would have deployed, where the refusal is reported.
+    expect(unknown.sha).toBe(await gitHost.branchHead({ owner: 'acme', repo: 'deploy' }, 'main'));
     gitHost.commit('other/repo', 'main', { 'plumbline.yaml': config });
-    const foreign = resolveReconcileJob({ ...job, repo: 'other/repo' }, deps);
-    await expect(foreign).rejects.toThrow(
+    const foreign = await refusal({ ...job, repo: 'other/repo' });
+    expect(foreign.error.message).toBe(
       "plumbline.yaml: app web: target 'staging' does not serve repository other/repo (runtime setting targets[staging].repositories)",
     );
     // Which repositories a binding serves is not revealed to another repository.
-    await expect(resolveReconcileJob({ ...job, repo: 'other/repo' }, deps)).rejects.not.toThrow(
-      'acme/*',
-    );
+    expect(foreign.error.message).not.toContain('acme/*');
     gitHost.commit('acme/deploy', 'main', {
       'plumbline.yaml': config.replace('namespace: web', 'namespace: kube-system'),
     });
-    await expect(resolveReconcileJob(job, deps)).rejects.toThrow(
+    expect((await refusal(job)).error.message).toBe(
       "plumbline.yaml: app web: namespace 'kube-system' is not allowed on target 'staging' (runtime setting targets[staging].namespaces: web, api)",
     );
     // No tree was downloaded for a refused job.
