@@ -19,6 +19,7 @@ import { jsonLogger, type Logger } from '../lib/ports/logger.ts';
 import type { RegisteredRepo } from '../lib/ports/repo-registry.ts';
 import { type RepoRegistry, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import type { SecretStore } from '../lib/ports/secret-store.ts';
+import { type RenderPort, renderApp, workersLimits } from '../lib/render/index.ts';
 import type { StatusAccessPolicy } from '../lib/status/status-access.ts';
 import { createStatusApp } from '../lib/status/status-app.ts';
 import { createApp } from '../lib/webhook/app.ts';
@@ -129,6 +130,10 @@ function portsOf(env: WorkerEnv): Ports {
   return ports;
 }
 
+/** Renders with the limits of a Worker isolate. */
+const workersRender: RenderPort = (tree, appPath, options = {}) =>
+  renderApp(tree, appPath, { ...options, limits: { ...workersLimits, ...options.limits } });
+
 /** The reconciler an `AppJobs` object runs jobs with. */
 function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
   const { settings, logger, registry, gitHostFor, secrets, history } = portsOf(env);
@@ -173,13 +178,16 @@ function reconcilerOf(env: WorkerEnv, holder: string): AppJobsRuntime {
     }),
     holder,
     decryptorFor: (repo: RegisteredRepo) => decryptors(repo),
+    // Workers have no threads to sandbox a render in: it runs in this isolate, whose memory and
+    // CPU limits bound it, with render limits sized for its 128 MB (docs/security.md).
+    render: workersRender,
   };
   // Every run lands in the history: what the flow ended with, or what it threw.
   const recorder = history
     ? new RunRecorder({
         history,
         logger,
-        gitHostFor,
+        sourceFor: gitHostFor,
         lookupRepo: (name) => registry.lookup(name),
       })
     : undefined;

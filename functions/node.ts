@@ -9,6 +9,11 @@ import { serve } from '@hono/node-server';
 import { Octokit } from '@octokit/rest';
 import type { Hono } from 'hono';
 import { secretKey } from '../lib/config/runtime-settings.ts';
+import {
+  GitSourcePoller,
+  POLL_DELIVERY_PREFIX,
+  type PollOutcome,
+} from '../lib/flows/poll-git-source.ts';
 import { sweepJobs } from '../lib/flows/sweep.ts';
 import { installationOctokit } from '../lib/github/app-auth.ts';
 import { convertManifestCode, type RegisteredApp } from '../lib/github/app-manifest.ts';
@@ -18,9 +23,11 @@ import { ResilientHistory, RunRecorder } from '../lib/history/run-recorder.ts';
 import { type Job, jobKey } from '../lib/jobs/job.ts';
 import type { JobContext, RunJob } from '../lib/jobs/job-context.ts';
 import { backoff, JobQueue, type RetryPolicy } from '../lib/jobs/job-queue.ts';
+import { repoAccess } from '../lib/jobs/resolve-job.ts';
 import { mergeJobs } from '../lib/jobs/supersede.ts';
 import { isTransient, retryAfterOf } from '../lib/jobs/transient.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
+import type { PolledGitSource } from '../lib/ports/git-source.ts';
 import type { Logger } from '../lib/ports/logger.ts';
 import { type RegisteredRepo, StaticRepoRegistry } from '../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../lib/ports/secret-store.ts';
@@ -28,6 +35,7 @@ import { LiveJobs } from '../lib/status/live-jobs.ts';
 import type { StatusAccessPolicy } from '../lib/status/status-access.ts';
 import { createStatusApp } from '../lib/status/status-app.ts';
 import { createApp, DEFAULT_BODY_TIMEOUT_MS } from '../lib/webhook/app.ts';
+import { gitCacheDirectory, gitSourcesFor } from './node/git-sources.ts';
 import { githubAppFile, saveGitHubApp } from './node/github-app-file.ts';
 import type { NodeSettings } from './node/settings.ts';
 
@@ -39,6 +47,8 @@ export interface NodeRuntimeOptions {
   logger: Logger;
   /** Overrides how repositories are read (default: Octokit with the settings' token). */
   gitHostFor?: (repo: RegisteredRepo) => GitHost;
+  /** Where Git sources keep their bare caches (default: `gitCacheDirectory(process.env)`). */
+  gitCacheDir?: string;
   /** Jobs of different apps run at once (default 4). */
   concurrency?: number;
   /** Sweep every app this often (0 or absent: only when `sweep()` is called). */
@@ -74,6 +84,8 @@ export interface NodeRuntime {
   queue: JobQueue<Job>;
   /** Enqueues a sweep job for every app of every repository; resolves with how many. */
   sweep(): Promise<number>;
+  /** Polls every Git source now (each also polls on its own interval). */
+  poll(): Promise<PollOutcome[]>;
   /** The history as the status page reads it (records wait in memory while the store fails). */
   history?: ResilientHistory;
   /** The settings in use now (a GitHub App registered from the setup page changes them). */
@@ -157,10 +169,12 @@ export function jobContextOf(
   settings: NodeSettings,
   logger: Logger,
   gitHostFor?: (repo: RegisteredRepo) => GitHost,
-): JobContext {
+  gitCacheDir: string = gitCacheDirectory(process.env),
+): Omit<JobContext, 'gitSourceFor'> & { gitSourceFor: (repo: RegisteredRepo) => PolledGitSource } {
   return {
     registry: new StaticRepoRegistry(settings.repositories),
     gitHostFor: gitHostFor ?? gitHostsFor(settings, logger),
+    gitSourceFor: gitSourcesFor(settings, gitCacheDir),
     targets: settings.targets,
     secrets: new MemorySecretStore(settings.secrets, secretKey),
     logger,
@@ -174,14 +188,15 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   // The webhook and the jobs share the GitHosts, so a tree read by one is cached for the other.
   // Both are rebuilt when a GitHub App is registered from the setup page (no restart).
-  let context = jobContextOf(settings, logger, options.gitHostFor);
+  let context = jobContextOf(settings, logger, options.gitHostFor, options.gitCacheDir);
   const live = new LiveJobs(`node/${hostname()}/${process.pid}`);
   const history = options.history ? new ResilientHistory(options.history, logger) : undefined;
   const recorder = history
     ? new RunRecorder({
         history,
         logger,
-        gitHostFor: (repo) => context.gitHostFor(repo),
+        // GitHub's commit API, or `git log` for a Git source.
+        sourceFor: (repo) => repoAccess(repo, context).source,
         lookupRepo: (name) => context.registry.lookup(name),
       })
     : undefined;
@@ -224,7 +239,7 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
       webhookSecrets: [...settings.webhookSecrets, app.webhookSecret],
       githubAppFile: file,
     };
-    context = jobContextOf(settings, logger, options.gitHostFor);
+    context = jobContextOf(settings, logger, options.gitHostFor, options.gitCacheDir);
     webhook = webhookOf();
     return file;
   };
@@ -309,15 +324,52 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
         }, sweepMs)
       : undefined;
   timer?.unref();
+  // Git sources have no webhooks: each is polled at its own interval, from start-up on.
+  const pollers = context.registry
+    .all()
+    .filter((repo) => repo.git !== undefined)
+    .map((repo) => ({
+      repo,
+      poller: new GitSourcePoller({
+        repo,
+        source: context.gitSourceFor(repo),
+        queue,
+        logger,
+      }),
+      running: undefined as Promise<PollOutcome> | undefined,
+    }));
+  const pollOne = (entry: (typeof pollers)[number]): Promise<PollOutcome> => {
+    entry.running ??= entry.poller
+      .poll(`${POLL_DELIVERY_PREFIX}${new Date().toISOString()}`)
+      .catch((error: unknown): PollOutcome => {
+        logger.log('error', 'poll failed', { repo: entry.repo.fullName, error: String(error) });
+        return { status: 'unreachable', reason: String(error) };
+      })
+      .finally(() => {
+        entry.running = undefined;
+      });
+    return entry.running;
+  };
+  const pollTimers = pollers.map((entry) => {
+    void pollOne(entry);
+    const every = setInterval(
+      () => void pollOne(entry),
+      (entry.repo.git?.pollIntervalSeconds ?? 60) * 1000,
+    );
+    every.unref();
+    return every;
+  });
   return {
     url: `http://${host}:${port}`,
     port,
     queue,
     sweep,
+    poll: () => Promise.all(pollers.map(pollOne)),
     ...(history ? { history } : {}),
     settings: () => settings,
     close() {
       if (timer) clearInterval(timer);
+      for (const every of pollTimers) clearInterval(every);
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -4,6 +4,7 @@
  *   dist/plumbline.js            the `plumbline` bin: Node version check, compile cache, then
  *   dist/cli.js                  the CLI, whose sub-commands and stages are chunks loaded
  *   dist/chunks/*.js             when used (`plumbline render` never loads the cluster client)
+ *   dist/render-sandbox-worker.js the render sandbox's worker thread (also under dist/action/)
  *   dist/action/index.js         the GitHub Action's entry (`action.yml`), with its chunks
  *   dist/THIRD-PARTY-NOTICES.md  the licences of the bundled dependencies
  * The version and commit are written in for `plumbline --version`.
@@ -134,7 +135,11 @@ export async function build(outdir: string = join(root, 'dist')): Promise<BuildR
   mkdirSync(outdir, { recursive: true });
   const cli = await esbuild({
     ...options(outdir, define),
-    entryPoints: [{ in: 'functions/cli.ts', out: 'cli' }],
+    entryPoints: [
+      { in: 'functions/cli.ts', out: 'cli' },
+      // Started as a worker thread by `serve` and `sweep` (functions/node/render-sandbox.ts).
+      { in: 'functions/node/render-sandbox-worker.ts', out: 'render-sandbox-worker' },
+    ],
   });
   // The bin stays apart from the bundle, in ES2017, so that any Node can parse it and say
   // which version Plumbline needs; it loads `cli.js` only once the version is right.
@@ -158,7 +163,10 @@ export async function build(outdir: string = join(root, 'dist')): Promise<BuildR
   });
   const action = await esbuild({
     ...options(join(outdir, 'action'), define),
-    entryPoints: [{ in: 'functions/action.ts', out: 'index' }],
+    entryPoints: [
+      { in: 'functions/action.ts', out: 'index' },
+      { in: 'functions/node/render-sandbox-worker.ts', out: 'render-sandbox-worker' },
+    ],
   });
   writeFileSync(
     join(outdir, 'THIRD-PARTY-NOTICES.md'),

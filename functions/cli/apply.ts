@@ -26,6 +26,7 @@ import { holderIdentity, isLocalHolderAlive } from '../node/lease-holder.ts';
 import { historyPath, sqliteHistory } from '../node/sqlite-history.ts';
 import type { CliIo, CommandMain } from './command.ts';
 import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
+import { applyProgressText, progressLine } from './progress-line.ts';
 
 const options = {
   ...clusterOptions,
@@ -131,22 +132,34 @@ async function applyDirectory(
     values['lease-duration'] === undefined
       ? undefined
       : seconds('lease-duration', values['lease-duration']) / 1000;
-  const changes = await applyPlan({ ...input, plan }, client, {
-    holder: holderIdentity('cli'),
-    failOnConflict,
-    pruneContents,
-    prune: values.prune && !values['no-prune'],
-    allowEmpty: values['allow-empty'],
-    allowMassPrune: values['allow-mass-prune'],
-    lease: {
-      isHolderAlive: (identity) => isLocalHolderAlive(identity),
-      ...(durationSeconds === undefined ? {} : { durationSeconds }),
-      ...(values['lease-wait'] === undefined
-        ? {}
-        : { waitMs: seconds('lease-wait', values['lease-wait']) }),
-    },
-    ...(values.wait !== undefined ? { health: { timeoutMs: seconds('wait', values.wait) } } : {}),
+  // On a terminal, one line says how far the apply is; off one, nothing but the result.
+  const progress = progressLine({
+    write: io.stderr,
+    isTTY: io.stderrIsTTY === true,
+    ...(io.columns ? { columns: io.columns } : {}),
   });
+  let changes: Awaited<ReturnType<typeof applyPlan>>;
+  try {
+    changes = await applyPlan({ ...input, plan }, client, {
+      onProgress: (step) => progress.update(applyProgressText(input.app, step)),
+      holder: holderIdentity('cli'),
+      failOnConflict,
+      pruneContents,
+      prune: values.prune && !values['no-prune'],
+      allowEmpty: values['allow-empty'],
+      allowMassPrune: values['allow-mass-prune'],
+      lease: {
+        isHolderAlive: (identity) => isLocalHolderAlive(identity),
+        ...(durationSeconds === undefined ? {} : { durationSeconds }),
+        ...(values['lease-wait'] === undefined
+          ? {}
+          : { waitMs: seconds('lease-wait', values['lease-wait']) }),
+      },
+      ...(values.wait !== undefined ? { health: { timeoutMs: seconds('wait', values.wait) } } : {}),
+    });
+  } finally {
+    progress.clear();
+  }
   const safe = redacted(changes, ledger);
   io.stdout(format === 'json' ? reportJson(safe) : changeSetText(safe, { colour: io.isTTY }));
   return safe;

@@ -10,6 +10,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** True when stdout is a terminal (colours allowed). */
   isTTY: boolean;
+  /** True when stderr is a terminal: long commands draw their progress there. */
+  stderrIsTTY?: boolean;
+  /** Width of that terminal. */
+  columns?: number;
 }
 
 /** A command's entry point: returns the process exit code. */

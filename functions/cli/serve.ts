@@ -4,13 +4,22 @@
  * starts on the embedded defaults and answers `/healthz`.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../../lib/errors.ts';
+import { ConfigError, messageOf } from '../../lib/errors.ts';
 import type { RunJob } from '../../lib/jobs/job-context.ts';
 import { jsonLogger } from '../../lib/ports/logger.ts';
+import { dataDirectory } from '../node/data-dir.ts';
+import {
+  type EmbeddedDefault,
+  embeddedDefault,
+  embeddedInstructions,
+} from '../node/embedded-default.ts';
+import { nodeKubeClient } from '../node/kube-transport.ts';
+import { loadKubeconfig } from '../node/kubeconfig.ts';
 import { missingSettings, settingsSource } from '../node/missing-settings.ts';
 import { nodeReconciler, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
-import { loadSettings } from '../node/settings.ts';
+import { loadSettings, nothingConfigured } from '../node/settings.ts';
 import { historyPath, sqliteHistory } from '../node/sqlite-history.ts';
+import { textLogger } from '../node/text-logger.ts';
 import { startNodeRuntime } from '../node.ts';
 import type { CliIo, CommandMain } from './command.ts';
 
@@ -26,6 +35,16 @@ Options:
   --host ADDRESS     address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
   --config FILE      runtime settings file (YAML or JSON), see docs/configuration.md
   -h, --help         show this help
+
+With nothing configured (no --config and none of the variables below), it runs the embedded
+default: it watches a demo repository it creates in its data directory from examples/ and
+deploys it to this machine, healing hand edits, so you can see the whole loop at once:
+  --repo PATH|URL    watch this repository instead of the demo (polled, no webhooks)
+  --demo-dir DIR     where the demo repository lives (default: <data dir>/demo)
+  --data-dir DIR     Plumbline's data directory (default: $PLUMBLINE_DATA_DIR, else
+                     $XDG_DATA_HOME/plumbline, else ~/.local/share/plumbline)
+  --kube             also deploy the demo's page to the cluster of your kubeconfig
+  --kube-context NAME  that kubeconfig context (default: the current one)
 
 Environment: PLUMBLINE_WEBHOOK_SECRETS (comma-separated, current first),
 PLUMBLINE_REPOSITORIES (comma-separated owner/name, or a JSON array of repository entries),
@@ -68,6 +87,11 @@ export async function serveCommand(
       port: { type: 'string' },
       host: { type: 'string' },
       config: { type: 'string' },
+      repo: { type: 'string' },
+      'demo-dir': { type: 'string' },
+      'data-dir': { type: 'string' },
+      kube: { type: 'boolean', default: false },
+      'kube-context': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -82,16 +106,30 @@ export async function serveCommand(
     throw new ConfigError(`--port: '${values.port}' is not a port number`);
   }
   const env = options.env ?? process.env;
-  const settings = loadSettings({
+  const embeddedAsked =
+    values.repo !== undefined || values['demo-dir'] !== undefined || values.kube;
+  const embedded =
+    (embeddedAsked ||
+      nothingConfigured({ ...(values.config ? { file: values.config } : {}), env })) &&
+    !env.PLUMBLINE_ENV_FILE
+      ? await embeddedSetup(values, env, io)
+      : undefined;
+  const loaded = loadSettings({
     ...(values.config ? { file: values.config } : {}),
     env,
     flags: {
       ...(port === undefined ? {} : { port }),
       ...(values.host ? { host: values.host } : {}),
     },
+    ...(embedded ? { embedded: embedded.settings } : {}),
   });
-  const logger = jsonLogger(io.stdout);
-  const missing = missingSettings(settings);
+  // --data-dir holds everything Plumbline writes: the demo, and the history beside it.
+  const settings = values['data-dir']
+    ? { ...loaded, dataDir: dataDirectory(env, values['data-dir']) }
+    : loaded;
+  // A person is reading the embedded default's output: short lines instead of JSON.
+  const logger = embedded ? textLogger(io.stdout) : jsonLogger(io.stdout);
+  const missing = embedded ? [] : missingSettings(settings);
   if (missing.length > 0) {
     const source = settingsSource({
       ...(env.PLUMBLINE_ENV_FILE ? { envFile: env.PLUMBLINE_ENV_FILE } : {}),
@@ -110,12 +148,26 @@ export async function serveCommand(
   const { store, database } = sqliteHistory(historyPath(settings.dataDir), {
     retention: settings.history,
   });
-  const runtime = await startNodeRuntime({
-    settings,
-    logger,
-    history: store,
-    runJob: options.runJob ?? nodeReconciler(reconcilerOptionsFromEnv(env)),
-  });
+  const start = (at: typeof settings) =>
+    startNodeRuntime({
+      settings: at,
+      logger,
+      history: store,
+      runJob: options.runJob ?? nodeReconciler(reconcilerOptionsFromEnv(env)),
+    });
+  let runtime: Awaited<ReturnType<typeof start>>;
+  try {
+    runtime = await start(settings);
+  } catch (error) {
+    // The demo should start even where 8080 is taken: any free port then.
+    const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    if (!embedded || !inUse || port !== undefined || env.PORT) throw error;
+    runtime = await start({ ...settings, port: 0 });
+  }
+  if (embedded) {
+    io.stdout(embeddedInstructions(runtime.url, embedded));
+    if (embedded.problem) logger.log('error', embedded.problem);
+  }
   logger.log('info', `listening on ${runtime.url}`, {
     history: database.path,
     repositories: settings.repositories.length,
@@ -137,6 +189,51 @@ export async function serveCommand(
   database.close();
   logger.log('info', 'stopped');
   return 0;
+}
+
+/**
+ * The embedded default for these flags: the data directory, the demo (or `--repo`), and with
+ * `--kube` the kubeconfig cluster once it answers (when it does not, the demo runs without it,
+ * saying why).
+ */
+async function embeddedSetup(
+  values: {
+    repo?: string | undefined;
+    'demo-dir'?: string | undefined;
+    'data-dir'?: string | undefined;
+    kube?: boolean | undefined;
+    'kube-context'?: string | undefined;
+  },
+  env: Record<string, string | undefined>,
+  io: CliIo,
+): Promise<EmbeddedDefault> {
+  let kube: { server: string; context: string } | undefined;
+  if (values.kube || values['kube-context'] !== undefined) {
+    try {
+      const access = await loadKubeconfig({
+        ...(env.KUBECONFIG ? { path: env.KUBECONFIG } : {}),
+        ...(values['kube-context'] ? { context: values['kube-context'] } : {}),
+      });
+      const client = nodeKubeClient(access);
+      await Promise.race([
+        client.discover('', 'Namespace'),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('no answer within 10 seconds')), 10_000).unref(),
+        ),
+      ]);
+      kube = { server: access.server.replace(/\/+$/, ''), context: access.context };
+    } catch (error) {
+      io.stderr(
+        `The kubeconfig cluster cannot be reached (${messageOf(error)}); the demo deploys to this machine only.\n`,
+      );
+    }
+  }
+  return embeddedDefault({
+    dataDir: dataDirectory(env, values['data-dir']),
+    ...(values['demo-dir'] ? { demoDir: values['demo-dir'] } : {}),
+    ...(values.repo ? { repo: values.repo } : {}),
+    ...(kube ? { kube } : {}),
+  });
 }
 
 /** `plumbline serve`. */

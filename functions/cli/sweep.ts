@@ -15,6 +15,7 @@ import { nodeFlowDeps, reconcilerOptionsFromEnv } from '../node/reconciler.ts';
 import { loadSettings } from '../node/settings.ts';
 import { jobContextOf } from '../node.ts';
 import type { CliIo, CommandMain } from './command.ts';
+import { progressLine } from './progress-line.ts';
 
 const HELP = `Usage: plumbline sweep [options]
 
@@ -79,18 +80,27 @@ export async function sweepCommand(
     return settings.repositories.length === 0 ? 2 : 0;
   }
   let failed = 0;
-  for (const job of jobs) {
+  const progress = progressLine({
+    write: io.stderr,
+    isTTY: io.stderrIsTTY === true,
+    ...(io.columns ? { columns: io.columns } : {}),
+  });
+  for (const [i, job] of jobs.entries()) {
     const name = `${job.repo} ${job.app}`;
+    progress.update(`sweeping ${i + 1}/${jobs.length}: ${name}`);
     try {
       // Outcomes leave the flow redacted by the job's ledger: safe to print as they are.
       const record = sweepRecord(await sweepApp(job, deps));
       if (record.status === 'failed') failed += 1;
+      progress.clear();
       io.stdout(runRecordText(record));
     } catch (error) {
       failed += 1;
+      progress.clear();
       io.stderr(`${name}: failed: ${messageOf(error)}\n`);
     }
   }
+  progress.clear();
   return failed > 0 ? 1 : 0;
 }
 

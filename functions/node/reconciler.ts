@@ -26,6 +26,11 @@ import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
 import { holderIdentity, isLocalHolderAlive } from './lease-holder.ts';
 import { localHostShell } from './local-host.ts';
+import {
+  createRenderSandbox,
+  type RenderSandboxOptions,
+  sandboxHelmEnv,
+} from './render-sandbox.ts';
 import { sopsEnv } from './sops-env.ts';
 import { nodeDial } from './ssh-socket.ts';
 
@@ -38,12 +43,27 @@ export interface NodeReconcilerOptions {
   /** The runtime's AWS KMS access; each repository may use only its own listed keys. */
   kms?: KmsOptions;
   aws?: AwsCredentials;
+  /** The STS endpoint EKS bindings with a `roleArn` assume their role at (AWS_ENDPOINT_URL_STS). */
+  stsEndpoint?: string;
   /** Wait for rollouts after applying. */
   health?: { timeoutMs: number };
   /** Wraps each cluster transport (the benchmark counts requests with it). */
   wrapTransport?: (fetcher: typeof fetch, target: KubernetesTarget) => typeof fetch;
-  /** Helm for apps with charts (default: helm on PATH, charts cached in the user's cache). */
+  /**
+   * Helm for apps with charts, when rendering in this process (`sandbox: false`): a render
+   * sandbox cannot take this object and builds its own from `helmEnv`.
+   */
   helm?: HelmSupport;
+  /**
+   * The environment helm support is built from (default: this process's; by default helm on
+   * PATH, charts cached in the user's cache). Only helm's own variables are read.
+   */
+  helmEnv?: Record<string, string | undefined>;
+  /**
+   * Where apps are rendered: by default in the render sandbox (a worker thread per render that
+   * holds no credential); `false` renders in this process.
+   */
+  sandbox?: RenderSandboxOptions | false;
 }
 
 /** Reads kubeconfig and AWS settings from the environment, as kubectl and the AWS SDK name them. */
@@ -55,8 +75,9 @@ export function reconcilerOptionsFromEnv(
   return {
     ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
     ...(aws ? { aws } : {}),
+    ...(env.AWS_ENDPOINT_URL_STS ? { stsEndpoint: env.AWS_ENDPOINT_URL_STS } : {}),
     ...(kms ? { kms } : {}),
-    helm: helmSupportFromEnv(env),
+    helmEnv: sandboxHelmEnv(env),
   };
 }
 
@@ -90,15 +111,27 @@ export function nodeFlowDeps(
     }
     return fetcher;
   };
+  const helmEnv = sandboxHelmEnv(options.helmEnv ?? process.env);
+  if (options.helm && options.sandbox !== false) {
+    throw new Error(
+      'nodeFlowDeps: a HelmSupport object cannot enter the render sandbox; give helmEnv, or sandbox: false',
+    );
+  }
+  // Every render (pushes, sweeps and pull request heads alike) runs in the sandbox, helm
+  // charts included: the worker builds helm support from the same environment.
+  const render =
+    options.sandbox === false ? undefined : createRenderSandbox({ helmEnv, ...options.sandbox });
   let clusters: ClusterAccess | undefined;
   let hosts: HostAccess | undefined;
   let decryptors: ((repo: RegisteredRepo) => FileDecryptor) | undefined;
-  const helm = options.helm ?? helmSupportFromEnv(process.env);
+  // Built here as well: it checks the settings at start-up, and tells flows helm is available.
+  const helm = options.helm ?? helmSupportFromEnv(helmEnv);
   return (context) => {
     clusters ??= createClusterAccess({
       secrets: context.secrets,
       transport,
       ...(options.aws ? { aws: async () => options.aws } : {}),
+      ...(options.stsEndpoint ? { stsEndpoint: options.stsEndpoint } : {}),
       kubeconfig: async (name, target) => {
         const access = await loadKubeconfig({
           ...(options.kubeconfig ? { path: options.kubeconfig } : {}),
@@ -139,6 +172,7 @@ export function nodeFlowDeps(
       lease: { isHolderAlive: (identity: string) => isLocalHolderAlive(identity) },
       decryptorFor: (repo) => forRepo(repo),
       helm,
+      ...(render ? { render } : {}),
       ...(options.health ? { health: options.health } : {}),
     };
   };

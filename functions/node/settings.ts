@@ -73,6 +73,26 @@ export interface SettingsSources {
   file?: string;
   env: Record<string, string | undefined>;
   flags: { port?: number; host?: string };
+  /** Settings under all the others (the embedded default's demo repository and binding). */
+  embedded?: Record<string, unknown>;
+}
+
+/** Variables any one of which means the operator configured this runtime. */
+const CONFIGURING_VARIABLES = [
+  'PLUMBLINE_REPOSITORIES',
+  'PLUMBLINE_TARGETS',
+  'PLUMBLINE_WEBHOOK_SECRETS',
+  'GITHUB_TOKEN',
+  'PLUMBLINE_GITHUB_APP_ID',
+] as const;
+
+/**
+ * True when nothing configures the runtime (no settings file, none of the variables that
+ * name repositories, targets or GitHub credentials): `plumbline serve` then runs the embedded
+ * default.
+ */
+export function nothingConfigured(sources: Pick<SettingsSources, 'file' | 'env'>): boolean {
+  return sources.file === undefined && CONFIGURING_VARIABLES.every((v) => !sources.env[v]);
 }
 
 /** Shared settings the environment may give, by field, and the variable that gives each. */
@@ -139,7 +159,7 @@ export function loadSettings(sources: SettingsSources): NodeSettings {
   const { env } = sources;
   const given = sources.file ? readSettingsFile(sources.file) : {};
   const fromEnv = new Set<string>();
-  const raw: Record<string, unknown> = { ...given };
+  const raw: Record<string, unknown> = { ...sources.embedded, ...given };
   for (const [field, variable] of Object.entries(FROM_ENV) as [keyof typeof FROM_ENV, string][]) {
     const value = env[variable];
     if (value === undefined || (value.trim() === '' && field !== 'webhookSecrets')) continue;

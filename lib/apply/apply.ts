@@ -55,6 +55,7 @@ import {
 } from '../inventory/lease.ts';
 import { hazardHint, holdsObjects, pruneHazard } from '../inventory/prune-guard.ts';
 import type { KubeClient } from '../kube/client.ts';
+import type { OnApplyProgress } from './apply-progress.ts';
 import { type Health, waitHealthy } from './health.ts';
 import { type HookPhase, type HookSplit, runHookPhase, splitHelmHooks } from './helm-hooks.ts';
 import { applyOrder, applyRanks, isFirstStage } from './order.ts';
@@ -131,6 +132,8 @@ export interface ApplyPlanOptions {
   heal?: { targets: ReadonlySet<string> };
   /** How long to wait for CRDs to be established (default 60 s). */
   crdTimeoutMs?: number;
+  /** Told how far the apply is: objects applied, members pruned, rollouts ready. */
+  onProgress?: OnApplyProgress;
   /** Requests at once within one kind (default 8). */
   concurrency?: number;
   now?: () => number;
@@ -450,7 +453,16 @@ async function applyStages(run: Run, preSyncOk: boolean): Promise<void> {
   }
   const first = desired.filter(isFirstStage);
   const rest = desired.filter((o) => !isFirstStage(o));
-  for (const object of first) run.entries.push(await applyObject(run, object));
+  let done = 0;
+  const progress = () => run.options.onProgress?.({ stage: 'apply', done, total: desired.length });
+  const applyCounted = async (object: KubeObject) => {
+    const entry = await applyObject(run, object);
+    done += 1;
+    progress();
+    return entry;
+  };
+  progress();
+  for (const object of first) run.entries.push(await applyCounted(object));
   if (run.errors.length === 0) {
     const crds = first.filter((o) => o.kind === 'CustomResourceDefinition');
     try {
@@ -471,9 +483,7 @@ async function applyStages(run: Run, preSyncOk: boolean): Promise<void> {
     return;
   }
   for (const rank of applyRanks(rest)) {
-    run.entries.push(
-      ...(await mapLimit(rank, run.options.concurrency ?? 8, (o) => applyObject(run, o))),
-    );
+    run.entries.push(...(await mapLimit(rank, run.options.concurrency ?? 8, applyCounted)));
   }
 }
 
@@ -532,6 +542,7 @@ async function pruneLeaving(run: Run): Promise<void> {
     return skip(`not pruned: ${refusal.message}`);
   }
   let complete = true;
+  let pruned = 0;
   for (const member of leaving) {
     const ref = refOf(member);
     if (disabled(member)) {
@@ -551,6 +562,8 @@ async function pruneLeaving(run: Run): Promise<void> {
     const entry = await pruneMember(run, member, wanted);
     if (entry.action !== 'deleted') complete = false;
     run.entries.push(entry);
+    pruned += 1;
+    run.options.onProgress?.({ stage: 'prune', done: pruned, total: deletable.length });
   }
   run.prunedAll = complete;
 }
@@ -696,6 +709,7 @@ async function waitForHealth(run: Run): Promise<void> {
     ...health,
     now: run.now,
     sleep: run.sleep,
+    ...(run.options.onProgress ? { onProgress: run.options.onProgress } : {}),
   });
   for (const entry of run.entries) {
     const result = results.get(refKey(entry.ref));

@@ -3,8 +3,10 @@
  * Deployments, StatefulSets and DaemonSets are healthy once the controller saw the latest
  * generation and every replica is updated and available; Jobs once they complete.
  */
+
 import { describeRef, type KubeObject, type ObjectRef, refKey } from '../core/object.ts';
 import type { KubeClient } from '../kube/client.ts';
+import type { OnApplyProgress } from './apply-progress.ts';
 
 /** A workload's state. */
 export type HealthState = 'healthy' | 'progressing' | 'failed';
@@ -116,6 +118,8 @@ export async function waitHealthy(
     pollMs?: number;
     now?: () => number;
     sleep?: (ms: number) => Promise<void>;
+    /** Told after each round how many rollouts are ready and what the first pending one waits for. */
+    onProgress?: OnApplyProgress;
   },
 ): Promise<Map<string, Health>> {
   const now = options.now ?? Date.now;
@@ -123,6 +127,7 @@ export async function waitHealthy(
   const deadline = now() + options.timeoutMs;
   const results = new Map<string, Health>();
   let pending = refs.filter(hasRollout);
+  const total = pending.length;
   for (;;) {
     const still: ObjectRef[] = [];
     for (const ref of pending) {
@@ -134,6 +139,15 @@ export async function waitHealthy(
       if (health.state === 'progressing') still.push(ref);
     }
     pending = still;
+    const first = pending[0];
+    options.onProgress?.({
+      stage: 'health',
+      ready: total - pending.length,
+      total,
+      ...(first
+        ? { waitingFor: `${describeRef(first)}: ${results.get(refKey(first))?.message ?? ''}` }
+        : {}),
+    });
     if (pending.length === 0 || now() >= deadline) return results;
     await sleep(options.pollMs ?? 1_000);
   }

@@ -7,6 +7,7 @@
  * Written with zod's functional API, as `schema.ts` is, so it also runs under `zod/mini`.
  */
 import * as z from 'zod';
+import { isJsonObject } from '../core/object.ts';
 
 const stringList = z.array(z.string());
 const optionalString = z.optional(z.string());
@@ -52,7 +53,13 @@ export const HelmAppSourceSchema = z.strictObject({
   releaseName: optionalString,
   namespace: optionalString,
   valuesFile: optionalString,
-  valuesInline: z.optional(z.record(z.string(), z.unknown())),
+  // The mapping as parsed (a data map), not rebuilt by z.record: a rebuilt object would turn a
+  // values key named `__proto__` into its prototype and drop it, where helm keeps it as data.
+  valuesInline: z.optional(
+    z.custom<Record<string, unknown>>((value) => isJsonObject(value), {
+      message: 'expected a mapping of values',
+    }),
+  ),
   valuesMerge: z.optional(z.enum(['override', 'merge', 'replace'])),
   additionalValuesFiles: z.optional(stringList),
   includeCRDs: z.optional(z.boolean()),

@@ -75,8 +75,10 @@ const secretName = z.string().check(
 
 /** True when `value` is an absolute directory of plain names, with no `.` or `..`. */
 export function isHostDirectory(value: string): boolean {
+  // A leading dot is a plain name too (`~/.local/share/plumbline`, where the embedded default
+  // deploys); `.` and `..` are not, and no segment may start with `-`.
   return (
-    /^(\/[A-Za-z0-9_+@][A-Za-z0-9._+@-]*)+\/?$/.test(value) &&
+    /^(\/[A-Za-z0-9_+@.][A-Za-z0-9._+@-]*)+\/?$/.test(value) &&
     !value.split('/').some((segment) => segment === '.' || segment === '..')
   );
 }

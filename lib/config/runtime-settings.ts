@@ -12,6 +12,8 @@
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 import { parseRepoFullName } from '../ports/git-host.ts';
+import type { GitSourceSetting } from '../ports/git-source.ts';
+import { gitRemoteProblem, parseGitRemote, suggestedRepoName } from './git-remote.ts';
 import { DEFAULT_RETENTION, type HistoryRetention } from './history-retention.ts';
 import { type TargetBinding, TargetBindingSchema, toTargetBinding } from './target-binding.ts';
 
@@ -23,10 +25,15 @@ export interface RepositorySops {
   kmsKeys: string[];
 }
 
+/** Seconds between two polls of a Git source when the settings name none. */
+export const DEFAULT_POLL_INTERVAL_SECONDS = 60;
+
 /** A repository the deployment serves, and what the operator decided about it. */
 export interface RepositorySetting {
-  /** `owner/name` as configured. */
+  /** `owner/name` as configured (for a Git source: the name the operator gave it). */
   fullName: string;
+  /** Present for a repository read with Git from a path or URL rather than from GitHub. */
+  git?: GitSourceSetting;
   /** GitHub App installation to authenticate as. */
   installationId?: number;
   /** The branch whose `plumbline.yaml` is trusted; default: the repository's default branch. */
@@ -111,11 +118,53 @@ const httpUrl = (example: string) =>
 
 const KMS_KEY_PATTERN = /^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/([A-Za-z0-9/_-]+|\*)$/;
 
-/** One entry of `repositories` (a bare `owner/name` is read as `{ fullName }`). */
+/**
+ * One entry of `repositories` (a bare `owner/name` is read as `{ fullName }`). With `url`,
+ * the repository is a Git source (a path or a Git remote, polled); `fullName` then names it
+ * (default: from the URL) for target bindings, logs and the status page.
+ */
 export const RepositorySettingSchema = z.strictObject({
-  fullName: z.string().check(
-    z.refine((value) => parseRepoFullName(value) !== undefined, {
-      error: "must be a repository as 'owner/name' (e.g. 'acme/deploy')",
+  fullName: z.optional(
+    z.string().check(
+      z.refine((value) => parseRepoFullName(value) !== undefined, {
+        error: "must be a repository as 'owner/name' (e.g. 'acme/deploy')",
+      }),
+    ),
+  ),
+  url: z.optional(
+    z.string().check(
+      z.superRefine((value, ctx) => {
+        const problem = gitRemoteProblem(value);
+        if (problem) ctx.issues.push({ code: 'custom', message: problem, input: value });
+      }),
+    ),
+  ),
+  pollIntervalSeconds: z.optional(
+    z
+      .int({ error: 'must be a whole number of seconds' })
+      .check(
+        z.gte(1, { error: 'must be at least 1' }),
+        z.lte(86_400, { error: 'must be at most 86400 (a day)' }),
+      ),
+  ),
+  httpAuth: z.optional(z.strictObject({ username: nonEmpty, passwordSecret: secretName })),
+  ssh: z.optional(
+    z.strictObject({
+      privateKeySecret: secretName,
+      hostKeys: z
+        .array(
+          z.string().check(
+            z.regex(
+              /^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/]+={0,2}( [^\n]*)?$/,
+              {
+                error:
+                  "must be a host public key line such as 'ssh-ed25519 AAAA...' (ssh-keyscan -t ed25519 HOST)",
+              },
+            ),
+          ),
+          // A key not listed is refused: no trust on first use.
+        )
+        .check(z.minLength(1, { error: 'must pin at least one host key' })),
     }),
   ),
   installationId: z.optional(z.int().check(z.gte(1, { error: 'must be a positive integer' }))),
@@ -295,8 +344,9 @@ function withRepositoryObjects(raw: unknown): unknown {
  */
 export function runtimeSettingsOf(data: SharedSettingsInput, nameOf: NameSetting): RuntimeSettings {
   const issues: SettingIssue[] = [];
-  const repositories = (data.repositories ?? []).map((entry) => ({
-    fullName: entry.fullName,
+  const repositories = (data.repositories ?? []).map((entry, i) => ({
+    fullName: repositoryName(entry, i, nameOf, issues),
+    ...gitSourceOf(entry, i, nameOf, issues),
     ...(entry.installationId === undefined ? {} : { installationId: entry.installationId }),
     ...(entry.trustedBranch === undefined ? {} : { trustedBranch: entry.trustedBranch }),
     sops: { ageKeys: [...(entry.sops?.ageKeys ?? [])], kmsKeys: [...(entry.sops?.kmsKeys ?? [])] },
@@ -338,6 +388,83 @@ export function runtimeSettingsOf(data: SharedSettingsInput, nameOf: NameSetting
       maxRunsPerApp: data.history?.maxRunsPerApp ?? DEFAULT_RETENTION.maxRunsPerApp,
     },
     ...(data.publicUrl ? { publicUrl: data.publicUrl.replace(/\/+$/, '') } : {}),
+  };
+}
+
+type RepositoryInput = NonNullable<SharedSettingsInput['repositories']>[number];
+
+/** The entry's name: as given, else suggested by its Git URL (an issue when neither). */
+function repositoryName(
+  entry: RepositoryInput,
+  i: number,
+  nameOf: NameSetting,
+  issues: SettingIssue[],
+): string {
+  if (entry.fullName !== undefined) return entry.fullName;
+  const suggested =
+    entry.url === undefined ? undefined : suggestedRepoName(parseGitRemote(entry.url));
+  if (suggested !== undefined) return suggested;
+  issues.push({
+    setting: nameOf(['repositories', i, 'fullName']),
+    message:
+      entry.url === undefined
+        ? 'is required (owner/name of a GitHub repository, or a url for a Git source)'
+        : "is required: the url does not suggest a name; name the repository as 'owner/name' (e.g. 'local/site')",
+  });
+  return '';
+}
+
+/** The Git source part of an entry (`url` and what only a Git source may set). */
+function gitSourceOf(
+  entry: RepositoryInput,
+  i: number,
+  nameOf: NameSetting,
+  issues: SettingIssue[],
+): { git?: GitSourceSetting } {
+  if (entry.url === undefined) {
+    for (const field of ['pollIntervalSeconds', 'httpAuth', 'ssh'] as const) {
+      if (entry[field] !== undefined) {
+        issues.push({
+          setting: nameOf(['repositories', i, field]),
+          message: 'is only for a Git source: add its url, or remove this field',
+        });
+      }
+    }
+    return {};
+  }
+  const remote = parseGitRemote(entry.url);
+  if (entry.installationId !== undefined) {
+    issues.push({
+      setting: nameOf(['repositories', i, 'installationId']),
+      message: 'is for GitHub repositories; a Git source (url) is read with Git, not a GitHub App',
+    });
+  }
+  if (entry.httpAuth !== undefined && remote.kind !== 'https' && remote.kind !== 'http') {
+    issues.push({
+      setting: nameOf(['repositories', i, 'httpAuth']),
+      message: `is for https remotes; this url is ${remote.kind === 'local' ? 'a local path' : 'reached over SSH (give the key in the SSH configuration of the user Plumbline runs as)'}`,
+    });
+  }
+  if (entry.ssh !== undefined && remote.kind !== 'ssh') {
+    issues.push({
+      setting: nameOf(['repositories', i, 'ssh']),
+      message: 'is for SSH remotes (ssh://... or user@host:path); this url is not one',
+    });
+  }
+  return {
+    git: {
+      url: entry.url,
+      pollIntervalSeconds: entry.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS,
+      ...(entry.httpAuth ? { httpAuth: { ...entry.httpAuth } } : {}),
+      ...(entry.ssh
+        ? {
+            ssh: {
+              privateKeySecret: entry.ssh.privateKeySecret,
+              hostKeys: [...entry.ssh.hostKeys],
+            },
+          }
+        : {}),
+    },
   };
 }
 

@@ -12,7 +12,7 @@
  * may read it inside a request.
  */
 import { ConfigError } from '../errors.ts';
-import type { GitHost, RepoRef } from '../ports/git-host.ts';
+import type { GitSource, RepoRef } from '../ports/git-source.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
 import { bindingAllowsPath, type HostTarget } from './host-binding.ts';
 import { MAX_REPO_CONFIG_BYTES, parseRepoConfig, REPO_CONFIG_FILE } from './parse-repo-config.ts';
@@ -34,7 +34,7 @@ export interface TrustedConfig {
 }
 
 /** The branch whose configuration `repo` trusts: the operator's choice, else the default branch. */
-export function trustedBranchOf(repo: RegisteredRepo, gitHost: GitHost): Promise<string> {
+export function trustedBranchOf(repo: RegisteredRepo, gitHost: GitSource): Promise<string> {
   return repo.trustedBranch !== undefined
     ? Promise.resolve(repo.trustedBranch)
     : gitHost.defaultBranch(repo.ref);
@@ -46,7 +46,7 @@ export function trustedBranchOf(repo: RegisteredRepo, gitHost: GitHost): Promise
  * Apps that name no branch track `defaultBranch`.
  */
 export async function readRepoConfig(
-  gitHost: GitHost,
+  gitHost: GitSource,
   repo: RepoRef,
   sha: string,
   defaultBranch: string,
@@ -81,7 +81,7 @@ export async function readRepoConfig(
  */
 export async function loadTrustedConfig(
   repo: RegisteredRepo,
-  gitHost: GitHost,
+  gitHost: GitSource,
 ): Promise<TrustedConfig | undefined> {
   const branch = await trustedBranchOf(repo, gitHost);
   const sha = await gitHost.branchHead(repo.ref, branch);

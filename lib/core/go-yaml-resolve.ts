@@ -35,20 +35,24 @@ export const OLD_BOOLS = new Set([
   'Off',
   'OFF',
 ]);
-const INFINITIES: Record<string, number> = {
-  '.nan': Number.NaN,
-  '.NaN': Number.NaN,
-  '.NAN': Number.NaN,
-  '.inf': Infinity,
-  '.Inf': Infinity,
-  '.INF': Infinity,
-  '+.inf': Infinity,
-  '+.Inf': Infinity,
-  '+.INF': Infinity,
-  '-.inf': -Infinity,
-  '-.Inf': -Infinity,
-  '-.INF': -Infinity,
-};
+// A Map, not an object literal: a key such as `__proto__` or `constructor` must not find
+// Object.prototype's members and resolve as a float.
+const INFINITIES = new Map<string, number>(
+  Object.entries({
+    '.nan': Number.NaN,
+    '.NaN': Number.NaN,
+    '.NAN': Number.NaN,
+    '.inf': Infinity,
+    '.Inf': Infinity,
+    '.INF': Infinity,
+    '+.inf': Infinity,
+    '+.Inf': Infinity,
+    '+.INF': Infinity,
+    '-.inf': -Infinity,
+    '-.Inf': -Infinity,
+    '-.INF': -Infinity,
+  }),
+);
 const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const GO_FLOAT = /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/;
 // The layouts go-yaml v3 tries (resolve.go): RFC 3339 with T or t, a space without zone, a date.
@@ -103,7 +107,7 @@ export function resolvePlain(text: string): ResolvedPlain {
   if (NULLS.has(text)) return { kind: 'null' };
   if (TRUES.has(text)) return { kind: 'bool', value: true };
   if (FALSES.has(text)) return { kind: 'bool', value: false };
-  const inf = INFINITIES[text];
+  const inf = INFINITIES.get(text);
   if (inf !== undefined) return { kind: 'float', value: inf };
   const first = text[0] ?? '';
   if (first === '.') {

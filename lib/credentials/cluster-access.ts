@@ -9,6 +9,7 @@
 import type { KubernetesTarget } from '../config/target-binding.ts';
 import { eksTokenSource } from '../credentials/eks-token.ts';
 import type { AwsCredentials } from '../credentials/sigv4.ts';
+import { roleCredentialsSource } from '../credentials/sts.ts';
 import { tokenRequestCredentials } from '../credentials/token-request.ts';
 import { CredentialsError } from '../errors.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
@@ -30,8 +31,13 @@ export interface ClusterAccessDeps {
    * on Workers the global fetch (which can do neither, so the Worker refuses such bindings).
    */
   transport: (target: KubernetesTarget, tls?: ClientTls) => typeof fetch;
-  /** AWS credentials for EKS bindings (STS presigning happens locally, no request is made). */
+  /**
+   * AWS credentials for EKS bindings (STS presigning happens locally; a binding with a
+   * `roleArn` first assumes that role through STS).
+   */
   aws?: () => Promise<AwsCredentials | undefined>;
+  /** The STS endpoint for `roleArn` bindings (default `https://sts.<region>.amazonaws.com`). */
+  stsEndpoint?: string;
   /**
    * A client for a kubeconfig context, whose server must be the binding's: only runtimes
    * with a kubeconfig (the Node runtime run by its operator) have one.
@@ -105,11 +111,22 @@ export function createClusterAccess(deps: ClusterAccessDeps): ClusterAccess {
             },
           );
         }
-        // The token is presigned for the cluster this binding names, and sent only to its server.
+        // The token is presigned for the cluster this binding names, and sent only to its
+        // server; with a roleArn, as the role (STS AssumeRole with the runtime's identity).
+        const role = credentials.roleArn
+          ? roleCredentialsSource({
+              roleArn: credentials.roleArn,
+              sessionName: `plumbline-${target.name}`,
+              region: credentials.region,
+              credentials: async () => aws,
+              ...(deps.stsEndpoint ? { endpoint: deps.stsEndpoint } : {}),
+              ...(deps.now ? { now: deps.now } : {}),
+            })
+          : undefined;
         const eks = eksTokenSource({
           clusterName: credentials.cluster,
           region: credentials.region,
-          credentials: aws,
+          credentials: role ? async () => role() : aws,
           now: deps.now,
         });
         return () => eks.headers();

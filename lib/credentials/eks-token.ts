@@ -48,15 +48,36 @@ export async function eksToken(
   return { token: `k8s-aws-v1.${toBase64url(url)}`, expiresAt: now + eksTokenLifetimeMs };
 }
 
-/** A token source for EKS that reuses a token until its (shortened) lifetime ends. */
-export function eksTokenSource(options: EksTokenOptions): {
+/**
+ * A token source for EKS that reuses a token until its (shortened) lifetime ends. With
+ * temporary credentials (an assumed role), a token is never used past one minute before the
+ * credentials that signed it expire.
+ */
+export function eksTokenSource(
+  options: Omit<EksTokenOptions, 'credentials'> & {
+    credentials:
+      | AwsCredentials
+      | (() => Promise<{ credentials: AwsCredentials; expiresAt: number }>);
+  },
+): {
   headers(): Promise<Record<string, string>>;
 } {
   const now = options.now ?? Date.now;
   let current: { token: string; expiresAt: number } | undefined;
   return {
     async headers() {
-      if (!current || current.expiresAt <= now()) current = await eksToken(options);
+      if (!current || current.expiresAt <= now()) {
+        const source = options.credentials;
+        const signing =
+          typeof source === 'function'
+            ? await source()
+            : { credentials: source, expiresAt: Number.POSITIVE_INFINITY };
+        const minted = await eksToken({ ...options, credentials: signing.credentials });
+        current = {
+          token: minted.token,
+          expiresAt: Math.min(minted.expiresAt, signing.expiresAt - 60_000),
+        };
+      }
       return { authorization: `Bearer ${current.token}` };
     },
   };

@@ -12,7 +12,7 @@ import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig, RepoConfig } from '../config/repo-config.ts';
 import { readRepoConfig, type TrustedConfig } from '../config/trusted-config.ts';
 import { ConfigError } from '../errors.ts';
-import type { ChangedFile, Comparison, GitHost, RepoRef } from '../ports/git-host.ts';
+import type { ChangedFile, Comparison, GitSource, RepoRef } from '../ports/git-source.ts';
 import type { RenderResult } from '../render/index.ts';
 import { dirname } from '../source/file-tree.ts';
 
@@ -55,7 +55,7 @@ export interface AppImpact {
  * small bounded request), so entries can be compared.
  */
 export async function changedFiles(
-  gitHost: GitHost,
+  gitHost: GitSource,
   repo: RepoRef,
   range: ChangeRange,
   trusted?: TrustedConfig,

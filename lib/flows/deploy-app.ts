@@ -52,7 +52,7 @@ export { statusContext };
 
 /** Renders the app of a resolved job with the job's decryptor (feeding its ledger). */
 export function renderResolved(resolved: ResolvedJob, deps: JobDeps): Promise<RenderResult> {
-  return renderApp(resolved.tree, resolved.app.path, {
+  return (deps.render ?? renderApp)(resolved.tree, resolved.app.path, {
     decryptor: deps.decryptorFor(resolved.repo, resolved.app),
     app: resolved.app.name,
     ...(deps.helm ? { helm: deps.helm } : {}),
@@ -80,7 +80,7 @@ async function reasonToDeploy(
   if (job.since !== undefined) {
     // Same objects, but a changed entry (prune turned on, say) still deserves a run.
     const change = await changedFiles(
-      resolved.gitHost,
+      resolved.source,
       resolved.repo.ref,
       { base: job.since, head: resolved.sha, ...(job.forced ? { forced: true } : {}) },
       resolved.trusted,
@@ -175,7 +175,8 @@ async function showFreshPlan(
   held: boolean,
   deps: JobDeps,
 ): Promise<string | undefined> {
-  const { gitHost, repo, sha, app } = resolved;
+  const { github: gitHost, repo, sha, app } = resolved;
+  if (!gitHost) return undefined; // a Git source: no pull request to show it on
   const why =
     binding.kind === 'moved'
       ? `The plan at the merged commit differs: ${describeMove(binding)}.`
@@ -226,7 +227,8 @@ function planTag(plan: Plan): string {
 
 /** Is this hold already reported on the commit (the same plan): then stay quiet. */
 async function alreadyHeld(resolved: ResolvedJob, plan: Plan): Promise<boolean> {
-  const statuses = await resolved.gitHost.listCommitStatuses(resolved.repo.ref, resolved.sha);
+  if (!resolved.github) return false;
+  const statuses = await resolved.github.listCommitStatuses(resolved.repo.ref, resolved.sha);
   const status = statuses.find((s) => s.context === statusContext(resolved.app.name));
   return (
     status?.state === 'pending' &&
@@ -314,7 +316,9 @@ export async function applyAndRecord(
   // Bind the plan to what was shown for this commit.
   let binding: PlanBinding = { kind: 'none' };
   try {
-    binding = bindPlan(plan, await shownPlans(resolved.gitHost, repo.ref, sha, app.name));
+    // A Git source has no pull requests: no plan was shown for it.
+    const shown = resolved.github ? await shownPlans(resolved.github, repo.ref, sha, app.name) : [];
+    binding = bindPlan(plan, shown);
   } catch (error) {
     // Without the shown plans a held app cannot be judged: retry later. Others go on.
     if (app.requireReviewedPlan) {

@@ -1,7 +1,8 @@
 /**
  * How a deploy is recorded on GitHub, for every kind of app: a Deployment (environment = the
  * app) with its statuses, and the commit status `plumbline/<app>` on the deployed commit, kept
- * in step. Each description is redacted with the job's ledger before it is cut to GitHub's 140
+ * in step. A repository that is not on GitHub (a Git source) records nothing here: its outcome
+ * goes to the logs and the history. Each description is redacted with the job's ledger before it is cut to GitHub's 140
  * characters (a cut value would escape the redactor). Recording is best effort: a GitHub
  * failure is logged, never undoes the deploy.
  */
@@ -31,13 +32,14 @@ export interface DeploymentRecord {
 
 /** The recorder of one deploy; nothing is written to GitHub before `start` or `record`. */
 export function deploymentRecorder(
-  resolved: { sha: string; gitHost: GitHost; repo: RegisteredRepo; app: { name: string } },
+  resolved: { sha: string; github?: GitHost; repo: RegisteredRepo; app: { name: string } },
   deployment: StatusEvent,
   deps: Pick<JobDeps, 'logger' | 'ledger'>,
 ): DeploymentRecord {
-  const { sha, app, gitHost, repo } = resolved;
+  const { sha, app, github: gitHost, repo } = resolved;
   const context = statusContext(app.name);
   let deploymentId: number | undefined;
+  if (!gitHost) return { deploymentId, async start() {}, async record() {} };
   return {
     get deploymentId() {
       return deploymentId;

@@ -9,12 +9,18 @@ import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
 import type { HelmSupport } from '../render/helm-renderer.ts';
+import type { RenderPort } from '../render/index.ts';
 
 /** The ports and settings every flow reads. */
 export interface FlowDeps extends ResolveJobDeps {
   clusters: ClusterAccess;
   /** The SOPS decryptor for an app; without one, encrypted files fail to decrypt (clearly). */
   decryptorFor?: (repo: RegisteredRepo, app: AppConfig) => FileDecryptor;
+  /**
+   * How apps are rendered: in-process `renderApp` by default. The Node runtime renders in a
+   * sandbox that holds no credentials, since branches and pull requests are hostile input.
+   */
+  render?: RenderPort;
   /** Names this invocation in the app's lease (`node/<host>/<pid>`, a Worker's id...). */
   holder: string;
   /** Lease settings of the runtime: how long, and whether a holder's process still runs. */

@@ -65,6 +65,12 @@ export function planPullRequest(job: PlanJob, deps: FlowDeps): Promise<Redacted<
 async function planInScope(job: PlanJob, deps: JobDeps): Promise<PlanJobOutcome> {
   const repo = deps.registry.lookup(job.repo);
   if (!repo) return { status: 'skipped', reason: `repository ${job.repo} is not configured` };
+  if (repo.git) {
+    return {
+      status: 'skipped',
+      reason: `repository ${job.repo} is a Git source: no pull requests`,
+    };
+  }
   const gitHost = deps.gitHostFor(repo);
   const pull = await gitHost.pullRequest(repo.ref, job.number);
   const log = (level: 'info' | 'warn' | 'error', message: string, fields = {}) =>
@@ -224,7 +230,7 @@ async function planOne(
   let rendered: RenderResult | undefined;
   let renderError: unknown;
   try {
-    rendered = await renderApp(tree, app.path, {
+    rendered = await (deps.render ?? renderApp)(tree, app.path, {
       decryptor: deps.decryptorFor(repo, app),
       app: app.name,
       ...(deps.helm ? { helm: deps.helm } : {}),

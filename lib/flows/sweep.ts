@@ -7,13 +7,14 @@
  * closes once the app is clean.
  */
 import { loadTrustedConfig } from '../config/trusted-config.ts';
-import { detectDrift, healDrift } from '../drift/drift.ts';
+import { describeRef } from '../core/object.ts';
+import { type DriftReport, detectDrift, healDrift } from '../drift/drift.ts';
 import { messageOf } from '../errors.ts';
 import { type FilesSweepOutcome, sweepFilesApp } from '../hosts/files-flows.ts';
 import { readInventory } from '../inventory/applyset.ts';
 import type { ReconcileJob, SweepJob } from '../jobs/job.ts';
 import type { ResolveJobDeps } from '../jobs/resolve-job.ts';
-import { resolveReconcileJob } from '../jobs/resolve-job.ts';
+import { repoAccess, resolveReconcileJob } from '../jobs/resolve-job.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RenderResult } from '../render/index.ts';
 import { statusDescription } from '../report/github.ts';
@@ -67,7 +68,7 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     };
   }
   if (resolved.kind === 'files') return sweepFilesApp(resolved, job, deps);
-  const { sha, app, repo, gitHost } = resolved;
+  const { sha, app, repo, github } = resolved;
   const where = { ...base, target: app.target };
   const client = await deps.clusters.clientFor(resolved.target);
   const inventory = await readInventory(client, app.name, app.namespace);
@@ -78,13 +79,15 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     // Reported as the commit's status, which GitHub replaces per context: sweeping again and
     // again leaves one failure, not a Deployment per sweep.
     const failure = failureOf(error, 'render');
-    await bestEffort(deps.logger, `${statusContext(app.name)}: commit status`, () =>
-      gitHost.createCommitStatus(repo.ref, sha, {
-        state: 'failure',
-        context: statusContext(app.name),
-        description: statusDescription(redacted({ kind: 'failed', failure }, deps.ledger)),
-      }),
-    );
+    if (github) {
+      await bestEffort(deps.logger, `${statusContext(app.name)}: commit status`, () =>
+        github.createCommitStatus(repo.ref, sha, {
+          state: 'failure',
+          context: statusContext(app.name),
+          description: statusDescription(redacted({ kind: 'failed', failure }, deps.ledger)),
+        }),
+      );
+    }
     deps.logger.log('error', 'sweep: head does not render', {
       ...where,
       sha,
@@ -140,15 +143,18 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
       }
     }
   }
-  const issue = await bestEffort(deps.logger, `${repo.fullName} ${app.name}: drift issue`, () =>
-    syncDriftIssue(
-      gitHost,
-      repo.ref,
-      repo.fullName,
-      app.name,
-      finding && redacted(finding, deps.ledger),
-    ),
-  );
+  // A Git source has no issues to open: its drift is in this log and in the history.
+  const issue =
+    github &&
+    (await bestEffort(deps.logger, `${repo.fullName} ${app.name}: drift issue`, () =>
+      syncDriftIssue(
+        github,
+        repo.ref,
+        repo.fullName,
+        app.name,
+        finding && redacted(finding, deps.ledger),
+      ),
+    ));
   deps.logger.log('info', finding ? 'sweep: drift found' : 'sweep: in sync', {
     ...where,
     sha,
@@ -157,6 +163,8 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     extra: report.extra.length,
     ...(finding?.healed ? { healed: finding.healed.ok } : {}),
     ...(issue ? { issue: issue.action } : {}),
+    // Without a GitHub issue to read, the log says what drifted (names and paths, no values).
+    ...(finding && !github ? { changes: driftLines(report) } : {}),
   });
   return {
     status: finding ? 'drifted' : 'in-sync',
@@ -165,6 +173,26 @@ async function sweepInScope(job: SweepJob, deps: JobDeps): Promise<SweepOutcome>
     ...(finding ? { finding } : {}),
     ...(issue ? { issue: issue.action } : {}),
   };
+}
+
+/** At most this many drifted fields are named in a log line. */
+const MAX_LOGGED_CHANGES = 20;
+
+/** What drifted, one short line per field or object: `Deployment/web spec.replicas by kubectl`. */
+function driftLines(report: DriftReport): string[] {
+  const lines: string[] = [];
+  for (const object of report.drifted) {
+    for (const field of object.fields) {
+      lines.push(
+        `${describeRef(object.ref)} ${field.path} by ${field.managers.join(', ') || 'unknown'}`,
+      );
+    }
+  }
+  for (const ref of report.missing) lines.push(`${describeRef(ref)} missing`);
+  for (const ref of report.extra) lines.push(`${describeRef(ref)} extra`);
+  return lines.length > MAX_LOGGED_CHANGES
+    ? [...lines.slice(0, MAX_LOGGED_CHANGES), `and ${lines.length - MAX_LOGGED_CHANGES} more`]
+    : lines;
 }
 
 /** Options of `sweepJobs`. */
@@ -180,13 +208,13 @@ export interface SweepJobsOptions {
  * still swept.
  */
 export async function sweepJobs(
-  deps: Pick<ResolveJobDeps, 'registry' | 'gitHostFor'>,
+  deps: Pick<ResolveJobDeps, 'registry' | 'gitHostFor' | 'gitSourceFor'>,
   options: SweepJobsOptions,
 ): Promise<SweepJob[]> {
   const jobs: SweepJob[] = [];
   for (const repo of deps.registry.all()) {
     try {
-      const trusted = await loadTrustedConfig(repo, deps.gitHostFor(repo));
+      const trusted = await loadTrustedConfig(repo, repoAccess(repo, deps).source);
       for (const app of trusted ? trusted.config.apps : []) {
         jobs.push({
           kind: 'sweep',

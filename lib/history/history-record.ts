@@ -11,9 +11,9 @@ export type RunKind = 'deploy' | 'plan' | 'sweep' | 'heal';
 
 /**
  * What started it: a push webhook, a pull request webhook, the sweep (timer or cron), the CLI
- * (`plumbline apply --record`), or another runtime source (a Git poller, say).
+ * (`plumbline apply --record`), a Git source's poller, or another runtime source.
  */
-export type RunTrigger = 'push' | 'pull_request' | 'sweep' | 'cli' | (string & {});
+export type RunTrigger = 'push' | 'pull_request' | 'sweep' | 'cli' | 'poll' | (string & {});
 
 /** How it ended. `error`: it threw (a transient failure the queue retries, or a bug). */
 export type RunOutcome =

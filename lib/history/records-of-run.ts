@@ -13,6 +13,7 @@ import type { DriftReport } from '../drift/drift.ts';
 import type { DeployOutcome } from '../flows/deploy-outcome.ts';
 import { failureOf } from '../flows/flow-failure.ts';
 import type { AppPlanResult, PlanJobOutcome } from '../flows/plan-pull-request.ts';
+import { POLL_DELIVERY_PREFIX } from '../flows/poll-git-source.ts';
 import type { FlowOutcome } from '../flows/run-flow.ts';
 import type { SweepOutcome } from '../flows/sweep.ts';
 import type { FilesChangeSet } from '../hosts/files-deploy.ts';
@@ -52,7 +53,9 @@ export function triggerOf(job: Job): RunTrigger {
     case 'sweep':
       return 'sweep';
     case 'reconcile':
-      return job.deliveryId.startsWith('sweep-') ? 'sweep' : 'push';
+      if (job.deliveryId.startsWith('sweep-')) return 'sweep';
+      // A Git source's poller found the commit (no webhook pushed it).
+      return job.deliveryId.startsWith(POLL_DELIVERY_PREFIX) ? 'poll' : 'push';
   }
 }
 

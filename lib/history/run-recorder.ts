@@ -8,7 +8,7 @@
 import { messageOf, PlumblineError } from '../errors.ts';
 import type { FlowOutcome } from '../flows/run-flow.ts';
 import type { Job } from '../jobs/job.ts';
-import type { GitHost } from '../ports/git-host.ts';
+import type { GitSource } from '../ports/git-source.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RegisteredRepo } from '../ports/repo-registry.ts';
 import type { Redacted } from '../report/redacted.ts';
@@ -155,8 +155,11 @@ export class ResilientHistory implements HistoryStore {
 export interface RunRecorderDeps {
   history: HistoryStore;
   logger: Logger;
-  /** The Git host of a repository (for the commit's author and title). */
-  gitHostFor?: (repo: RegisteredRepo) => GitHost;
+  /**
+   * Where a repository is read (GitHub, or a Git source read with git): its `commitInfo` gives
+   * the commit's author and title.
+   */
+  sourceFor?: (repo: RegisteredRepo) => Pick<GitSource, 'commitInfo'>;
   lookupRepo?: (fullName: string) => RegisteredRepo | undefined;
   now?: () => number;
 }
@@ -234,7 +237,7 @@ export class RunRecorder {
     const known = this.#commits.get(key);
     if (known) return known;
     const repo = this.#deps.lookupRepo?.(repoName);
-    const host = repo ? this.#deps.gitHostFor?.(repo) : undefined;
+    const host = repo ? this.#deps.sourceFor?.(repo) : undefined;
     if (!repo || !host?.commitInfo) return commit;
     try {
       const info = await host.commitInfo(repo.ref, commit.sha);

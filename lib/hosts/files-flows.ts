@@ -138,7 +138,7 @@ export async function deployFilesApp(
   job: ReconcileJob,
   deps: JobDeps,
 ): Promise<DeployOutcome> {
-  const { sha, app, repo, gitHost } = resolved;
+  const { sha, app, repo, source } = resolved;
   const base = { repo: repo.fullName, app: app.name };
   let desired: DesiredFiles | undefined;
   let loadError: unknown;
@@ -149,7 +149,7 @@ export async function deployFilesApp(
   }
   if (job.since !== undefined) {
     const change = await changedFiles(
-      gitHost,
+      source,
       repo.ref,
       { base: job.since, head: sha, ...(job.forced ? { forced: true } : {}) },
       resolved.trusted,
@@ -266,20 +266,22 @@ export async function sweepFilesApp(
   _job: SweepJob,
   deps: JobDeps,
 ): Promise<FilesSweepOutcome> {
-  const { sha, app, repo, gitHost } = resolved;
+  const { sha, app, repo, github } = resolved;
   const base = { repo: repo.fullName, app: app.name };
   let desired: DesiredFiles;
   try {
     desired = await desiredFilesOf(repo, resolved.tree, app, deps);
   } catch (error) {
     const failure = failureOf(error, 'render');
-    await bestEffort(deps.logger, `${statusContext(app.name)}: commit status`, () =>
-      gitHost.createCommitStatus(repo.ref, sha, {
-        state: 'failure',
-        context: statusContext(app.name),
-        description: statusDescription(redacted({ kind: 'failed', failure }, deps.ledger)),
-      }),
-    );
+    if (github) {
+      await bestEffort(deps.logger, `${statusContext(app.name)}: commit status`, () =>
+        github.createCommitStatus(repo.ref, sha, {
+          state: 'failure',
+          context: statusContext(app.name),
+          description: statusDescription(redacted({ kind: 'failed', failure }, deps.ledger)),
+        }),
+      );
+    }
     return { status: 'failed', ...base, sha, error: failure.message };
   }
   let opened: Awaited<ReturnType<typeof openAndPlan>>;
@@ -336,23 +338,30 @@ export async function sweepFilesApp(
     { ...base, step: finding?.healed ? 'sweep+heal' : 'sweep' },
     opened.shell.stats(),
   );
-  const issue = await bestEffort(deps.logger, `${repo.fullName} ${app.name}: drift issue`, () =>
-    syncDriftIssueBody(
-      gitHost,
-      repo.ref,
-      repo.fullName,
-      app.name,
-      // The reporting boundary: the finding is redacted with the job's ledger first.
-      finding &&
-        `${driftMarker(repo.fullName, app.name)}\n${renderFilesDriftIssue(redacted(finding, deps.ledger))}`,
-    ),
-  );
+  // A Git source has no issues to open: its drift is in this log and in the history.
+  const issue =
+    github &&
+    (await bestEffort(deps.logger, `${repo.fullName} ${app.name}: drift issue`, () =>
+      syncDriftIssueBody(
+        github,
+        repo.ref,
+        repo.fullName,
+        app.name,
+        // The reporting boundary: the finding is redacted with the job's ledger first.
+        finding &&
+          `${driftMarker(repo.fullName, app.name)}\n${renderFilesDriftIssue(redacted(finding, deps.ledger))}`,
+      ),
+    ));
   deps.logger.log('info', finding ? 'sweep: drift found' : 'sweep: in sync', {
     ...base,
     sha,
     drifted: files.length,
     ...(finding?.healed ? { healed: finding.healed.ok } : {}),
     ...(issue ? { issue: issue.action } : {}),
+    // Without a GitHub issue to read, the log names the files (never their contents).
+    ...(finding && !github
+      ? { changes: files.map((file) => `${app.destination}/${file.path} ${file.action}`) }
+      : {}),
   });
   return {
     status: finding ? 'drifted' : 'in-sync',

@@ -19,7 +19,9 @@ import {
   type TrustedConfig,
   targetFor,
 } from '../config/trusted-config.ts';
+import { ConfigError } from '../errors.ts';
 import type { GitHost } from '../ports/git-host.ts';
+import type { GitSource } from '../ports/git-source.ts';
 import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
 import type { FileTree } from '../source/file-tree.ts';
 import type { ReconcileJob } from './job.ts';
@@ -28,7 +30,10 @@ import type { ReconcileJob } from './job.ts';
 export interface ResolvedJob {
   kind: 'ready';
   repo: RegisteredRepo;
-  gitHost: GitHost;
+  /** Where the repository is read from. */
+  source: GitSource;
+  /** GitHub, for a repository on GitHub: where deployments, statuses and issues go. */
+  github?: GitHost;
   /** The commit at the head of the app's branch when the job ran: what is rendered. */
   sha: string;
   tree: FileTree;
@@ -54,7 +59,8 @@ export interface ResolvedFilesJob extends Omit<ResolvedJob, 'kind' | 'app' | 'ta
 export interface RefusedJob {
   kind: 'refused';
   repo: RegisteredRepo;
-  gitHost: GitHost;
+  /** GitHub, for a repository on it (a Git source's refusal goes to the log and history). */
+  github?: GitHost;
   /** The head of the app's branch, where the refusal is reported. */
   sha: string;
   app: AppConfig;
@@ -70,7 +76,10 @@ export interface SkippedJob {
 /** What the source stage needs (a `JobContext` has it). */
 export interface ResolveJobDeps {
   registry: RepoRegistry;
+  /** GitHub, for the repositories on GitHub. */
   gitHostFor: (repo: RegisteredRepo) => GitHost;
+  /** The source of a repository read with Git (`repo.git`); absent: the runtime has none. */
+  gitSourceFor?: (repo: RegisteredRepo) => GitSource;
   /** The operator's target bindings (the runtime settings' `targets`). */
   targets: readonly TargetBinding[];
 }
@@ -88,8 +97,8 @@ export async function resolveReconcileJob(
 ): Promise<ResolvedJob | ResolvedFilesJob | RefusedJob | SkippedJob> {
   const repo = deps.registry.lookup(job.repo);
   if (!repo) return { kind: 'skip', reason: `repository ${job.repo} is no longer configured` };
-  const gitHost = deps.gitHostFor(repo);
-  const trusted = await loadTrustedConfig(repo, gitHost);
+  const { source, github } = repoAccess(repo, deps);
+  const trusted = await loadTrustedConfig(repo, source);
   if (!trusted) {
     return { kind: 'skip', reason: `no plumbline.yaml on the trusted branch of ${repo.fullName}` };
   }
@@ -103,7 +112,8 @@ export async function resolveReconcileJob(
     };
   }
   const headOf = () =>
-    job.branch === trusted.branch ? trusted.sha : gitHost.branchHead(repo.ref, job.branch);
+    job.branch === trusted.branch ? trusted.sha : source.branchHead(repo.ref, job.branch);
+  const reporting = github ? { github } : {};
   let target: HostTarget | undefined;
   let cluster: KubernetesTarget | undefined;
   try {
@@ -111,13 +121,41 @@ export async function resolveReconcileJob(
     cluster = app.kind === 'kubernetes' ? targetFor(app, repo, deps.targets) : undefined;
   } catch (error) {
     if (!(error instanceof TargetNotAllowedError)) throw error;
-    return { kind: 'refused', repo, gitHost, sha: await headOf(), app, error };
+    return { kind: 'refused', repo, ...reporting, sha: await headOf(), app, error };
   }
   const sha = await headOf();
-  const tree = await gitHost.treeAt(repo.ref, sha);
-  const common = { repo, gitHost, sha, tree, config: trusted.config, trusted };
+  const tree = await source.treeAt(repo.ref, sha);
+  const common = { repo, source, ...reporting, sha, tree, config: trusted.config, trusted };
   if (app.kind === 'files' && target) return { kind: 'files', ...common, app, target };
   if (app.kind === 'kubernetes' && cluster)
     return { kind: 'ready', ...common, app, target: cluster };
   throw new Error('unreachable: every app kind has its target');
+}
+
+/** How a repository is read, and whether its outcomes go to GitHub. */
+export interface RepoAccess {
+  source: GitSource;
+  /** Present for a repository on GitHub. */
+  github?: GitHost;
+}
+
+/**
+ * The source of `repo` (Git for a path or URL, else GitHub) and GitHub when it is on GitHub.
+ * Throws `ConfigError` for a Git source in a runtime that reads none.
+ */
+export function repoAccess(
+  repo: RegisteredRepo,
+  deps: Pick<ResolveJobDeps, 'gitHostFor' | 'gitSourceFor'>,
+): RepoAccess {
+  if (repo.git === undefined) {
+    const github = deps.gitHostFor(repo);
+    return { source: github, github };
+  }
+  if (!deps.gitSourceFor) {
+    throw new ConfigError(
+      `repositories: ${repo.fullName} is a Git source (url), which this runtime does not read`,
+      { hint: 'Serve Git sources with the Node runtime (plumbline serve).' },
+    );
+  }
+  return { source: deps.gitSourceFor(repo) };
 }

@@ -1,52 +1,24 @@
 /**
- * `GitHost`: what Plumbline asks of the Git hosting service: the head of a branch, the
- * repository at an exact commit, and what changed between two commits. GitHub through Octokit
- * in production (`lib/github/octokit-git-host.ts`); `test/doubles/memory-git-host.ts` in unit
- * tests.
+ * `GitHost`: GitHub, as Plumbline uses it: a `GitSource` (the head of a branch, the repository
+ * at an exact commit, what changed between two commits) that also takes reports. GitHub
+ * through Octokit in production (`lib/github/octokit-git-host.ts`); `test/doubles/memory-git-host.ts`
+ * in unit tests. Repositories that are not on GitHub (a local path, any Git remote) are only a
+ * `GitSource` (`lib/ports/git-source.ts`): their outcomes go to the logs and the history.
  *
  * The reporting half (pull requests, comments, check runs, statuses, deployments, issues) is
  * how outcomes reach users: every call there is idempotent or keyed by the caller (a hidden
  * marker, a label), so a job that runs twice leaves one comment and one issue.
  */
-import type { FileTree } from '../source/file-tree.ts';
+import type { GitSource, RepoRef } from './git-source.ts';
 
-/** A repository on the Git host. */
-export interface RepoRef {
-  owner: string;
-  repo: string;
-}
-
-/** How a file changed between two commits (GitHub's compare `files[].status`). */
-export type ChangeStatus =
-  | 'added'
-  | 'removed'
-  | 'modified'
-  | 'renamed'
-  | 'copied'
-  | 'changed'
-  | 'unchanged';
-
-/** One file changed between two commits. */
-export interface ChangedFile {
-  /** Repository-relative path after the change. */
-  path: string;
-  status: ChangeStatus;
-  /** The path before a rename or copy. */
-  previousPath?: string;
-}
-
-/** What changed between `base` and `head`. */
-export interface Comparison {
-  base: string;
-  head: string;
-  /** Changed files; at most 300 when `truncated` (GitHub's limit). */
-  files: ChangedFile[];
-  /**
-   * True when the host did not list every changed file. Callers must then treat every app as
-   * affected: correctness never depends on an incomplete list.
-   */
-  truncated: boolean;
-}
+export type {
+  ChangedFile,
+  ChangeStatus,
+  CommitInfo,
+  Comparison,
+  GitSource,
+  RepoRef,
+} from './git-source.ts';
 
 /** A pull request as the plan flow needs it (re-read per job: level-triggered). */
 export interface PullRequestInfo {
@@ -143,41 +115,8 @@ export interface IssueInput {
   labels: string[];
 }
 
-/** Who made a commit and what it says, as the history shows it. */
-export interface CommitInfo {
-  sha: string;
-  /** The author's login on the host, else the author's name in the commit. */
-  author?: string;
-  /** The first line of the message. */
-  title?: string;
-  /** The commit's page on the host. */
-  url?: string;
-}
-
-/** The Git host, as Plumbline uses it. */
-export interface GitHost {
-  /**
-   * The repository's default branch, as the host says now: the branch whose configuration is
-   * trusted unless the operator names another. Throws `GitHubError` when it cannot be read.
-   */
-  defaultBranch(repo: RepoRef): Promise<string>;
-  /** The commit sha at the head of `branch`. Throws `GitHubError` (404) when it does not exist. */
-  branchHead(repo: RepoRef, branch: string): Promise<string>;
-  /**
-   * Author, title and page of commit `sha`, for the history. Optional: a source that cannot
-   * say leaves records without them.
-   */
-  commitInfo?(repo: RepoRef, sha: string): Promise<CommitInfo>;
-  /** The whole repository at commit `sha` (a full 40-hex sha, never a branch name). */
-  treeAt(repo: RepoRef, sha: string): Promise<FileTree>;
-  /**
-   * One file at commit `sha`, or `undefined` when there is no file at `path`. Much cheaper
-   * than `treeAt` for one small file (the webhook reads `plumbline.yaml` this way).
-   */
-  readFile(repo: RepoRef, sha: string, path: string): Promise<Uint8Array | undefined>;
-  /** The files changed from `base` to `head` (three-dot: since their merge base). */
-  compare(repo: RepoRef, base: string, head: string): Promise<Comparison>;
-
+/** GitHub: a Git source that also takes reports. */
+export interface GitHost extends GitSource {
   /** A pull request by number. Throws `GitHubError` (404) when there is none. */
   pullRequest(repo: RepoRef, number: number): Promise<PullRequestInfo>;
   /** Every comment of an issue or pull request (all pages). */

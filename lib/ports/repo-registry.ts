@@ -3,9 +3,11 @@
  * from any other repository are refused (answered, and nothing done), whatever their
  * signature: a shared secret must not let one repository deploy through another's config.
  */
+
 import { ConfigError } from '../errors.ts';
 import type { RepoRef } from './git-host.ts';
 import { parseRepoFullName } from './git-host.ts';
+import type { GitSourceSetting } from './git-source.ts';
 
 /** A repository this deployment serves. */
 export interface RegisteredRepo {
@@ -21,6 +23,11 @@ export interface RegisteredRepo {
   trustedBranch?: string;
   /** The SOPS keys this repository's files may be opened with (none when absent). */
   sops?: { ageKeys: readonly string[]; kmsKeys: readonly string[] };
+  /**
+   * Present when the repository is read with Git from a path or URL (polled, no webhooks)
+   * instead of from GitHub: its outcomes go to the logs and the history, not to GitHub.
+   */
+  git?: GitSourceSetting;
 }
 
 /** Looks up repositories by full name (case-insensitively, as GitHub does). */
@@ -28,6 +35,15 @@ export interface RepoRegistry {
   lookup(fullName: string): RegisteredRepo | undefined;
   /** Every registered repository (for the sweep and the status page). */
   all(): RegisteredRepo[];
+}
+
+/**
+ * The registered GitHub repository `fullName`, for a GitHub webhook: a Git source of the same
+ * name is not one (it is polled, and a delivery naming it says nothing about it).
+ */
+export function githubRepo(registry: RepoRegistry, fullName: string): RegisteredRepo | undefined {
+  const repo = registry.lookup(fullName);
+  return repo?.git === undefined ? repo : undefined;
 }
 
 /** A registry fixed at start-up, from the runtime settings. */
@@ -52,6 +68,7 @@ export class StaticRepoRegistry implements RepoRegistry {
         ...(repo.sops === undefined
           ? {}
           : { sops: { ageKeys: [...repo.sops.ageKeys], kmsKeys: [...repo.sops.kmsKeys] } }),
+        ...(repo.git === undefined ? {} : { git: { ...repo.git } }),
       });
     }
   }

@@ -6,6 +6,7 @@
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import { joinPath } from '../source/file-tree.ts';
+import { ownField } from './data-map.ts';
 import { absorbGenerated, generate } from './generators.ts';
 import { nameHash } from './hash.ts';
 import { inflateHelmChart, inheritHelmNamespace, isHelmGenerated } from './helm-inflate.ts';
@@ -32,6 +33,7 @@ import {
   setNamespace,
   setReplicas,
 } from './transformers.ts';
+import { checkYamlCharacters } from './yaml-characters.ts';
 import { parseManifests, parseYamlDocuments } from './yaml-documents.ts';
 
 const manifestExtensions = /\.(ya?ml|json)$/i;
@@ -93,6 +95,7 @@ export async function buildApp(
     r.object.metadata.name = `${r.object.metadata.name ?? ''}-${suffix}`;
   }
   fixNameReferences(resources);
+  for (const r of resources) checkYamlCharacters(r.object, r.source, describeId(curId(r)));
   resources = resources.filter(
     (r) => r.object.metadata?.annotations?.['config.kubernetes.io/local-config'] !== 'true',
   );
@@ -134,7 +137,7 @@ async function loadKustomization(
   dir: string,
 ): Promise<Kustomization> {
   const loaded = await loader.read(file, dir, { file, field: 'kustomization' });
-  return parseKustomization(loaded.text, file, dir, loader.limits);
+  return parseKustomization(loaded.text, file, dir, loader.limits, loader.budget);
 }
 
 /** Every manifest in a directory without a kustomization (subdirectories included). */
@@ -152,7 +155,7 @@ async function plainDirectory(loader: Loader, dir: string, stack: Stack): Promis
       } else out.push(...(await plainDirectory(loader, path, stack)));
     } else if (manifestExtensions.test(name)) {
       const loaded = await loader.read(path, dir, { file: path, field: 'manifest' });
-      for (const object of parseManifests(loaded.text, path, loader.limits)) {
+      for (const object of parseManifests(loaded.text, path, loader.limits, loader.budget)) {
         out.push(newResource(object, path, loaded.sensitive));
       }
     }
@@ -257,7 +260,7 @@ async function accumulate(
       appendAll(resources, await accumulate(loader, subK, [], [...stack, path]), k.file);
     } else {
       const loaded = await loader.read(path, k.dir, ctx);
-      const objects = parseManifests(loaded.text, path, loader.limits);
+      const objects = parseManifests(loaded.text, path, loader.limits, loader.budget);
       appendAll(
         resources,
         objects.map((o) => newResource(o, path, loaded.sensitive)),
@@ -302,7 +305,47 @@ async function accumulate(
   }
   resources = await transform(loader, k, resources);
   checkCount(loader, resources.length, k.file);
+  checkIdentities(resources, k.file);
   return resources;
+}
+
+/**
+ * kustomize refuses an object its transformers left without a kind or a name (a JSON patch
+ * `remove /metadata/name`, a replacement writing an empty name): such an object cannot be
+ * applied, and must not slip through as a render that succeeded.
+ */
+function checkIdentities(resources: Resource[], file: string): void {
+  for (const r of resources) {
+    const kind = ownField(r.object, 'kind');
+    const metadata = ownField(r.object, 'metadata');
+    const name = isJsonObject(metadata) ? ownField(metadata, 'name') : undefined;
+    const missing =
+      typeof kind !== 'string' || kind === ''
+        ? 'kind'
+        : !isScalarName(name)
+          ? 'metadata.name'
+          : undefined;
+    if (missing) {
+      const was = describeId(r.orgId);
+      throw new RenderError(
+        `${file}: ${was} (from ${r.source}) has no ${missing} after this kustomization's transformations`,
+        {
+          file,
+          object: was,
+          hint: `A patch or replacement removed or emptied ${missing}; every object needs a kind and a name.`,
+        },
+      );
+    }
+  }
+}
+
+/** A name kustomize accepts: a non-empty string, or a number or boolean it prints as written. */
+function isScalarName(name: unknown): boolean {
+  return (
+    (typeof name === 'string' && name !== '') ||
+    typeof name === 'number' ||
+    typeof name === 'boolean'
+  );
 }
 
 async function patchSource(
@@ -320,22 +363,10 @@ async function patchSource(
 async function transform(loader: Loader, k: Kustomization, input: Resource[]): Promise<Resource[]> {
   let resources = input;
   for (const spec of k.patchesStrategicMerge) {
-    resources = applyPatch(
-      resources,
-      spec,
-      await patchSource(loader, k, spec),
-      loader.limits,
-      k.file,
-    );
+    resources = applyPatch(resources, spec, await patchSource(loader, k, spec), loader, k.file);
   }
   for (const spec of k.patches) {
-    resources = applyPatch(
-      resources,
-      spec,
-      await patchSource(loader, k, spec),
-      loader.limits,
-      k.file,
-    );
+    resources = applyPatch(resources, spec, await patchSource(loader, k, spec), loader, k.file);
   }
   // As kustomize 5.8: a chart's objects keep the namespace helm gave them.
   if (k.namespace)
@@ -350,13 +381,7 @@ async function transform(loader: Loader, k: Kustomization, input: Resource[]): P
   addCommonLabels(resources, k.commonLabels, k.file);
   addCommonAnnotations(resources, k.commonAnnotations, k.file);
   for (const spec of k.patchesJson6902) {
-    resources = applyPatch(
-      resources,
-      spec,
-      await patchSource(loader, k, spec),
-      loader.limits,
-      k.file,
-    );
+    resources = applyPatch(resources, spec, await patchSource(loader, k, spec), loader, k.file);
   }
   if (k.replicas.length > 0) setReplicas(resources, k.replicas, k.file);
   if (k.images.length > 0) setImages(resources, k.images);
@@ -365,14 +390,20 @@ async function transform(loader: Loader, k: Kustomization, input: Resource[]): P
       const ctx = { file: k.file, field: `replacements[${i}].path` };
       const path = loader.resolve(k.dir, entry.path, ctx);
       const loaded = await loader.read(path, k.dir, ctx);
-      for (const doc of parseYamlDocuments(loaded.text, path, loader.limits)) {
+      for (const doc of parseYamlDocuments(
+        loaded.text,
+        path,
+        loader.limits,
+        '1.2',
+        loader.budget,
+      )) {
         for (const item of Array.isArray(doc) ? doc : [doc]) {
           if (!isJsonObject(item))
             throw new RenderError(`${path}: a replacement must be a mapping`, { file: path });
-          applyReplacement(resources, item, path);
+          applyReplacement(resources, item, path, loader.budget);
         }
       }
-    } else applyReplacement(resources, entry as Record<string, unknown>, k.file);
+    } else applyReplacement(resources, entry as Record<string, unknown>, k.file, loader.budget);
   }
   return resources;
 }

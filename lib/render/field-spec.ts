@@ -5,6 +5,7 @@
  * by element.
  */
 import { isJsonObject } from '../core/object.ts';
+import { newDataMap } from './data-map.ts';
 import type { ResId } from './resource.ts';
 
 /** One field spec. Empty group, version or kind match anything. */
@@ -29,12 +30,15 @@ export function specSelects(
   );
 }
 
+// Built-in paths repeat for every object; paths from repositories must not grow it forever.
 const pathCache = new Map<string, string[]>();
+const pathCacheSize = 1_000;
 
 /** Splits a field-spec path into keys, honouring `\/` escapes and dropping `[]` markers. */
 export function splitPath(path: string): string[] {
   let cached = pathCache.get(path);
   if (!cached) {
+    if (pathCache.size >= pathCacheSize) pathCache.clear();
     cached = path
       .split(/(?<!\\)\//)
       .map((segment) => segment.replace(/\\\//g, '/').replace(/\[\]$/, ''))
@@ -50,9 +54,13 @@ export type FieldVisitor = (holder: Record<string, unknown>, key: string) => voi
 /**
  * Visits every place `path` reaches in `root`. With `create`, missing maps on the way and the
  * final field's holder are created; the visitor decides what to do with a missing final field.
+ * Only own fields are followed: a path through `__proto__` or `constructor` reaches a field of
+ * that name or nothing, never a JavaScript internal.
  */
 export function visitPath(root: unknown, path: string, create: boolean, visit: FieldVisitor): void {
-  walk(root, splitPath(path), 0, create, visit);
+  const keys = splitPath(path);
+  // A path of separators only (`/`, ``) names no field.
+  if (keys.length > 0) walk(root, keys, 0, create, visit);
 }
 
 function walk(
@@ -68,18 +76,17 @@ function walk(
   }
   if (!isJsonObject(node)) return;
   const key = keys[index] as string;
+  const own = Object.hasOwn(node, key) ? node[key] : undefined;
   if (index === keys.length - 1) {
-    if (node[key] === undefined || node[key] === null) {
-      if (!create) return;
-    }
+    if ((own === undefined || own === null) && !create) return;
     visit(node as Record<string, unknown>, key);
     return;
   }
-  let next = node[key];
+  let next: unknown = own;
   if (next === undefined || next === null) {
     if (!create) return;
-    next = {};
-    node[key] = next;
+    next = newDataMap();
+    node[key] = next as never;
   }
   walk(next, keys, index + 1, create, visit);
 }

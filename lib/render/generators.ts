@@ -7,6 +7,8 @@ import type { KubeObject } from '../core/object.ts';
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import { basename } from '../source/file-tree.ts';
+import { dataMapFrom, newDataMap, ownField } from './data-map.ts';
+import { compareGoStrings } from './go-string-order.ts';
 import type { GeneratorArgs, GeneratorOptions, Kustomization } from './kustomization.ts';
 import type { LoadContext, Loader } from './loader.ts';
 import {
@@ -48,10 +50,13 @@ export function mergeOptions(
   local?: GeneratorOptions,
 ): GeneratorOptions {
   return {
-    labels: global?.labels || local?.labels ? { ...global?.labels, ...local?.labels } : undefined,
+    labels:
+      global?.labels || local?.labels
+        ? dataMapFrom<string>(global?.labels, local?.labels)
+        : undefined,
     annotations:
       global?.annotations || local?.annotations
-        ? { ...global?.annotations, ...local?.annotations }
+        ? dataMapFrom<string>(global?.annotations, local?.annotations)
         : undefined,
     // kustomize's options are plain booleans: `false` locally cannot undo `true` globally.
     disableNameSuffixHash:
@@ -60,10 +65,31 @@ export function mergeOptions(
   };
 }
 
+/** kustomize breaks generated base64 into lines of this many characters. */
+const base64LineLength = 70;
+
+/**
+ * Base64 as kustomize 5.8 writes generated Secret data and ConfigMap binaryData: a value of 70
+ * or more characters is broken into lines of 70, each ending in a newline (so it prints as a
+ * literal block, and the name hash covers the line breaks).
+ */
+export function generatedBase64(value: Uint8Array | string): string {
+  const encoded = toBase64(value);
+  if (encoded.length < base64LineLength) return encoded;
+  const lines: string[] = [];
+  for (let i = 0; i < encoded.length; i += base64LineLength) {
+    lines.push(encoded.slice(i, i + base64LineLength), '\n');
+  }
+  return lines.join('');
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The value as text when it is valid UTF-8 (a file's leading BOM is data here). */
 function utf8(value: Uint8Array | string): string | undefined {
   if (typeof value === 'string') return value;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(value);
+    return strictUtf8.decode(value);
   } catch {
     return undefined;
   }
@@ -114,31 +140,32 @@ export async function generate(
   }
   const name = args.name ?? '';
   if (name === '') throw new RenderError(`${file}: ${args.field} needs a name`, { file });
-  const data: Record<string, string> = {};
-  const binaryData: Record<string, string> = {};
+  // Keys come from the repository: data maps, so `__proto__` is a key like any other.
+  const data = newDataMap<string>();
+  const binaryData = newDataMap<string>();
   for (const { key, value } of pairs) {
-    if (key in data || key in binaryData) {
+    if (Object.hasOwn(data, key) || Object.hasOwn(binaryData, key)) {
       throw new RenderError(`${file}: ${args.field} '${name}' repeats the key '${key}'`, { file });
     }
-    if (secret) data[key] = toBase64(value);
+    if (secret) data[key] = generatedBase64(value);
     else {
       const text = utf8(value);
-      if (text === undefined) binaryData[key] = toBase64(value);
+      if (text === undefined) binaryData[key] = generatedBase64(value);
       else data[key] = text;
     }
   }
   const options = mergeOptions(k.generatorOptions, args.options);
-  const metadata: Record<string, unknown> = { name };
+  const metadata = newDataMap();
+  metadata.name = name;
   if (args.namespace) metadata.namespace = args.namespace;
   if (options.labels && Object.keys(options.labels).length > 0)
-    metadata.labels = { ...options.labels };
+    metadata.labels = dataMapFrom(options.labels);
   if (options.annotations && Object.keys(options.annotations).length > 0) {
-    metadata.annotations = { ...options.annotations };
+    metadata.annotations = dataMapFrom(options.annotations);
   }
-  const object: Record<string, unknown> = {
-    apiVersion: 'v1',
-    kind: secret ? 'Secret' : 'ConfigMap',
-  };
+  const object = newDataMap();
+  object.apiVersion = 'v1';
+  object.kind = secret ? 'Secret' : 'ConfigMap';
   object.metadata = metadata;
   if (Object.keys(data).length > 0 || Object.keys(binaryData).length === 0)
     object.data = sortMap(data);
@@ -153,9 +180,15 @@ export async function generate(
   return resource;
 }
 
+/** An own field that holds a mapping, or undefined. */
+function ownMap(holder: object, field: string): object | undefined {
+  const value = ownField(holder, field);
+  return isJsonObject(value) ? value : undefined;
+}
+
 function sortMap(m: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(m).sort()) out[key] = m[key] as string;
+  const out = newDataMap<string>();
+  for (const key of Object.keys(m).sort(compareGoStrings)) out[key] = m[key] as string;
   return out;
 }
 
@@ -186,8 +219,11 @@ export function absorbGenerated(resources: Resource[], res: Resource, file: stri
   }
   const meta = res.object.metadata;
   const oldMeta = old.object.metadata;
-  const labels = { ...(oldMeta.labels ?? {}), ...(meta.labels ?? {}) };
-  const annotations = { ...(oldMeta.annotations ?? {}), ...(meta.annotations ?? {}) };
+  const labels = dataMapFrom<string>(ownMap(oldMeta, 'labels'), ownMap(meta, 'labels'));
+  const annotations = dataMapFrom<string>(
+    ownMap(oldMeta, 'annotations'),
+    ownMap(meta, 'annotations'),
+  );
   meta.labels = labels;
   if (Object.keys(labels).length === 0) delete meta.labels;
   meta.annotations = annotations;
@@ -198,10 +234,7 @@ export function absorbGenerated(resources: Resource[], res: Resource, file: stri
   else delete meta.namespace;
   if (behavior === 'merge') {
     for (const field of ['data', 'binaryData'] as const) {
-      const merged = {
-        ...(isJsonObject(old.object[field]) ? (old.object[field] as object) : {}),
-        ...(isJsonObject(res.object[field]) ? (res.object[field] as object) : {}),
-      };
+      const merged = dataMapFrom(ownMap(old.object, field), ownMap(res.object, field));
       if (Object.keys(merged).length > 0) res.object[field] = merged;
     }
   }

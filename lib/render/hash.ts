@@ -5,8 +5,10 @@
  */
 import { sha256Hex } from '../core/encoding.ts';
 import { isJsonObject, type KubeObject } from '../core/object.ts';
+import { newDataMap } from './data-map.ts';
+import { compareGoStrings } from './go-string-order.ts';
 
-/** Go's `json.Marshal`: keys sorted, and `<`, `>`, `&`, U+2028, U+2029 escaped. */
+/** Go's `json.Marshal`: keys sorted by bytes, and `<`, `>`, `&`, U+2028, U+2029 escaped. */
 export function goJson(value: unknown): string {
   return JSON.stringify(sortKeys(value)).replace(
     /[<>&\u2028\u2029]/g,
@@ -17,8 +19,8 @@ export function goJson(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (!isJsonObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key]);
+  const out = newDataMap();
+  for (const key of Object.keys(value).sort(compareGoStrings)) out[key] = sortKeys(value[key]);
   return out;
 }
 

@@ -3,8 +3,9 @@
  * resources, no plugins, bounded sizes), decrypting SOPS files as they are loaded.
  */
 
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { FileDecryptor } from '../core/decryptor.ts';
-import { sha256Hex } from '../core/encoding.ts';
+import { sha256Hex, toHex } from '../core/encoding.ts';
 import { type KubeObject, refKey, refOf } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import { maskObject } from '../secrets/mask.ts';
@@ -16,13 +17,14 @@ import { attachHelm, type HelmRenderContext, type RenderedChart } from './helm-i
 import type { HelmSupport } from './helm-renderer.ts';
 import { defaultLimits, type RenderLimits } from './limits.ts';
 import { Loader } from './loader.ts';
+import type { Resource } from './resource.ts';
 import { objectsToYaml } from './yaml-output.ts';
 
 export type { HelmAppSource } from './helm-app.ts';
 export type { RenderedChart } from './helm-inflate.ts';
 export type { HelmSupport } from './helm-renderer.ts';
 export type { RenderLimits } from './limits.ts';
-export { defaultLimits } from './limits.ts';
+export { defaultLimits, workersLimits } from './limits.ts';
 
 /** How to render. */
 export interface RenderOptions {
@@ -54,6 +56,17 @@ export interface RenderResult {
   /** The Helm charts inflated, with their digests (plans and history show them). */
   charts: RenderedChart[];
 }
+
+/**
+ * The render port: how a flow renders an app. `renderApp` in-process by default; the Node
+ * runtime renders in a worker-thread sandbox that holds no credentials
+ * (`functions/node/render-sandbox.ts`), a Worker with limits sized for its isolate.
+ */
+export type RenderPort = (
+  tree: FileTree,
+  appPath: string,
+  options?: RenderOptions,
+) => Promise<RenderResult>;
 
 /** Renders the app at `appPath` (a kustomization directory or a plain directory of manifests). */
 export async function renderApp(
@@ -94,18 +107,41 @@ export async function renderApp(
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(async ([path, bytes]) => [path, await sha256Hex(bytes)]),
   );
-  const masked = resources.map((r) => maskObject(r.object, { sensitive: r.sensitive }));
   // Apps without charts keep the digest they always had (it is recorded on clusters).
   const charts = helm.charts.map(({ locked: _, ...chart }) => chart);
-  const digested =
-    charts.length > 0 ? { charts, encrypted, objects: masked } : { encrypted, objects: masked };
   return {
     objects,
     files: [...loader.files].sort(),
-    digest: `sha256:${await sha256Hex(goJson(digested))}`,
+    digest: `sha256:${renderDigest(charts, encrypted, resources)}`,
     sensitive: [...new Set(sensitive)].sort(),
     charts: helm.charts,
   };
+}
+
+/**
+ * SHA-256 of `goJson({charts, encrypted, objects})` with every object masked (`charts` left out
+ * when there are none, so apps without charts keep the digest they always had), fed one object
+ * at a time: the same digest as hashing the whole text, without holding a sorted copy of every
+ * object and the text of all of them at once (that alone was 11 times the input at the end of
+ * a render).
+ */
+function renderDigest(
+  charts: unknown[],
+  encrypted: (string | undefined)[][],
+  resources: Resource[],
+): string {
+  const hash = sha256.create();
+  const encoder = new TextEncoder();
+  const feed = (text: string) => hash.update(encoder.encode(text));
+  // Go's JSON writes map keys sorted: charts, encrypted, objects.
+  feed(charts.length > 0 ? `{"charts":${goJson(charts)},` : '{');
+  feed(`"encrypted":${goJson(encrypted)},"objects":[`);
+  resources.forEach((r, i) => {
+    if (i > 0) feed(',');
+    feed(goJson(maskObject(r.object, { sensitive: r.sensitive })));
+  });
+  feed(']}');
+  return toHex(hash.digest());
 }
 
 /** The YAML `plumbline render` prints: objects as `kustomize build` writes them, `---` between. */

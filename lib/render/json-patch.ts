@@ -1,9 +1,17 @@
 /**
  * RFC 6902 JSON patches (add, remove, replace, move, copy, test) with RFC 6901 pointers, the
- * semantics kustomize gets from evanphx/json-patch: a missing path is an error, `-` appends.
+ * semantics kustomize gets from evanphx/json-patch v4: a missing parent is an error, `-` appends,
+ * array indexes are Go integers (negative ones count from the end), `test` compares deeply, and
+ * a missing field of a mapping reads as null (`copy` copies null, `replace` sets it).
+ *
+ * The document is copied into data maps first and pointers only ever step into own fields, so
+ * a pointer such as `/__proto__/x` or `/constructor/prototype` names a field that is not there
+ * (an error, as in kustomize) rather than a JavaScript internal.
  */
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
+import type { RenderBudget } from './budget.ts';
+import { cloneData, type DataMap, type NodeCount } from './data-map.ts';
 
 /** One operation. */
 export interface JsonPatchOp {
@@ -24,50 +32,66 @@ function parsePointer(pointer: string): string[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+/**
+ * The position `token` names in an array of `length` items, as Go's `strconv.Atoi` and
+ * json-patch read it (`-1` is the last item), or undefined when it is not one. `size` is the
+ * length the position may reach (one more than the length when inserting).
+ */
+function arrayIndex(token: string, size: number): number | undefined {
+  if (!/^[+-]?\d+$/.test(token)) return undefined;
+  let i = Number(token);
+  if (i >= size) return undefined;
+  if (i < 0) {
+    if (i < -size) return undefined;
+    i += size;
+  }
+  return i;
+}
+
+/**
+ * The value of an own field or array item: undefined for a missing field (json-patch v4 reads
+ * it as null), an error for an index that is not in the array.
+ */
+function child(node: unknown, token: string, pointer: string): unknown {
+  if (Array.isArray(node)) {
+    const i = arrayIndex(token, node.length);
+    if (i === undefined) throw new PatchFailure(`path '${pointer}': no item at index '${token}'`);
+    return node[i];
+  }
+  if (isJsonObject(node)) return Object.hasOwn(node, token) ? node[token] : undefined;
+  throw new PatchFailure(`path '${pointer}' does not exist`);
+}
+
 function parentOf(doc: unknown, tokens: string[], pointer: string): unknown {
   let node = doc;
   for (const token of tokens.slice(0, -1)) {
-    if (Array.isArray(node)) {
-      const i = Number(token);
-      if (!/^\d+$/.test(token) || i >= node.length)
-        throw new PatchFailure(`path '${pointer}' does not exist`);
-      node = node[i];
-    } else if (isJsonObject(node)) {
-      if (!(token in node)) throw new PatchFailure(`path '${pointer}' does not exist`);
-      node = node[token];
-    } else {
+    node = child(node, token, pointer);
+    if (node === undefined || node === null) {
       throw new PatchFailure(`path '${pointer}' does not exist`);
     }
   }
   return node;
 }
 
-function get(doc: unknown, pointer: string): unknown {
+/** The value at `pointer`; undefined when its last field is missing (its parent must exist). */
+function find(doc: unknown, pointer: string): unknown {
   const tokens = parsePointer(pointer);
   if (tokens.length === 0) return doc;
   const parent = parentOf(doc, tokens, pointer);
-  const last = tokens[tokens.length - 1] as string;
-  if (Array.isArray(parent)) {
-    const i = Number(last);
-    if (!/^\d+$/.test(last) || i >= parent.length)
-      throw new PatchFailure(`path '${pointer}' does not exist`);
-    return parent[i];
-  }
-  if (isJsonObject(parent) && last in parent) return parent[last];
-  throw new PatchFailure(`path '${pointer}' does not exist`);
+  return child(parent, tokens[tokens.length - 1] as string, pointer);
 }
 
 function remove(doc: unknown, pointer: string): unknown {
   const tokens = parsePointer(pointer);
+  if (tokens.length === 0) throw new PatchFailure('cannot remove the whole document');
   const parent = parentOf(doc, tokens, pointer);
   const last = tokens[tokens.length - 1] as string;
   if (Array.isArray(parent)) {
-    const i = Number(last);
-    if (!/^\d+$/.test(last) || i >= parent.length)
-      throw new PatchFailure(`path '${pointer}' does not exist`);
+    const i = arrayIndex(last, parent.length);
+    if (i === undefined) throw new PatchFailure(`path '${pointer}' does not exist`);
     return parent.splice(i, 1)[0];
   }
-  if (isJsonObject(parent) && last in parent) {
+  if (isJsonObject(parent) && Object.hasOwn(parent, last)) {
     const value = parent[last];
     delete parent[last];
     return value;
@@ -75,6 +99,10 @@ function remove(doc: unknown, pointer: string): unknown {
   throw new PatchFailure(`path '${pointer}' does not exist`);
 }
 
+/**
+ * `add`, or `replace` when `replace` is set. As in json-patch v4, replacing a missing field of
+ * a mapping sets it (only array items must exist).
+ */
 function add(doc: unknown, pointer: string, value: unknown, replace: boolean): unknown {
   const tokens = parsePointer(pointer);
   if (tokens.length === 0) return value;
@@ -85,45 +113,70 @@ function add(doc: unknown, pointer: string, value: unknown, replace: boolean): u
       parent.push(value);
       return doc;
     }
-    const i = Number(last);
-    if (!/^\d+$/.test(last) || i > parent.length || (replace && i >= parent.length)) {
-      throw new PatchFailure(`path '${pointer}' does not exist`);
-    }
+    const i = arrayIndex(last, replace ? parent.length : parent.length + 1);
+    if (i === undefined) throw new PatchFailure(`path '${pointer}' does not exist`);
     if (replace) parent[i] = value;
     else parent.splice(i, 0, value);
     return doc;
   }
   if (isJsonObject(parent)) {
-    if (replace && !(last in parent)) throw new PatchFailure(`path '${pointer}' does not exist`);
-    parent[last] = value as never;
+    // `parent` is a data map (the document was copied into them), so any key is an own field.
+    (parent as DataMap)[last] = value;
     return doc;
   }
   throw new PatchFailure(`path '${pointer}' does not exist`);
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Deep equality of JSON values: mappings compare by their fields in any order. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isJsonObject(a)) {
+    if (!isJsonObject(b) || Array.isArray(b)) return false;
+    const keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) return false;
+    for (const key of keys) {
+      if (!Object.hasOwn(b, key) || !jsonEqual(a[key], b[key])) return false;
+    }
+    return true;
+  }
+  return false;
 }
 
-/** Applies the operations in order to a copy of `doc`; throws `RenderError` naming `file`. */
+/**
+ * Applies the operations in order to a copy of `doc`; throws `RenderError` naming `file`.
+ * Values copied in are counted against the render's budget: a chain of `copy` operations
+ * doubles a document with each step.
+ */
 export function applyJsonPatch(
   doc: unknown,
   ops: JsonPatchOp[],
   file: string,
   object: string,
+  budget?: RenderBudget,
 ): unknown {
-  let out = structuredClone(doc);
+  const count: NodeCount = { nodes: 0 };
+  let out = cloneData(doc, count);
+  const spend = () => {
+    budget?.spend(count.nodes, file);
+    count.nodes = 0;
+  };
+  spend();
   for (const [index, op] of ops.entries()) {
     try {
       switch (op.op) {
         case 'add':
-          out = add(out, op.path, structuredClone(op.value), false);
+          out = add(out, op.path, cloneData(op.value, count), false);
           break;
         case 'remove':
           remove(out, op.path);
           break;
         case 'replace':
-          out = add(out, op.path, structuredClone(op.value), true);
+          out = add(out, op.path, cloneData(op.value, count), true);
           break;
         case 'move': {
           const value = remove(out, String(op.from));
@@ -131,15 +184,23 @@ export function applyJsonPatch(
           break;
         }
         case 'copy':
-          out = add(out, op.path, structuredClone(get(out, String(op.from))), false);
+          // json-patch v4 copies a missing field of a mapping as null.
+          out = add(out, op.path, cloneData(find(out, String(op.from)) ?? null, count), false);
           break;
-        case 'test':
-          if (!deepEqual(get(out, op.path), op.value))
-            throw new PatchFailure(`test of '${op.path}' failed`);
+        case 'test': {
+          // json-patch v4: a missing or null field passes a test for null, and only that.
+          const actual = find(out, op.path);
+          const passed =
+            actual === undefined || actual === null
+              ? op.value === null || op.value === undefined
+              : jsonEqual(actual, op.value);
+          if (!passed) throw new PatchFailure(`test of '${op.path}' failed`);
           break;
+        }
         default:
           throw new PatchFailure(`unknown operation '${op.op}'`);
       }
+      spend();
     } catch (error) {
       if (error instanceof PatchFailure) {
         throw new RenderError(
@@ -148,6 +209,7 @@ export function applyJsonPatch(
             file,
             object,
             cause: error,
+            hint: 'Check the operation against the object as the earlier steps leave it (JSON pointers, RFC 6901).',
           },
         );
       }
@@ -165,7 +227,7 @@ export function toJsonPatchOps(value: unknown, file: string): JsonPatchOp[] {
     if (!isJsonObject(item) || typeof item.op !== 'string' || typeof item.path !== 'string') {
       throw new RenderError(`${file}: JSON patch operation ${i} needs 'op' and 'path'`, { file });
     }
-    if (['add', 'replace', 'test'].includes(item.op) && !('value' in item)) {
+    if (['add', 'replace', 'test'].includes(item.op) && !Object.hasOwn(item, 'value')) {
       throw new RenderError(`${file}: JSON patch operation ${i} (${item.op}) needs a 'value'`, {
         file,
       });

@@ -5,6 +5,8 @@
  */
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
+import type { RenderBudget } from './budget.ts';
+import { newDataMap } from './data-map.ts';
 import {
   type HelmChartSpec,
   type HelmGlobalsSpec,
@@ -12,6 +14,7 @@ import {
   parseHelmGlobals,
 } from './helm-chart-spec.ts';
 import type { RenderLimits } from './limits.ts';
+import { checkYamlCharacters } from './yaml-characters.ts';
 import { parseYamlDocuments } from './yaml-documents.ts';
 
 /** File names kustomize recognises, in the order it looks for them. */
@@ -162,8 +165,9 @@ export function parseKustomization(
   file: string,
   dir: string,
   limits: RenderLimits,
+  budget?: RenderBudget,
 ): Kustomization {
-  const docs = parseYamlDocuments(text, file, limits, '1.1');
+  const docs = parseYamlDocuments(text, file, limits, '1.1', budget);
   if (docs.length > 1) {
     throw new RenderError(`${file}: holds more than one YAML document`, { file });
   }
@@ -171,9 +175,10 @@ export function parseKustomization(
   if (!isJsonObject(raw)) {
     throw new RenderError(`${file}: is not a YAML mapping`, { file });
   }
+  checkYamlCharacters(raw, file, 'the kustomization');
   const v = new Validator(file);
   for (const key of Object.keys(raw)) {
-    const hint = unsupported[key];
+    const hint = Object.hasOwn(unsupported, key) ? unsupported[key] : undefined;
     if (hint) {
       throw new RenderError(`${file}: field '${key}' is not supported by Plumbline`, {
         file,
@@ -277,7 +282,7 @@ export function parseKustomization(
         : v.generatorOptions(raw.generatorOptions, 'generatorOptions'),
     replacements: v.list(raw, 'replacements').map((entry, i) => {
       const m = v.map(entry, `replacements[${i}]`);
-      v.only(m, `replacements[${i}]`, ['path', 'source', 'targets']);
+      v.only(m, `replacements[${i}]`, ['path', 'source', 'sourceValue', 'targets']);
       if (typeof m.path === 'string') return { path: m.path };
       return m;
     }),
@@ -340,7 +345,7 @@ class Validator {
   stringMap(value: unknown, field: string): Record<string, string> {
     if (value === undefined || value === null) return {};
     const m = this.map(value, field);
-    const out: Record<string, string> = {};
+    const out = newDataMap<string>();
     for (const [k, item] of Object.entries(m)) {
       // As in kustomize, `version: 1.0` or `enabled: yes` is not a string: it must be quoted.
       if (item !== null && typeof item !== 'string') {

@@ -6,12 +6,19 @@
 import type { FileDecryptor } from '../core/decryptor.ts';
 import { PlumblineError, RenderError } from '../errors.ts';
 import { type FileStat, type FileTree, normalizePath } from '../source/file-tree.ts';
+import { RenderBudget } from './budget.ts';
 import type { RenderLimits } from './limits.ts';
+import { utf8Text } from './utf8.ts';
 
 /** The bytes of a loaded file and whether they came out of a decryption. */
 export interface LoadedFile {
   path: string;
-  text: string;
+  /**
+   * The file as UTF-8 text, decoded on each read (so no second copy of every file is held).
+   * Throws `RenderError` when the bytes are not valid UTF-8: kustomize refuses such manifests,
+   * patches and env files, where a lenient decoder would silently replace bytes.
+   */
+  readonly text: string;
   bytes: Uint8Array;
   sensitive: boolean;
 }
@@ -47,12 +54,15 @@ export class Loader {
   readonly files = new Set<string>();
   /** The bytes as written in Git (ciphertext) of every file that was decrypted, by path. */
   readonly encrypted = new Map<string, Uint8Array>();
+  /** The render's work budget: it grows with every byte read. */
+  readonly budget: RenderBudget;
   #totalBytes = 0;
 
   constructor(tree: FileTree, limits: RenderLimits, decryptor?: FileDecryptor) {
     this.#tree = tree;
     this.#limits = limits;
     this.#decryptor = decryptor;
+    this.budget = new RenderBudget(limits);
   }
 
   /** The limits this render runs under. */
@@ -163,6 +173,7 @@ export class Loader {
       throw this.#wrap(error, path);
     }
     this.#totalBytes += bytes.byteLength;
+    this.budget.read(bytes.byteLength);
     if (this.#totalBytes > this.#limits.maxTotalBytes) {
       throw new RenderError(
         `${path}: the render reads more than ${this.#limits.maxTotalBytes} bytes in all`,
@@ -184,7 +195,15 @@ export class Loader {
         sensitive = true;
       }
     }
-    return { path, bytes, text: new TextDecoder().decode(bytes), sensitive };
+    const content = bytes;
+    return {
+      path,
+      bytes: content,
+      sensitive,
+      get text() {
+        return utf8Text(content, path);
+      },
+    };
   }
 
   /** Tree errors (missing files, path escapes, symlinks out of the root) become render errors. */

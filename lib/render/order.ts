@@ -3,6 +3,7 @@
  * list first, webhooks last, the rest by group/version/kind, then namespace and name);
  * `sortOptions: {order: fifo}` keeps the accumulated order.
  */
+import { compareGoStrings } from './go-string-order.ts';
 import type { ResId } from './resource.ts';
 
 /** `sortOptions.legacySortOptions`. */
@@ -49,9 +50,9 @@ function idSortString(id: ResId): string {
   return [gvk, id.namespace || '~X', id.name || '~N'].join('|');
 }
 
-/** Go's `<` on strings compares bytes; JavaScript's compares UTF-16 units. Close enough for ids. */
+/** Go's `<` on strings compares bytes (code points), not UTF-16 units. */
 function less(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareGoStrings(a, b);
 }
 
 /** Sorts items (stably) in kustomize's legacy order. */

@@ -5,9 +5,10 @@
  */
 import { isJsonObject, type JsonObject, type KubeObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
+import { cloneData, newDataMap } from './data-map.ts';
 import { applyJsonPatch, type JsonPatchOp, toJsonPatchOps } from './json-patch.ts';
 import type { PatchSpec } from './kustomization.ts';
-import type { RenderLimits } from './limits.ts';
+import type { Loader } from './loader.ts';
 import {
   curId,
   describeId,
@@ -32,23 +33,27 @@ export interface PatchSource {
 /** A parsed patch: strategic merge documents or JSON 6902 operations. */
 type ParsedPatch = { kind: 'smp'; docs: JsonObject[] } | { kind: 'json'; ops: JsonPatchOp[] };
 
-function parsePatch(source: PatchSource, limits: RenderLimits): ParsedPatch {
+function parsePatch(source: PatchSource, loader: Loader): ParsedPatch {
+  const { limits, budget } = loader;
   const text = source.text.trim();
   if (text === '')
     throw new RenderError(`${source.file}: the patch is empty`, { file: source.file });
   if (text.startsWith('[')) {
     let value: unknown;
     try {
-      value = JSON.parse(text);
-    } catch {
-      value = parseYamlDocuments(text, source.file, limits)[0];
+      // JSON.parse makes ordinary objects: copied into data maps like every parsed value.
+      value = cloneData(JSON.parse(text));
+      budget.spend(text.length, source.file);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      value = parseYamlDocuments(text, source.file, limits, '1.2', budget)[0];
     }
     return { kind: 'json', ops: toJsonPatchOps(value, source.file) };
   }
-  const docs = parseYamlDocuments(text, source.file, limits);
+  const docs = parseYamlDocuments(text, source.file, limits, '1.2', budget);
   if (docs.length === 1 && Array.isArray(docs[0])) {
     // kustomize converts YAML JSON patches with sigs.k8s.io/yaml, which reads YAML 1.1.
-    const ops = parseYamlDocuments(text, source.file, limits, '1.1')[0];
+    const ops = parseYamlDocuments(text, source.file, limits, '1.1', budget)[0];
     return { kind: 'json', ops: toJsonPatchOps(ops, source.file) };
   }
   const out: JsonObject[] = [];
@@ -68,7 +73,13 @@ function parsePatch(source: PatchSource, limits: RenderLimits): ParsedPatch {
 }
 
 /** Merges one strategic merge patch into a resource; false when the patch deleted it. */
-function mergeInto(r: Resource, patch: JsonObject, spec: PatchSpec, source: PatchSource): boolean {
+function mergeInto(
+  r: Resource,
+  patch: JsonObject,
+  spec: PatchSpec,
+  source: PatchSource,
+  loader: Loader,
+): boolean {
   const { name, namespace } = r.object.metadata;
   const kind = r.object.kind;
   const allowName = spec.options?.allowNameChange === true;
@@ -80,6 +91,7 @@ function mergeInto(r: Resource, patch: JsonObject, spec: PatchSpec, source: Patc
     patch,
     schemaFor(id.group, id.kind),
     source.file,
+    loader.budget,
   );
   if (merged === undefined || Object.keys(merged).length === 0) return false;
   r.object = merged as unknown as KubeObject;
@@ -100,10 +112,10 @@ export function applyPatch(
   resources: Resource[],
   spec: PatchSpec,
   source: PatchSource,
-  limits: RenderLimits,
+  loader: Loader,
   kustomizationFile: string,
 ): Resource[] {
-  const parsed = parsePatch(source, limits);
+  const parsed = parsePatch(source, loader);
   const deleted = new Set<Resource>();
   if (parsed.kind === 'json') {
     if (!spec.target) {
@@ -114,15 +126,21 @@ export function applyPatch(
         },
       );
     }
-    const matches = compileSelector(spec.target, kustomizationFile);
+    const matches = compileSelector(spec.target, kustomizationFile, `${spec.field}.target`);
     for (const r of resources) {
       if (!matches(r)) continue;
       storePreviousId(r);
       // kustomize always carries internal annotations while building, so a patch may add to
       // /metadata/annotations even when the object has none; empty annotations go at the end.
       const meta = metadataOf(r.object);
-      if (!isJsonObject(meta.annotations)) meta.annotations = {};
-      const patched = applyJsonPatch(r.object, parsed.ops, source.file, describeId(curId(r)));
+      if (!isJsonObject(meta.annotations)) meta.annotations = newDataMap();
+      const patched = applyJsonPatch(
+        r.object,
+        parsed.ops,
+        source.file,
+        describeId(curId(r)),
+        loader.budget,
+      );
       if (!isJsonObject(patched)) {
         throw new RenderError(
           `${source.file}: JSON patch turned ${describeId(curId(r))} into a non-object`,
@@ -152,13 +170,13 @@ export function applyPatch(
       );
     }
     const patch = parsed.docs[0] as JsonObject;
-    const matches = compileSelector(spec.target, kustomizationFile);
+    const matches = compileSelector(spec.target, kustomizationFile, `${spec.field}.target`);
     for (const r of resources) {
       if (!matches(r)) continue;
-      const copy = structuredClone(patch);
+      const copy = cloneData(patch);
       copy.apiVersion = r.object.apiVersion;
-      if (patch.kind === undefined) delete copy.kind;
-      if (!mergeInto(r, copy, spec, source)) deleted.add(r);
+      if (!Object.hasOwn(patch, 'kind')) delete copy.kind;
+      if (!mergeInto(r, copy, spec, source, loader)) deleted.add(r);
     }
     return resources.filter((r) => !deleted.has(r));
   }
@@ -179,7 +197,7 @@ export function applyPatch(
       );
     }
     const r = found[0] as Resource;
-    if (!mergeInto(r, patch, spec, source)) deleted.add(r);
+    if (!mergeInto(r, patch, spec, source, loader)) deleted.add(r);
   }
   return resources.filter((r) => !deleted.has(r));
 }

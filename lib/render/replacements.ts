@@ -5,8 +5,11 @@
  */
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
+import type { RenderBudget } from './budget.ts';
+import { cloneData, type DataMap, type NodeCount, newDataMap, ownField } from './data-map.ts';
+import { selectorPattern, type TextMatcher } from './go-regexp.ts';
 import { curId, type ResId, type Resource } from './resource.ts';
-import { parseLabelSelector } from './selector.ts';
+import { matchesRequirements, parseLabelSelector } from './selector.ts';
 
 interface Options {
   delimiter?: string;
@@ -31,16 +34,28 @@ export function splitFieldPath(path: string): string[] {
   return out;
 }
 
-type Slot = { holder: Record<string, unknown> | unknown[]; key: string | number };
+type Slot = { holder: DataMap | unknown[]; key: string | number };
 
-/** Finds (and with `create`, makes) the slots a path reaches. */
+/** The value in a slot: an array item or an own field (never an inherited one). */
+function slotValue(slot: Slot): unknown {
+  return Array.isArray(slot.holder)
+    ? slot.holder[slot.key as number]
+    : ownField(slot.holder, slot.key as string);
+}
+
+/**
+ * Finds (and with `create`, makes) the slots a path reaches. Only own fields are followed and
+ * every mapping made is a data map, so `__proto__` in a field path is a field name like any other.
+ */
 function match(root: unknown, parts: string[], create: boolean): Slot[] {
-  let slots: Slot[] = [{ holder: { root }, key: 'root' }];
+  const top = newDataMap();
+  top.root = root;
+  let slots: Slot[] = [{ holder: top, key: 'root' }];
   for (const part of parts) {
     const next: Slot[] = [];
     for (const slot of slots) {
       const holder = slot.holder as Record<string | number, unknown>;
-      let node = holder[slot.key];
+      let node = slotValue(slot);
       const bracket = part.match(/^\[(.*?)=(.*)\]$/);
       if (bracket) {
         if (node === undefined || node === null) {
@@ -52,13 +67,19 @@ function match(root: unknown, parts: string[], create: boolean): Slot[] {
         const [k, v] = [bracket[1] as string, bracket[2] as string];
         let found = false;
         node.forEach((item, i) => {
-          if (k === '' ? String(item) === v : isJsonObject(item) && String(item[k]) === v) {
+          if (
+            k === ''
+              ? String(item) === v
+              : isJsonObject(item) && Object.hasOwn(item, k) && String(item[k]) === v
+          ) {
             next.push({ holder: node as unknown[], key: i });
             found = true;
           }
         });
         if (!found && create && k !== '') {
-          node.push({ [k]: v });
+          const item = newDataMap();
+          item[k] = v;
+          node.push(item);
           next.push({ holder: node, key: node.length - 1 });
         }
         continue;
@@ -76,11 +97,11 @@ function match(root: unknown, parts: string[], create: boolean): Slot[] {
       }
       if (node === undefined || node === null) {
         if (!create) continue;
-        node = {};
+        node = newDataMap();
         holder[slot.key] = node;
       }
       if (!isJsonObject(node)) continue;
-      if (!(part in node) && !create) continue;
+      if (!Object.hasOwn(node, part) && !create) continue;
       next.push({ holder: node, key: part });
     }
     slots = next;
@@ -92,14 +113,34 @@ function scalarText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function idSelected(id: ResId, sel: Record<string, unknown>, regex: boolean): boolean {
-  for (const field of ['group', 'version', 'kind', 'name', 'namespace'] as const) {
-    const want = sel[field];
-    if (typeof want !== 'string' || want === '') continue;
-    const have = id[field];
-    if (regex ? !new RegExp(`^(?:${want})$`).test(have) : want !== have) return false;
+const idFields = ['group', 'version', 'kind', 'name', 'namespace'] as const;
+
+/** A source selector: each id field set must equal the resource's (no patterns). */
+function idEqualsSelector(id: ResId, sel: Record<string, unknown>): boolean {
+  for (const field of idFields) {
+    const want = ownField(sel, field);
+    if (typeof want === 'string' && want !== '' && want !== id[field]) return false;
   }
   return true;
+}
+
+/** A target (or reject) selector's id fields, compiled once as anchored Go patterns. */
+function idPatterns(
+  sel: Record<string, unknown>,
+  file: string,
+  field: string,
+): (id: ResId) => boolean {
+  const patterns: [(typeof idFields)[number], TextMatcher][] = [];
+  for (const f of idFields) {
+    const want = ownField(sel, f);
+    const compiled = selectorPattern(
+      typeof want === 'string' ? want : undefined,
+      file,
+      `${field}.${f}`,
+    );
+    if (compiled) patterns.push([f, compiled]);
+  }
+  return (id) => patterns.every(([f, matches]) => matches(id[f]));
 }
 
 function hasIdFields(sel: Record<string, unknown>): boolean {
@@ -114,15 +155,7 @@ function idsOf(r: Resource): ResId[] {
 
 function mapMatches(map: unknown, selector: unknown, file: string): boolean {
   if (typeof selector !== 'string' || selector === '') return true;
-  const m = isJsonObject(map) ? map : {};
-  return parseLabelSelector(selector, file).every((req) => {
-    const has = req.key in m;
-    const v = has ? String(m[req.key]) : undefined;
-    if (req.op === 'in') return has && req.values.includes(v as string);
-    if (req.op === 'notin') return !has || !req.values.includes(v as string);
-    if (req.op === 'exists') return has;
-    return !has;
-  });
+  return matchesRequirements(map, parseLabelSelector(selector, file));
 }
 
 function labelsMatch(r: Resource, sel: Record<string, unknown>, file: string): boolean {
@@ -132,12 +165,17 @@ function labelsMatch(r: Resource, sel: Record<string, unknown>, file: string): b
   );
 }
 
-/** Applies one replacement to the resources. */
+/**
+ * Applies one replacement to the resources. Values copied into targets are counted against the
+ * render's budget: replacements that feed each other double what they copy at every step.
+ */
 export function applyReplacement(
   resources: Resource[],
   replacement: Record<string, unknown>,
   file: string,
+  budget?: RenderBudget,
 ): void {
+  const count: NodeCount = { nodes: 0 };
   const fail = (what: string): never => {
     throw new RenderError(`${file}: replacement ${what}`, { file });
   };
@@ -153,7 +191,7 @@ export function applyReplacement(
     value = replacement.sourceValue;
   } else {
     const sel = source as Record<string, unknown>;
-    const found = resources.filter((r) => idsOf(r).some((id) => idSelected(id, sel, false)));
+    const found = resources.filter((r) => idsOf(r).some((id) => idEqualsSelector(id, sel)));
     if (found.length === 0) fail(`source ${JSON.stringify(sel)} selects nothing`);
     if (found.length > 1) fail(`source ${JSON.stringify(sel)} selects several resources`);
     const r = found[0] as Resource;
@@ -161,9 +199,9 @@ export function applyReplacement(
     const fieldPath =
       typeof sel.fieldPath === 'string' && sel.fieldPath ? sel.fieldPath : 'metadata.name';
     const slot = match(r.object, splitFieldPath(fieldPath), false)[0];
-    const v = slot ? (slot.holder as Record<string | number, unknown>)[slot.key] : undefined;
+    const v = slot ? slotValue(slot) : undefined;
     if (v === undefined || v === null || v === '') fail(`source field '${fieldPath}' is missing`);
-    value = structuredClone(v);
+    value = cloneData(v, count);
     const options = (isJsonObject(sel.options) ? sel.options : {}) as Options;
     if (options.delimiter) {
       if (isJsonObject(value) || Array.isArray(value))
@@ -175,15 +213,21 @@ export function applyReplacement(
       value = parts[index];
     }
   }
-  for (const target of targets as unknown[]) {
-    if (!isJsonObject(target) || !isJsonObject(target.select))
+  for (const [ti, target] of (targets as unknown[]).entries()) {
+    if (!isJsonObject(target) || !isJsonObject(ownField(target, 'select')))
       fail('target must specify resources to select');
     const t = target as Record<string, unknown>;
     const select = t.select as Record<string, unknown>;
-    const rejects = (Array.isArray(t.reject) ? t.reject : []).filter(isJsonObject) as Record<
-      string,
-      unknown
-    >[];
+    const rejects = (Array.isArray(ownField(t, 'reject')) ? (t.reject as unknown[]) : []).filter(
+      isJsonObject,
+    ) as Record<string, unknown>[];
+    const selected = idPatterns(select, file, `replacement target ${ti} select`);
+    const rejected = rejects.map((rej, ri) => ({
+      rej,
+      ids: hasIdFields(rej)
+        ? idPatterns(rej, file, `replacement target ${ti} reject ${ri}`)
+        : undefined,
+    }));
     const fieldPaths =
       Array.isArray(t.fieldPaths) && t.fieldPaths.length > 0
         ? (t.fieldPaths as string[])
@@ -198,9 +242,8 @@ export function applyReplacement(
       )
         continue;
       const ids = idsOf(r);
-      if (rejects.some((rej) => hasIdFields(rej) && ids.some((id) => idSelected(id, rej, true))))
-        continue;
-      if (!ids.some((id) => idSelected(id, select, true))) continue;
+      if (rejected.some(({ ids: matches }) => matches && ids.some(matches))) continue;
+      if (!ids.some(selected)) continue;
       for (const fieldPath of fieldPaths) {
         const slots = match(r.object, splitFieldPath(fieldPath), options.create === true);
         if (slots.length === 0) {
@@ -210,8 +253,8 @@ export function applyReplacement(
         }
         for (const slot of slots) {
           const holder = slot.holder as Record<string | number, unknown>;
-          const old = holder[slot.key];
-          let next = structuredClone(value);
+          const old = slotValue(slot);
+          let next = cloneData(value, count);
           if (options.delimiter) {
             if (isJsonObject(old) || Array.isArray(old))
               fail('delimiter option can only be used with scalars');
@@ -244,6 +287,8 @@ export function applyReplacement(
           holder[slot.key] = next;
         }
         if (sensitive) r.sensitive = true;
+        budget?.spend(count.nodes, file);
+        count.nodes = 0;
       }
     }
   }

@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../core/object.ts';
 import { isJsonObject, splitApiVersion } from '../core/object.ts';
+import { newDataMap } from './data-map.ts';
 import { isClusterScoped } from './scope.ts';
 
 /** Group, version, kind, namespace and name of a resource at one moment. */
@@ -103,6 +104,6 @@ export function describeId(id: ResId): string {
 
 /** The metadata map of an object, created when missing. */
 export function metadataOf(object: KubeObject): Record<string, unknown> {
-  if (!isJsonObject(object.metadata)) object.metadata = {};
+  if (!isJsonObject(object.metadata)) object.metadata = newDataMap();
   return object.metadata as Record<string, unknown>;
 }

@@ -4,6 +4,7 @@
  */
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
+import { selectorPattern } from './go-regexp.ts';
 import type { Selector } from './kustomization.ts';
 import { curId, effectiveNamespace, type Resource } from './resource.ts';
 
@@ -53,10 +54,11 @@ export function parseLabelSelector(text: string, file: string): Requirement[] {
   return out;
 }
 
-function matchesRequirements(map: unknown, reqs: Requirement[]): boolean {
+/** True when a label or annotation map meets every requirement (own keys only). */
+export function matchesRequirements(map: unknown, reqs: Requirement[]): boolean {
   const m = isJsonObject(map) ? map : {};
   return reqs.every((r) => {
-    const has = r.key in m;
+    const has = Object.hasOwn(m, r.key);
     const value = has ? String(m[r.key]) : undefined;
     switch (r.op) {
       case 'in':
@@ -72,31 +74,20 @@ function matchesRequirements(map: unknown, reqs: Requirement[]): boolean {
   });
 }
 
-function anchored(pattern: string | undefined, file: string): RegExp | undefined {
-  if (pattern === undefined || pattern === '') return undefined;
-  try {
-    return new RegExp(`^(?:${pattern})$`);
-  } catch (error) {
-    throw new RenderError(
-      `${file}: target pattern '${pattern}' is not a valid regular expression`,
-      {
-        file,
-        cause: error,
-      },
-    );
-  }
-}
-
 /** A compiled selector. */
 export type ResourceMatcher = (resource: Resource) => boolean;
 
 /** Compiles a selector into a predicate over resources (kustomize's `ResMap.Select`). */
-export function compileSelector(selector: Selector, file: string): ResourceMatcher {
-  const group = anchored(selector.group, file);
-  const version = anchored(selector.version, file);
-  const kind = anchored(selector.kind, file);
-  const name = anchored(selector.name, file);
-  const namespace = anchored(selector.namespace, file);
+export function compileSelector(
+  selector: Selector,
+  file: string,
+  field = 'target',
+): ResourceMatcher {
+  const group = selectorPattern(selector.group, file, `${field}.group`);
+  const version = selectorPattern(selector.version, file, `${field}.version`);
+  const kind = selectorPattern(selector.kind, file, `${field}.kind`);
+  const name = selectorPattern(selector.name, file, `${field}.name`);
+  const namespace = selectorPattern(selector.namespace, file, `${field}.namespace`);
   const labels = selector.labelSelector
     ? parseLabelSelector(selector.labelSelector, file)
     : undefined;
@@ -107,15 +98,15 @@ export function compileSelector(selector: Selector, file: string): ResourceMatch
     const cur = curId(r);
     if (
       namespace &&
-      !namespace.test(effectiveNamespace(r.orgId)) &&
-      !namespace.test(effectiveNamespace(cur))
+      !namespace(effectiveNamespace(r.orgId)) &&
+      !namespace(effectiveNamespace(cur))
     ) {
       return false;
     }
-    if (name && !name.test(r.orgId.name) && !name.test(cur.name)) return false;
-    if (group && !group.test(cur.group)) return false;
-    if (version && !version.test(cur.version)) return false;
-    if (kind && !kind.test(cur.kind)) return false;
+    if (name && !name(r.orgId.name) && !name(cur.name)) return false;
+    if (group && !group(cur.group)) return false;
+    if (version && !version(cur.version)) return false;
+    if (kind && !kind(cur.kind)) return false;
     if (labels && !matchesRequirements(r.object.metadata?.labels, labels)) return false;
     if (annotations && !matchesRequirements(r.object.metadata?.annotations, annotations))
       return false;

@@ -6,6 +6,8 @@
  */
 import { isJsonObject, type JsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
+import type { RenderBudget } from './budget.ts';
+import { cloneData, dataMapFrom, type NodeCount, newDataMap } from './data-map.ts';
 
 /** How a list merges: by a key field, as a set of scalars, or not at all (replaced). */
 type ListStrategy = { key: string } | 'primitive' | undefined;
@@ -30,37 +32,38 @@ const builtinGroups = new Set([
   'node.k8s.io',
 ]);
 
-const podSpecPaths: Record<string, string> = {
-  Pod: 'spec',
-  PodTemplate: 'template/spec',
-  Deployment: 'spec/template/spec',
-  ReplicaSet: 'spec/template/spec',
-  ReplicationController: 'spec/template/spec',
-  DaemonSet: 'spec/template/spec',
-  StatefulSet: 'spec/template/spec',
-  Job: 'spec/template/spec',
-  CronJob: 'spec/jobTemplate/spec/template/spec',
-};
+// Lookup tables are Maps: a kind or field named `constructor` finds nothing in them.
+const podSpecPaths = new Map([
+  ['Pod', 'spec'],
+  ['PodTemplate', 'template/spec'],
+  ['Deployment', 'spec/template/spec'],
+  ['ReplicaSet', 'spec/template/spec'],
+  ['ReplicationController', 'spec/template/spec'],
+  ['DaemonSet', 'spec/template/spec'],
+  ['StatefulSet', 'spec/template/spec'],
+  ['Job', 'spec/template/spec'],
+  ['CronJob', 'spec/jobTemplate/spec/template/spec'],
+]);
 
-const podSpecLists: Record<string, string> = {
-  volumes: 'name',
-  imagePullSecrets: 'name',
-  hostAliases: 'ip',
-  topologySpreadConstraints: 'topologyKey',
-  resourceClaims: 'name',
-  schedulingGates: 'name',
-  containers: 'name',
-  initContainers: 'name',
-  ephemeralContainers: 'name',
-};
+const podSpecLists = new Map([
+  ['volumes', 'name'],
+  ['imagePullSecrets', 'name'],
+  ['hostAliases', 'ip'],
+  ['topologySpreadConstraints', 'topologyKey'],
+  ['resourceClaims', 'name'],
+  ['schedulingGates', 'name'],
+  ['containers', 'name'],
+  ['initContainers', 'name'],
+  ['ephemeralContainers', 'name'],
+]);
 
-const containerLists: Record<string, string> = {
-  env: 'name',
-  volumeMounts: 'mountPath',
-  volumeDevices: 'devicePath',
-  ports: 'containerPort',
-  resizePolicy: 'resourceName',
-};
+const containerLists = new Map([
+  ['env', 'name'],
+  ['volumeMounts', 'mountPath'],
+  ['volumeDevices', 'devicePath'],
+  ['ports', 'containerPort'],
+  ['resizePolicy', 'resourceName'],
+]);
 
 /** The schema knowledge for one object kind. */
 export interface MergeSchema {
@@ -70,7 +73,7 @@ export interface MergeSchema {
 /** The merge schema for a kind: built-in kinds know their merge keys, others none. */
 export function schemaFor(group: string, kind: string): MergeSchema {
   if (!builtinGroups.has(group)) return { strategy: () => undefined };
-  const podSpec = podSpecPaths[kind]?.split('/');
+  const podSpec = podSpecPaths.get(kind)?.split('/');
   return {
     strategy(path) {
       const field = path[path.length - 1] as string;
@@ -84,7 +87,7 @@ export function schemaFor(group: string, kind: string): MergeSchema {
       if (field === 'conditions' && parent[parent.length - 1] === 'status') return { key: 'type' };
       if (!podSpec) return undefined;
       if (sameStart(parent, podSpec) && parent.length === podSpec.length) {
-        const key = podSpecLists[field];
+        const key = podSpecLists.get(field);
         return key ? { key } : undefined;
       }
       if (
@@ -94,7 +97,7 @@ export function schemaFor(group: string, kind: string): MergeSchema {
           parent[podSpec.length] as string,
         )
       ) {
-        const key = containerLists[field];
+        const key = containerLists.get(field);
         return key ? { key } : undefined;
       }
       return undefined;
@@ -114,16 +117,21 @@ class MergeError extends Error {}
 
 /**
  * Merges `patch` into `target` (a deep copy is made of what the patch contributes). Returns
- * `undefined` when the patch deletes the whole object.
+ * `undefined` when the patch deletes the whole object. Fields are looked up as own fields only
+ * and every mapping built is a data map, so a patch key such as `__proto__` is a field like any
+ * other. The values built are counted against the render's budget.
  */
 export function strategicMerge(
   target: JsonObject,
   patch: JsonObject,
   schema: MergeSchema,
   file: string,
+  budget?: RenderBudget,
 ): JsonObject | undefined {
+  const count: NodeCount = { nodes: 0 };
   try {
-    const result = mergeValue(target, patch, [], schema);
+    const result = mergeValue(target, patch, [], schema, count);
+    budget?.spend(count.nodes, file);
     return result === undefined ? undefined : (result as JsonObject);
   } catch (error) {
     if (error instanceof MergeError) {
@@ -134,6 +142,7 @@ export function strategicMerge(
 }
 
 function directiveOf(map: JsonObject): string | undefined {
+  if (!Object.hasOwn(map, directive)) return undefined;
   const d = map[directive];
   if (d === undefined) return undefined;
   if (d !== 'delete' && d !== 'replace' && d !== 'merge') {
@@ -143,66 +152,76 @@ function directiveOf(map: JsonObject): string | undefined {
 }
 
 function withoutDirective(map: JsonObject): JsonObject {
-  const out: JsonObject = {};
-  for (const [k, v] of Object.entries(map)) if (k !== directive) out[k] = v;
+  const out = newDataMap() as JsonObject;
+  for (const k of Object.keys(map)) if (k !== directive) out[k] = map[k] as JsonObject;
   return out;
 }
 
 /** Cleans a patch value that lands where nothing was: drops nulls and directives. */
-function fresh(value: unknown, path: string[], schema: MergeSchema): unknown {
+function fresh(value: unknown, path: string[], schema: MergeSchema, count: NodeCount): unknown {
+  count.nodes++;
   if (Array.isArray(value)) {
-    return mergeList(undefined, value, path, schema);
+    return mergeList(undefined, value, path, schema, count);
   }
   if (isJsonObject(value)) {
     const d = directiveOf(value);
     if (d === 'delete') return undefined;
-    const out: JsonObject = {};
-    for (const [k, v] of Object.entries(withoutDirective(value))) {
-      if (v === null) continue;
-      const merged = fresh(v, [...path, k], schema);
+    const out = newDataMap() as JsonObject;
+    for (const k of Object.keys(value)) {
+      const v = value[k];
+      if (k === directive || v === null) continue;
+      const merged = fresh(v, [...path, k], schema, count);
       if (merged !== undefined) out[k] = merged as JsonObject;
     }
     return out;
   }
-  return structuredClone(value);
+  return cloneData(value, count);
 }
 
-function mergeValue(dest: unknown, patch: unknown, path: string[], schema: MergeSchema): unknown {
+function mergeValue(
+  dest: unknown,
+  patch: unknown,
+  path: string[],
+  schema: MergeSchema,
+  count: NodeCount,
+): unknown {
   if (patch === null) return undefined;
-  if (dest === undefined || dest === null) return fresh(patch, path, schema);
+  if (dest === undefined || dest === null) return fresh(patch, path, schema, count);
   if (isJsonObject(patch)) {
-    if (!isJsonObject(dest)) return fresh(patch, path, schema);
+    if (!isJsonObject(dest)) return fresh(patch, path, schema, count);
     const d = directiveOf(patch);
     if (d === 'delete') return undefined;
-    if (d === 'replace') return fresh(withoutDirective(patch), path, schema);
-    const out: JsonObject = { ...dest };
+    if (d === 'replace') return fresh(withoutDirective(patch), path, schema, count);
+    const out = dataMapFrom<JsonObject>(dest);
     const added: string[] = [];
-    for (const key of Object.keys(patch)) {
+    const keys = Object.keys(patch);
+    count.nodes += keys.length + Object.keys(dest).length;
+    for (const key of keys) {
       if (key === directive) continue;
-      if (!(key in dest)) {
+      if (!Object.hasOwn(dest, key)) {
         added.push(key);
         continue;
       }
-      const merged = mergeValue(dest[key], patch[key], [...path, key], schema);
+      const merged = mergeValue(dest[key], patch[key], [...path, key], schema, count);
       if (merged === undefined) delete out[key];
       else out[key] = merged as JsonObject;
     }
     // kyaml visits fields in sorted order, so new fields land sorted after the existing ones.
     for (const key of added.sort()) {
-      const merged = mergeValue(undefined, patch[key], [...path, key], schema);
+      const merged = mergeValue(undefined, patch[key], [...path, key], schema, count);
       if (merged !== undefined) out[key] = merged as JsonObject;
     }
     return out;
   }
   if (Array.isArray(patch)) {
-    if (!Array.isArray(dest)) return fresh(patch, path, schema);
-    return mergeList(dest, patch, path, schema);
+    if (!Array.isArray(dest)) return fresh(patch, path, schema, count);
+    return mergeList(dest, patch, path, schema, count);
   }
   return patch;
 }
 
 function listDirective(patch: unknown[]): { directive?: string | undefined; rest: unknown[] } {
-  const index = patch.findIndex((item) => isJsonObject(item) && directive in item);
+  const index = patch.findIndex((item) => isJsonObject(item) && Object.hasOwn(item, directive));
   if (index < 0) return { rest: patch };
   const item = patch[index] as JsonObject;
   if (Object.keys(item).length > 1) return { rest: patch };
@@ -215,15 +234,16 @@ function mergeList(
   patch: unknown[],
   path: string[],
   schema: MergeSchema,
+  count: NodeCount,
 ): unknown[] | undefined {
   const strategy = schema.strategy(path);
   if (strategy === undefined) {
     // Not associative: the patch's list replaces the old one as written.
-    return structuredClone(patch);
+    return cloneData(patch, count);
   }
   const { directive: d, rest } = listDirective(patch);
   if (d === 'delete') return undefined;
-  if (d === 'replace') return mergeList(undefined, rest, path, schema);
+  if (d === 'replace') return mergeList(undefined, rest, path, schema, count);
   const base = dest ?? [];
   if (strategy === 'primitive') {
     const out: unknown[] = [];
@@ -232,7 +252,7 @@ function mergeList(
   }
   const key = strategy.key;
   const keyOf = (item: unknown): string | undefined =>
-    isJsonObject(item) && item[key] !== undefined && item[key] !== null
+    isJsonObject(item) && Object.hasOwn(item, key) && item[key] !== null
       ? String(item[key])
       : undefined;
   const order: string[] = [];
@@ -262,13 +282,15 @@ function mergeList(
     const p = patchByKey.get(k);
     const existing = destByKey.get(k);
     const merged =
-      p === undefined ? existing : mergeValue(existing, p, path, schemaForElements(schema, path));
+      p === undefined
+        ? existing
+        : mergeValue(existing, p, path, schemaForElements(schema, path), count);
     if (merged === undefined || (isJsonObject(merged) && Object.keys(merged).length === 0))
       continue;
-    if (isJsonObject(merged) && merged[key] === undefined) merged[key] = k;
+    if (isJsonObject(merged) && !Object.hasOwn(merged, key)) merged[key] = k;
     out.push(merged);
   }
-  return [...out, ...keyless.map((item) => structuredClone(item))];
+  return [...out, ...keyless.map((item) => cloneData(item, count))];
 }
 
 /** Elements of a list are walked with the list's path (arrays add no path segment). */

@@ -10,7 +10,9 @@ import {
   replicaKinds,
   templateLabelSpecs,
 } from './builtin-field-specs.ts';
-import { type FieldSpec, specSelects, visitPath } from './field-spec.ts';
+import { assignFields, type DataMap, newDataMap, ownField } from './data-map.ts';
+import { type FieldSpec, specSelects, splitPath, visitPath } from './field-spec.ts';
+import { compileGoRegexp, type TextMatcher } from './go-regexp.ts';
 import type { ImageSpec, LabelSpec } from './kustomization.ts';
 import {
   curId,
@@ -108,9 +110,9 @@ export function addMapEntries(
     for (const spec of dedupe(specs)) {
       if (!specSelects(spec, id)) continue;
       visitPath(r.object, spec.path, spec.create === true, (holder, key) => {
-        let target = holder[key];
+        let target = ownField(holder, key);
         if (target === undefined || target === null) {
-          target = {};
+          target = newDataMap();
           holder[key] = target;
         }
         if (!isJsonObject(target)) {
@@ -119,7 +121,7 @@ export function addMapEntries(
             { file },
           );
         }
-        Object.assign(target, entries);
+        assignFields(target, entries);
       });
     }
   }
@@ -147,6 +149,14 @@ export function addCommonLabels(
 
 /** One `labels` entry, honouring includeSelectors and includeTemplates. */
 export function addLabels(resources: Resource[], spec: LabelSpec, file: string): void {
+  for (const field of spec.fields) {
+    if (splitPath(field.path).length === 0) {
+      throw new RenderError(`${file}: labels field path '${field.path}' names no field`, {
+        file,
+        hint: 'Write the path to the labels map, e.g. spec/selector/matchLabels.',
+      });
+    }
+  }
   const own: FieldSpec[] = spec.fields.map((f) => ({ ...f }));
   const specs = spec.includeSelectors
     ? [...own, ...commonLabelSpecs]
@@ -190,27 +200,24 @@ export function splitImage(image: string): { name: string; tag: string; digest: 
   return { name: image.slice(0, colon), tag: image.slice(colon + 1), digest: '' };
 }
 
-const matcherCache = new Map<string, RegExp | null>();
-
-function imageMatches(value: string, name: string): boolean {
-  let re = matcherCache.get(name);
-  if (re === undefined) {
-    try {
-      // kustomize compiles the name as a regular expression; so do we, for the same matches.
-      re = new RegExp(
-        `^${name}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`,
-      );
-    } catch {
-      re = null;
-    }
-    matcherCache.set(name, re);
-  }
-  return re?.test(value) ?? false;
+/**
+ * The matcher of an `images` entry: kustomize interpolates the name into a Go regular
+ * expression (so `name` may hold regexp syntax) and an invalid one matches nothing.
+ */
+export function imageMatcher(name: string): TextMatcher {
+  const compiled = compileGoRegexp(
+    `^${name}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`,
+  );
+  return typeof compiled === 'string' ? () => false : (text) => compiled.test(text);
 }
 
 /** The new image reference for `value`, or undefined when the entry does not match it. */
-export function rewriteImage(value: string, spec: ImageSpec): string | undefined {
-  if (!imageMatches(value, spec.name)) return undefined;
+export function rewriteImage(
+  value: string,
+  spec: ImageSpec,
+  matches: TextMatcher = imageMatcher(spec.name),
+): string | undefined {
+  if (!matches(value)) return undefined;
   let { name, tag, digest } = splitImage(value);
   if (spec.newName) name = spec.newName;
   if (spec.newTag && spec.digest) {
@@ -229,18 +236,18 @@ export function rewriteImage(value: string, spec: ImageSpec): string | undefined
   return `${name}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
 }
 
-function rewriteContainers(node: unknown, spec: ImageSpec): void {
+function rewriteContainers(node: unknown, spec: ImageSpec, matches: TextMatcher): void {
   if (Array.isArray(node)) {
-    for (const item of node) rewriteContainers(item, spec);
+    for (const item of node) rewriteContainers(item, spec, matches);
     return;
   }
   if (!isJsonObject(node)) return;
   for (const [key, value] of Object.entries(node)) {
-    rewriteContainers(value, spec);
+    rewriteContainers(value, spec, matches);
     if ((key === 'containers' || key === 'initContainers') && Array.isArray(value)) {
       for (const container of value) {
-        if (isJsonObject(container) && typeof container.image === 'string') {
-          const image = rewriteImage(container.image, spec);
+        if (isJsonObject(container) && typeof ownField(container, 'image') === 'string') {
+          const image = rewriteImage(container.image as string, spec, matches);
           if (image !== undefined) container.image = image;
         }
       }
@@ -251,14 +258,15 @@ function rewriteContainers(node: unknown, spec: ImageSpec): void {
 /** `images`: rewrites container images anywhere in an object (not in CRDs). */
 export function setImages(resources: Resource[], images: ImageSpec[]): void {
   for (const spec of images) {
+    const matches = imageMatcher(spec.name);
     for (const r of resources) {
       if (r.object.kind === 'CustomResourceDefinition') continue;
-      rewriteContainers(r.object, spec);
+      rewriteContainers(r.object, spec, matches);
       for (const path of ['spec/volumes/image', 'spec/template/spec/volumes/image']) {
         visitPath(r.object, path, false, (holder, key) => {
           const v = holder[key];
-          if (isJsonObject(v) && typeof v.reference === 'string') {
-            const image = rewriteImage(v.reference, spec);
+          if (isJsonObject(v) && typeof ownField(v, 'reference') === 'string') {
+            const image = rewriteImage(v.reference as string, spec, matches);
             if (image !== undefined) v.reference = image;
           }
         });
@@ -282,7 +290,9 @@ export function setReplicas(
         continue;
       }
       found = true;
-      const spec = isJsonObject(r.object.spec) ? r.object.spec : {};
+      const spec = isJsonObject(ownField(r.object, 'spec'))
+        ? (r.object.spec as DataMap)
+        : newDataMap();
       spec.replicas = count;
       r.object.spec = spec;
     }

@@ -10,6 +10,7 @@
 import { canBePlain } from '../core/go-yaml-resolve.ts';
 import { analyzeScalar, GoYamlWriter, selectScalarStyle } from '../core/go-yaml-scalar.ts';
 import type { KubeObject } from '../core/object.ts';
+import { sortGoYamlKeys } from './go-yaml-key-order.ts';
 
 /** True when go-yaml would read the plain string back as something other than a string. */
 export function looksLikeOtherType(s: string): boolean {
@@ -33,13 +34,21 @@ function stringText(s: string, column: number, indent: number, simpleKey: boolea
   return style === 'literal' && text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
-/** Go's `strconv.FormatFloat(f, 'g', -1, 64)`, and integers as integers. */
+/**
+ * A number as kustomize prints it. Objects pass through Go's JSON encoding, which writes an
+ * integral float below 1e21 without a fraction, so it comes back as an integer (int64, or
+ * uint64 below 2^64). Other numbers print as Go's `strconv.FormatFloat(f, 'g', -1, 64)`: the
+ * exponent form from 1e+06 and below 1e-04.
+ */
 export function goNumber(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 2 ** 63) return BigInt(n).toString();
+  if (Number.isInteger(n) && (Math.abs(n) < 2 ** 63 || (n > 0 && n < 2 ** 64))) {
+    // Go's shortest digits, padded with zeros (JavaScript's are the same below 1e21).
+    return String(n);
+  }
   if (!Number.isFinite(n)) return Number.isNaN(n) ? '.nan' : n > 0 ? '+.inf' : '-.inf';
   const [mantissa, expText] = n.toExponential().split('e') as [string, string];
   const exp = Number(expText);
-  if (exp < -4 || exp >= 21) {
+  if (exp < -4 || exp >= 6) {
     const sign = exp < 0 ? '-' : '+';
     return `${mantissa}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
   }
@@ -58,6 +67,15 @@ function scalarText(value: unknown, column: number, indent: number): string {
   return stringText(String(value), column, indent, false);
 }
 
+function utf8Length(s: string): number {
+  let bytes = 0;
+  for (const c of s) {
+    const cp = c.codePointAt(0) as number;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
 function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -68,12 +86,26 @@ function emitMap(
   firstPrefix: string | undefined,
   out: string[],
 ): void {
-  const keys = Object.keys(map).sort();
+  // go-yaml's natural key order (`a9` before `a10`), as kustomize prints maps.
+  const keys = sortGoYamlKeys(Object.keys(map));
   const pad = ' '.repeat(indent);
   keys.forEach((key, i) => {
     const lead = i === 0 && firstPrefix !== undefined ? firstPrefix : pad;
-    const k = keyText(key);
     const value = map[key];
+    if (utf8Length(key) > 128 || /[\n\r]/.test(key)) {
+      // go-yaml writes a key longer than 128 bytes, or holding a line break, as an explicit
+      // key: `? key`, then `: value`. Not a simple key, it is written as a value would be.
+      out.push(`${lead}? ${stringText(key, [...lead].length + 2, indent + 2, false)}\n`);
+      if (isMap(value) && Object.keys(value).length > 0) {
+        emitMap(value, indent + 2, `${pad}: `, out);
+      } else if (Array.isArray(value) && value.length > 0) {
+        emitSeq(value, indent + 2, `${pad}: `, out);
+      } else if (isMap(value)) out.push(`${pad}: {}\n`);
+      else if (Array.isArray(value)) out.push(`${pad}: []\n`);
+      else out.push(`${pad}: ${scalarText(value, indent + 2, indent + 2)}\n`);
+      return;
+    }
+    const k = keyText(key);
     if (isMap(value) && Object.keys(value).length > 0) {
       out.push(`${lead}${k}:\n`);
       emitMap(value, indent + 2, undefined, out);

@@ -16,7 +16,7 @@ import { systemClock } from '../ports/clock.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Queue } from '../ports/queue.ts';
-import type { RegisteredRepo, RepoRegistry } from '../ports/repo-registry.ts';
+import { githubRepo, type RegisteredRepo, type RepoRegistry } from '../ports/repo-registry.ts';
 import { clipText as clip } from './clip-text.ts';
 import {
   type PullRequestEvent,
@@ -179,7 +179,7 @@ async function onPush(
   deliveryId: string,
   push: PushEvent,
 ): Promise<WebhookAnswer> {
-  const repo = deps.registry.lookup(push.repository.full_name);
+  const repo = githubRepo(deps.registry, push.repository.full_name);
   if (!repo) {
     return {
       status: 'ignored',
@@ -241,7 +241,7 @@ async function onPullRequest(
   deliveryId: string,
   event: PullRequestEvent,
 ): Promise<WebhookAnswer> {
-  const repo = deps.registry.lookup(event.repository.full_name);
+  const repo = githubRepo(deps.registry, event.repository.full_name);
   if (!repo) {
     return {
       status: 'ignored',

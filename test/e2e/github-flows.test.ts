@@ -326,27 +326,48 @@ describe('GitHub flows against the real API server', () => {
       '{"spec":{"replicas":7}}',
       '--field-manager=night-shift',
     ]);
+    const sweepEnv = {
+      PLUMBLINE_REPOSITORIES: repo,
+      PLUMBLINE_TARGETS: JSON.stringify([
+        testTargetSetting(cluster, 'test', 'test-cluster', {
+          repositories: [repo],
+          namespaces: [namespace],
+          clusterResources: false,
+        }),
+      ]),
+      GITHUB_TOKEN: 'gh-flows-token',
+      PLUMBLINE_GITHUB_API_URL: github.url,
+      PLUMBLINE_SECRET_TEST_CLUSTER: cluster.admin.token,
+    };
+    // Off a terminal (a pipe, a CI log): whole lines only, no progress drawn.
     const out: string[] = [];
     const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => out.push(t), isTTY: false };
-    const code = await sweepCommand([], io, {
-      env: {
-        PLUMBLINE_REPOSITORIES: repo,
-        PLUMBLINE_TARGETS: JSON.stringify([
-          testTargetSetting(cluster, 'test', 'test-cluster', {
-            repositories: [repo],
-            namespaces: [namespace],
-            clusterResources: false,
-          }),
-        ]),
-        GITHUB_TOKEN: 'gh-flows-token',
-        PLUMBLINE_GITHUB_API_URL: github.url,
-        PLUMBLINE_SECRET_TEST_CLUSTER: cluster.admin.token,
-      },
-    });
+    const code = await sweepCommand([], io, { env: sweepEnv });
     const text = out.join('');
     expect(code).toBe(0);
     expect(text).toContain(`${repo} web: drifted (issue opened, healed)`);
     expect(text).toMatch(/Deployment\.apps \S+\/web \S*replicas changed by night-shift/);
+    expect(text).not.toContain('\r');
+    expect(text).not.toContain('sweeping');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(await replicas()).toBe(3);
+    // On a terminal: which app of how many is being swept, on stderr, erased before the result.
+    const tty = { stdout: '', stderr: '' };
+    const ttyIo: CliIo = {
+      stdout: (t) => {
+        tty.stdout += t;
+      },
+      stderr: (t) => {
+        tty.stderr += t;
+      },
+      isTTY: false,
+      stderrIsTTY: true,
+      columns: 120,
+    };
+    expect(await sweepCommand([], ttyIo, { env: sweepEnv })).toBe(0);
+    expect(tty.stderr).toBe(`\r\x1b[2Ksweeping 1/1: ${repo} web\r\x1b[2K`);
+    expect(tty.stdout).toContain(`${repo} web: in sync`);
+    expect(tty.stdout).not.toContain('\r');
     expect(await replicas()).toBe(3);
   });
 });

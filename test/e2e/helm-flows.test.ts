@@ -16,6 +16,7 @@ import { MemoryLogger } from '../../lib/ports/logger.ts';
 import { formatChartLock } from '../../lib/render/helm-lock.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
 import { type ChartRepository, startChartRepository } from '../env/chart-servers.ts';
+import { binary } from '../env/paths.ts';
 import { testTargetBinding } from '../env/target-config.ts';
 import { TestGitRepo } from '../github-server/git-repo.ts';
 import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
@@ -24,7 +25,6 @@ import {
   pushDelivery,
   type WebhookDelivery,
 } from '../github-server/webhook-delivery.ts';
-import { testHelmSupport } from '../tools/render/helm-harness.ts';
 
 const secret = 'e2e-helm-secret';
 const repo = 'acme/charts';
@@ -185,7 +185,12 @@ commonLabels:
         secrets: { 'test-cluster': cluster.admin.token },
       },
       runJob: nodeReconciler({
-        helm: testHelmSupport(cache, { plainHttpHosts: ['127.0.0.1'] }),
+        // Charts render in the render sandbox, which builds helm support from these variables.
+        helmEnv: {
+          PLUMBLINE_HELM: binary('helm'),
+          PLUMBLINE_CHART_CACHE_DIR: cache,
+          PLUMBLINE_HELM_PLAIN_HTTP_HOSTS: '127.0.0.1',
+        },
         health: { timeoutMs: 90_000 },
       }),
       logger,

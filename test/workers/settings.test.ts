@@ -84,6 +84,19 @@ describe('Worker settings', () => {
     expect(settings.github.kind).toBe('app');
   });
 
+  it('refuse a Git source (a repository url), saying it runs on the Node runtime', () => {
+    const error = refusal({
+      JOBS: {},
+      PLUMBLINE_REPOSITORIES: JSON.stringify([
+        'acme/deploy',
+        { fullName: 'team/site', url: 'https://git.example.com/team/site.git' },
+      ]),
+    });
+    expect(error.message).toBe(
+      'PLUMBLINE_REPOSITORIES[1].url: makes team/site a Git source, which only the Node runtime reads (plumbline serve): on Workers, serve GitHub repositories through their webhooks, or run Plumbline on Node next to the repository',
+    );
+  });
+
   it('refuse malformed repositories JSON, naming the variable', () => {
     expect(refusal({ PLUMBLINE_REPOSITORIES: '[{"fullName": 3}]' }).message).toMatch(
       /^PLUMBLINE_REPOSITORIES\[0\]\.fullName: must be/,

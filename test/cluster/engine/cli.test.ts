@@ -51,6 +51,24 @@ describe('plumbline plan and apply', () => {
     expect(c.out.stdout).toContain('<details>');
   });
 
+  it('shows how far an apply is on a terminal, and nothing of it off one', async () => {
+    const { client } = adminKube();
+    const ns = await freshNamespace(client, 'cli-progress');
+    const dir = appDir(`${cm('info')}---\n${cm('info').replace('name: conf', 'name: conf-2')}`);
+    const flags = ['--kubeconfig', cluster.kubeconfig, '--namespace', ns, '--app', 'progress-app'];
+    const tty = captureIo();
+    tty.io.stderrIsTTY = true;
+    tty.io.columns = 100;
+    expect(await runCli(['apply', dir, ...flags], tty.io)).toBe(0);
+    expect(tty.out.stderr).toContain('\r\x1b[2Kprogress-app: 0/2 objects applied');
+    // The line is erased before the result is printed.
+    expect(tty.out.stderr.endsWith('\r\x1b[2K')).toBe(true);
+    expect(tty.out.stdout).toContain(`ConfigMap ${ns}/conf-2 created`);
+    const pipe = captureIo();
+    expect(await runCli(['apply', dir, ...flags], pipe.io)).toBe(0);
+    expect(pipe.out.stderr).toBe('');
+  });
+
   it('exits above 1 naming the problem for an unknown context', async () => {
     const dir = appDir(cm('info'));
     const c = captureIo();

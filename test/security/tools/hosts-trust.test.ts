@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localHostShell } from '../../../functions/node/local-host.ts';
 import { parseHostBindings } from '../../../lib/config/host-binding.ts';
-import { ConfigError } from '../../../lib/errors.ts';
 import { deployApp } from '../../../lib/flows/deploy-app.ts';
 import type { FlowDeps } from '../../../lib/flows/flow-deps.ts';
 import { planPullRequest } from '../../../lib/flows/plan-pull-request.ts';
@@ -137,12 +136,13 @@ describe('host targets and untrusted input', () => {
       'plumbline.yaml': config(join(root, 'a')),
       'site/a.conf': 'evil\n',
     });
-    const error = await deployApp(
+    // A refused target is reported (on the commit and in the outcome), not thrown.
+    const outcome = await deployApp(
       { kind: 'reconcile', repo: 'evil/repo', app: 'site', branch: 'main', deliveryId: 'd' },
       deps,
-    ).catch((e) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toBe(
+    );
+    expect(outcome).toMatchObject({ status: 'failed', failure: { stage: 'config' } });
+    expect('failure' in outcome && outcome.failure?.message).toBe(
       "plumbline.yaml: app site: target 'box' does not serve repository evil/repo (runtime setting targets[box].repositories)",
     );
     expect(opens).toEqual([]);

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveCommand } from '../../../functions/cli/serve.ts';
@@ -45,7 +48,7 @@ function capture() {
     stderr: (text) => lines.push(text),
     stdout: (text) => {
       lines.push(text);
-      const match = /listening on (http:\/\/[^"]+)/.exec(text);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(text);
       if (match) announce(match[1] as string);
     },
   };
@@ -158,22 +161,38 @@ describe('plumbline serve', () => {
   it('starts with embedded defaults and answers /healthz', async () => {
     const { io, listening } = capture();
     const stop = new AbortController();
-    // Only the port is chosen (any free one); everything else is the embedded default.
-    const exit = serveCommand([], io, { signal: stop.signal, env: { PORT: '0' } });
+    // Only the port and where it writes are chosen; everything else is the embedded default.
+    const home = mkdtempSync(join(tmpdir(), 'plumbline-serve-'));
+    const exit = serveCommand([], io, {
+      signal: stop.signal,
+      env: {
+        PORT: '0',
+        HOME: home,
+        PLUMBLINE_DATA_DIR: join(home, 'data'),
+        PLUMBLINE_CACHE_DIR: join(home, 'cache'),
+      },
+    });
     const url = await listening;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const response = await fetch(`${url}/healthz`);
     expect(response.status).toBe(200);
     stop.abort();
     expect(await exit).toBe(0);
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('runs as a process: `plumbline serve` answers /healthz and stops cleanly on SIGTERM', async () => {
     const cli = fileURLToPath(new URL('../../../functions/cli.ts', import.meta.url));
     // The project's Node 24 (from npm), which runs .ts files; the system node may be older.
     const node = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
+    const home = mkdtempSync(join(tmpdir(), 'plumbline-serve-'));
     const child = spawn(node, [cli, 'serve', '--port', '0'], {
-      env: { PATH: process.env.PATH ?? '' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        PLUMBLINE_DATA_DIR: join(home, 'data'),
+        PLUMBLINE_CACHE_DIR: join(home, 'cache'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -184,7 +203,7 @@ describe('plumbline serve', () => {
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk) => {
         stdout += String(chunk);
-        const match = /listening on (http:\/\/[^"]+)/.exec(stdout);
+        const match = /listening on (http:\/\/[^\s"]+)/.exec(stdout);
         if (match) resolve(match[1] as string);
       });
       child.once('exit', (code) => reject(new Error(`serve exited early (${code}): ${stderr}`)));
@@ -193,6 +212,8 @@ describe('plumbline serve', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stdout).toContain('"message":"stopped"');
+    // Nothing configured: the embedded default, logging short lines for a person.
+    expect(stdout).toMatch(/^\d{2}:\d{2}:\d{2} stopped$/m);
+    rmSync(home, { recursive: true, force: true });
   });
 });

@@ -98,10 +98,12 @@ describe('the npm package', () => {
     expect(packed).toContain('dist/plumbline.js');
     expect(packed).toContain('dist/cli.js');
     expect(packed).toContain('dist/THIRD-PARTY-NOTICES.md');
+    // serve and sweep render in a worker thread started from this file.
+    expect(packed).toContain('dist/render-sandbox-worker.js');
     expect(packed.some((path) => path.startsWith('dist/chunks/'))).toBe(true);
     const unexpected = packed.filter(
       (path) =>
-        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(plumbline\.js|cli\.js|THIRD-PARTY-NOTICES\.md|chunks\/[\w-]+\.js))$/.test(
+        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(plumbline\.js|cli\.js|render-sandbox-worker\.js|THIRD-PARTY-NOTICES\.md|chunks\/[\w-]+\.js))$/.test(
           path,
         ),
     );

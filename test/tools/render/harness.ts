@@ -15,7 +15,8 @@ import { binary } from '../../env/paths.ts';
 /** One conformance case: files (path -> content) and the app directory to build. */
 export interface ConformanceCase {
   name: string;
-  files: Record<string, string>;
+  /** Strings are written as UTF-8; bytes as they are (for invalid UTF-8 and binary files). */
+  files: Record<string, string | Uint8Array>;
   /** Defaults to `app`. */
   app?: string;
 }
@@ -27,7 +28,7 @@ export interface Outcome {
 }
 
 /** Writes a fixture tree to a new temporary directory; returns its path. */
-export function writeTree(files: Record<string, string>): string {
+export function writeTree(files: Record<string, string | Uint8Array>): string {
   const root = mkdtempSync(join(tmpdir(), 'plumbline-render-'));
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -68,4 +69,16 @@ export async function runCase(c: ConformanceCase): Promise<Outcome> {
 /** True when a failure is the kind Plumbline promises (a RenderError with a file). */
 export function isRenderFailure(error: unknown): boolean {
   return error instanceof RenderError && typeof error.file === 'string';
+}
+
+/** The first line where two outputs differ, with the lines around it (for failure messages). */
+export function firstDifference(expected: string, actual: string): string {
+  const a = expected.split('\n');
+  const b = actual.split('\n');
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (i === a.length && i === b.length) return 'identical';
+  const around = (lines: string[]) =>
+    lines.slice(Math.max(0, i - 3), i + 3).map((l) => JSON.stringify(l));
+  return `line ${i + 1}\nkustomize:\n  ${around(a).join('\n  ')}\nplumbline:\n  ${around(b).join('\n  ')}`;
 }

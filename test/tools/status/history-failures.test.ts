@@ -98,7 +98,8 @@ describe('a history database that cannot be used', () => {
       const api = (await (await fetch(`${serve.url}/api/v1/apps/acme%2Fdeploy/web`)).json()) as {
         runs: { outcome: string; failure?: { message: string } }[];
       };
-      expect(api.runs[0]?.outcome).toBe('error');
+      // A target the settings refuse fails the run (reported, not thrown).
+      expect(api.runs[0]?.outcome).toBe('failed');
       expect(api.runs[0]?.failure?.message).toContain('nowhere');
       expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
     } finally {

@@ -1,5 +1,8 @@
 /** `plumbline serve` as a child process, for the status page tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../../../functions/cli.ts', import.meta.url));
@@ -14,14 +17,26 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `plumbline serve --port 0 ...args` with `env` (and PATH), resolving once it listens. */
+/**
+ * Starts `plumbline serve --port 0 ...args` with `env` (and PATH), resolving once it listens.
+ * Without `--config` it is given an empty settings file: a server an operator configured, with
+ * JSON logs, never the embedded demo (which runs when nothing at all is configured).
+ */
 export async function startServe(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<ServeProcess> {
-  const child = spawn(node, [cli, 'serve', '--port', '0', ...args], {
+  const settingsDir = args.includes('--config')
+    ? undefined
+    : mkdtempSync(join(tmpdir(), 'plumbline-settings-'));
+  const config = settingsDir ? ['--config', join(settingsDir, 'settings.yaml')] : [];
+  if (settingsDir) writeFileSync(join(settingsDir, 'settings.yaml'), '');
+  const child = spawn(node, [cli, 'serve', '--port', '0', ...config, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.once('exit', () => {
+    if (settingsDir) rmSync(settingsDir, { recursive: true, force: true });
   });
   let stdout = '';
   let stderr = '';
@@ -31,7 +46,7 @@ export async function startServe(
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (chunk) => {
       stdout += String(chunk);
-      const match = /listening on (http:\/\/[^"]+)/.exec(stdout);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(stdout);
       if (match) resolve((match[1] as string).replace('0.0.0.0', '127.0.0.1'));
     });
     child.once('exit', (code) =>

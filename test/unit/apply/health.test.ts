@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { assessHealth } from '../../../lib/apply/health.ts';
+import type { ApplyProgress } from '../../../lib/apply/apply-progress.ts';
+import { assessHealth, waitHealthy } from '../../../lib/apply/health.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
 
 const workload = (
   kind: string,
@@ -117,5 +119,48 @@ describe('assessHealth', () => {
       state: 'failed',
       message: 'failed: BackoffLimitExceeded',
     });
+  });
+});
+
+describe('waitHealthy progress', () => {
+  it('says after each round how many rollouts are ready and what the first pending one waits for', async () => {
+    const ready = { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 };
+    const deployment = (name: string, status: Record<string, unknown>): KubeObject => ({
+      ...workload('Deployment', { replicas: 2 }, status),
+      metadata: { name, namespace: 'shop', generation: 2 },
+    });
+    const client = createFakeKubeClient([
+      deployment('api', ready),
+      deployment('web', { ...ready, availableReplicas: 1 }),
+    ]);
+    const seen: ApplyProgress[] = [];
+    let round = 0;
+    await waitHealthy(
+      client,
+      ['api', 'web'].map((name) => ({
+        group: 'apps',
+        kind: 'Deployment',
+        namespace: 'shop',
+        name,
+      })),
+      {
+        timeoutMs: 60_000,
+        now: () => round,
+        sleep: async () => {
+          round += 1;
+          await client.apply(deployment('web', ready), { force: true });
+        },
+        onProgress: (progress) => seen.push(progress),
+      },
+    );
+    expect(seen).toEqual([
+      {
+        stage: 'health',
+        ready: 1,
+        total: 2,
+        waitingFor: 'Deployment.apps shop/web: 1 of 2 available',
+      },
+      { stage: 'health', ready: 2, total: 2 },
+    ]);
   });
 });

@@ -66,3 +66,12 @@ describe('the go-yaml scalar writer', () => {
     ]);
   });
 });
+
+describe('plain-scalar resolution', () => {
+  it('writes keys named like JavaScript internals plain, as go-yaml does', () => {
+    for (const name of ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty']) {
+      expect(canBePlain(name)).toBe(true);
+      expect(write(name, 3)).toBe(name);
+    }
+  });
+});

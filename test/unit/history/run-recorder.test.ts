@@ -3,6 +3,7 @@ import type { ChangeSet } from '../../../lib/apply/apply.ts';
 import { ApplyError, GitHubError } from '../../../lib/errors.ts';
 import type { DeployOutcome } from '../../../lib/flows/deploy-outcome.ts';
 import type { PlanJobOutcome } from '../../../lib/flows/plan-pull-request.ts';
+import { POLL_DELIVERY_PREFIX } from '../../../lib/flows/poll-git-source.ts';
 import type { SweepOutcome } from '../../../lib/flows/sweep.ts';
 import type { HistoryRecord } from '../../../lib/history/history-record.ts';
 import type { HistoryStore } from '../../../lib/history/history-store.ts';
@@ -329,6 +330,25 @@ describe('history records of flow outcomes', () => {
     });
   });
 
+  it('records a deploy a Git source poller enqueued as triggered by the poll, and a push as a push', () => {
+    const outcome: DeployOutcome = {
+      status: 'applied',
+      repo: 'local/demo',
+      app: 'site',
+      sha: SHA,
+      changeSet: changeSet(true),
+    };
+    const polled: ReconcileJob = {
+      ...push,
+      deliveryId: `${POLL_DELIVERY_PREFIX}2026-12-01T04:00:00Z`,
+    };
+    expect(historyRecordsOf(polled, clean(outcome), run)[0]).toMatchObject({
+      kind: 'deploy',
+      trigger: 'poll',
+    });
+    expect(historyRecordsOf(push, clean(outcome), run)[0]?.trigger).toBe('push');
+  });
+
   it('records a CLI apply', () => {
     const record = historyRecordOfChangeSet(clean(changeSet(true)), {
       runId: 'cli',
@@ -417,7 +437,7 @@ describe('recording runs', () => {
       history: store,
       logger: new MemoryLogger(),
       lookupRepo: (fullName) => ({ fullName, ref: { owner: 'acme', repo: 'deploy' } }) as never,
-      gitHostFor: () => host as never,
+      sourceFor: () => host as never,
     });
     const outcome: DeployOutcome = {
       status: 'applied',

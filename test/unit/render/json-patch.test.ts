@@ -26,7 +26,10 @@ describe('applyJsonPatch', () => {
 
   it('fails on a missing path, a failed test and an unknown op, naming the file and object', () => {
     const cases = [
-      { op: 'replace', path: '/nope', value: 1 },
+      { op: 'replace', path: '/nope/deeper', value: 1 },
+      { op: 'remove', path: '/nope' },
+      { op: 'move', from: '/nope', path: '/x' },
+      { op: 'copy', from: '/a/b/9', path: '/x' },
       { op: 'remove', path: '/a/b/9' },
       { op: 'add', path: '/x/y', value: 1 },
       { op: 'test', path: '/c', value: 'other' },
@@ -45,6 +48,49 @@ describe('applyJsonPatch', () => {
         /^ops\.yaml: JSON patch operation 0 .* on ConfigMap x: /,
       );
       expect((error as RenderError).file).toBe('ops.yaml');
+    }
+  });
+
+  it('reads a missing field of a mapping as null, as json-patch v4 does', () => {
+    const out = applyJsonPatch(
+      doc,
+      [
+        { op: 'replace', path: '/new', value: 1 },
+        { op: 'copy', from: '/missing', path: '/copied' },
+        { op: 'test', path: '/absent', value: null },
+      ],
+      'ops.yaml',
+      'ConfigMap x',
+    );
+    expect(out).toMatchObject({ new: 1, copied: null });
+  });
+
+  it('indexes arrays as Go integers: negative from the end, leading zeros and plus signs', () => {
+    const out = applyJsonPatch(
+      { l: ['x', 'y'] },
+      [
+        { op: 'add', path: '/l/-1', value: 'a' },
+        { op: 'replace', path: '/l/+0', value: 'b' },
+        { op: 'remove', path: '/l/01' },
+      ],
+      'ops.yaml',
+      'ConfigMap x',
+    );
+    expect(out).toEqual({ l: ['b', 'a'] });
+  });
+
+  it('tests mappings by their fields in any order (issue 12: not by JSON text)', () => {
+    const subject = { spec: { x: 1, y: { b: [1, { c: 2, d: 3 }], a: null } } };
+    const passes = (value: unknown) =>
+      applyJsonPatch(subject, [{ op: 'test', path: '/spec', value }], 'ops.yaml', 'ConfigMap x');
+    expect(passes({ y: { a: null, b: [1, { d: 3, c: 2 }] }, x: 1 })).toEqual(subject);
+    for (const different of [
+      { y: { a: null, b: [{ d: 3, c: 2 }, 1] }, x: 1 },
+      { y: { a: null, b: [1, { d: 3, c: 2 }] }, x: 1, z: 0 },
+      { y: { b: [1, { d: 3, c: 2 }] }, x: 1 },
+      { y: { a: null, b: [1, { d: 3, c: 2 }] }, x: '1' },
+    ]) {
+      expect(() => passes(different)).toThrow("test of '/spec' failed");
     }
   });
 

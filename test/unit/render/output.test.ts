@@ -120,3 +120,73 @@ describe('name hash', () => {
     expect(await nameHash({ ...cm, data: { a: '2' } })).not.toBe('h29d89cmmt');
   });
 });
+
+describe('go-yaml details of kustomize output', () => {
+  it('orders keys as go-yaml does: digit runs as numbers, non-letters before letters', () => {
+    const text = objectToYaml({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c' },
+      data: Object.fromEntries(
+        ['a10', 'a9', 'a-b', 'aB', 'a_b', '1', '10', '2', 'Z', 'é', '-', 'a01', 'a1'].map((k) => [
+          k,
+          'x',
+        ]),
+      ),
+    });
+    expect(text.split('\n').slice(2, 15)).toEqual([
+      "  '-': x",
+      '  "1": x',
+      '  "2": x',
+      '  "10": x',
+      '  Z: x',
+      '  a-b: x',
+      '  a_b: x',
+      '  a1: x',
+      '  a01: x',
+      '  a9: x',
+      '  a10: x',
+      '  aB: x',
+      '  é: x',
+    ]);
+  });
+
+  it('escapes characters beyond U+FFFF, and every character after a leading BOM', () => {
+    const text = objectToYaml({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c' },
+      data: { a: 'q😀r', b: '\ufeffa b\u00e9', c: 'nb\u00a0sp\u0001' },
+    });
+    expect(text).toContain('  a: "q\\U0001F600r"\n');
+    expect(text).toContain('  b: "\\uFEFF\\x61\\x20\\x62\\xE9"\n');
+    expect(text).toContain('  c: "nb\u00a0sp\\x01"\n');
+  });
+
+  it('writes keys longer than 128 bytes or holding a line break as explicit keys', () => {
+    const long = 'k'.repeat(129);
+    const text = objectToYaml({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c' },
+      data: { [long]: 'v', 'a\n b': 'w' },
+    });
+    expect(text).toContain(`  ? ${long}\n  : v\n`);
+    expect(text).toContain('  ? |-\n    a\n     b\n  : w\n');
+  });
+
+  it('quotes only the timestamps go-yaml resolves, and prints numbers as kustomize does', () => {
+    expect(looksLikeOtherType('2001-12-14')).toBe(true);
+    expect(looksLikeOtherType('2001-12-14t21:59:43.10-05:00')).toBe(true);
+    expect(looksLikeOtherType('2001-12-14 21:59:43.10 -5')).toBe(false);
+    expect(looksLikeOtherType('2001-02-30')).toBe(false);
+    expect(looksLikeOtherType('<<')).toBe(false);
+    expect(goNumber(362054510333.0711)).toBe('3.620545103330711e+11');
+    expect(goNumber(1234567.5)).toBe('1.2345675e+06');
+    expect(goNumber(123456.5)).toBe('123456.5');
+    expect(goNumber(6.907669994404997e18)).toBe('6907669994404997000');
+    expect(goNumber(-1.1151596729583596e16)).toBe('-11151596729583596');
+    expect(goNumber(2 ** 70)).toBe('1.1805916207174113e+21');
+    expect(goNumber(-0)).toBe('0');
+  });
+});

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FileDecryptor } from '../../../lib/core/decryptor.ts';
 import { DecryptError, RenderError } from '../../../lib/errors.ts';
+import { goJson } from '../../../lib/render/hash.ts';
 import { renderApp, toYaml } from '../../../lib/render/index.ts';
+import { maskObject } from '../../../lib/secrets/mask.ts';
 import { MemoryFileTree } from '../../../lib/source/file-tree.ts';
 
 const deployment = `apiVersion: apps/v1
@@ -109,6 +111,20 @@ describe('renderApp', () => {
     );
     expect(a.digest).toBe(b.digest);
     expect(c.digest).not.toBe(a.digest);
+  });
+
+  it('keeps the digest: SHA-256 of Go JSON of the masked output, though hashed object by object', async () => {
+    const { objects, digest } = await renderApp(
+      new MemoryFileTree({
+        'app/kustomization.yaml':
+          'resources: [deploy.yaml]\nsecretGenerator:\n- name: s\n  literals: ["k=<&>"]\n',
+        'app/deploy.yaml': deployment,
+      }),
+      'app',
+    );
+    const whole = goJson({ encrypted: [], objects: objects.map((o) => maskObject(o)) });
+    const expected = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(whole));
+    expect(digest).toBe(`sha256:${Buffer.from(expected).toString('hex')}`);
   });
 
   it('prints objects separated by --- with sorted keys and unindented sequences', () => {
@@ -352,5 +368,55 @@ describe('renderApp', () => {
     );
     expect(error.message).toContain("repeats the key 'password'");
     expect(error.message).not.toContain('hunter');
+  });
+});
+
+describe('reading manifests as go-yaml reads them', () => {
+  const read = async (data: string) => {
+    const { objects } = await renderApp(
+      new MemoryFileTree({
+        'app/kustomization.yaml': 'resources: [o.yaml]\n',
+        'app/o.yaml': `apiVersion: example.com/v1\nkind: E\nmetadata:\n  name: o\nspec:\n${data}`,
+      }),
+      'app',
+    );
+    return objects[0]?.spec as Record<string, unknown>;
+  };
+
+  it('reads numbers with underscores, prefixes and leading zeros as Go does', async () => {
+    expect(
+      await read('  a: 1_000\n  b: 0X1F\n  c: 0b101\n  d: 0o17\n  e: 0755\n  f: 1_0.5\n  g: _1\n'),
+    ).toEqual({ a: 1000, b: 31, c: 5, d: 15, e: 493, f: 10.5, g: '_1' });
+  });
+
+  it('turns plain timestamps into the RFC 3339 text kustomize writes', async () => {
+    expect(
+      await read(
+        '  a: 2001-12-14\n  b: 2001-12-14 21:59:43.10\n  c: 2001-12-14t21:59:43.10-05:00\n  d: 2001-02-30\n  e: "2001-12-14"\n  f: 2001-12-14T21:59:43.000+00:00\n',
+      ),
+    ).toEqual({
+      a: '2001-12-14T00:00:00Z',
+      b: '2001-12-14T21:59:43.1Z',
+      c: '2001-12-14T21:59:43.1-05:00',
+      d: '2001-02-30',
+      e: '2001-12-14',
+      f: '2001-12-14T21:59:43Z',
+    });
+  });
+
+  it('refuses what kustomize refuses or would change: infinities, control characters, separators', async () => {
+    for (const [data, message] of [
+      ['  a: .inf\n', /app\/o\.yaml:6: \.inf is not a number JSON can carry/],
+      ['  a: 9007199254740993\n', /the integer 9007199254740993 is beyond ±2\^53/],
+      ['  a: "x\\x7Fy"\n', /holds U\+007F, a character kustomize's YAML round trip refuses/],
+      [
+        '  a: "x\\u2028y"\n',
+        /holds U\+2028, a character kustomize's YAML round trip turns into a line break/,
+      ],
+      ['  a: x\u2028y\n', /app\/o\.yaml:6: holds U\+2028 unescaped/],
+      ['  "<<": x\n', /a key named "<<" is read back as a YAML merge key/],
+    ] as const) {
+      await expect(read(data)).rejects.toThrow(message);
+    }
   });
 });

@@ -490,4 +490,21 @@ describe('StaticRepoRegistry', () => {
       { fullName: 'Acme/Deploy', ref: { owner: 'Acme', repo: 'Deploy' } },
     ]);
   });
+
+  it('ignores a push naming a repository that is served as a Git source (polled, not GitHub)', async () => {
+    const { post, queue, gitHost, before, after } = setup({
+      registry: new StaticRepoRegistry([
+        { fullName: 'acme/deploy', git: { url: '/srv/git/deploy', pollIntervalSeconds: 60 } },
+      ]),
+    });
+    const response = await post(
+      await pushDelivery({ secret: SECRET, repo: 'acme/deploy', branch: 'main', before, after }),
+    );
+    expect(await response.json()).toEqual({
+      status: 'ignored',
+      reason: 'repository acme/deploy is not configured here',
+    });
+    expect(queue.sent).toEqual([]);
+    expect(gitHost.calls).toEqual([]);
+  });
 });
