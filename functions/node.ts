@@ -20,10 +20,11 @@ import { convertManifestCode, type RegisteredApp } from '../lib/github/app-manif
 import { OctokitGitHost } from '../lib/github/octokit-git-host.ts';
 import type { HistoryStore } from '../lib/history/history-store.ts';
 import { ResilientHistory, RunRecorder } from '../lib/history/run-recorder.ts';
-import { type Job, jobKey, mergeJobs } from '../lib/jobs/job.ts';
+import { type Job, jobKey } from '../lib/jobs/job.ts';
 import type { JobContext, RunJob } from '../lib/jobs/job-context.ts';
 import { backoff, JobQueue, type RetryPolicy } from '../lib/jobs/job-queue.ts';
 import { repoAccess } from '../lib/jobs/resolve-job.ts';
+import { mergeJobs } from '../lib/jobs/supersede.ts';
 import { isTransient, retryAfterOf } from '../lib/jobs/transient.ts';
 import type { GitHost } from '../lib/ports/git-host.ts';
 import type { PolledGitSource } from '../lib/ports/git-source.ts';

@@ -28,13 +28,13 @@ export interface PlumblineErrorOptions {
   /** The underlying error, kept for logs and debugging. */
   cause?: unknown;
   /** What the user can do about it, in one sentence. */
-  hint?: string;
+  hint?: string | undefined;
   /** The file (repository-relative path) the error is about. */
-  file?: string;
+  file?: string | undefined;
   /** 1-based line in `file`, when known (used for GitHub annotations). */
-  line?: number;
+  line?: number | undefined;
   /** The Kubernetes object the error is about, e.g. `apps/v1 Deployment web/api`. */
-  object?: string;
+  object?: string | undefined;
 }
 
 /** Base class of every error Plumbline raises on purpose. */
@@ -128,7 +128,10 @@ export class PruneError extends PlumblineError {
   override readonly name = 'PruneError';
   /** True when a guard refused to prune (nothing failed: an opt-in is missing). */
   readonly refused: boolean;
-  constructor(message: string, options: PlumblineErrorOptions & { refused?: boolean } = {}) {
+  constructor(
+    message: string,
+    options: PlumblineErrorOptions & { refused?: boolean | undefined } = {},
+  ) {
     super('prune', message, options);
     this.refused = options.refused ?? false;
   }
@@ -187,7 +190,7 @@ export class KubeError extends PlumblineError {
     message: string,
     status: number,
     reason?: string,
-    options: PlumblineErrorOptions & { transient?: boolean } = {},
+    options: PlumblineErrorOptions & { transient?: boolean | undefined } = {},
   ) {
     super('kube', message, options);
     this.status = status;

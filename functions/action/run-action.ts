@@ -11,7 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, GitHubError, messageOf, PlumblineError } from '../../lib/errors.ts';
-import { type DeployOutcome, deployApp } from '../../lib/flows/deploy-app.ts';
+import { deployApp } from '../../lib/flows/deploy-app.ts';
+import type { DeployOutcome } from '../../lib/flows/deploy-outcome.ts';
 import { type PlanJobOutcome, planPullRequest } from '../../lib/flows/plan-pull-request.ts';
 import { type SweepOutcome, sweepApp, sweepJobs } from '../../lib/flows/sweep.ts';
 import type { Job } from '../../lib/jobs/job.ts';

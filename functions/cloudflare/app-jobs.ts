@@ -2,12 +2,13 @@
  * `AppJobs`: the Durable Object of one app (named by `jobKey`, `owner/name#app`). Queue
  * messages reach it through the consumer; it runs them one at a time, so two invocations never
  * reconcile one app at once inside this deployment (the ApplySet lease on the cluster stays the
- * authority across deployments). Newest wins: jobs are level-triggered, so a job enqueued
- * before a finished full run started has been covered by that run and is acked without work.
+ * authority across deployments). Newest wins: a job enqueued before a finished covering run
+ * started is acked without work (the supersede rule of `lib/jobs/supersede.ts`).
  */
 import { DurableObject } from 'cloudflare:workers';
 import { messageOf } from '../../lib/errors.ts';
 import { type Job, jobKey } from '../../lib/jobs/job.ts';
+import { coveredUntilAfter, isCoveredByRun } from '../../lib/jobs/supersede.ts';
 import { MemoryLock } from '../../lib/ports/lock.ts';
 import type { Logger } from '../../lib/ports/logger.ts';
 import { type JobVerdict, verdictOfError } from './job-verdict.ts';
@@ -23,26 +24,7 @@ export interface AppJobsRuntime {
   logger: Logger;
 }
 
-/**
- * Queue timestamps and this object's clock come from different machines: a job counts as
- * covered only when it was enqueued this long before the covering run started.
- */
-export const CLOCK_SKEW_MARGIN_MS = 2_000;
-
 const DEAD_LETTERS_KEPT = 10;
-const ZERO_SHA = '0'.repeat(40);
-
-/**
- * Whether a finished run of `job` has seen everything older jobs of its app asked for. A push
- * job with a `since` hint only looks at the files changed since that commit and skips the app
- * when they do not concern it, so an older push's change could go unseen: such runs cover
- * nothing. Jobs without a usable hint compare the rendered digest with the applied one (sweeps
- * and plans re-read everything), which is level-triggered and covers every older job.
- */
-export function coversOlderJobs(job: Job): boolean {
-  if (job.kind !== 'reconcile') return true;
-  return job.since === undefined || job.since === ZERO_SHA || job.forced === true;
-}
 const STATUS_KEY = 'status';
 
 /** The behaviour of `AppJobs`; the entry point subclasses it to say how `env` becomes a runtime. */
@@ -67,7 +49,7 @@ export abstract class AppJobsObject<Env> extends DurableObject<Env> implements A
   run(job: Job, enqueuedAt: number): Promise<JobVerdict> {
     return this.#lock.withLock('run', async () => {
       const status = await this.#status();
-      if (enqueuedAt + CLOCK_SKEW_MARGIN_MS < status.coveredUntil) {
+      if (isCoveredByRun(enqueuedAt, status.coveredUntil)) {
         return { action: 'ack', status: 'superseded', reason: 'a later run covered this job' };
       }
       const startedAt = Date.now();
@@ -94,9 +76,12 @@ export abstract class AppJobsObject<Env> extends DurableObject<Env> implements A
         },
       };
       // Only a run that finished covers older jobs: after a transient failure they still count.
-      if (verdict.action === 'ack' && coversOlderJobs(job)) {
-        next.coveredUntil = Math.max(current.coveredUntil, startedAt);
-      }
+      next.coveredUntil = coveredUntilAfter(
+        current.coveredUntil,
+        job,
+        startedAt,
+        verdict.action === 'ack',
+      );
       await this.ctx.storage.put(STATUS_KEY, next);
       return verdict;
     });

@@ -16,7 +16,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGitRemote } from '../../lib/config/git-remote.ts';
-import type { GitSourceSetting } from '../../lib/config/runtime-settings.ts';
 import { SourceError } from '../../lib/errors.ts';
 import { treeFromArchive } from '../../lib/github/archive-tree.ts';
 import { LruCache } from '../../lib/github/lru-cache.ts';
@@ -26,6 +25,7 @@ import type {
   ChangeStatus,
   CommitInfo,
   Comparison,
+  GitSourceSetting,
   PolledGitSource,
   RemoteHeads,
   RepoRef,

@@ -11,7 +11,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { checkServerIdentity } from 'node:tls';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import { isLinkLocalAddress } from '../../lib/config/server-address.ts';
 import {
   createKubeClient,
@@ -24,10 +24,10 @@ import { assertPristinePrototypes } from './prototype-tripwire.ts';
 export interface NodeClusterAccess {
   server: string;
   /** PEM of the cluster CA; omitted: the system trust store. */
-  caPem?: string;
+  caPem?: string | undefined;
   /** Client certificate and key (PEM). */
-  certPem?: string;
-  keyPem?: string;
+  certPem?: string | undefined;
+  keyPem?: string | undefined;
   /** SNI / certificate name override (kubeconfig `tls-server-name`). */
   tlsServerName?: string;
   /** Skip server verification: only for throwaway test clusters (kubeconfig on a laptop). */
@@ -127,7 +127,7 @@ export function nodeKubeFetch(access: NodeClusterAccess): typeof fetch {
       headers,
       body:
         init?.body === undefined || init.body === null
-          ? undefined
+          ? null
           : typeof init.body === 'string' || init.body instanceof Uint8Array
             ? init.body
             : String(init.body),
@@ -142,16 +142,6 @@ export function nodeKubeFetch(access: NodeClusterAccess): typeof fetch {
     const body = answer.statusCode === 204 || answer.statusCode === 304 ? null : text;
     return new Response(body, { status: answer.statusCode, headers: responseHeaders });
   }) as typeof fetch;
-}
-
-/** The plain undici fetch with the same TLS material, for callers that need streaming. */
-export function nodeKubeUndiciFetch(access: NodeClusterAccess): typeof fetch {
-  const dispatcher = agentFor(access);
-  // undici's fetch and the global one share the Web types; the cast only bridges declarations.
-  return ((input: RequestInfo | URL, init?: RequestInit) => {
-    assertPristinePrototypes();
-    return undiciFetch(input as string, { ...(init as object), dispatcher });
-  }) as unknown as typeof fetch;
 }
 
 /** A `KubeClient` for Node from cluster access details. */

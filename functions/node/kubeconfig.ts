@@ -16,7 +16,7 @@ function pem(value: unknown): string | undefined {
 
 /** Reads `path` (or the default locations) and resolves `context` (or the current one). */
 export async function loadKubeconfig(
-  options: { path?: string; context?: string } = {},
+  options: { path?: string | undefined; context?: string | undefined } = {},
 ): Promise<NodeClusterAccess & { context: string; namespace?: string }> {
   const config = new KubeConfig();
   const where = options.path ?? 'the default kubeconfig';

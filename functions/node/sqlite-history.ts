@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { HistoryRetention } from '../../lib/history/history-store.ts';
+import type { HistoryRetention } from '../../lib/config/history-retention.ts';
 import {
   HistoryError,
   type SqlDatabase,

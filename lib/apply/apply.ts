@@ -142,7 +142,7 @@ export interface ApplyPlanOptions {
 
 /** A plan the apply follows: the live resourceVersions it saw spare a GET per object. */
 export interface KnownLiveState {
-  entries: readonly { ref: ObjectRef; liveResourceVersion?: string }[];
+  entries: readonly { ref: ObjectRef; liveResourceVersion?: string | undefined }[];
 }
 
 /** The state of one run, passed from step to step. */

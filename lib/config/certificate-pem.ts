@@ -7,6 +7,7 @@
  * private key pasted by mistake, or a truncated copy is refused before it reaches a TLS stack.
  * The Node runtime additionally parses each certificate with `node:crypto`.
  */
+import { fromBase64 } from '../core/encoding.ts';
 
 /** Why a CA bundle is refused. */
 export type CertificatePemProblem =
@@ -45,10 +46,7 @@ function decodeBase64(body: string): Uint8Array | undefined {
   if (compact.length === 0 || compact.length % 4 !== 0) return undefined;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
   try {
-    const binary = atob(compact);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-    return bytes;
+    return fromBase64(compact);
   } catch {
     return undefined;
   }

@@ -32,7 +32,7 @@ export interface RepoConfigIssue {
   /** Field path such as `apps[1].target`; `''` for the whole file. */
   field: string;
   /** 1-based line, when known. */
-  line?: number;
+  line?: number | undefined;
   /** What is wrong and what to write instead. */
   message: string;
 }

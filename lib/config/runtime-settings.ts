@@ -11,9 +11,10 @@
  */
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
-import { DEFAULT_RETENTION, type HistoryRetention } from '../history/history-store.ts';
 import { parseRepoFullName } from '../ports/git-host.ts';
+import type { GitSourceSetting } from '../ports/git-source.ts';
 import { gitRemoteProblem, parseGitRemote, suggestedRepoName } from './git-remote.ts';
+import { DEFAULT_RETENTION, type HistoryRetention } from './history-retention.ts';
 import { type TargetBinding, TargetBindingSchema, toTargetBinding } from './target-binding.ts';
 
 /** Which SOPS keys a repository's files may be opened with. */
@@ -22,24 +23,6 @@ export interface RepositorySops {
   ageKeys: string[];
   /** AWS KMS key ARNs (or `arn:...:key/*` prefixes) this repository's files may use. */
   kmsKeys: string[];
-}
-
-/**
- * A repository that is not on GitHub: a local path or a Git remote, polled for new commits
- * (no webhooks). Its outcomes go to the logs and the history, never to GitHub.
- */
-export interface GitSourceSetting {
-  /** An absolute path or a Git URL (`lib/config/git-remote.ts` says which are accepted). */
-  url: string;
-  /** How often every branch head is read (one `git ls-remote`). */
-  pollIntervalSeconds: number;
-  /** HTTP basic credentials for an https remote, the password held as a runtime secret. */
-  httpAuth?: { username: string; passwordSecret: string };
-  /**
-   * The SSH key (a runtime secret) and the pinned host keys of an SSH remote; absent: the
-   * SSH setup of the user Plumbline runs as (its keys, agent and known_hosts).
-   */
-  ssh?: { privateKeySecret: string; hostKeys: string[] };
 }
 
 /** Seconds between two polls of a Git source when the settings name none. */

@@ -33,12 +33,6 @@ export interface TrustedConfig {
   config: RepoConfig;
 }
 
-/** A trusted app with the binding it deploys through, checked against the settings. */
-export interface TrustedApp {
-  app: AppConfig;
-  target: TargetBinding;
-}
-
 /** The branch whose configuration `repo` trusts: the operator's choice, else the default branch. */
 export function trustedBranchOf(repo: RegisteredRepo, gitHost: GitSource): Promise<string> {
   return repo.trustedBranch !== undefined

@@ -3,6 +3,7 @@
  * URL (signed header `x-k8s-aws-id: <cluster>`), base64url-encoded behind `k8s-aws-v1.`. EKS
  * accepts one for 15 minutes; Plumbline treats it as valid for 14 and mints a fresh one after.
  */
+import { toBase64url } from '../core/encoding.ts';
 import { CredentialsError } from '../errors.ts';
 import { type AwsCredentials, presignGet } from './sigv4.ts';
 
@@ -11,17 +12,11 @@ export interface EksTokenOptions {
   clusterName: string;
   region: string;
   credentials: AwsCredentials;
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** How long a token is used for: EKS accepts 15 minutes, one is kept as margin. */
 export const eksTokenLifetimeMs = 14 * 60_000;
-
-function base64UrlNoPad(text: string): string {
-  let binary = '';
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 /** Makes an EKS token and the time after which it must not be used. */
 export async function eksToken(
@@ -50,7 +45,7 @@ export async function eksToken(
     expiresSeconds: 60,
     headers: { 'x-k8s-aws-id': options.clusterName },
   });
-  return { token: `k8s-aws-v1.${base64UrlNoPad(url)}`, expiresAt: now + eksTokenLifetimeMs };
+  return { token: `k8s-aws-v1.${toBase64url(url)}`, expiresAt: now + eksTokenLifetimeMs };
 }
 
 /**

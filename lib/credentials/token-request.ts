@@ -12,12 +12,12 @@ export interface TokenRequestOptions {
   bootstrap: KubeClient;
   namespace: string;
   serviceAccount: string;
-  audiences?: string[];
+  audiences?: string[] | undefined;
   /** Lifetime asked for (the API server's minimum is 600). */
-  expirationSeconds?: number;
+  expirationSeconds?: number | undefined;
   /** Mint a new token when the current one has less than this left (default 120 s). */
   refreshBeforeSeconds?: number;
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** A source of bearer tokens. */

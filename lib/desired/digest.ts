@@ -3,22 +3,11 @@
  * `sha256:<64 lowercase hex>`. Secret values never enter a digest (an unsalted hash of a short
  * secret can be guessed): objects are masked first.
  */
+import { sha256Digest } from '../core/encoding.ts';
 import { type KubeObject, refKey, refOf } from '../core/object.ts';
 import { maskObject } from '../secrets/mask.ts';
 import type { Redactor } from '../secrets/secret-ledger.ts';
 import { sortKeys } from './normalize.ts';
-
-/** Hex SHA-256 of a string or bytes. */
-export async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  const hash = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** `sha256:<hex>` of a string or bytes. */
-export async function sha256Digest(data: string | Uint8Array): Promise<string> {
-  return `sha256:${await sha256Hex(data)}`;
-}
 
 /**
  * The digest of objects as given (masked, ordered by reference). Masking follows the objects'

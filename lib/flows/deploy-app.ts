@@ -20,7 +20,6 @@ import type { KubernetesAppConfig } from '../config/repo-config.ts';
 import { assertDestinations } from '../credentials/namespace-guard.ts';
 import type { AppInput } from '../desired/app-input.ts';
 import { ApplyError, messageOf, PlumblineError } from '../errors.ts';
-import type { FilesChangeSet } from '../hosts/files-deploy.ts';
 import { deployFilesApp } from '../hosts/files-flows.ts';
 import { readInventory } from '../inventory/applyset.ts';
 import type { ReconcileJob } from '../jobs/job.ts';
@@ -34,9 +33,10 @@ import { planMarkdown } from '../report/markdown.ts';
 import { type Redacted, redacted } from '../report/redacted.ts';
 import { changeSetSummary } from '../report/summary.ts';
 import { appImpact, changedFiles } from './affected-apps.ts';
+import type { DeployOutcome, DeployPlanInfo } from './deploy-outcome.ts';
 import { deploymentRecorder, reportRefusedTarget, statusContext } from './deployment-record.ts';
 import { bestEffort, type FlowDeps } from './flow-deps.ts';
-import { type FlowFailure, failureOf } from './flow-failure.ts';
+import { failureOf } from './flow-failure.ts';
 import { inJobScope, type JobDeps } from './job-secrets.ts';
 import {
   bindPlan,
@@ -47,34 +47,6 @@ import {
   stampOf,
   stampText,
 } from './reviewed-plan.ts';
-
-/** What a deploy bound its plan to, for reports. */
-export interface DeployPlanInfo {
-  digest: string;
-  binding: PlanBinding;
-  /** Where the fresh plan was shown, when the reviewed one no longer matched. */
-  freshPlanUrl?: string;
-}
-
-/** How a deploy ended. */
-export type DeployOutcome =
-  | { status: 'skipped'; repo: string; app: string; reason: string; sha?: string; target?: string }
-  | {
-      status: 'applied' | 'failed' | 'held';
-      repo: string;
-      app: string;
-      sha: string;
-      /** Why the app was deployed (or held). */
-      reason?: string;
-      /** The target binding the app deploys to (for the history). */
-      target?: string;
-      changeSet?: ChangeSet;
-      /** What a `files` app's deploy did on its host. */
-      files?: FilesChangeSet;
-      failure?: FlowFailure;
-      plan?: DeployPlanInfo;
-      deploymentId?: number;
-    };
 
 export { statusContext };
 

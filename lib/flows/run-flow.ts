@@ -5,7 +5,8 @@
  */
 import type { Job } from '../jobs/job.ts';
 import type { Redacted } from '../report/redacted.ts';
-import { type DeployOutcome, deployApp } from './deploy-app.ts';
+import { deployApp } from './deploy-app.ts';
+import type { DeployOutcome } from './deploy-outcome.ts';
 import type { FlowDeps } from './flow-deps.ts';
 import { type PlanJobOutcome, planPullRequest } from './plan-pull-request.ts';
 import { type SweepOutcome, sweepApp } from './sweep.ts';

@@ -2,11 +2,9 @@
  * Job outcomes as run records: the one shape every surface lists (the CLI's lines, the
  * history store, the status page). Outcomes leave their flows redacted, so records are too.
  */
-import type { PlanJob } from '../jobs/job.ts';
 import type { RunRecord } from '../report/outcomes.ts';
 import type { Redacted } from '../report/redacted.ts';
-import type { DeployOutcome } from './deploy-app.ts';
-import type { PlanJobOutcome } from './plan-pull-request.ts';
+import type { DeployOutcome } from './deploy-outcome.ts';
 import type { SweepOutcome } from './sweep.ts';
 
 /** The record of a deploy (a push, or a head the sweep found unapplied). */
@@ -29,21 +27,6 @@ export function deployRecord(outcome: Redacted<DeployOutcome>): Redacted<RunReco
     ...(outcome.changeSet ? { changeSet: outcome.changeSet } : {}),
     ...(outcome.files ? { files: outcome.files } : {}),
   } as Redacted<RunRecord>;
-}
-
-/** The record of a pull request plan job. */
-export function planRecord(job: PlanJob, outcome: Redacted<PlanJobOutcome>): Redacted<RunRecord> {
-  const base = { kind: 'plan' as const, repo: job.repo, number: job.number };
-  if (outcome.status === 'planned') {
-    return {
-      ...base,
-      status: 'planned',
-      sha: outcome.plan.headSha,
-      plan: outcome.plan,
-      conclusion: outcome.conclusion,
-    } as Redacted<RunRecord>;
-  }
-  return { ...base, status: outcome.status, reason: outcome.reason } as Redacted<RunRecord>;
 }
 
 /** The record of one app's sweep. */

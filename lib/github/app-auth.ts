@@ -6,8 +6,10 @@
  * GitHub hands out App keys as PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), which WebCrypto cannot
  * import; they are rewrapped as PKCS#8 here, in plain DER, so the same code runs on Workers.
  */
+
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
+import { fromBase64, toBase64 } from '../core/encoding.ts';
 import { CredentialsError, GitHubError } from '../errors.ts';
 import type { RepoRef } from '../ports/git-host.ts';
 
@@ -33,17 +35,6 @@ function der(tag: number, content: Uint8Array | number[]): number[] {
   return [tag, ...derLength(content.length), ...content];
 }
 
-function base64ToBytes(text: string): Uint8Array {
-  const binary = atob(text.replace(/\s+/g, ''));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
-
-function bytesToBase64(bytes: number[]): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
 /** rsaEncryption (1.2.840.113549.1.1.1) with NULL parameters. */
 const RSA_ALGORITHM = [
   0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
@@ -62,9 +53,9 @@ export function toPkcs8(pem: string): string {
       hint: 'Use the .pem file GitHub generated for the App (BEGIN RSA PRIVATE KEY), or its PKCS#8 form.',
     });
   }
-  const pkcs1 = base64ToBytes(match[1] as string);
+  const pkcs1 = fromBase64((match[1] as string).replace(/\s+/g, ''));
   const info = der(0x30, [...[0x02, 0x01, 0x00], ...RSA_ALGORITHM, ...der(0x04, pkcs1)]);
-  const body = bytesToBase64(info).replace(/.{64}/g, '$&\n').trimEnd();
+  const body = toBase64(Uint8Array.from(info)).replace(/.{64}/g, '$&\n').trimEnd();
   return `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
 }
 

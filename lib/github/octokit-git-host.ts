@@ -5,6 +5,7 @@
  */
 import type { Octokit } from '@octokit/rest';
 import { retryAfterMs } from '../core/backoff.ts';
+import { ReadBoundExceeded, readBounded } from '../core/bounded-read.ts';
 import { GitHubError, PlumblineError, SourceError } from '../errors.ts';
 import type {
   ChangeStatus,
@@ -440,26 +441,14 @@ async function readAll(
   maxBytes: number,
   what: string,
 ): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
+  try {
+    return await readBounded(stream, { maxBytes });
+  } catch (error) {
+    if (error instanceof ReadBoundExceeded) {
       throw new SourceError(`${what}: larger than ${maxBytes} bytes`);
     }
-    chunks.push(value);
+    throw error;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 function statusOf(error: unknown): number {

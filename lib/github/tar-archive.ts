@@ -4,6 +4,7 @@
  * extended headers for long names). Only what that produces is supported; anything else is a
  * `SourceError`, never a guess.
  */
+import { ReadBoundExceeded, readBounded } from '../core/bounded-read.ts';
 import { SourceError } from '../errors.ts';
 
 /** One entry of a tar archive. */
@@ -33,33 +34,16 @@ export async function gunzip(
     Uint8Array,
     Uint8Array
   >;
-  const reader = stream.pipeThrough(gzip).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        throw new SourceError(`${what}: larger than ${maxBytes} bytes uncompressed`, {
-          hint: 'Keep deployment repositories small, or raise the archive size bound.',
-        });
-      }
-      chunks.push(value);
-    }
+    return await readBounded(stream.pipeThrough(gzip), { maxBytes });
   } catch (error) {
-    await reader.cancel().catch(() => undefined);
-    if (error instanceof SourceError) throw error;
+    if (error instanceof ReadBoundExceeded) {
+      throw new SourceError(`${what}: larger than ${maxBytes} bytes uncompressed`, {
+        hint: 'Keep deployment repositories small, or raise the archive size bound.',
+      });
+    }
     throw new SourceError(`${what}: not a valid gzip stream`, { cause: error });
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 const decoder = new TextDecoder('utf-8');

@@ -28,20 +28,6 @@ export type RunOutcome =
   | 'drifted'
   | 'healed';
 
-/** Every outcome, for validation at the store's boundary. */
-export const RUN_OUTCOMES: readonly RunOutcome[] = [
-  'applied',
-  'skipped',
-  'failed',
-  'held',
-  'error',
-  'planned',
-  'not-planned',
-  'in-sync',
-  'drifted',
-  'healed',
-];
-
 /** The commit a run worked on. */
 export interface RunCommit {
   sha: string;
@@ -98,7 +84,7 @@ export interface HistoryRecord {
   pullRequest?: number;
   commit?: RunCommit;
   /** The revision on the target when the run ended, when known (the applied commit). */
-  appliedSha?: string;
+  appliedSha?: string | undefined;
   outcome: RunOutcome;
   /** Why it was skipped, not planned or held; what it did in a word otherwise. */
   reason?: string;

@@ -36,17 +36,6 @@ export interface AppHistory {
   lastPlan?: HistoryRecord;
 }
 
-/** How long records are kept. */
-export interface HistoryRetention {
-  /** Records older than this many days are removed (0: no age limit). */
-  maxAgeDays: number;
-  /** Each app keeps at most this many records (0: no count limit). */
-  maxRunsPerApp: number;
-}
-
-/** Defaults: 90 days, 1,000 runs per app. */
-export const DEFAULT_RETENTION: HistoryRetention = { maxAgeDays: 90, maxRunsPerApp: 1_000 };
-
 /** Keeps and lists run records. */
 export interface HistoryStore {
   /**

@@ -10,7 +10,7 @@ import type { ChangeSet } from '../apply/apply.ts';
 import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import { describeRef } from '../core/object.ts';
 import type { DriftReport } from '../drift/drift.ts';
-import type { DeployOutcome } from '../flows/deploy-app.ts';
+import type { DeployOutcome } from '../flows/deploy-outcome.ts';
 import { failureOf } from '../flows/flow-failure.ts';
 import type { AppPlanResult, PlanJobOutcome } from '../flows/plan-pull-request.ts';
 import { POLL_DELIVERY_PREFIX } from '../flows/poll-git-source.ts';

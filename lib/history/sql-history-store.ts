@@ -5,17 +5,12 @@
  * plus the whole record as JSON. The table is created on first use; retention runs after each
  * write and keeps, whatever their age, the latest record of each state the status page reads.
  */
+
+import { DEFAULT_RETENTION, type HistoryRetention } from '../config/history-retention.ts';
 import { PlumblineError } from '../errors.ts';
 import type { Redacted } from '../report/redacted.ts';
 import type { HistoryRecord } from './history-record.ts';
-import {
-  type AppHistory,
-  DEFAULT_RETENTION,
-  type HistoryQuery,
-  type HistoryRetention,
-  type HistoryStore,
-  type STATE_OF,
-} from './history-store.ts';
+import type { AppHistory, HistoryQuery, HistoryStore, STATE_OF } from './history-store.ts';
 
 /** A value bound to a statement's `?`. */
 export type SqlValue = string | number | null;

@@ -4,12 +4,14 @@
  * memory, marked sensitive and always get mode 0600; their plaintext only ever travels to the
  * host. File names become names on the host, so they are held to a plain character set.
  */
+
 import type { FileModeRule, FilesAppConfig } from '../config/repo-config.ts';
 import type { FileDecryptor } from '../core/decryptor.ts';
+import { sha256Hex } from '../core/encoding.ts';
 import { RenderError } from '../errors.ts';
 import type { FileTree } from '../source/file-tree.ts';
 import { joinPath } from '../source/file-tree.ts';
-import { type Bytes, sha256 } from './ssh/wire.ts';
+import type { Bytes } from './ssh/wire.ts';
 
 /** One file as it should be on the host. */
 export interface DesiredFile {
@@ -45,10 +47,6 @@ const SKIPPED = new Set(['.sops.yaml']);
 /** Most files one app may deploy, and most bytes in all (a host is not an artifact store). */
 const MAX_FILES = 2_000;
 const MAX_BYTES = 64 * 1024 * 1024;
-
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** A path pattern as a regular expression: `*` within a segment, `**` across segments. */
 export function patternToRegExp(pattern: string): RegExp {
@@ -130,7 +128,7 @@ export async function loadDesiredFiles(
         path: child,
         content,
         mode: decrypted ? 0o600 : modeOf(child, app.modes, app.mode),
-        sha256: hex(await sha256(content)),
+        sha256: await sha256Hex(content),
         sensitive: decrypted !== undefined,
       });
     }
@@ -141,6 +139,6 @@ export async function loadDesiredFiles(
   return {
     files,
     sources: files.map((f) => joinPath(root, f.path)),
-    digest: hex(await sha256(new TextEncoder().encode(summary))),
+    digest: await sha256Hex(summary),
   };
 }

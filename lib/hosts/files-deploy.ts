@@ -8,6 +8,7 @@
  */
 
 import type { FilesAppConfig } from '../config/repo-config.ts';
+import { sha256Hex, toHex } from '../core/encoding.ts';
 import { PlumblineError, type Stage } from '../errors.ts';
 import { plumblineTooling } from '../inventory/applyset.ts';
 import { SecretLedger } from '../secrets/secret-ledger.ts';
@@ -31,7 +32,6 @@ import {
   serializeInventory,
 } from './inventory.ts';
 import { shellQuote } from './shell-quote.ts';
-import { sha256 } from './ssh/wire.ts';
 import { runSurvey, type Survey, SurveyError } from './survey.ts';
 import { writeTar } from './tar-writer.ts';
 
@@ -53,7 +53,7 @@ export class HostError extends PlumblineError {
     const file = where.file ? `, file ${where.file}` : '';
     super(stage, `host ${where.host}, app ${where.app}${file}: ${message}`, {
       ...(options.hint ? { hint: options.hint } : {}),
-      ...(options.cause === undefined ? {} : { cause: options.cause }),
+      cause: options.cause,
       ...(where.file ? { file: where.file } : {}),
     });
     this.host = where.host;
@@ -85,10 +85,6 @@ export interface HostState {
 export interface PlannedFiles {
   plan: FilesPlan;
   state: HostState;
-}
-
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** A path `loadDesiredFiles` could have produced (the inventory must list nothing else). */
@@ -159,7 +155,9 @@ export async function surveyHost(shell: HostShell, input: FilesAppInput): Promis
   if (extra.length > 0 && inventory) {
     const owned = inventory.files;
     const second = await read(extra.map((path) => ({ path, fetch: !owned[path]?.sensitive })));
-    if (hex(second.inventory ?? new Uint8Array()) !== hex(first.inventory ?? new Uint8Array())) {
+    if (
+      toHex(second.inventory ?? new Uint8Array()) !== toHex(first.inventory ?? new Uint8Array())
+    ) {
       throw new HostError(
         'plan',
         where(input, shell),
@@ -174,7 +172,7 @@ export async function surveyHost(shell: HostShell, input: FilesAppInput): Promis
   return {
     survey,
     ...(inventory ? { inventory } : {}),
-    inventorySha: first.inventory ? hex(await sha256(first.inventory)) : 'absent',
+    inventorySha: first.inventory ? await sha256Hex(first.inventory) : 'absent',
   };
 }
 
@@ -408,7 +406,7 @@ export async function applyFilesPlan(
       : [],
   );
   members.push({ name: 'inventory', content: serializeInventory(inventory) });
-  const id = hex(crypto.getRandomValues(new Uint8Array(6)));
+  const id = toHex(crypto.getRandomValues(new Uint8Array(6)));
   const staged = shellQuote(stagedDirectory(app.destination, app.name, id));
   const deletes = deletions.filter((e) => !held.has(e.path)).map((e) => e.path);
   const script = deployScript({

@@ -14,7 +14,7 @@ import type { FilesAppConfig, RepoConfig } from '../config/repo-config.ts';
 import { hostTargetFor } from '../config/trusted-config.ts';
 import { ConfigError } from '../errors.ts';
 import { appImpact, type ChangedFiles, changedFiles } from '../flows/affected-apps.ts';
-import type { DeployOutcome } from '../flows/deploy-app.ts';
+import type { DeployOutcome } from '../flows/deploy-outcome.ts';
 import { startDeploymentRecord, statusContext } from '../flows/deployment-record.ts';
 import { type DriftIssueAction, syncDriftIssueBody } from '../flows/drift-issue.ts';
 import { bestEffort } from '../flows/flow-deps.ts';

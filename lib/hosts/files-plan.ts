@@ -25,7 +25,7 @@ export interface FilePlanEntry {
   /** The mode changes (also for files whose content is unchanged). */
   mode?: { from: number; to: number };
   /** What the host has, for files that exist there. */
-  live?: { sha256: string; mtime: number; owner: string; mode: number };
+  live?: { sha256: string; mtime: number; owner: string; mode: number } | undefined;
   /** Changed on the host since Plumbline last wrote it (a hand edit). */
   drifted?: boolean;
   /** Why the action is what it is, when not obvious. */

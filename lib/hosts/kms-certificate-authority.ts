@@ -6,10 +6,12 @@
  * hundred bytes, so the message goes as `RAW` (KMS takes up to 4,096 bytes; larger ones are
  * sent as their SHA-256 `DIGEST`).
  */
+
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { sha256 } from '../core/encoding.ts';
 import { type KmsOptions, regionOfKmsArn } from '../secrets/kms-key-source.ts';
 import { ecdsaSignatureFromDer, p256PublicKeyFromSpki, type SshSigner } from './ssh/keys.ts';
-import { type Bytes, SshWriter, sha256 } from './ssh/wire.ts';
+import { type Bytes, SshWriter } from './ssh/wire.ts';
 
 /** Largest message KMS signs as `RAW`. */
 const MAX_RAW = 4096;

@@ -6,6 +6,7 @@
  * annotations; the lease is a separate Lease object (`lease.ts`).
  */
 
+import { sha256, toBase64url } from '../core/encoding.ts';
 import { describeRef, groupKind, type KubeObject, type ObjectRef, refOf } from '../core/object.ts';
 import { ApplyError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -76,20 +77,13 @@ export function plumblineTooling(version = plumblineVersion): string {
   return `plumbline/${version}`;
 }
 
-function base64UrlNoPad(bytes: ArrayBuffer): string {
-  let binary = '';
-  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 /**
  * The ApplySet id of a parent: `applyset-` + base64url(sha256("name.namespace.Kind.group")) +
  * `-v1`. The core group is the empty string, so a Secret parent hashes `app.ns.Secret.`.
  */
 export async function applySetId(parent: ObjectRef): Promise<string> {
   const key = `${parent.name}.${parent.namespace}.${parent.kind}.${parent.group}`;
-  const hash = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return `applyset-${base64UrlNoPad(hash)}-v1`;
+  return `applyset-${toBase64url(await sha256(key))}-v1`;
 }
 
 /** The reference of an app's parent Secret. */
@@ -108,11 +102,11 @@ export interface Inventory {
   /** Recorded additional namespaces, sorted. */
   namespaces: string[];
   /** Plumbline's record on the parent. */
-  revision?: string;
+  revision?: string | undefined;
   /** In the one format, `sha256:<hex>` (bare hex written by earlier versions is converted). */
-  digest?: string;
+  digest?: string | undefined;
   /** Set when the last run failed (its stage, revision and time). */
-  failed?: { stage: string; revision?: string; at?: string };
+  failed?: { stage: string; revision?: string | undefined; at?: string | undefined };
 }
 
 function splitList(value: string | undefined): string[] {

@@ -18,6 +18,7 @@
  *   within one duration.
  */
 
+import { toHex } from '../core/encoding.ts';
 import type { KubeObject, ObjectRef } from '../core/object.ts';
 import { describeRef } from '../core/object.ts';
 import { KubeError, LeaseError, messageOf } from '../errors.ts';
@@ -145,8 +146,7 @@ function leaseObject(ref: ObjectRef, spec: LeaseSpec, resourceVersion?: string):
 }
 
 function randomSuffix(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(4));
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(crypto.getRandomValues(new Uint8Array(4)));
 }
 
 const isConflict = (error: unknown) => error instanceof KubeError && error.status === 409;

@@ -3,7 +3,6 @@
  * "look at this app now" and never carry a commit to apply; the consumer re-reads the branch
  * head, so lost, duplicated or reordered jobs are harmless.
  */
-
 /** Reconcile one app of one repository to the head of its branch. */
 export interface ReconcileJob {
   kind: 'reconcile';
@@ -55,26 +54,4 @@ export type Job = ReconcileJob | PlanJob | SweepJob;
  */
 export function jobKey(job: Job): string {
   return job.kind === 'plan' ? `${job.repo}#pr/${job.number}` : `${job.repo}#${job.app}`;
-}
-
-/**
- * What a newer job replacing a waiting one of the same key becomes: the newer, but keeping
- * what the waiting one would have done. A sweep covers a reconcile (and more); a reconcile
- * keeps the oldest `since`, so files changed by the push whose job was replaced still count.
- */
-export function mergeJobs(waiting: Job, newer: Job): Job {
-  if (waiting.kind === 'plan' || newer.kind === 'plan') return newer;
-  if (waiting.kind === 'sweep' || newer.kind === 'sweep') {
-    return {
-      kind: 'sweep',
-      repo: newer.repo,
-      app: newer.app,
-      branch: newer.branch,
-      deliveryId: newer.deliveryId,
-    };
-  }
-  const since = waiting.since && newer.since ? waiting.since : undefined;
-  const forced = waiting.forced === true || newer.forced === true;
-  const { since: _ignored, forced: _f, ...rest } = newer;
-  return { ...rest, ...(since ? { since } : {}), ...(forced ? { forced } : {}) };
 }

@@ -22,17 +22,17 @@ import { isTransientAnswer } from './transient.ts';
 /** Options of a server-side apply. */
 export interface ApplyOptions {
   /** Validate and compute the result without persisting it (`dryRun=All`). */
-  dryRun?: boolean;
+  dryRun?: boolean | undefined;
   /** Take ownership of fields other managers own instead of failing with a conflict. */
-  force?: boolean;
+  force?: boolean | undefined;
   /** Defaults to `plumbline`. */
-  fieldManager?: string;
+  fieldManager?: string | undefined;
 }
 
 /** Options of a delete. */
 export interface DeleteOptions {
   /** Delete only if the object still has this uid / resourceVersion (409 otherwise). */
-  preconditions?: { uid?: string; resourceVersion?: string };
+  preconditions?: { uid?: string | undefined; resourceVersion?: string | undefined };
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
   dryRun?: boolean;
 }
@@ -73,7 +73,7 @@ export interface KubeClient {
   /** Lists one group-kind, in one namespace or (namespace omitted) the whole cluster. */
   list(
     gk: GroupKind,
-    options?: { namespace?: string; labelSelector?: string },
+    options?: { namespace?: string | undefined; labelSelector?: string | undefined },
   ): Promise<ListResult>;
   /** Creates an object; fails with 409 AlreadyExists if it exists (used for leases). */
   create(object: KubeObject, options?: { fieldManager?: string }): Promise<KubeObject>;
@@ -90,7 +90,7 @@ export interface KubeClient {
   createToken(
     namespace: string,
     serviceAccount: string,
-    options?: { audiences?: string[]; expirationSeconds?: number },
+    options?: { audiences?: string[] | undefined; expirationSeconds?: number | undefined },
   ): Promise<TokenRequestResult>;
 }
 
@@ -111,7 +111,7 @@ export interface KubeClientOptions {
   /** The transport; defaults to the global fetch. */
   fetch?: typeof fetch;
   /** Extra headers (e.g. `Authorization`), or a function giving fresh ones per request. */
-  headers?: Record<string, string> | (() => Promise<Record<string, string>>);
+  headers?: Record<string, string> | (() => Promise<Record<string, string>>) | undefined;
   retry?: Partial<RetryPolicy>;
   /** Injected for tests. */
   sleep?: (ms: number) => Promise<void>;
@@ -154,7 +154,12 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
   async function send(
     method: string,
     path: string,
-    init: { body?: string; headers?: Record<string, string>; verb: string; ref?: ObjectRef },
+    init: {
+      body?: string | undefined;
+      headers?: Record<string, string>;
+      verb: string;
+      ref?: ObjectRef | undefined;
+    },
   ): Promise<{ status: number; text: string }> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
@@ -163,7 +168,7 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
         response = await doFetch(`${server}${path}`, {
           method,
           headers: await headersFor(init.headers ?? {}),
-          body: init.body,
+          body: init.body ?? null,
         });
       } catch (error) {
         // A dropped connection or refused socket: retried like a 503.

@@ -5,22 +5,8 @@
 
 import { describeRef, isJsonObject, type ObjectRef } from '../core/object.ts';
 import { KubeError } from '../errors.ts';
+import type { KubeStatus } from './status.ts';
 import { isTransientAnswer } from './transient.ts';
-
-/** One cause of a `Status`, e.g. a field manager conflict or an invalid field. */
-export interface StatusCause {
-  type?: string;
-  field?: string;
-  message?: string;
-}
-
-/** The parts of a Kubernetes `Status` answer Plumbline reads. */
-export interface KubeStatus {
-  message?: string;
-  reason?: string;
-  code?: number;
-  details?: { causes?: StatusCause[] };
-}
 
 const hints: Record<number, string> = {
   401: 'the credential was refused: check the kubeconfig user or mint a fresh token',

@@ -4,7 +4,7 @@
  * object itself: a value of the wrong type makes server-side apply answer 500 "failed to
  * create typed patch object", which fails the same way on every retry).
  */
-import type { KubeStatus } from './errors.ts';
+import type { KubeStatus } from './status.ts';
 
 const retryableReasons = new Set([
   'ServerTimeout',

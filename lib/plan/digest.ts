@@ -8,7 +8,7 @@
  * Secret values never enter it (an unsalted hash of a short secret can be guessed): the
  * rendered digest covers the ciphertext of encrypted files instead, and live values are masked.
  */
-import { sha256Digest } from '../desired/digest.ts';
+import { sha256Digest } from '../core/encoding.ts';
 
 /** `sha256:<hex>` over the two halves (each `sha256:<hex>` already). */
 export function planDigest(digests: { desired: string; live: string }): Promise<string> {

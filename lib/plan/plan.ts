@@ -8,10 +8,11 @@
 import { stringify } from 'yaml';
 import { splitHelmHooks } from '../apply/helm-hooks.ts';
 import { applyOrder } from '../apply/order.ts';
+import { sha256Digest } from '../core/encoding.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { groupKind, type KubeObject, type ObjectRef, refKey, refOf } from '../core/object.ts';
 import type { AppInput } from '../desired/app-input.ts';
-import { objectsDigest, sha256Digest } from '../desired/digest.ts';
+import { objectsDigest } from '../desired/digest.ts';
 import { appliesAsNoOp } from '../desired/no-op.ts';
 import { jsonEqual, normalizeObject } from '../desired/normalize.ts';
 import { resolveDesired } from '../desired/resolve-desired.ts';
@@ -54,7 +55,7 @@ export interface PlanEntry {
   /** Unified diff of the normalized YAML, secrets masked; `''` when unchanged. */
   diff: string;
   /** The live resourceVersion the plan saw (absent for creations). */
-  liveResourceVersion?: string;
+  liveResourceVersion?: string | undefined;
   /**
    * Drift: fields Git declares that another field manager changed since Plumbline applied
    * them; the apply takes them back (unless the app sets `failOnConflict`).

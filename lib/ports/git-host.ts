@@ -1,8 +1,8 @@
 /**
  * `GitHost`: GitHub, as Plumbline uses it: a `GitSource` (the head of a branch, the repository
  * at an exact commit, what changed between two commits) that also takes reports. GitHub
- * through Octokit in production (`lib/github/octokit-git-host.ts`); `MemoryGitHost` in unit
- * tests. Repositories that are not on GitHub (a local path, any Git remote) are only a
+ * through Octokit in production (`lib/github/octokit-git-host.ts`); `test/doubles/memory-git-host.ts`
+ * in unit tests. Repositories that are not on GitHub (a local path, any Git remote) are only a
  * `GitSource` (`lib/ports/git-source.ts`): their outcomes go to the logs and the history.
  *
  * The reporting half (pull requests, comments, check runs, statuses, deployments, issues) is

@@ -100,3 +100,21 @@ export interface PolledGitSource extends GitSource {
   /** How the repository is named in messages: its path or URL, never a credential. */
   readonly location: string;
 }
+
+/**
+ * A repository that is not on GitHub: a local path or a Git remote, polled for new commits
+ * (no webhooks). Its outcomes go to the logs and the history, never to GitHub.
+ */
+export interface GitSourceSetting {
+  /** An absolute path or a Git URL (`lib/config/git-remote.ts` says which are accepted). */
+  url: string;
+  /** How often every branch head is read (one `git ls-remote`). */
+  pollIntervalSeconds: number;
+  /** HTTP basic credentials for an https remote, the password held as a runtime secret. */
+  httpAuth?: { username: string; passwordSecret: string };
+  /**
+   * The SSH key (a runtime secret) and the pinned host keys of an SSH remote; absent: the
+   * SSH setup of the user Plumbline runs as (its keys, agent and known_hosts).
+   */
+  ssh?: { privateKeySecret: string; hostKeys: string[] };
+}

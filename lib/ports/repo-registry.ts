@@ -3,10 +3,11 @@
  * from any other repository are refused (answered, and nothing done), whatever their
  * signature: a shared secret must not let one repository deploy through another's config.
  */
-import type { GitSourceSetting } from '../config/runtime-settings.ts';
+
 import { ConfigError } from '../errors.ts';
 import type { RepoRef } from './git-host.ts';
 import { parseRepoFullName } from './git-host.ts';
+import type { GitSourceSetting } from './git-source.ts';
 
 /** A repository this deployment serves. */
 export interface RegisteredRepo {

@@ -351,7 +351,7 @@ function isScalarName(name: unknown): boolean {
 async function patchSource(
   loader: Loader,
   k: Kustomization,
-  spec: { path?: string; patch?: string; field: string },
+  spec: { path?: string | undefined; patch?: string | undefined; field: string },
 ): Promise<PatchSource> {
   if (spec.patch !== undefined) return { text: spec.patch, file: k.file, sensitive: false };
   const ctx = { file: k.file, field: `${spec.field}.path` };

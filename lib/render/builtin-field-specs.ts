@@ -4,7 +4,7 @@
  */
 import type { FieldSpec } from './field-spec.ts';
 
-const podTemplateOwners: [kind: string, group?: string, version?: string][] = [
+const podTemplateOwners: [kind: string, group?: string | undefined, version?: string][] = [
   ['ReplicationController', undefined, 'v1'],
   ['Deployment'],
   ['ReplicaSet'],

@@ -10,12 +10,12 @@ import type { ResId } from './resource.ts';
 
 /** One field spec. Empty group, version or kind match anything. */
 export interface FieldSpec {
-  group?: string;
-  version?: string;
-  kind?: string;
+  group?: string | undefined;
+  version?: string | undefined;
+  kind?: string | undefined;
   path: string;
   /** Create the field (and missing parent maps) when absent. */
-  create?: boolean;
+  create?: boolean | undefined;
 }
 
 /** True when the spec applies to an object with this id. */

@@ -2,6 +2,7 @@
  * configMapGenerator and secretGenerator: key/value pairs from env files, literals and files,
  * generator options, and the create/merge/replace behaviours against resources of the same id.
  */
+import { toBase64 } from '../core/encoding.ts';
 import type { KubeObject } from '../core/object.ts';
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
@@ -73,12 +74,7 @@ const base64LineLength = 70;
  * literal block, and the name hash covers the line breaks).
  */
 export function generatedBase64(value: Uint8Array | string): string {
-  const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value;
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  const encoded = btoa(binary);
+  const encoded = toBase64(value);
   if (encoded.length < base64LineLength) return encoded;
   const lines: string[] = [];
   for (let i = 0; i < encoded.length; i += base64LineLength) {
@@ -232,7 +228,8 @@ export function absorbGenerated(resources: Resource[], res: Resource, file: stri
   if (Object.keys(labels).length === 0) delete meta.labels;
   meta.annotations = annotations;
   if (Object.keys(annotations).length === 0) delete meta.annotations;
-  meta.name = oldMeta.name;
+  if (oldMeta.name === undefined) delete meta.name;
+  else meta.name = oldMeta.name;
   if (oldMeta.namespace) meta.namespace = oldMeta.namespace;
   else delete meta.namespace;
   if (behavior === 'merge') {

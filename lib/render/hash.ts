@@ -3,6 +3,7 @@
  * `json.Marshal` of a few fields (data, kind, type, and an always-empty name), first 10 hex digits with some letters swapped so the suffix
  * never looks like a number or a word.
  */
+import { sha256Hex } from '../core/encoding.ts';
 import { isJsonObject, type KubeObject } from '../core/object.ts';
 import { newDataMap } from './data-map.ts';
 import { compareGoStrings } from './go-string-order.ts';
@@ -54,7 +55,6 @@ const swap: Record<string, string> = { '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 
 
 /** The 10-character name suffix for an object. */
 export async function nameHash(object: KubeObject): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(hashInput(object)));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = await sha256Hex(hashInput(object));
   return [...hex.slice(0, 10)].map((c) => swap[c] ?? c).join('');
 }

@@ -14,27 +14,38 @@ import type { Loader } from './loader.ts';
 /** The `helm:` source of an app (the fields of a `helmCharts` entry, plus these). */
 export interface HelmAppSource {
   name: string;
-  repo?: string;
-  version?: string;
-  releaseName?: string;
-  namespace?: string;
-  valuesFile?: string;
-  valuesInline?: Record<string, unknown>;
-  valuesMerge?: 'override' | 'merge' | 'replace';
-  additionalValuesFiles?: string[];
-  includeCRDs?: boolean;
-  skipTests?: boolean;
-  skipHooks?: boolean;
-  apiVersions?: string[];
-  kubeVersion?: string;
+  repo?: string | undefined;
+  version?: string | undefined;
+  releaseName?: string | undefined;
+  namespace?: string | undefined;
+  valuesFile?: string | undefined;
+  valuesInline?: Record<string, unknown> | undefined;
+  valuesMerge?: 'override' | 'merge' | 'replace' | undefined;
+  additionalValuesFiles?: string[] | undefined;
+  includeCRDs?: boolean | undefined;
+  skipTests?: boolean | undefined;
+  skipHooks?: boolean | undefined;
+  apiVersions?: string[] | undefined;
+  kubeVersion?: string | undefined;
   /** Where a chart in the repository lives, relative to the app path (default `charts`). */
-  chartHome?: string;
-  postRenderers?: {
-    kustomize: {
-      patches?: { patch: string; target?: Record<string, string | undefined> }[];
-      images?: { name: string; newName?: string; newTag?: string; digest?: string }[];
-    };
-  }[];
+  chartHome?: string | undefined;
+  postRenderers?:
+    | {
+        kustomize: {
+          patches?:
+            | { patch: string; target?: Record<string, string | undefined> | undefined }[]
+            | undefined;
+          images?:
+            | {
+                name: string;
+                newName?: string | undefined;
+                newTag?: string | undefined;
+                digest?: string | undefined;
+              }[]
+            | undefined;
+        };
+      }[]
+    | undefined;
 }
 
 /** The file errors about an app's `helm:` source name. */

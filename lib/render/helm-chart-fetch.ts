@@ -5,6 +5,9 @@
  * anonymous bearer token when the registry asks for one). No credential is ever sent, and a
  * repository may only name public https endpoints unless the operator allowed a host.
  */
+
+import { ReadBoundExceeded, readBounded } from '../core/bounded-read.ts';
+import { sha256Digest } from '../core/encoding.ts';
 import { isJsonObject } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import type { HelmSupport } from './helm-renderer.ts';
@@ -36,12 +39,6 @@ const maxIndexBytes = 64 * 1024 * 1024;
 const maxArchiveBytes = 32 * 1024 * 1024;
 /** How long one request may take. */
 const requestTimeoutMs = 60_000;
-
-/** `sha256:<hex>` of some bytes. */
-export async function sha256Digest(bytes: Uint8Array): Promise<string> {
-  const hash = await crypto.subtle.digest('SHA-256', new Uint8Array(bytes));
-  return `sha256:${[...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
 
 /** Downloads the chart archive `ref` names. */
 export async function downloadChart(
@@ -306,35 +303,18 @@ class ChartFetcher {
         'Use a smaller chart.',
       );
     }
-    const reader = response.body?.getReader();
-    if (!reader) return new Uint8Array();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        this.fail(`${url.host} broke off ${what}`, 'Try again later.', error);
-      }
-      if (chunk.done) break;
-      total += chunk.value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined);
+    if (!response.body) return new Uint8Array();
+    try {
+      return await readBounded(response.body, { maxBytes });
+    } catch (error) {
+      if (error instanceof ReadBoundExceeded) {
         this.fail(
           `${what} from ${url.host} is larger than ${maxBytes} bytes`,
           'Use a smaller chart.',
         );
       }
-      chunks.push(chunk.value);
+      this.fail(`${url.host} broke off ${what}`, 'Try again later.', error);
     }
-    const out = new Uint8Array(total);
-    let offset = 0;
-    for (const c of chunks) {
-      out.set(c, offset);
-      offset += c.byteLength;
-    }
-    return out;
   }
 }
 

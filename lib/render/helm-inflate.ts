@@ -7,10 +7,11 @@
  * build like any generator's, marked helm-generated so that `namespace:` leaves it alone (helm
  * already placed it, as in kustomize 5.8).
  */
+import { sha256Digest } from '../core/encoding.ts';
 import { RenderError } from '../errors.ts';
 import { gunzip, readTar } from '../github/tar-archive.ts';
 import { type FileTree, joinPath, normalizePath } from '../source/file-tree.ts';
-import { downloadChart, type FetchContext, sha256Digest } from './helm-chart-fetch.ts';
+import { downloadChart, type FetchContext } from './helm-chart-fetch.ts';
 import type { HelmChartSpec, HelmGlobalsSpec } from './helm-chart-spec.ts';
 import { chartLockFile, type LockedChart, lockKey, parseChartLock } from './helm-lock.ts';
 import { type HelmChartInput, HelmRunError, type HelmSupport } from './helm-renderer.ts';
@@ -48,7 +49,7 @@ export interface HelmRenderContext {
 export interface HelmKustomization {
   file: string;
   dir: string;
-  namespace?: string;
+  namespace?: string | undefined;
   helmGlobals: HelmGlobalsSpec;
 }
 
@@ -90,8 +91,8 @@ export async function inflateHelmChart(
     throw new RenderError(`${extra.file ?? k.file}: ${label}: ${what}`, {
       file: extra.file ?? k.file,
       hint,
-      ...(extra.line === undefined ? {} : { line: extra.line }),
-      ...(extra.cause === undefined ? {} : { cause: extra.cause }),
+      line: extra.line,
+      cause: extra.cause,
     });
   };
   if (!context?.support) {
@@ -455,7 +456,7 @@ function helmFailure(
     : '';
   return new RenderError(`${file}: ${label}: helm template failed${schema}: ${detail}`, {
     file: at.file,
-    ...(at.line === undefined ? {} : { line: at.line }),
+    line: at.line,
     hint: hints[error.reason],
     cause: error,
   });

@@ -5,6 +5,7 @@
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { FileDecryptor } from '../core/decryptor.ts';
+import { sha256Hex, toHex } from '../core/encoding.ts';
 import { type KubeObject, refKey, refOf } from '../core/object.ts';
 import { RenderError } from '../errors.ts';
 import { maskObject } from '../secrets/mask.ts';
@@ -140,13 +141,7 @@ function renderDigest(
     feed(goJson(maskObject(r.object, { sensitive: r.sensitive })));
   });
   feed(']}');
-  return [...hash.digest()].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data);
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(hash.digest());
 }
 
 /** The YAML `plumbline render` prints: objects as `kustomize build` writes them, `---` between. */

@@ -17,8 +17,8 @@ import { cloneData, type DataMap, type NodeCount } from './data-map.ts';
 export interface JsonPatchOp {
   op: string;
   path: string;
-  value?: unknown;
-  from?: string;
+  value?: unknown | undefined;
+  from?: string | undefined;
 }
 
 class PatchFailure extends Error {}

@@ -22,43 +22,43 @@ export const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml'
 
 /** A patch target selector. */
 export interface Selector {
-  group?: string;
-  version?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  labelSelector?: string;
-  annotationSelector?: string;
+  group?: string | undefined;
+  version?: string | undefined;
+  kind?: string | undefined;
+  name?: string | undefined;
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  annotationSelector?: string | undefined;
 }
 
 /** One entry of `patches` (or a converted `patchesStrategicMerge`/`patchesJson6902` entry). */
 export interface PatchSpec {
-  path?: string;
-  patch?: string;
-  target?: Selector;
-  options?: { allowNameChange?: boolean; allowKindChange?: boolean };
+  path?: string | undefined;
+  patch?: string | undefined;
+  target?: Selector | undefined;
+  options?: { allowNameChange?: boolean; allowKindChange?: boolean } | undefined;
   /** The field it came from, for messages. */
   field: string;
 }
 
 /** Options shared by generators. */
 export interface GeneratorOptions {
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  disableNameSuffixHash?: boolean;
-  immutable?: boolean;
+  labels?: Record<string, string> | undefined;
+  annotations?: Record<string, string> | undefined;
+  disableNameSuffixHash?: boolean | undefined;
+  immutable?: boolean | undefined;
 }
 
 /** One configMapGenerator or secretGenerator entry. */
 export interface GeneratorArgs {
-  name?: string;
-  namespace?: string;
-  behavior?: string;
+  name?: string | undefined;
+  namespace?: string | undefined;
+  behavior?: string | undefined;
   literals: string[];
   files: string[];
   envs: string[];
-  options?: GeneratorOptions;
-  type?: string;
+  options?: GeneratorOptions | undefined;
+  type?: string | undefined;
   field: string;
 }
 
@@ -67,16 +67,22 @@ export interface LabelSpec {
   pairs: Record<string, string>;
   includeSelectors: boolean;
   includeTemplates: boolean;
-  fields: { path: string; kind?: string; group?: string; version?: string; create?: boolean }[];
+  fields: {
+    path: string;
+    kind?: string | undefined;
+    group?: string | undefined;
+    version?: string | undefined;
+    create?: boolean | undefined;
+  }[];
 }
 
 /** One `images` entry. */
 export interface ImageSpec {
   name: string;
-  newName?: string;
-  newTag?: string;
-  digest?: string;
-  tagSuffix?: string;
+  newName?: string | undefined;
+  newTag?: string | undefined;
+  digest?: string | undefined;
+  tagSuffix?: string | undefined;
 }
 
 /** A parsed, validated kustomization (or component). */
@@ -86,9 +92,9 @@ export interface Kustomization {
   kind: 'Kustomization' | 'Component';
   resources: string[];
   components: string[];
-  namespace?: string;
-  namePrefix?: string;
-  nameSuffix?: string;
+  namespace?: string | undefined;
+  namePrefix?: string | undefined;
+  nameSuffix?: string | undefined;
   commonLabels: Record<string, string>;
   labels: LabelSpec[];
   commonAnnotations: Record<string, string>;
@@ -99,13 +105,15 @@ export interface Kustomization {
   patchesJson6902: PatchSpec[];
   configMapGenerator: GeneratorArgs[];
   secretGenerator: GeneratorArgs[];
-  generatorOptions?: GeneratorOptions;
+  generatorOptions?: GeneratorOptions | undefined;
   /** Entries are inline replacements or `{path}` to a file of them. */
   replacements: ({ path: string } | Record<string, unknown>)[];
-  sortOptions?: {
-    order: 'legacy' | 'fifo';
-    legacySortOptions?: { orderFirst: string[]; orderLast: string[] };
-  };
+  sortOptions?:
+    | {
+        order: 'legacy' | 'fifo';
+        legacySortOptions?: { orderFirst: string[]; orderLast: string[] } | undefined;
+      }
+    | undefined;
   /** Charts inflated by `helm template` (see `helm-inflate.ts`). */
   helmCharts: HelmChartSpec[];
   helmGlobals: HelmGlobalsSpec;

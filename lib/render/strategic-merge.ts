@@ -220,7 +220,7 @@ function mergeValue(
   return patch;
 }
 
-function listDirective(patch: unknown[]): { directive?: string; rest: unknown[] } {
+function listDirective(patch: unknown[]): { directive?: string | undefined; rest: unknown[] } {
   const index = patch.findIndex((item) => isJsonObject(item) && Object.hasOwn(item, directive));
   if (index < 0) return { rest: patch };
   const item = patch[index] as JsonObject;

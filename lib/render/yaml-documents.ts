@@ -21,6 +21,7 @@ import {
   Parser,
   type Scalar,
   type ScalarTag,
+  type Tags,
 } from 'yaml';
 import { resolvePlain } from '../core/go-yaml-resolve.ts';
 import type { KubeObject } from '../core/object.ts';
@@ -161,7 +162,7 @@ export function parseYamlDocuments(
     // Merge keys and duplicate keys are handled while building values, in linear time.
     merge: false,
     uniqueKeys: false,
-    customTags: version === '1.2' ? (tags) => [goInt, goFloat, ...tags] : undefined,
+    ...(version === '1.2' ? { customTags: (tags: Tags) => [goInt, goFloat, ...tags] } : {}),
   });
   const values: unknown[] = [];
   const strings = new StringPool();

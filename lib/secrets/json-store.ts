@@ -3,11 +3,12 @@
  * hand to keep key order (integer-like keys included) and number literals exact; written back
  * as Go's encoding/json and json.Indent with tabs do, which is what `sops --decrypt` prints.
  */
+
+import { toBase64 } from '../core/encoding.ts';
 import { canonicalInt, formatFloatF, goRunes, macBool } from './go-format.ts';
 import type { LoadedSopsFile } from './sops-file.ts';
 import { parseSopsMetadata } from './sops-metadata.ts';
 import type { PlainValue, SopsLeaf } from './sops-tree.ts';
-import { encodeBase64 } from './sops-value.ts';
 
 type JsonNode =
   | { kind: 'object'; entries: [string, JsonNode][] }
@@ -184,7 +185,7 @@ function plainJson(value: PlainValue): string {
       return goJsonString(value.value);
     case 'bytes':
       // encoding/json writes a []byte as its standard base64.
-      return goJsonString(encodeBase64(value.bytes));
+      return goJsonString(toBase64(value.bytes));
     default:
       return goJsonString(value.value);
   }

@@ -16,7 +16,9 @@
  *   several lines (YAML block scalars). Output that Plumbline serializes itself is redacted
  *   before it is serialized, so folding or escaping can never split a value.
  */
+
 import type { DecryptedFile, DecryptedValue, FileDecryptor } from '../core/decryptor.ts';
+import { toBase64 } from '../core/encoding.ts';
 
 /** What a secret value is shown as. */
 export const REDACTED = '***';
@@ -48,12 +50,6 @@ export const noSecrets: Redactor = {
   data: (value) => value,
   isSecret: () => false,
 };
-
-function base64Of(text: string): string {
-  let binary = '';
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
 
 /** Go's `%q` (strconv.Quote) without the quotes: how API server messages print values. */
 function goQuoted(text: string): string {
@@ -98,7 +94,7 @@ function yamlDoubleQuoted(text: string): string {
 function formsOf(value: string, lines: boolean): string[] {
   const forms = new Set<string>([
     value,
-    base64Of(value),
+    toBase64(value),
     JSON.stringify(value).slice(1, -1),
     goQuoted(value),
     yamlDoubleQuoted(value),

@@ -4,6 +4,8 @@
  * order and check it against the stored one. The file formats only list leaves and comments,
  * then write the results back in their own syntax.
  */
+import { concatBytes } from '../core/bounded-read.ts';
+import { toHex } from '../core/encoding.ts';
 import { encryptionDecider } from './encryption-rules.ts';
 import {
   canonicalInt,
@@ -116,15 +118,8 @@ function describePath(path: readonly string[]): string {
 }
 
 async function sha512Hex(chunks: readonly Uint8Array[]): Promise<string> {
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.length;
-  }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-512', all as BufferSource));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join('');
+  const all = concatBytes(chunks);
+  return toHex(await crypto.subtle.digest('SHA-512', all)).toUpperCase();
 }
 
 // sha256("sops"): seeds the MAC with mac_only_encrypted so it never equals a full-tree MAC.

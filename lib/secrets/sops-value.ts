@@ -2,6 +2,7 @@
  * One SOPS-encrypted value: `ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]`, AES-256-GCM with
  * a 32-byte IV and the key path as additional data. WebCrypto only, so it runs on Workers.
  */
+import { fromBase64 } from '../core/encoding.ts';
 
 const ENCRYPTED = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
 
@@ -28,17 +29,7 @@ export function decodeBase64(text: string): Uint8Array {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) {
     throw new Error('invalid base64');
   }
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
-/** Standard padded base64 of bytes. */
-export function encodeBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
+  return fromBase64(text);
 }
 
 /** Splits an `ENC[...]` string; throws a message without the value when it is malformed. */

@@ -5,6 +5,7 @@
  * styles chosen here.
  */
 
+import { toBase64 } from '../core/encoding.ts';
 import { canBePlain, resolvePlain } from '../core/go-yaml-resolve.ts';
 import {
   analyzeScalar,
@@ -14,7 +15,6 @@ import {
 } from '../core/go-yaml-scalar.ts';
 import { formatFloatF, formatFloatG, validUtf8 } from './go-format.ts';
 import type { PlainValue } from './sops-tree.ts';
-import { encodeBase64 } from './sops-value.ts';
 
 /** Go's text of a plain scalar's value, as the sops MAC hashes it (undefined for null). */
 export function plainMacText(text: string): string | undefined {
@@ -77,7 +77,7 @@ export interface ScalarPlace {
  * characters each ending with a line break when it is longer than one line.
  */
 export function binaryText(bytes: Uint8Array): string {
-  const b64 = encodeBase64(bytes);
+  const b64 = toBase64(bytes);
   if (b64.length < 70) return b64;
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += 70) lines.push(b64.slice(i, i + 70));

@@ -8,8 +8,10 @@
  * a Worker cannot set its own secrets). Every failure is a clear page and a log line; the
  * credentials are never logged.
  */
+
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { toHex } from '../core/encoding.ts';
 import { messageOf, PlumblineError } from '../errors.ts';
 import {
   APP_EVENTS,
@@ -54,8 +56,7 @@ export interface GitHubSetupDeps {
 const STATE_COOKIE = 'plumbline_setup_state';
 
 function randomState(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(crypto.getRandomValues(new Uint8Array(24)));
 }
 
 function secure(c: Context): boolean {

@@ -12,8 +12,10 @@
  *   reached the Worker around Access (workers.dev, another route) is refused.
  * - `off`: nothing configured where it would be needed: the routes answer 404.
  */
+
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { fromBase64url, toBase64url } from '../core/encoding.ts';
 
 /** Cloudflare Access in front of the Worker: the team and the application audience tag. */
 export interface AccessSettings {
@@ -46,19 +48,6 @@ export function sameText(a: string, b: string): boolean {
   return diff === 0;
 }
 
-function base64url(bytes: ArrayBuffer | Uint8Array): string {
-  let binary = '';
-  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
-
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 async function hmac(key: string, message: string): Promise<string> {
   const cryptoKey = await crypto.subtle.importKey(
     'raw',
@@ -67,7 +56,7 @@ async function hmac(key: string, message: string): Promise<string> {
     false,
     ['sign'],
   );
-  return base64url(await crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(message)));
+  return toBase64url(await crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(message)));
 }
 
 /** A session cookie value valid until `expiresAt` (ms) for `token`. */
@@ -146,7 +135,13 @@ export async function verifyAccessJwt(
   if (!key) return undefined;
   const publicKey = await crypto.subtle.importKey(
     'jwk',
-    { kty: key.kty, n: key.n, e: key.e, alg: 'RS256', ext: true },
+    {
+      kty: 'RSA',
+      ...(key.n === undefined ? {} : { n: key.n }),
+      ...(key.e === undefined ? {} : { e: key.e }),
+      alg: 'RS256',
+      ext: true,
+    },
     { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     false,
     ['verify'],

@@ -9,6 +9,7 @@
  * the rest unread would make the server reset a keep-alive connection that a proxy shares
  * between clients. Only a body too large or too slow to drain ends its connection.
  */
+import { ReadBoundExceeded, readBounded } from '../core/bounded-read.ts';
 import { WebhookError } from '../errors.ts';
 
 /** The most bytes read and discarded from a refused body: GitHub caps payloads at 25 MB. */
@@ -58,42 +59,17 @@ export async function readBoundedBody(request: Request, bounds: BodyBounds): Pro
     if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(true);
     return new Uint8Array();
   }
-  const reader = request.body.getReader();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = Number.isFinite(timeoutMs)
-    ? new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      })
-    : undefined;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let over = Number.isFinite(declared) && declared > maxBytes;
+  const declaredOver = Number.isFinite(declared) && declared > maxBytes;
+  let body: Uint8Array;
   try {
-    for (;;) {
-      const next = await (deadline ? Promise.race([reader.read(), deadline]) : reader.read());
-      if (next === 'timeout') {
-        await reader.cancel().catch(() => undefined);
-        throw over ? tooLarge(false) : tooSlow();
-      }
-      if (next.done) break;
-      total += next.value.byteLength;
-      if (total > drainBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge(false);
-      }
-      if (total > maxBytes) over = true;
-      // Past the bound, bytes are read only to be thrown away.
-      if (!over) chunks.push(next.value);
-    }
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    body = await readBounded(request.body, { maxBytes, drainBytes, timeoutMs });
+  } catch (error) {
+    if (!(error instanceof ReadBoundExceeded)) throw error;
+    if (error.bound === 'size') throw tooLarge(error.drained);
+    // A body already past the bound when the deadline came is refused for its size.
+    throw declaredOver || error.bytesRead > maxBytes ? tooLarge(false) : tooSlow();
   }
-  if (over) throw tooLarge(true);
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  // A declared length past the bound is refused even when fewer bytes came (it lied).
+  if (declaredOver) throw tooLarge(true);
   return body;
 }

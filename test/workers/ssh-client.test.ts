@@ -19,10 +19,10 @@ import {
   signerFromPrivateKey,
 } from '../../lib/hosts/ssh/keys.ts';
 import { MemoryLogger } from '../../lib/ports/logger.ts';
-import { MemoryGitHost } from '../../lib/ports/memory-git-host.ts';
 import { StaticRepoRegistry } from '../../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../../lib/ports/secret-store.ts';
 import { MemoryFileTree } from '../../lib/source/file-tree.ts';
+import { MemoryGitHost } from '../doubles/memory-git-host.ts';
 
 describe('the SSH client on Workers', () => {
   it('logs in with a minted certificate over connect() and runs a command', async () => {

@@ -10,6 +10,7 @@
  * No pty, no forwarding, no agent, no compression, no re-keying (a server asking for one ends
  * the connection: a deploy moves kilobytes, far below any re-key limit).
  */
+import { sha256 } from '../../core/encoding.ts';
 import {
   type SshPublicKey,
   type SshSigner,
@@ -23,7 +24,6 @@ import {
   SshFormatError,
   SshReader,
   SshWriter,
-  sha256,
   utf8,
 } from './wire.ts';
 

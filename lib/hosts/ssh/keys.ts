@@ -5,6 +5,7 @@
  * key, a private key the operator holds (OpenSSH or PKCS#8 format, Ed25519 or ECDSA P-256), or
  * a signer elsewhere (AWS KMS) that only hands back signatures.
  */
+import { sha256, toBase64, toBase64url } from '../../core/encoding.ts';
 import {
   type Bytes,
   concatBytes,
@@ -13,8 +14,6 @@ import {
   SshFormatError,
   SshReader,
   SshWriter,
-  sha256,
-  toBase64,
   utf8,
 } from './wire.ts';
 
@@ -65,10 +64,6 @@ export function formatPublicKey(key: SshPublicKey): string {
 /** `SHA256:...`, as `ssh-keygen -l` prints a key's fingerprint. */
 export async function fingerprint(blob: Uint8Array): Promise<string> {
   return `SHA256:${toBase64(await sha256(blob)).replace(/=+$/, '')}`;
-}
-
-function base64url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /** Pads or trims a big-endian magnitude to `size` bytes. */
@@ -123,7 +118,7 @@ async function verifierOf(
       type,
       key: await crypto.subtle.importKey(
         'jwk',
-        { kty: 'RSA', n: base64url(n), e: base64url(e) },
+        { kty: 'RSA', n: toBase64url(n), e: toBase64url(e) },
         { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
         false,
         ['verify'],
@@ -373,9 +368,9 @@ async function openSshSigner(der: Bytes, comment: string): Promise<SshSigner> {
       {
         kty: 'EC',
         crv: 'P-256',
-        x: base64url(point.subarray(1, 33)),
-        y: base64url(point.subarray(33)),
-        d: base64url(d),
+        x: toBase64url(point.subarray(1, 33)),
+        y: toBase64url(point.subarray(33)),
+        d: toBase64url(d),
       },
       { name: 'ECDSA', namedCurve: 'P-256' },
       false,

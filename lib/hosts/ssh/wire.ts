@@ -3,6 +3,8 @@
  * length-prefixed byte string), `mpint` and `name-list`. Everything Plumbline sends to or reads
  * from an SSH server, and every key, signature and certificate blob, goes through these two.
  */
+import { concatBytes as joinBytes } from '../../core/bounded-read.ts';
+import { fromBase64 as decodeBase64 } from '../../core/encoding.ts';
 
 /** A byte array backed by a plain ArrayBuffer (what WebCrypto accepts). */
 export type Bytes = Uint8Array<ArrayBuffer>;
@@ -12,13 +14,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Concatenates byte arrays. */
 export function concatBytes(...parts: readonly Uint8Array[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return joinBytes(parts);
 }
 
 /** True when two byte arrays hold the same bytes (not constant time: for public data). */
@@ -194,28 +190,12 @@ export class SshReader {
   }
 }
 
-/** Standard padded base64. */
-export function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
-
 /** Standard base64 (padding optional) to bytes; throws `SshFormatError` on anything else. */
 export function fromBase64(text: string): Bytes {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new SshFormatError('invalid base64');
-  let binary: string;
   try {
-    binary = atob(text);
+    return decodeBase64(text);
   } catch {
     throw new SshFormatError('invalid base64');
   }
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
-/** SHA-256 of bytes. */
-export async function sha256(bytes: Uint8Array): Promise<Bytes> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Bytes));
 }

@@ -80,7 +80,7 @@ describe('KubeClient against a real API server', () => {
     const created = await client.apply(configMap('web', { a: '1' }, ns));
     await client.apply(configMap('web', { a: '2' }, ns));
     const stale = configMap('web', { a: '3' }, ns);
-    stale.metadata.resourceVersion = created.metadata.resourceVersion;
+    stale.metadata.resourceVersion = created.metadata.resourceVersion as string;
     const error = await client.apply(stale).catch((e) => e);
     expect(error).toBeInstanceOf(KubeError);
     expect(error.status).toBe(409);

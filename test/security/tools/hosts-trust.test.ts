@@ -15,9 +15,9 @@ import type { FlowDeps } from '../../../lib/flows/flow-deps.ts';
 import { planPullRequest } from '../../../lib/flows/plan-pull-request.ts';
 import { createHostAccess } from '../../../lib/hosts/host-access.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
-import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../../../lib/ports/secret-store.ts';
+import { MemoryGitHost } from '../../doubles/memory-git-host.ts';
 
 const REPO = 'acme/web';
 

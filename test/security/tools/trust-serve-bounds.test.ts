@@ -36,7 +36,7 @@ function exchange(
   send: (write: (chunk: string | Uint8Array) => void) => Promise<void> | void,
   endAfterMs = 20_000,
   port = runtime.port,
-): Promise<{ text: string; error?: string; closedAfterMs: number }> {
+): Promise<{ text: string; error?: string | undefined; closedAfterMs: number }> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = connect(port, '127.0.0.1');

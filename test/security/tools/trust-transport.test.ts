@@ -19,9 +19,9 @@ import { nodeFlowDeps } from '../../../functions/node/reconciler.ts';
 import type { KubernetesTarget } from '../../../lib/config/target-binding.ts';
 import { CredentialsError } from '../../../lib/errors.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
-import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../../../lib/ports/secret-store.ts';
+import { MemoryGitHost } from '../../doubles/memory-git-host.ts';
 import { type AttackerServer, startAttackerServer } from '../attacker-server.ts';
 
 const OTHER_CA = readFileSync(new URL('../../fixtures/config/ca.pem', import.meta.url), 'utf8');

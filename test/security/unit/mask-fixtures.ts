@@ -5,8 +5,8 @@
  */
 import type { FlowDeps } from '../../../lib/flows/flow-deps.ts';
 import type { MemoryLogger } from '../../../lib/ports/logger.ts';
-import type { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { createSopsDecryptor } from '../../../lib/secrets/sops-decryptor.ts';
+import type { MemoryGitHost } from '../../doubles/memory-git-host.ts';
 import { flowSetup, prodTarget } from '../../unit/flows/fixtures.ts';
 import { ageIdentities, fixture } from '../../unit/secrets/fixtures.ts';
 

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { planPullRequest } from '../../../lib/flows/plan-pull-request.ts';
-import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
 import { planApp } from '../../../lib/plan/plan.ts';
 import { renderApp } from '../../../lib/render/index.ts';
 import { createSopsDecryptor } from '../../../lib/secrets/sops-decryptor.ts';
 import { MemoryFileTree } from '../../../lib/source/file-tree.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
 import { baseFiles, REPO } from '../../unit/flows/fixtures.ts';
 import { ageIdentities } from '../../unit/secrets/fixtures.ts';
 import { base64, envSecrets, published, sopsEnv, sopsFlowSetup } from './mask-fixtures.ts';

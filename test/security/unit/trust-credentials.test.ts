@@ -13,10 +13,10 @@ import { guardNamespaces } from '../../../lib/credentials/namespace-guard.ts';
 import { repoDecryptors } from '../../../lib/credentials/repo-decryptors.ts';
 import { CredentialsError, DecryptError, KubeError } from '../../../lib/errors.ts';
 import { deployApp } from '../../../lib/flows/deploy-app.ts';
-import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
 import { planApp } from '../../../lib/plan/plan.ts';
 import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
 import { MemorySecretStore } from '../../../lib/ports/secret-store.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
 import { baseFiles, flowSetup, REPO } from '../../unit/flows/fixtures.ts';
 import { ageIdentities, fixture, fixtureBytes } from '../../unit/secrets/fixtures.ts';
 

@@ -10,8 +10,8 @@ import { SharedSettingsSchema, validateSettings } from '../../../lib/config/runt
 import type { KubeObject } from '../../../lib/core/object.ts';
 import { normalizeObject } from '../../../lib/desired/normalize.ts';
 import { detectDrift } from '../../../lib/drift/drift.ts';
-import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
 import { planApp } from '../../../lib/plan/plan.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
 
 const HOSTILE_KEYS =
   '"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"polluted": "yes"}}';

@@ -9,10 +9,10 @@ import { MAX_REPO_CONFIG_BYTES } from '../../../lib/config/parse-repo-config.ts'
 import { GitHubError } from '../../../lib/errors.ts';
 import type { Job } from '../../../lib/jobs/job.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
-import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { RecordingQueue } from '../../../lib/ports/queue.ts';
 import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
 import { createApp, type WebhookDeps } from '../../../lib/webhook/app.ts';
+import { MemoryGitHost } from '../../doubles/memory-git-host.ts';
 import {
   pushDelivery,
   signedDelivery,

@@ -40,7 +40,7 @@ interface Outcome {
   /** sops refused the plaintext (an input sops cannot encrypt): nothing to compare. */
   refused?: string;
   expected?: Uint8Array;
-  actual?: Uint8Array;
+  actual?: Uint8Array | undefined;
   error?: string;
 }
 

@@ -3,7 +3,7 @@ import { applyPlan } from '../../../lib/apply/apply.ts';
 import { applyRanks } from '../../../lib/apply/order.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
 import { ApplyError, KubeError, LeaseError, PruneError } from '../../../lib/errors.ts';
-import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
 
 const cm = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'v1',

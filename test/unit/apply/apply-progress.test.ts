@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../lib/apply/apply.ts';
 import type { ApplyProgress } from '../../../lib/apply/apply-progress.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
-import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
 
 const cm = (name: string): KubeObject => ({
   apiVersion: 'v1',

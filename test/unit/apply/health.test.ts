@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApplyProgress } from '../../../lib/apply/apply-progress.ts';
 import { assessHealth, waitHealthy } from '../../../lib/apply/health.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
-import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
 
 const workload = (
   kind: string,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tokenRequestCredentials } from '../../../lib/credentials/token-request.ts';
 import { CredentialsError, KubeError } from '../../../lib/errors.ts';
-import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
 
 describe('tokenRequestCredentials', () => {
   it('reuses a minted token until it is close to expiry, then mints a new one', async () => {

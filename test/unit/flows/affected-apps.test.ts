@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseRepoConfig } from '../../../lib/config/parse-repo-config.ts';
 import { appImpact, changedFiles, ZERO_SHA } from '../../../lib/flows/affected-apps.ts';
 import type { Comparison, GitHost } from '../../../lib/ports/git-host.ts';
-import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { renderApp } from '../../../lib/render/index.ts';
+import { MemoryGitHost } from '../../doubles/memory-git-host.ts';
 import { config, ref } from './fixtures.ts';
 
 const configMap = (name: string, value: string) =>

@@ -1,10 +1,10 @@
 /** Shared set-up of the flow tests: a repository in a `MemoryGitHost` and a fake cluster. */
 import type { KubernetesTarget } from '../../../lib/config/target-binding.ts';
 import type { FlowDeps } from '../../../lib/flows/flow-deps.ts';
-import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
-import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
+import { MemoryGitHost } from '../../doubles/memory-git-host.ts';
 
 export const REPO = 'acme/deploy';
 export const ref = { owner: 'acme', repo: 'deploy' };

@@ -8,9 +8,9 @@ import { resolveReconcileJob } from '../../../lib/jobs/resolve-job.ts';
 import type { GitHost } from '../../../lib/ports/git-host.ts';
 import type { PolledGitSource, RemoteHeads } from '../../../lib/ports/git-source.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
-import type { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { RecordingQueue } from '../../../lib/ports/queue.ts';
 import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
+import type { MemoryGitHost } from '../../doubles/memory-git-host.ts';
 import { baseFiles, configMap, flowSetup, REPO, ref } from './fixtures.ts';
 
 const GIT = { url: '/srv/git/deploy', pollIntervalSeconds: 5 };

@@ -5,10 +5,10 @@ import { DRIFT_LABEL, type DriftFinding, syncDriftIssue } from '../../../lib/flo
 import { sweepApp, sweepJobs } from '../../../lib/flows/sweep.ts';
 import type { SweepJob } from '../../../lib/jobs/job.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
-import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { driftIssue } from '../../../lib/report/markdown.ts';
 import { type Redacted, redacted } from '../../../lib/report/redacted.ts';
 import { noSecrets } from '../../../lib/secrets/secret-ledger.ts';
+import { MemoryGitHost } from '../../doubles/memory-git-host.ts';
 import { baseFiles, flowSetup, REPO, ref } from './fixtures.ts';
 
 const sweep = (app: string): SweepJob => ({

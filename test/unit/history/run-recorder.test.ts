@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeSet } from '../../../lib/apply/apply.ts';
 import { ApplyError, GitHubError } from '../../../lib/errors.ts';
-import type { DeployOutcome } from '../../../lib/flows/deploy-app.ts';
+import type { DeployOutcome } from '../../../lib/flows/deploy-outcome.ts';
 import type { PlanJobOutcome } from '../../../lib/flows/plan-pull-request.ts';
 import { POLL_DELIVERY_PREFIX } from '../../../lib/flows/poll-git-source.ts';
 import type { SweepOutcome } from '../../../lib/flows/sweep.ts';

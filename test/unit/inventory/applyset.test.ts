@@ -8,7 +8,7 @@ import {
   parentRef,
   readInventory,
 } from '../../../lib/inventory/applyset.ts';
-import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
 
 describe('ApplySet', () => {
   it('computes the id from name.namespace.Kind.group as the spec says', async () => {

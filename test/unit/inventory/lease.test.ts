@@ -8,7 +8,7 @@ import {
   leaseTimings,
   microTime,
 } from '../../../lib/inventory/lease.ts';
-import { createFakeKubeClient, type FakeKubeClient } from '../../../lib/kube/fake-client.ts';
+import { createFakeKubeClient, type FakeKubeClient } from '../../doubles/fake-kube-client.ts';
 
 const ref = leaseRef('web', 'shop');
 const spec = (client: FakeKubeClient) =>

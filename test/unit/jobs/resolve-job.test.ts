@@ -4,9 +4,9 @@ import type { KubernetesTarget } from '../../../lib/config/target-binding.ts';
 import { TargetNotAllowedError } from '../../../lib/config/trusted-config.ts';
 import type { ReconcileJob } from '../../../lib/jobs/job.ts';
 import { resolveReconcileJob } from '../../../lib/jobs/resolve-job.ts';
-import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { StaticRepoRegistry } from '../../../lib/ports/repo-registry.ts';
 import { readText } from '../../../lib/source/file-tree.ts';
+import { MemoryGitHost } from '../../doubles/memory-git-host.ts';
 
 const config = `apps:
   - name: web

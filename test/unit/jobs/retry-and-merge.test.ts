@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GitHubError, KubeError, RenderError } from '../../../lib/errors.ts';
-import { type Job, jobKey, mergeJobs, type ReconcileJob } from '../../../lib/jobs/job.ts';
+import { type Job, jobKey, type ReconcileJob } from '../../../lib/jobs/job.ts';
 import { backoff, JobQueue } from '../../../lib/jobs/job-queue.ts';
+import { mergeJobs } from '../../../lib/jobs/supersede.ts';
 import { isTransient } from '../../../lib/jobs/transient.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
 

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { KubeError } from '../../../lib/errors.ts';
 import { createKubeClient } from '../../../lib/kube/client.ts';
 
-type Call = { method: string; url: string; headers: Record<string, string>; body?: string };
+type Call = {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+};
 
 const aggregatedCore = {
   kind: 'APIGroupDiscoveryList',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { sha256Digest } from '../../../lib/core/encoding.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
-import { objectsDigest, sha256Digest } from '../../../lib/desired/digest.ts';
+import { objectsDigest } from '../../../lib/desired/digest.ts';
 import { canonicalDigest } from '../../../lib/inventory/applyset.ts';
 import { planDigest } from '../../../lib/plan/digest.ts';
 

@@ -3,8 +3,8 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../../lib/core/object.ts';
 import { PlanError } from '../../../lib/errors.ts';
 import { applySetId, parentRef, withPartOf } from '../../../lib/inventory/applyset.ts';
-import { createFakeKubeClient } from '../../../lib/kube/fake-client.ts';
 import { planApp } from '../../../lib/plan/plan.ts';
+import { createFakeKubeClient } from '../../doubles/fake-kube-client.ts';
 
 const manifests = parseAllDocuments(`
 apiVersion: v1

@@ -3,9 +3,9 @@ import { ManualClock } from '../../../lib/ports/clock.ts';
 import { parseRepoFullName, repoFullName } from '../../../lib/ports/git-host.ts';
 import { MemoryLock } from '../../../lib/ports/lock.ts';
 import { jsonLogger, MemoryLogger } from '../../../lib/ports/logger.ts';
-import { MemoryGitHost } from '../../../lib/ports/memory-git-host.ts';
 import { RecordingQueue } from '../../../lib/ports/queue.ts';
 import { MemorySecretStore } from '../../../lib/ports/secret-store.ts';
+import { MemoryGitHost } from '../../doubles/memory-git-host.ts';
 
 describe('MemoryLock', () => {
   it('runs functions holding the same key one after another', async () => {

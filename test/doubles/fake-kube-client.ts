@@ -12,10 +12,10 @@ import {
   type ObjectRef,
   refKey,
   refOf,
-} from '../core/object.ts';
-import { KubeError } from '../errors.ts';
-import type { KubeClient } from './client.ts';
-import type { ResourceInfo } from './discovery.ts';
+} from '../../lib/core/object.ts';
+import { KubeError } from '../../lib/errors.ts';
+import type { KubeClient } from '../../lib/kube/client.ts';
+import type { ResourceInfo } from '../../lib/kube/discovery.ts';
 
 /** Resources a fake serves unless told otherwise. */
 export const fakeResources: ResourceInfo[] = [
@@ -231,7 +231,11 @@ export function createFakeKubeClient(
           'Conflict',
         );
       }
-      return store({ ...object, metadata: { ...object.metadata, uid: live.metadata.uid } });
+      // Every stored object has a uid: `store` gives one to each it creates.
+      return store({
+        ...object,
+        metadata: { ...object.metadata, uid: live.metadata.uid as string },
+      });
     },
     async delete(ref, options = {}) {
       record('delete', ref);

@@ -2,8 +2,7 @@
  * `MemoryGitHost`: a `GitHost` over in-memory commits, for unit tests of code that reads
  * repositories (the webhook, the reconciler). Integration tests use the GitHub test server.
  */
-import { GitHubError } from '../errors.ts';
-import { MemoryFileTree } from '../source/file-tree.ts';
+import { GitHubError } from '../../lib/errors.ts';
 import type {
   ChangedFile,
   CheckRunInput,
@@ -19,8 +18,9 @@ import type {
   IssueInput,
   PullRequestInfo,
   RepoRef,
-} from './git-host.ts';
-import { repoFullName } from './git-host.ts';
+} from '../../lib/ports/git-host.ts';
+import { repoFullName } from '../../lib/ports/git-host.ts';
+import { MemoryFileTree } from '../../lib/source/file-tree.ts';
 
 interface MemoryRepo {
   defaultBranch: string;
