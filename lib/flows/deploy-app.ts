@@ -19,7 +19,7 @@ import { applyPlan, type ChangeSet } from '../apply/apply.ts';
 import type { KubernetesAppConfig } from '../config/repo-config.ts';
 import { assertDestinations } from '../credentials/namespace-guard.ts';
 import type { AppInput } from '../desired/app-input.ts';
-import { ApplyError, messageOf, PlumblineError } from '../errors.ts';
+import { ApplyError, ConfigError, messageOf, PlumblineError } from '../errors.ts';
 import { deployFilesApp } from '../hosts/files-flows.ts';
 import { readInventory } from '../inventory/applyset.ts';
 import type { ReconcileJob } from '../jobs/job.ts';
@@ -299,6 +299,19 @@ export async function applyAndRecord(
   if (!rendered) {
     await recording.start();
     return failed(renderError, 'render');
+  }
+  if (app.requireReviewedPlan && !resolved.github) {
+    // Nothing can ever be reviewed without pull requests: holding would hold forever.
+    await recording.start();
+    return failed(
+      new ConfigError(
+        `plumbline.yaml: app ${app.name}: requireReviewedPlan needs pull requests, and ${repo.fullName} is a Git source without any`,
+        {
+          hint: 'remove requireReviewedPlan from the app, or serve the repository from GitHub',
+        },
+      ),
+      'plan',
+    );
   }
   const input = inputOf(resolved, rendered, deps);
   let client: KubeClient;

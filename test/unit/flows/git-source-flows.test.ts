@@ -92,6 +92,25 @@ describe('flows over a Git source', () => {
     });
   });
 
+  it('refuses requireReviewedPlan, which no Git source can satisfy, instead of holding forever', async () => {
+    const { git, deps, github, files, kube } = gitSourceSetup();
+    git.commit(REPO, 'main', {
+      ...files('blue'),
+      'plumbline.yaml': `${files('blue')['plumbline.yaml']}    requireReviewedPlan: true\n`,
+    });
+    const outcome = await deployApp(reconcile(), deps);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      failure: {
+        stage: 'config',
+        message: `plumbline.yaml: app web: requireReviewedPlan needs pull requests, and ${REPO} is a Git source without any`,
+        hint: 'remove requireReviewedPlan from the app, or serve the repository from GitHub',
+      },
+    });
+    expect(kube.calls.filter((c) => !c.startsWith('get'))).toEqual([]);
+    expect(github).toEqual([]);
+  });
+
   it('reports drift in the log with what changed, heals it, and opens no issue', async () => {
     const { git, deps, github, files, kube, logger } = gitSourceSetup(true);
     git.commit(REPO, 'main', files('blue'));
