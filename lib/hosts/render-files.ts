@@ -3,6 +3,7 @@
  * comment, check run), a change set as text, and drift as the body of the drift issue. Diffs
  * arrive already masked for secret files; file names and notes are escaped, never trusted.
  */
+import { code, escapeInline, fence, selfHealLines } from '../report/markdown-syntax.ts';
 import type { FilesChangeSet } from './files-deploy.ts';
 import { type FileAction, type FilePlanEntry, type FilesPlan, formatMode } from './files-plan.ts';
 
@@ -35,15 +36,6 @@ export function renderFilesPlanText(plan: FilesPlan): string {
     `Plan for ${plan.app} on ${plan.host}:${plan.destination} at ${plan.revision.slice(0, 12)}: ${filesSummaryLine(plan)}\n`,
   );
   return out.join('');
-}
-
-function escapeInline(text: string): string {
-  return text.replace(/[\\`*_|<>[\]]/g, (c) => `\\${c}`);
-}
-
-function fence(content: string): string {
-  const longest = Math.max(2, ...(content.match(/`+/g) ?? []).map((run) => run.length));
-  return '`'.repeat(longest + 1);
 }
 
 const icons: Record<FileAction, string> = {
@@ -138,10 +130,6 @@ function when(mtime: number | undefined): string {
   return mtime === undefined ? '—' : new Date(mtime * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
-}
-
 /** The drift issue body of a `files` app (after the caller's marker line). */
 export function renderFilesDriftIssue(finding: FilesDriftFinding): string {
   const lines = [
@@ -168,21 +156,12 @@ export function renderFilesDriftIssue(finding: FilesDriftFinding): string {
     );
   }
   lines.push('');
-  if (finding.healed?.ok) {
-    lines.push(
-      '**Self-healed:** the sweep validated the files from Git, swapped them back in and reloaded (`selfHeal: true`). This issue closes at the next clean sweep.',
-      '',
-    );
-  } else if (finding.healed) {
-    lines.push('**Self-heal failed:**', '');
-    for (const error of finding.healed.errors) lines.push(`- ${escapeInline(error)}`);
-    lines.push('');
-  } else {
-    lines.push(
-      '`selfHeal` is off for this app: change Git to match, or push again to put the files back.',
-      '',
-    );
-  }
+  lines.push(
+    ...selfHealLines(finding.healed, {
+      healed: 'the sweep validated the files from Git, swapped them back in and reloaded',
+      off: 'push again to put the files back',
+    }),
+  );
   for (const entry of finding.files) {
     if (!entry.diff) continue;
     const diff =

@@ -12,35 +12,15 @@ import { renderFilesPlanMarkdown } from '../hosts/render-files.ts';
 import type { Plan, PlanEntry } from '../plan/plan.ts';
 import { describeCharts } from './chart-summary.ts';
 import { cutLines, githubBodyLimit } from './limits.ts';
+import { code, escapeInline, fence, quoteBlock, selfHealLines } from './markdown-syntax.ts';
 import type { AppPlanResult, DriftFinding, PullRequestPlan } from './outcomes.ts';
 import type { Redacted } from './redacted.ts';
 import { planSummaryLine, pullRequestTotals } from './summary.ts';
 
 /** The hidden marker the plan comment is found by. */
+export { escapeInline } from './markdown-syntax.ts';
+
 export const PLAN_MARKER = '<!-- plumbline:plan -->';
-
-/** Escapes text for a Markdown table cell, heading or summary line. */
-export function escapeInline(text: string): string {
-  return text.replace(/[\\`*_|<>[\]#]/g, (c) => `\\${c}`);
-}
-
-/** `text` as a code span that no backtick in it can close. */
-function code(text: string): string {
-  return `\`${text.replace(/`/g, "'").replace(/\s+/g, ' ')}\``;
-}
-
-/** A code fence longer than any backtick run inside the content. */
-function fence(content: string): string {
-  const longest = Math.max(2, ...(content.match(/`+/g) ?? []).map((run) => run.length));
-  return '`'.repeat(longest + 1);
-}
-
-function quoteBlock(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => `> ${line}`)
-    .join('\n');
-}
 
 const icons: Record<PlanEntry['action'], string> = {
   create: '➕ create',
@@ -249,21 +229,12 @@ export function driftIssue(finding: Redacted<DriftFinding>): string {
     for (const ref of report.extra) lines.push(`- ${code(describeRef(ref))}`);
     lines.push('');
   }
-  if (finding.healed?.ok) {
-    lines.push(
-      '**Self-healed:** the sweep put the desired state back (`selfHeal: true`). This issue closes at the next clean sweep.',
-      '',
-    );
-  } else if (finding.healed) {
-    lines.push('**Self-heal failed:**', '');
-    for (const error of finding.healed.errors) lines.push(`- ${escapeInline(error)}`);
-    lines.push('');
-  } else {
-    lines.push(
-      '`selfHeal` is off for this app: change Git to match, or push again to put the desired state back.',
-      '',
-    );
-  }
+  lines.push(
+    ...selfHealLines(finding.healed, {
+      healed: 'the sweep put the desired state back',
+      off: 'push again to put the desired state back',
+    }),
+  );
   let body = lines.join('\n');
   const limit = githubBodyLimit - 5_536;
   body = cutLines(body, limit / 2, 'field list');
