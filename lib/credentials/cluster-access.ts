@@ -12,7 +12,12 @@ import type { AwsCredentials } from '../credentials/sigv4.ts';
 import { roleCredentialsSource } from '../credentials/sts.ts';
 import { tokenRequestCredentials } from '../credentials/token-request.ts';
 import { CredentialsError } from '../errors.ts';
-import { createKubeClient, type KubeClient } from '../kube/client.ts';
+import {
+  createKubeClient,
+  type DiscoveryCache,
+  type KubeClient,
+  sharedDiscovery,
+} from '../kube/client.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import { guardNamespaces } from './namespace-guard.ts';
 
@@ -55,7 +60,10 @@ type Headers = () => Promise<Record<string, string>>;
 
 /** Creates the per-binding client factory. */
 export function createClusterAccess(deps: ClusterAccessDeps): ClusterAccess {
-  const clients = new Map<string, Promise<{ headers: Headers; fetch: typeof fetch }>>();
+  const clients = new Map<
+    string,
+    Promise<{ headers: Headers; fetch: typeof fetch; discoveryCache: DiscoveryCache }>
+  >();
 
   async function secret(target: KubernetesTarget, name: string, purpose: string): Promise<string> {
     const value = await deps.secrets.get(name);
@@ -146,7 +154,7 @@ export function createClusterAccess(deps: ClusterAccessDeps): ClusterAccess {
 
   async function connect(
     target: KubernetesTarget,
-  ): Promise<{ headers: Headers; fetch: typeof fetch }> {
+  ): Promise<{ headers: Headers; fetch: typeof fetch; discoveryCache: DiscoveryCache }> {
     const credentials = target.credentials;
     const tls =
       credentials.kind === 'clientCertificate'
@@ -157,11 +165,14 @@ export function createClusterAccess(deps: ClusterAccessDeps): ClusterAccess {
         : undefined;
     const fetcher = deps.transport(target, tls);
     const base = await credentialHeaders(target, fetcher);
+    // One discovery per binding, shared by the jobs of a push or a sweep.
+    const discoveryCache = sharedDiscovery(30_000, deps.now);
     const access = target.access;
-    if (!access) return { headers: base, fetch: fetcher };
+    if (!access) return { headers: base, fetch: fetcher, discoveryCache };
     const accessSecret = await secret(target, access.secret, 'its Cloudflare Access client secret');
     return {
       fetch: fetcher,
+      discoveryCache,
       headers: async () => ({
         ...(await base()),
         'cf-access-client-id': access.clientId,
@@ -184,9 +195,9 @@ export function createClusterAccess(deps: ClusterAccessDeps): ClusterAccess {
         // A missing secret may be added (Workers secrets, a restart): do not remember failures.
         connecting.catch(() => clients.delete(key));
       }
-      const { headers, fetch: fetcher } = await connecting;
+      const { headers, fetch: fetcher, discoveryCache } = await connecting;
       return guardNamespaces(
-        createKubeClient({ server: target.server, fetch: fetcher, headers }),
+        createKubeClient({ server: target.server, fetch: fetcher, headers, discoveryCache }),
         target,
       );
     },

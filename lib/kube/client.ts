@@ -117,6 +117,54 @@ export interface KubeClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Default field manager; `plumbline`. */
   fieldManager?: string;
+  /**
+   * Where discovery is kept: shared by every client of one binding (`sharedDiscovery`), so the
+   * jobs of a push or sweep do not each list the API server's kinds. Default: this client's own.
+   */
+  discoveryCache?: DiscoveryCache;
+}
+
+/** A holder of one API server's discovery. */
+export interface DiscoveryCache {
+  /** The discovery known now, if any (expired entries are not returned). */
+  current(): Promise<ResourceInfo[]> | undefined;
+  remember(discovery: Promise<ResourceInfo[]>): void;
+  forget(): void;
+}
+
+/**
+ * Discovery shared by the clients of one binding for `ttlMs` (default 30 s). A kind that is
+ * not in it makes the client look again at once (a CRD established since), and a client that
+ * established CRDs forgets it for everyone; the TTL bounds how long a removed kind is listed.
+ */
+export function sharedDiscovery(ttlMs = 30_000, now: () => number = Date.now): DiscoveryCache {
+  let entry: { at: number; discovery: Promise<ResourceInfo[]> } | undefined;
+  return {
+    current() {
+      if (entry && now() - entry.at >= ttlMs) entry = undefined;
+      return entry?.discovery;
+    },
+    remember(discovery) {
+      entry = { at: now(), discovery };
+    },
+    forget() {
+      entry = undefined;
+    },
+  };
+}
+
+/** A client's own discovery, kept until it is forgotten. */
+function ownDiscovery(): DiscoveryCache {
+  let kept: Promise<ResourceInfo[]> | undefined;
+  return {
+    current: () => kept,
+    remember(discovery) {
+      kept = discovery;
+    },
+    forget() {
+      kept = undefined;
+    },
+  };
 }
 
 const defaultRetry: RetryPolicy = {
@@ -137,7 +185,7 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
   const backoffPolicy = { baseMs: retry.baseDelayMs, capMs: retry.maxDelayMs };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const manager = options.fieldManager ?? plumblineFieldManager;
-  let discovery: Promise<ResourceInfo[]> | undefined;
+  const cache = options.discoveryCache ?? ownDiscovery();
 
   async function headersFor(extra: Record<string, string>): Promise<Record<string, string>> {
     const base =
@@ -226,20 +274,21 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
   }
 
   async function resources(): Promise<ResourceInfo[]> {
-    if (!discovery) {
-      discovery = loadDiscovery();
-      discovery.catch(() => {
-        discovery = undefined;
-      });
-    }
-    return discovery;
+    const known = cache.current();
+    if (known) return known;
+    const loading = loadDiscovery();
+    cache.remember(loading);
+    loading.catch(() => {
+      if (cache.current() === loading) cache.forget();
+    });
+    return loading;
   }
 
   async function discover(group: string, kind: string, version?: string): Promise<ResourceInfo> {
     let found = findResource(await resources(), group, kind, version);
     if (!found) {
       // Maybe a CRD established since the cache was filled: look once more.
-      discovery = undefined;
+      cache.forget();
       found = findResource(await resources(), group, kind, version);
     }
     if (!found) {
@@ -291,7 +340,7 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
     discover,
     discoverAll: resources,
     invalidateDiscovery() {
-      discovery = undefined;
+      cache.forget();
     },
 
     async get(ref, version) {

@@ -163,13 +163,13 @@ describe('requests per push and per sweep (regression guard)', () => {
     expect(others.filter((r) => r.method !== 'GET')).toEqual([]);
     const touchedWrites = cluster.filter((r) => r.method === 'PATCH' && appOf(r) === touched);
     expect(touchedWrites.length).toBeGreaterThanOrEqual(2);
-    // Each other app: its ApplySet parent and a list per kind, plus discovery per job.
+    // Each other app: its ApplySet parent and a list per kind; discovery once per binding (shared).
     const reads = cluster.filter((r) => !isDiscovery(r) && appOf(r) !== touched);
     expect(reads.length).toBeLessThanOrEqual((APPS - 1) * (KINDS + 1) + KINDS + 2);
-    expect(cluster.filter(isDiscovery).length).toBeLessThanOrEqual(APPS * 3);
+    expect(cluster.filter(isDiscovery).length).toBeLessThanOrEqual(4);
   });
 
-  it('a sweep with no drift: K+1 cluster reads per app plus discovery, no writes, a few GitHub reads per app', async () => {
+  it('a sweep with no drift: K+1 cluster reads per app, discovery once, no writes, a few GitHub reads per app', async () => {
     const githubFrom = github.requests.length;
     const clusterFrom = seen.length;
     expect(await runtime.sweep()).toBe(APPS);
@@ -178,7 +178,7 @@ describe('requests per push and per sweep (regression guard)', () => {
     const cluster = seen.slice(clusterFrom);
     expect(cluster.filter((r) => r.method !== 'GET')).toEqual([]);
     expect(cluster.filter((r) => !isDiscovery(r)).length).toBeLessThanOrEqual(APPS * (KINDS + 1));
-    expect(cluster.filter(isDiscovery).length).toBeLessThanOrEqual(APPS * 3);
+    expect(cluster.filter(isDiscovery).length).toBeLessThanOrEqual(4);
     const gh = github.requests.slice(githubFrom);
     expect(gh.filter((r) => r.method !== 'GET')).toEqual([]);
     // The trusted branch and its head once for the sweep; the open drift issues per app.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KubeError } from '../../../lib/errors.ts';
-import { createKubeClient } from '../../../lib/kube/client.ts';
+import { createKubeClient, sharedDiscovery } from '../../../lib/kube/client.ts';
 
 type Call = {
   method: string;
@@ -436,5 +436,83 @@ describe('KubeClient', () => {
       expirationSeconds: 600,
       audiences: ['https://k8s.test'],
     });
+  });
+});
+
+describe('discovery shared by the clients of one binding', () => {
+  const discoveryCalls = (calls: Call[]) =>
+    calls.filter((c) => /^\/apis?$/.test(new URL(c.url).pathname));
+
+  it('lists the kinds once for every client, until its time is up', async () => {
+    const { calls, fetchFn } = scripted({
+      ...discovery,
+      'GET /api/v1/namespaces/shop/configmaps/web': () => json(cm),
+    });
+    let clock = 0;
+    const shared = sharedDiscovery(30_000, () => clock);
+    const client = () =>
+      createKubeClient({
+        server: 'https://k8s.test',
+        fetch: fetchFn,
+        sleep: noSleep,
+        discoveryCache: shared,
+      });
+    const ref = { group: '', kind: 'ConfigMap', namespace: 'shop', name: 'web' };
+    await client().get(ref);
+    await client().get(ref);
+    expect(discoveryCalls(calls)).toHaveLength(2); // /api and /apis, once
+    clock = 30_000;
+    await client().get(ref);
+    expect(discoveryCalls(calls)).toHaveLength(4);
+  });
+
+  it('looks again for a kind it does not know, and a client that invalidates it does so for all', async () => {
+    let withWidget = false;
+    const apis = () =>
+      json({
+        kind: 'APIGroupDiscoveryList',
+        items: [
+          ...aggregatedApis.items,
+          ...(withWidget
+            ? [
+                {
+                  metadata: { name: 'example.com' },
+                  versions: [
+                    {
+                      version: 'v1',
+                      resources: [
+                        {
+                          resource: 'widgets',
+                          responseKind: { kind: 'Widget' },
+                          scope: 'Namespaced',
+                        },
+                      ],
+                    },
+                  ],
+                },
+              ]
+            : []),
+        ],
+      });
+    const { calls, fetchFn } = scripted({
+      'GET /api': () => json(aggregatedCore),
+      'GET /apis': apis,
+    });
+    const shared = sharedDiscovery();
+    const client = () =>
+      createKubeClient({
+        server: 'https://k8s.test',
+        fetch: fetchFn,
+        sleep: noSleep,
+        discoveryCache: shared,
+      });
+    await client().discover('', 'ConfigMap');
+    withWidget = true;
+    // Established since the cache was filled: found after one more look.
+    expect((await client().discover('example.com', 'Widget')).resource).toBe('widgets');
+    const before = discoveryCalls(calls).length;
+    client().invalidateDiscovery();
+    await client().discover('', 'ConfigMap');
+    expect(discoveryCalls(calls).length).toBe(before + 2);
   });
 });
