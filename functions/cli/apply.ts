@@ -21,12 +21,11 @@ import type { Redacted } from '../../lib/report/redacted.ts';
 import { redacted } from '../../lib/report/redacted.ts';
 import { changeSetText } from '../../lib/report/text.ts';
 import { redactError, SecretLedger } from '../../lib/secrets/secret-ledger.ts';
-import { dataDirectory } from '../node/data-dir.ts';
 import { holderIdentity, isLocalHolderAlive } from '../node/lease-holder.ts';
-import { historyPath, sqliteHistory } from '../node/sqlite-history.ts';
 import type { CliIo, CommandMain } from './command.ts';
 import { clusterOptions, clusterOptionsHelp, outputFormat, prepare } from './plan.ts';
 import { applyProgressText, progressLine } from './progress-line.ts';
+import { recordRun } from './record-run.ts';
 
 const options = {
   ...clusterOptions,
@@ -89,33 +88,26 @@ export const main: CommandMain = async (args, io) => {
   try {
     const changes = await applyDirectory(dir, values, format, io, ledger);
     if (values.record) {
-      await record(io, historyRecordOfChangeSet(changes, { ...context, finishedAt: Date.now() }));
+      await recordRun(
+        io,
+        'apply',
+        historyRecordOfChangeSet(changes, { ...context, finishedAt: Date.now() }),
+      );
     }
     return changes.ok ? 0 : 2;
   } catch (error) {
     const safe = redactError(error, ledger);
     if (values.record) {
       const app = resolve(dir).split('/').pop() ?? dir;
-      await record(
+      await recordRun(
         io,
+        'apply',
         historyRecordOfCliError(app, undefined, safe, { ...context, finishedAt: Date.now() }),
       );
     }
     throw safe;
   }
 };
-
-/** Writes the run to the history; a history that cannot be written is said, never fatal. */
-async function record(io: CliIo, run: ReturnType<typeof historyRecordOfChangeSet>): Promise<void> {
-  const { store, database } = sqliteHistory(historyPath(dataDirectory(process.env)));
-  try {
-    await store.record([run]);
-  } catch (error) {
-    io.stderr(`plumbline apply: the run is not recorded: ${messageOf(error)}\n`);
-  } finally {
-    database.close();
-  }
-}
 
 async function applyDirectory(
   dir: string,

@@ -3,18 +3,22 @@
  * one lease duration is too long to wait (a stale lease of a dead process on this host is
  * taken over by the next run without this). Shows the holder and asks first; `--yes` skips
  * the question. A holder that is in fact still running sees on its next renewal that it lost
- * the lease and stops writing. The break is logged as a JSON line on stderr (history keeps it
- * once there is one). Exit codes: 0 broken or not held, 1 declined, 2 error.
+ * the lease and stops writing. The break is logged as a JSON line on stderr and, with
+ * `--record`, kept in the history the status page shows. Exit codes: 0 broken or not held, 1 declined, 2 error.
  */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../lib/errors.ts';
+import { historyRecordOfUnlock } from '../../lib/history/records-of-run.ts';
 import { breakLease, leaseRef, readLease } from '../../lib/inventory/lease.ts';
 import { jsonLogger } from '../../lib/ports/logger.ts';
+import { redacted } from '../../lib/report/redacted.ts';
+import { noSecrets } from '../../lib/secrets/secret-ledger.ts';
 import { nodeKubeClient } from '../node/kube-transport.ts';
 import { loadKubeconfig } from '../node/kubeconfig.ts';
 import { holderIdentity, isLocalHolderAlive } from '../node/lease-holder.ts';
 import type { CliIo, CommandMain } from './command.ts';
+import { recordRun } from './record-run.ts';
 
 const HELP = `Usage: plumbline unlock <app> [options]
 
@@ -26,6 +30,8 @@ Options:
   -n, --namespace NS    the app namespace (default: the context namespace, else default)
   -y, --yes             do not ask
   -o, --output FORMAT   text or json (the record of the break)
+  --record              record the break in the history the status page shows
+                        (SQLite in $PLUMBLINE_DATA_DIR, else $XDG_DATA_HOME/plumbline)
   -h, --help            show this help
 
 Exit codes: 0 broken (or not held), 1 declined, 2 error.
@@ -62,6 +68,7 @@ export async function unlockCommand(
       namespace: { type: 'string', short: 'n' },
       yes: { type: 'boolean', short: 'y', default: false },
       output: { type: 'string', short: 'o', default: 'text' },
+      record: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -74,6 +81,7 @@ export async function unlockCommand(
     throw new ConfigError(`--output ${values.output}: expected text or json`);
   }
   const app = positionals[0] as string;
+  const startedAt = Date.now();
   const access = await loadKubeconfig({ path: values.kubeconfig, context: values.context });
   const namespace = values.namespace ?? access.namespace ?? 'default';
   const client = nodeKubeClient(access);
@@ -106,6 +114,21 @@ export async function unlockCommand(
     resourceVersion: lease.object.metadata.resourceVersion ?? '',
   });
   jsonLogger(io.stderr).log('warn', 'lease broken', { app, namespace, ...record });
+  if (values.record) {
+    const run = historyRecordOfUnlock(
+      record,
+      { app, namespace },
+      {
+        runId: `cli/unlock/${record.brokenAt}`,
+        repo: access.server,
+        ...(values.context ? { target: values.context } : {}),
+        startedAt,
+        finishedAt: Date.parse(record.brokenAt),
+      },
+    );
+    // Nothing was decrypted: the record holds names and identities only.
+    await recordRun(io, 'unlock', redacted(run, noSecrets));
+  }
   io.stdout(
     values.output === 'json'
       ? `${JSON.stringify(record, null, 2)}\n`

@@ -7,7 +7,8 @@
 import type { Stage } from '../errors.ts';
 
 /** What kind of run it was. */
-export type RunKind = 'deploy' | 'plan' | 'sweep' | 'heal';
+/** `unlock`: an operator broke the app's lease (`plumbline unlock --record`). */
+export type RunKind = 'deploy' | 'plan' | 'sweep' | 'heal' | 'unlock';
 
 /**
  * What started it: a push webhook, a pull request webhook, the sweep (timer or cron), the CLI
@@ -26,7 +27,8 @@ export type RunOutcome =
   | 'not-planned'
   | 'in-sync'
   | 'drifted'
-  | 'healed';
+  | 'healed'
+  | 'unlocked';
 
 /** The commit a run worked on. */
 export interface RunCommit {

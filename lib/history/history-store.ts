@@ -24,7 +24,7 @@ export interface HistoryQuery {
 export interface AppHistory {
   repo: string;
   app: string;
-  /** The last run of any kind but a pull request plan. */
+  /** The last run of any kind but a pull request plan or an unlock. */
   lastRun?: HistoryRecord;
   /** The last such run that did something or failed (not skipped): what the app's state is. */
   lastResult?: HistoryRecord;
@@ -59,8 +59,9 @@ export const STATE_OF: Record<
   Exclude<keyof AppHistory, 'repo' | 'app'>,
   (record: HistoryRecord) => boolean
 > = {
-  lastRun: (record) => record.kind !== 'plan',
-  lastResult: (record) => record.kind !== 'plan' && record.outcome !== 'skipped',
+  lastRun: (record) => record.kind !== 'plan' && record.kind !== 'unlock',
+  lastResult: (record) =>
+    record.kind !== 'plan' && record.kind !== 'unlock' && record.outcome !== 'skipped',
   lastApplied: (record) => record.kind !== 'plan' && record.appliedSha !== undefined,
   lastCheck: (record) =>
     (record.kind === 'sweep' || record.kind === 'heal') &&

@@ -519,6 +519,32 @@ export interface CliApplyContext {
   finishedAt: number;
 }
 
+/** The record of `plumbline unlock --record`: who broke whose lease, and when. */
+export function historyRecordOfUnlock(
+  broken: { holder: string | undefined; brokenBy: string; brokenAt: string },
+  where: { app: string; namespace: string },
+  context: CliApplyContext,
+): HistoryRecord {
+  return {
+    runId: context.runId,
+    kind: 'unlock',
+    trigger: 'cli',
+    repo: context.repo,
+    app: where.app,
+    ...(context.target ? { target: context.target } : {}),
+    outcome: 'unlocked',
+    reason: bounded(
+      `lease of ${where.app} in ${where.namespace} broken by ${broken.brokenBy}${broken.holder ? `, held by ${broken.holder}` : ''}`,
+    ),
+    ...(broken.holder ? { leaseHolder: bounded(broken.holder) } : {}),
+    counts: {},
+    changes: [],
+    startedAt: new Date(context.startedAt).toISOString(),
+    finishedAt: broken.brokenAt,
+    durationMs: Math.max(0, Date.parse(broken.brokenAt) - context.startedAt),
+  };
+}
+
 /** The record of a CLI `apply --record` that produced `changeSet`. */
 export function historyRecordOfChangeSet(
   changeSet: Redacted<ChangeSet>,

@@ -66,8 +66,8 @@ const SCHEMA: readonly SqlStatement[] = [
 
 /** The conditions of `STATE_OF` in SQL (the unit test runs both over the same records). */
 export const STATE_SQL: Record<keyof typeof STATE_OF, string> = {
-  lastRun: `kind <> 'plan'`,
-  lastResult: `kind <> 'plan' AND outcome <> 'skipped'`,
+  lastRun: `kind NOT IN ('plan', 'unlock')`,
+  lastResult: `kind NOT IN ('plan', 'unlock') AND outcome <> 'skipped'`,
   lastApplied: `kind <> 'plan' AND applied_sha IS NOT NULL`,
   lastCheck: `kind IN ('sweep', 'heal') AND outcome NOT IN ('skipped', 'error')`,
   lastPlan: `kind = 'plan' AND outcome IN ('planned', 'failed')`,

@@ -44,7 +44,7 @@ export interface StatusDeps {
   now?: () => number;
 }
 
-const KINDS = new Set<RunKind>(['deploy', 'plan', 'sweep', 'heal']);
+const KINDS = new Set<RunKind>(['deploy', 'plan', 'sweep', 'heal', 'unlock']);
 const RUNS_ON_APP_PAGE = 30;
 
 function html(c: Context, node: unknown, status = 200) {
@@ -192,7 +192,10 @@ export function createStatusApp(deps: StatusDeps): Hono {
   app.get('/api/v1/runs', async (c) => {
     const kind = c.req.query('kind');
     if (kind !== undefined && !KINDS.has(kind as RunKind)) {
-      return c.json({ error: "kind must be one of 'deploy', 'plan', 'sweep', 'heal'" }, 400);
+      return c.json(
+        { error: "kind must be one of 'deploy', 'plan', 'sweep', 'heal', 'unlock'" },
+        400,
+      );
     }
     const limit = positive(c.req.query('limit'));
     const before = positive(c.req.query('before'));

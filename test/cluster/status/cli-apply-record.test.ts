@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../functions/cli.ts';
 import { historyPath, sqliteHistory } from '../../../functions/node/sqlite-history.ts';
+import { microTime } from '../../../lib/inventory/lease.ts';
 import { captureIo } from '../../env/cli-io.ts';
 import { adminKube, cluster, freshNamespace } from '../engine/cluster.ts';
 
@@ -64,5 +65,46 @@ describe('plumbline apply --record', () => {
       counts: { created: 1 },
     });
     expect(records[0]?.failure?.message).toContain(`ConfigMap ${ns}/conf`);
+  });
+
+  it('records plumbline unlock --record as an unlock, which is never the app’s last run', async () => {
+    const { client } = adminKube();
+    const ns = await freshNamespace(client, 'cli-unlock-record');
+    const now = microTime(Date.now());
+    await client.create({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'plumbline-web', namespace: ns },
+      spec: {
+        holderIdentity: 'node/gone-host/77#1',
+        leaseDurationSeconds: 600,
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: 0,
+      },
+    });
+    const c = captureIo();
+    expect(
+      await runCli(
+        ['unlock', 'web', '--kubeconfig', cluster.kubeconfig, '-n', ns, '--yes', '--record'],
+        c.io,
+      ),
+    ).toBe(0);
+    const { store, database } = sqliteHistory(historyPath(dataDir));
+    const records = await store.list();
+    const apps = await store.apps();
+    database.close();
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      kind: 'unlock',
+      trigger: 'cli',
+      app: 'web',
+      outcome: 'unlocked',
+      leaseHolder: 'node/gone-host/77#1',
+    });
+    expect(records[0]?.reason).toMatch(
+      new RegExp(`^lease of web in ${ns} broken by cli/.+, held by node/gone-host/77#1$`),
+    );
+    expect(apps.find((a) => a.app === 'web')?.lastRun).toBeUndefined();
   });
 });
