@@ -139,26 +139,42 @@ export async function assumeRole(options: AssumeRoleOptions): Promise<RoleCreden
   return { credentials: { accessKeyId, secretAccessKey, sessionToken }, expiresAt: expiration };
 }
 
-/** Role credentials reused until five minutes before they expire. */
+/** How long before they expire role credentials are refreshed. */
+export const roleRefreshAheadMs = 5 * 60_000;
+
+/**
+ * Role credentials reused until `roleRefreshAheadMs` before they expire. One `AssumeRole` is
+ * in flight at a time: callers that arrive while it runs (the jobs of a push, a sweep) share
+ * it instead of each asking STS. A failed one is forgotten, so the next caller asks again.
+ */
 export function roleCredentialsSource(
   options: Omit<AssumeRoleOptions, 'credentials'> & {
     credentials: () => Promise<AwsCredentials>;
   },
 ): () => Promise<RoleCredentials> {
   const now = options.now ?? Date.now;
-  let current: Promise<RoleCredentials> | undefined;
-  let expiresAt = 0;
-  return async () => {
-    if (!current || expiresAt - 5 * 60_000 <= now()) {
-      current = (async () =>
-        assumeRole({ ...options, credentials: await options.credentials() }))();
-      current.catch(() => {
-        current = undefined;
-      });
-      const role = await current;
-      expiresAt = role.expiresAt;
-      return role;
+  // `expiresAt` is unknown while the AssumeRole runs; until then every caller shares it.
+  let current: { role: Promise<RoleCredentials>; expiresAt?: number } | undefined;
+  return () => {
+    if (
+      current &&
+      (current.expiresAt === undefined || current.expiresAt - roleRefreshAheadMs > now())
+    ) {
+      return current.role;
     }
-    return current;
+    const entry: { role: Promise<RoleCredentials>; expiresAt?: number } = {
+      role: (async () => assumeRole({ ...options, credentials: await options.credentials() }))(),
+    };
+    current = entry;
+    entry.role.then(
+      (role) => {
+        entry.expiresAt = role.expiresAt;
+      },
+      () => {
+        // Only this attempt is forgotten: a newer one may already have replaced it.
+        if (current === entry) current = undefined;
+      },
+    );
+    return entry.role;
   };
 }

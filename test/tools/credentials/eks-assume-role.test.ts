@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesTarget } from '../../../lib/config/target-binding.ts';
 import { createClusterAccess } from '../../../lib/credentials/cluster-access.ts';
-import { assumeRole } from '../../../lib/credentials/sts.ts';
+import { assumeRole, roleCredentialsSource } from '../../../lib/credentials/sts.ts';
 import { CredentialsError } from '../../../lib/errors.ts';
 import { MemorySecretStore } from '../../../lib/ports/secret-store.ts';
 import { type Moto, startMoto } from '../../env/moto.ts';
@@ -125,6 +125,39 @@ describe('EKS bindings that assume a role (moto STS)', () => {
     await expect(refused).rejects.toThrow(
       'sts:AssumeRole of arn:aws:iam::123456789012:user/alice: not an IAM role ARN',
     );
+  });
+
+  it('lets concurrent callers share one AssumeRole, and asks again after one failed', async () => {
+    const requests: string[] = [];
+    let stsUp = false;
+    const counting = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      requests.push(String(init?.body));
+      // The first attempt finds STS down; the next reaches moto.
+      return fetch(stsUp ? input : 'http://127.0.0.1:9/', init);
+    }) as typeof fetch;
+    const role = roleCredentialsSource({
+      roleArn: ROLE,
+      sessionName: 'plumbline-prod',
+      region: 'us-east-1',
+      credentials: async () => runtime,
+      endpoint: moto.endpoint,
+      fetch: counting,
+    });
+    const failed = await Promise.allSettled([role(), role(), role()]);
+    expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const reason = (failed[0] as PromiseRejectedResult).reason as Error;
+    expect(reason).toBeInstanceOf(CredentialsError);
+    expect(reason.message).toBe(`sts:AssumeRole of ${ROLE}: STS did not answer`);
+    expect(JSON.stringify(reason)).not.toContain(runtime.secretAccessKey);
+    expect(requests).toHaveLength(1);
+    stsUp = true;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => role()));
+    expect(requests).toHaveLength(2);
+    expect(requests[1]).toContain('Action=AssumeRole');
+    expect(new Set(answers.map((answer) => answer.credentials.accessKeyId)).size).toBe(1);
+    expect(answers[0]?.credentials.accessKeyId).not.toBe(runtime.accessKeyId);
+    expect((await role()).credentials.sessionToken).toBe(answers[0]?.credentials.sessionToken);
+    expect(requests).toHaveLength(2);
   });
 
   it('says STS did not answer, naming the role and never a credential', async () => {
