@@ -180,7 +180,7 @@ export class RunRecorder {
   }
 
   /** Runs `job` through `run`, records how it ended, and returns (or rethrows) that. */
-  async run<O extends FlowOutcome | undefined | void>(
+  async run<O extends FlowOutcome | undefined>(
     job: Job,
     run: () => Promise<O>,
     context: Pick<RunContext, 'trigger'> = {},

@@ -24,7 +24,7 @@ export interface JobContext {
 
 /**
  * Runs one job: the reconciler, plugged in by the runtime's entry point. It resolves with the
- * flow's outcome (which the runtime records in the history), or nothing (a runner that only
+ * flow's outcome (which the runtime records in the history), or `undefined` (a runner that only
  * observes jobs, in tests).
  */
-export type RunJob = (job: Job, context: JobContext) => Promise<FlowOutcome | undefined | void>;
+export type RunJob = (job: Job, context: JobContext) => Promise<FlowOutcome | undefined>;

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../../functions/node/settings.ts';
 import { type NodeRuntime, startNodeRuntime } from '../../../functions/node.ts';
+import type { RunJob } from '../../../lib/jobs/job-context.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
 
 /** The runtime with the default 10-second deadline, and one with a 500 ms deadline. */
@@ -16,7 +17,8 @@ let impatient: NodeRuntime;
 
 beforeAll(async () => {
   const settings = { ...DEFAULT_SETTINGS, port: 0, maxBodyBytes: 1024, webhookSecrets: ['s'] };
-  const runJob = async () => {};
+  // A runner that only observes jobs: it resolves with no outcome, so nothing is recorded.
+  const runJob: RunJob = async () => {};
   runtime = await startNodeRuntime({ settings, runJob, logger: new MemoryLogger() });
   impatient = await startNodeRuntime({
     settings,

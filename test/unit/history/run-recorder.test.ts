@@ -1,15 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { ChangeSet } from '../../../lib/apply/apply.ts';
 import { ApplyError, GitHubError } from '../../../lib/errors.ts';
 import type { DeployOutcome } from '../../../lib/flows/deploy-outcome.ts';
 import type { PlanJobOutcome } from '../../../lib/flows/plan-pull-request.ts';
 import { POLL_DELIVERY_PREFIX } from '../../../lib/flows/poll-git-source.ts';
+import type { FlowOutcome } from '../../../lib/flows/run-flow.ts';
 import type { SweepOutcome } from '../../../lib/flows/sweep.ts';
 import type { HistoryRecord } from '../../../lib/history/history-record.ts';
 import type { HistoryStore } from '../../../lib/history/history-store.ts';
 import { historyRecordOfChangeSet, historyRecordsOf } from '../../../lib/history/records-of-run.ts';
 import { ResilientHistory, RunRecorder } from '../../../lib/history/run-recorder.ts';
 import type { PlanJob, ReconcileJob, SweepJob } from '../../../lib/jobs/job.ts';
+import type { RunJob } from '../../../lib/jobs/job-context.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
 import { type Redacted, redacted } from '../../../lib/report/redacted.ts';
 import { noSecrets } from '../../../lib/secrets/secret-ledger.ts';
@@ -412,6 +414,16 @@ class FlakyStore implements HistoryStore {
 }
 
 describe('recording runs', () => {
+  it('records nothing for a runner that resolves with no outcome, and passes its undefined on', async () => {
+    // The type says what a runner resolves with: an outcome, or undefined (never `void`).
+    expectTypeOf<Awaited<ReturnType<RunJob>>>().toEqualTypeOf<FlowOutcome | undefined>();
+    const store = new FlakyStore();
+    const recorder = new RunRecorder({ history: store, logger: new MemoryLogger() });
+    const observe: () => ReturnType<RunJob> = async () => {};
+    await expect(recorder.run(push, observe)).resolves.toBeUndefined();
+    expect(store.records).toEqual([]);
+  });
+
   it('records what a run threw, and rethrows it unchanged', async () => {
     const store = new FlakyStore();
     const recorder = new RunRecorder({ history: store, logger: new MemoryLogger() });
