@@ -33,6 +33,8 @@ export interface WorkersFixture {
   caPem: string;
   deliveries: {
     push: DeliveryFixture;
+    /** A push to main that lists no changed file (the head did not move). */
+    pushUnchanged: DeliveryFixture;
     pushOtherRepo: DeliveryFixture;
     pullRequestOpened: DeliveryFixture;
     /** A push to branch `evil`, whose plumbline.yaml redefines `staging` at the attacker. */

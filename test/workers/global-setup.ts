@@ -91,6 +91,15 @@ apps:
     before: ZERO_SHA,
     after: head,
   });
+  // A delivery whose head did not move and lists no commit: no file reaches any app.
+  const pushUnchanged = await pushDelivery({
+    secret: WORKERS_TEST.webhookSecret,
+    repo: WORKERS_TEST.repo,
+    branch: 'main',
+    before: head,
+    after: head,
+    commits: [],
+  });
   const pushOtherRepo = await pushDelivery({
     secret: WORKERS_TEST.webhookSecret,
     repo: 'someone/else',
@@ -131,6 +140,7 @@ apps:
     caPem: controlPlane.cluster.caPem,
     deliveries: {
       push: { headers: push.headers, body: push.body },
+      pushUnchanged: { headers: pushUnchanged.headers, body: pushUnchanged.body },
       pushOtherRepo: { headers: pushOtherRepo.headers, body: pushOtherRepo.body },
       pullRequestOpened: { headers: pullRequestOpened.headers, body: pullRequestOpened.body },
       pushEvil: { headers: pushEvil.headers, body: pushEvil.body },
