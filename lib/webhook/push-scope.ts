@@ -19,11 +19,12 @@
  *
  * Known gap, by design: a file under app B's path that app A's kustomization also reads
  * (`../b/...`) reaches only B; the job of A warns when its render reads another app's files,
- * and the sweep deploys A (its head renders differently from what is applied).
+ * (`borrowedFiles`), and the sweep deploys A (its head renders differently from what is applied).
  */
 import * as z from 'zod';
 import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig } from '../config/repo-config.ts';
+import { isUnder } from '../flows/affected-apps.ts';
 import { chartLockFile } from '../render/helm-lock.ts';
 
 /** GitHub lists at most this many commits in a push payload: at the cap, the list may be cut. */
@@ -113,11 +114,6 @@ export function pushScope(push: PushFacts): PushScope {
     }
   }
   return { kind: 'listed', paths };
-}
-
-/** Is `path` under `dir` (`''` is the repository root, which holds everything)? */
-export function isUnder(path: string, dir: string): boolean {
-  return dir === '' || path === dir || path.startsWith(`${dir}/`);
 }
 
 /** Files whose change reaches every app, wherever it sits. */

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AppConfig, KubernetesAppConfig } from '../../../lib/config/repo-config.ts';
+import { borrowedFiles, isUnder } from '../../../lib/flows/affected-apps.ts';
 import {
-  isUnder,
   MAX_LISTED_PATHS,
   MAX_PUSH_COMMITS,
   type PushFacts,
@@ -242,5 +242,36 @@ describe('selectApps: which apps a listed push can affect', () => {
         expect(selection.affected.length + selection.untouched.length).toBe(generated.length);
       }),
     );
+  });
+});
+
+describe('borrowedFiles: what a render read from another app’s path', () => {
+  const apps = [app('prod', 'envs/prod'), app('staging', 'envs/staging'), app('base', 'base')];
+
+  it('names each file read under another app’s path, with its owner, and nothing else', () => {
+    const [prod] = apps as [KubernetesAppConfig];
+    expect(
+      borrowedFiles(prod, apps, [
+        'envs/prod/kustomization.yaml',
+        'envs/staging/kustomization.yaml',
+        'envs/staging/patch.yaml',
+        'components/common/kustomization.yaml',
+      ]),
+    ).toEqual([
+      { file: 'envs/staging/kustomization.yaml', owner: 'staging' },
+      { file: 'envs/staging/patch.yaml', owner: 'staging' },
+    ]);
+  });
+
+  it('ignores apps of other branches (their files reach this branch’s apps as shared files)', () => {
+    const other = { ...app('staging', 'envs/staging'), branch: 'release' };
+    const [prod] = apps as [KubernetesAppConfig];
+    expect(borrowedFiles(prod, [prod, other], ['envs/staging/a.yaml'])).toEqual([]);
+  });
+
+  it('stops at the limit', () => {
+    const [prod] = apps as [KubernetesAppConfig];
+    const files = Array.from({ length: 20 }, (_, i) => `base/f-${i}.yaml`);
+    expect(borrowedFiles(prod, apps, files, 3)).toHaveLength(3);
   });
 });
