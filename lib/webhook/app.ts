@@ -10,9 +10,11 @@ import { Hono } from 'hono';
 import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig } from '../config/repo-config.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../config/runtime-settings.ts';
-import { appsTracking, loadTrustedConfig } from '../config/trusted-config.ts';
+import { appsTracking } from '../config/trusted-config.ts';
 import { ConfigError, messageOf, PlumblineError, WebhookError } from '../errors.ts';
+import type { DeliveryReads } from '../jobs/delivery-reads.ts';
 import type { Job, PlanJob, ReconcileJob } from '../jobs/job.ts';
+import { trustedConfigOf } from '../jobs/resolve-job.ts';
 import type { Clock } from '../ports/clock.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { GitHost } from '../ports/git-host.ts';
@@ -45,6 +47,11 @@ export interface WebhookDeps {
   gitHostFor: (repo: RegisteredRepo) => GitHost;
   /** Where reconcile jobs go. */
   queue: Queue<Job>;
+  /**
+   * Reads shared with the jobs of each delivery, when they run in this process (Node): the
+   * trusted configuration the webhook reads is then the one its jobs use.
+   */
+  deliveryReads?: DeliveryReads;
   logger: Logger;
   clock?: Clock;
   /** Larger bodies are refused with 413 (default 1 MiB). */
@@ -204,7 +211,12 @@ async function onPush(
   let tracking: AppConfig[];
   let trustedBranch: string;
   try {
-    const trusted = await loadTrustedConfig(repo, deps.gitHostFor(repo));
+    const trusted = await trustedConfigOf(
+      repo,
+      deps.gitHostFor(repo),
+      deliveryId,
+      deps.deliveryReads,
+    );
     if (!trusted) {
       return { status: 'ignored', reason: `no ${REPO_CONFIG_FILE} on the trusted branch` };
     }
