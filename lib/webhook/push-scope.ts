@@ -24,7 +24,6 @@
 import * as z from 'zod';
 import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig } from '../config/repo-config.ts';
-import { isUnder } from '../flows/affected-apps.ts';
 import { chartLockFile } from '../render/helm-lock.ts';
 
 /** GitHub lists at most this many commits in a push payload: at the cap, the list may be cut. */
@@ -80,6 +79,15 @@ export function pushScope(push: PushFacts): PushScope {
     return { kind: 'unlisted', reason: 'force push: history was rewritten' };
   if (push.commits === undefined || push.commits === null) {
     return { kind: 'unlisted', reason: 'the delivery lists no commits' };
+  }
+  if (
+    Array.isArray(push.commits) &&
+    push.commits.some(
+      (c) =>
+        typeof c === 'object' && c !== null && !('added' in c || 'modified' in c || 'removed' in c),
+    )
+  ) {
+    return { kind: 'unlisted', reason: 'the commits carry no file lists (as in GitHub Actions)' };
   }
   const parsed = PushedCommitsSchema.safeParse(push.commits);
   if (!parsed.success) {
@@ -145,12 +153,22 @@ export function selectApps<A extends AppConfig>(
     reason,
   });
   if (scope.kind === 'unlisted') return every(scope.reason);
+  // Apps by their path: a file's owners are found by walking up its directories (linear in
+  // the listed paths' length, however many apps), not by testing every app against it.
+  const byPath = new Map<string, A[]>();
+  for (const app of apps) byPath.set(app.path, [...(byPath.get(app.path) ?? []), app]);
   const chosen = new Set<A>();
   for (const path of scope.paths) {
     if (isEveryAppsFile(path)) return every(`${path} changed`);
-    const owners = apps.filter((app) => isUnder(path, app.path));
-    if (owners.length === 0) return every(`${path} is outside every app's path`);
-    for (const owner of owners) chosen.add(owner);
+    let owned = false;
+    for (let dir = path; ; dir = dir.slice(0, Math.max(0, dir.lastIndexOf('/')))) {
+      for (const owner of byPath.get(dir) ?? []) {
+        chosen.add(owner);
+        owned = true;
+      }
+      if (dir === '') break;
+    }
+    if (!owned) return every(`${path} is outside every app's path`);
   }
   return {
     affected: apps.filter((app) => chosen.has(app)),

@@ -114,6 +114,11 @@ describe('pushScope: what a push payload lists', () => {
       kind: 'unlisted',
       reason: 'the delivery lists no commits',
     });
+    // GitHub Actions' push event: commits without added/modified/removed.
+    expect(pushScope(push([{ id: 'c'.repeat(40), message: 'change' }]))).toEqual({
+      kind: 'unlisted',
+      reason: 'the commits carry no file lists (as in GitHub Actions)',
+    });
   });
 
   it('a head that did not move, with no commits, changed nothing', () => {
