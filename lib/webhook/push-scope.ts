@@ -156,7 +156,11 @@ export function selectApps<A extends AppConfig>(
   // Apps by their path: a file's owners are found by walking up its directories (linear in
   // the listed paths' length, however many apps), not by testing every app against it.
   const byPath = new Map<string, A[]>();
-  for (const app of apps) byPath.set(app.path, [...(byPath.get(app.path) ?? []), app]);
+  for (const app of apps) {
+    const sharing = byPath.get(app.path);
+    if (sharing) sharing.push(app);
+    else byPath.set(app.path, [app]);
+  }
   const chosen = new Set<A>();
   for (const path of scope.paths) {
     if (isEveryAppsFile(path)) return every(`${path} changed`);
