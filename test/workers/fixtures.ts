@@ -86,6 +86,8 @@ export const WORKERS_TEST = {
   statusToken: 'status-token-value',
   githubAppHost: 'github-app.test',
   githubAppId: '4242',
+  accessTeamDomain: 'acme-team.cloudflareaccess.com',
+  accessAudience: 'status-page-aud-tag',
 } as const;
 
 /** Where the edge reports what reached the attacker's host (never forwarded, never recorded). */

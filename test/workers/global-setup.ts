@@ -4,6 +4,7 @@
  * (which cannot run Node helpers). Everything is handed over with `provide('workers')`.
  */
 
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,6 +162,16 @@ apps:
     caPrivateKey: readFileSync(caFile, 'utf8'),
     destination: join(sshKeys, 'dest'),
   });
+  // The Cloudflare Access team in front of the status page: the edge publishes its public key
+  // at the team's certs URL; tests in workerd sign assertions with the private one.
+  const accessKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  project.provide('workersAccessTeam', {
+    teamDomain: WORKERS_TEST.accessTeamDomain,
+    audience: WORKERS_TEST.accessAudience,
+    kid: 'workers-test-key',
+    publicJwk: accessKeys.publicKey.export({ format: 'jwk' }) as Record<string, unknown>,
+    privateJwk: accessKeys.privateKey.export({ format: 'jwk' }) as Record<string, unknown>,
+  });
   // The edge (Access + Tunnel) in the config reaches the API server through this.
   project.provide('workersOrigin', {
     server: controlPlane.cluster.server,
@@ -181,6 +192,14 @@ apps:
 declare module 'vitest' {
   export interface ProvidedContext {
     workersOrigin: { server: string; caPem: string };
+    /** The Access team of the status page: its signing key pair (JWK) and the app's audience. */
+    workersAccessTeam: {
+      teamDomain: string;
+      audience: string;
+      kid: string;
+      publicJwk: Record<string, unknown>;
+      privateJwk: Record<string, unknown>;
+    };
     workersSsh: {
       host: string;
       port: number;
