@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChangeSet } from '../../lib/apply/apply.ts';
 import { applyPlan } from '../../lib/apply/apply.ts';
-import { ConfigError, messageOf } from '../../lib/errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
 import {
   type CliApplyContext,
   historyRecordOfChangeSet,

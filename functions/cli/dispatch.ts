@@ -82,6 +82,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** Runs the CLI as this process: its arguments, its stdout and stderr, its exit code. */
 export async function runProcess(): Promise<void> {
+  // A reader that stops early (`plumbline render app | head`) closes the pipe: end quietly, as
+  // kustomize and kubectl do, instead of a stack trace for EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

@@ -3,7 +3,8 @@
  * `json.Marshal` of a few fields (data, kind, type, and an always-empty name), first 10 hex digits with some letters swapped so the suffix
  * never looks like a number or a word.
  */
-import { sha256Hex } from '../core/encoding.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { toHex } from '../core/encoding.ts';
 import { isJsonObject, type KubeObject } from '../core/object.ts';
 import { newDataMap } from './data-map.ts';
 import { compareGoStrings } from './go-string-order.ts';
@@ -51,10 +52,16 @@ export function hashInput(object: KubeObject): string {
   return goJson(object);
 }
 
+const encoder = new TextEncoder();
+
 const swap: Record<string, string> = { '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' };
 
-/** The 10-character name suffix for an object. */
+/**
+ * The 10-character name suffix for an object. Hashed in JavaScript (the render digest's
+ * SHA-256) rather than WebCrypto: the inputs are small, and WebCrypto's first use costs a
+ * one-shot `plumbline render` ~15 ms of start-up for a generator or two.
+ */
 export async function nameHash(object: KubeObject): Promise<string> {
-  const hex = await sha256Hex(hashInput(object));
+  const hex = toHex(sha256(encoder.encode(hashInput(object))));
   return [...hex.slice(0, 10)].map((c) => swap[c] ?? c).join('');
 }

@@ -5,10 +5,18 @@
  * supports (the test environment's), and refused with one line on the machine's older Node.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINIMUM_NODE, nodeSupported } from '../../../functions/cli/node-version.ts';
 import { binary, versions } from '../../env/paths.ts';
@@ -146,6 +154,65 @@ describe('the npm package', () => {
       } finally {
         rmSync(tree, { recursive: true, force: true });
       }
+    }
+  });
+
+  it('loads for a render only what a render uses: no helm, cluster, AWS or GitHub code', () => {
+    // Start-up is most of a small render (issue 16): a module loaded for nothing costs every run.
+    const c = cases[0];
+    if (!c) throw new Error('no render case');
+    const tree = writeTree(c.files);
+    const hook = join(work, 'record-loads.mjs');
+    writeFileSync(
+      hook,
+      [
+        "import { registerHooks } from 'node:module';",
+        'const loaded = [];',
+        'registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });',
+        "process.on('exit', () => process.stderr.write(JSON.stringify({ loaded, builtins: process.moduleLoadList })));",
+      ].join('\n'),
+    );
+    try {
+      const dir = join(tree, c.app ?? 'app');
+      const result = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          pathToFileURL(hook).href,
+          join(local, 'node_modules/plumbline/dist/plumbline.js'),
+          'render',
+          '--root',
+          tree,
+          dir,
+        ],
+        { encoding: 'utf8', env: { PATH: dirname(process.execPath), HOME: work } },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      const record = JSON.parse(result.stderr.slice(result.stderr.indexOf('{"loaded"'))) as {
+        loaded: string[];
+        builtins: string[];
+      };
+      const files = record.loaded.filter((url) => url.startsWith('file:'));
+      expect(files.length).toBeGreaterThan(3);
+      for (const url of files) {
+        const text = readFileSync(fileURLToPath(url), 'utf8');
+        for (const marker of [
+          'node_modules/undici/',
+          '@kubernetes/client-node',
+          '@aws-sdk/',
+          '@octokit/',
+          'node_modules/hono/',
+        ])
+          expect(text.includes(marker), `${url} holds ${marker}`).toBe(false);
+      }
+      for (const builtin of [
+        'NativeModule child_process',
+        'NativeModule dns',
+        'NativeModule https',
+      ])
+        expect(record.builtins).not.toContain(builtin);
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
     }
   });
 

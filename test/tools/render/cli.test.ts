@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +29,29 @@ describe('plumbline render (the process)', () => {
       } finally {
         rmSync(root, { recursive: true, force: true });
       }
+    }
+  });
+
+  it('ends quietly when its reader closes the pipe early (| head)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'plumbline-epipe-'));
+    try {
+      // Enough output to outgrow the pipe's buffer after the reader has gone.
+      const objects = Array.from(
+        { length: 3000 },
+        (_, i) =>
+          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  k: v${i}\n`,
+      ).join('---\n');
+      writeFileSync(join(root, 'objects.yaml'), objects);
+      const result = spawnSync(
+        '/bin/sh',
+        ['-c', `"$0" "$1" render --root "$2" "$2" | head -n 1`, process.execPath, cli, root],
+        { encoding: 'utf8' },
+      );
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe('apiVersion: v1\n');
+      expect(result.stderr).toBe('');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
