@@ -6,7 +6,6 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import { PlumblineError } from '../../lib/errors.ts';
 import {
   chartLockFile,
@@ -20,6 +19,7 @@ import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { helmSupportFromEnv } from '../node/helm-support.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
 import type { CommandMain } from './command.ts';
+import { parseDirectoryArguments } from './directory-arguments.ts';
 import { repositoryRoot } from './render.ts';
 
 const help = `Usage: plumbline lock [options] DIR...
@@ -36,21 +36,12 @@ Options:
 
 /** Entry point. */
 export const main: CommandMain = async (args, io) => {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    io.stderr(`plumbline lock: ${(error as Error).message}\n\n${help}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout(help);
-    return 0;
-  }
-  if (parsed.positionals.length === 0) {
-    io.stderr(`plumbline lock: name at least one app directory\n\n${help}`);
-    return 2;
-  }
+  const parsed = parseDirectoryArguments(args, io, {
+    name: 'lock',
+    help,
+    noDirectory: 'name at least one app directory',
+  });
+  if ('exitCode' in parsed) return parsed.exitCode;
   const first = resolve(parsed.positionals[0] as string);
   const root = resolve(parsed.values.root ?? repositoryRoot(first));
   const lockPath = join(root, chartLockFile);
@@ -92,11 +83,3 @@ export const main: CommandMain = async (args, io) => {
   io.stdout(`${chartLockFile}: ${entries.size} chart(s), ${added} new\n`);
   return 0;
 };
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: { root: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-  });
-}

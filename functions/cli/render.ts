@@ -6,13 +6,13 @@
 import { existsSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { PlumblineError } from '../../lib/errors.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { helmSupportFromEnv } from '../node/helm-support.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
 import type { CommandMain } from './command.ts';
+import { parseDirectoryArguments } from './directory-arguments.ts';
 
 const help = `Usage: plumbline render [options] DIR...
 
@@ -60,21 +60,12 @@ function tuneRuntime(): void {
 
 /** Renders every directory given and prints them. */
 export const main: CommandMain = async (args, io) => {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    io.stderr(`plumbline render: ${(error as Error).message}\n\n${help}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout(help);
-    return 0;
-  }
-  if (parsed.positionals.length === 0) {
-    io.stderr(`plumbline render: name at least one directory\n\n${help}`);
-    return 2;
-  }
+  const parsed = parseDirectoryArguments(args, io, {
+    name: 'render',
+    help,
+    noDirectory: 'name at least one directory',
+  });
+  if ('exitCode' in parsed) return parsed.exitCode;
   tuneRuntime();
   const { renderApp, toYaml } = await import('../../lib/render/index.ts');
   const { maskObject } = await import('../../lib/secrets/mask.ts');
@@ -126,11 +117,3 @@ export const main: CommandMain = async (args, io) => {
   io.stdout(outputs.filter((o) => o !== '').join('---\n'));
   return 0;
 };
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: { root: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-  });
-}
