@@ -4,7 +4,6 @@
  * reads them). `plumbline files ca-key` prints the certificate authority line servers trust.
  * Exit codes: plan 0 no changes, 1 changes, 2 error; apply 0 deployed, 2 error.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +27,7 @@ import { localHostShell } from '../node/local-host.ts';
 import { loadSettings } from '../node/settings.ts';
 import { sopsDecryptorFromEnv, sopsEnv } from '../node/sops-env.ts';
 import { nodeDial } from '../node/ssh-socket.ts';
+import { checkoutRevision } from './checkout-revision.ts';
 import type { CliIo, CommandMain } from './command.ts';
 import { outputFormat } from './plan.ts';
 
@@ -56,17 +56,6 @@ Exit codes: plan 0 no changes, 1 changes, 2 error; apply 0 deployed, 2 error.
 /** What tests inject. */
 export interface FilesCommandOptions {
   env?: Record<string, string | undefined>;
-}
-
-function gitRevision(dir: string): string {
-  try {
-    return execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return 'local';
-  }
 }
 
 /** Runs `plumbline files`. */
@@ -155,7 +144,7 @@ export async function filesCommand(
     runtime: 'the CLI',
   });
   const tree = new DirectoryFileTree(dir);
-  const revision = values.revision ?? gitRevision(dir);
+  const revision = values.revision ?? checkoutRevision(dir);
   const input: FilesAppInput = {
     repo: values.repo,
     app,

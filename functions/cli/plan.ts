@@ -4,7 +4,6 @@
  * or drift (fields another manager changed, which the apply takes back), 2 an error (the plan
  * failed, or the apply would fail or refuse: a dry-run error, a refused prune).
  */
-import { execFileSync } from 'node:child_process';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AppInput } from '../../lib/desired/app-input.ts';
@@ -22,6 +21,7 @@ import { helmSupportFromEnv } from '../node/helm-support.ts';
 import { nodeKubeClient } from '../node/kube-transport.ts';
 import { loadKubeconfig } from '../node/kubeconfig.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
+import { checkoutRevision } from './checkout-revision.ts';
 import type { CommandMain } from './command.ts';
 
 /** Options shared by `plan` and `apply`. */
@@ -51,17 +51,6 @@ export const clusterOptionsHelp = [
   '  --force-conflicts     the default; kept for scripts that pass it',
   '  --prune-contents      allow pruning a CRD or Namespace that holds objects outside the app',
 ].join('\n');
-
-function gitRevision(dir: string): string {
-  try {
-    return execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return 'local';
-  }
-}
 
 /**
  * Renders the directory and connects to the cluster: what `plan` and `apply` both need. Every
@@ -97,7 +86,7 @@ export async function prepare(
       app,
       namespace,
       objects: rendered.objects,
-      revision: values.revision ?? gitRevision(root),
+      revision: values.revision ?? checkoutRevision(root),
       sensitive: new Set(rendered.sensitive),
       secrets: ledger,
       digest: rendered.digest,
