@@ -10,16 +10,15 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sweepCommand } from '../../functions/cli/sweep.ts';
 import type { CliIo } from '../../functions/cli.ts';
-import { nodeReconciler } from '../../functions/node/reconciler.ts';
-import { DEFAULT_SETTINGS } from '../../functions/node/settings.ts';
-import { type NodeRuntime, startNodeRuntime } from '../../functions/node.ts';
+import type { NodeRuntime } from '../../functions/node.ts';
 import { MemoryLogger } from '../../lib/ports/logger.ts';
 import { PLAN_MARKER } from '../../lib/report/markdown.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
 import { binary } from '../env/paths.ts';
-import { testTargetBinding, testTargetSetting } from '../env/target-config.ts';
-import { TestGitRepo } from '../github-server/git-repo.ts';
-import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
+import { type RepoRuntime, startRepoRuntime } from '../env/repo-runtime.ts';
+import { testTargetSetting } from '../env/target-config.ts';
+import type { TestGitRepo } from '../github-server/git-repo.ts';
+import type { GitHubServer } from '../github-server/server.ts';
 import {
   pullRequestDelivery,
   pushDelivery,
@@ -38,6 +37,7 @@ describe('GitHub flows against the real API server', () => {
   let git: TestGitRepo;
   let github: GitHubServer;
   let runtime: NodeRuntime;
+  let started: RepoRuntime | undefined;
   let admin: AdminRequest;
 
   const plumblineYaml = [
@@ -90,34 +90,20 @@ describe('GitHub flows against the real API server', () => {
 
   beforeAll(async () => {
     admin = adminClient(cluster);
-    git = TestGitRepo.create();
-    github = await startGitHubServer({ repos: { [repo]: git }, token: 'gh-flows-token' });
-    runtime = await startNodeRuntime({
-      settings: {
-        ...DEFAULT_SETTINGS,
-        port: 0,
-        webhookSecrets: [secret],
-        repositories: [{ fullName: repo }],
-        targets: [
-          testTargetBinding(cluster, 'test', 'test-cluster', {
-            repositories: [repo],
-            namespaces: [namespace],
-            clusterResources: false,
-          }),
-        ],
-        githubApiUrl: github.url,
-        githubToken: 'gh-flows-token',
-        secrets: { 'test-cluster': cluster.admin.token },
-      },
-      runJob: nodeReconciler(),
+    started = await startRepoRuntime({
+      cluster,
+      repo,
+      webhookSecret: secret,
+      githubToken: 'gh-flows-token',
+      tokenSecret: 'test-cluster',
+      scope: { repositories: [repo], namespaces: [namespace], clusterResources: false },
       logger,
     });
+    ({ git, github, runtime } = started);
   });
 
   afterAll(async () => {
-    await runtime?.close();
-    await github?.close();
-    git?.remove();
+    await started?.close();
   });
 
   let main: string;

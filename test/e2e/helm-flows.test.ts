@@ -10,16 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { nodeReconciler } from '../../functions/node/reconciler.ts';
-import { DEFAULT_SETTINGS } from '../../functions/node/settings.ts';
-import { type NodeRuntime, startNodeRuntime } from '../../functions/node.ts';
+import type { NodeRuntime } from '../../functions/node.ts';
 import { MemoryLogger } from '../../lib/ports/logger.ts';
 import { formatChartLock } from '../../lib/render/helm-lock.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
 import { type ChartRepository, startChartRepository } from '../env/chart-servers.ts';
 import { binary } from '../env/paths.ts';
-import { testTargetBinding } from '../env/target-config.ts';
-import { TestGitRepo } from '../github-server/git-repo.ts';
-import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
+import { type RepoRuntime, startRepoRuntime } from '../env/repo-runtime.ts';
+import type { TestGitRepo } from '../github-server/git-repo.ts';
+import type { GitHubServer } from '../github-server/server.ts';
 import {
   pullRequestDelivery,
   pushDelivery,
@@ -102,6 +101,7 @@ describe('a Helm chart in an overlay, from push to pull request to merge', () =>
   let git: TestGitRepo;
   let github: GitHubServer;
   let runtime: NodeRuntime;
+  let started: RepoRuntime | undefined;
   let admin: AdminRequest;
   let charts: ChartRepository;
   let cache: string;
@@ -164,26 +164,14 @@ commonLabels:
     digests['1.0.0'] = charts.publish(chart('1.0.0', 1));
     digests['1.1.0'] = charts.publish(chart('1.1.0', 3));
     cache = mkdtempSync(join(tmpdir(), 'plumbline-e2e-charts-'));
-    git = TestGitRepo.create();
-    github = await startGitHubServer({ repos: { [repo]: git }, token: 'gh-helm-token' });
-    runtime = await startNodeRuntime({
-      settings: {
-        ...DEFAULT_SETTINGS,
-        port: 0,
-        webhookSecrets: [secret],
-        repositories: [{ fullName: repo }],
-        // The chart brings a CRD and the app its Namespace: cluster objects are allowed here.
-        targets: [
-          testTargetBinding(cluster, 'test', 'test-cluster', {
-            repositories: [repo],
-            namespaces: [namespace],
-            clusterResources: true,
-          }),
-        ],
-        githubApiUrl: github.url,
-        githubToken: 'gh-helm-token',
-        secrets: { 'test-cluster': cluster.admin.token },
-      },
+    started = await startRepoRuntime({
+      cluster,
+      repo,
+      webhookSecret: secret,
+      githubToken: 'gh-helm-token',
+      tokenSecret: 'test-cluster',
+      // The chart brings a CRD and the app its Namespace: cluster objects are allowed here.
+      scope: { repositories: [repo], namespaces: [namespace], clusterResources: true },
       runJob: nodeReconciler({
         // Charts render in the render sandbox, which builds helm support from these variables.
         helmEnv: {
@@ -195,13 +183,12 @@ commonLabels:
       }),
       logger,
     });
+    ({ git, github, runtime } = started);
   });
 
   afterAll(async () => {
-    await runtime?.close();
-    await github?.close();
+    await started?.close();
     await charts?.stop();
-    git?.remove();
     if (cache) rmSync(cache, { recursive: true, force: true });
   });
 

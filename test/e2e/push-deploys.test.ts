@@ -4,14 +4,11 @@
  * app and server-side applies it to the real kube-apiserver.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { nodeReconciler } from '../../functions/node/reconciler.ts';
-import { DEFAULT_SETTINGS } from '../../functions/node/settings.ts';
-import { type NodeRuntime, startNodeRuntime } from '../../functions/node.ts';
+import type { NodeRuntime } from '../../functions/node.ts';
 import { MemoryLogger } from '../../lib/ports/logger.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
-import { testTargetBinding } from '../env/target-config.ts';
-import { TestGitRepo } from '../github-server/git-repo.ts';
-import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
+import { type RepoRuntime, startRepoRuntime } from '../env/repo-runtime.ts';
+import type { TestGitRepo } from '../github-server/git-repo.ts';
 import { pushDelivery, type WebhookDelivery } from '../github-server/webhook-delivery.ts';
 import { webAppManifests } from './web-app.ts';
 
@@ -23,8 +20,8 @@ describe('a signed push webhook deploys a directory of manifests', () => {
   const namespace = uniqueName('e2e-push');
   const logger = new MemoryLogger();
   let git: TestGitRepo;
-  let github: GitHubServer;
   let runtime: NodeRuntime;
+  let started: RepoRuntime | undefined;
   let admin: AdminRequest;
 
   const plumblineYaml = [
@@ -55,34 +52,20 @@ describe('a signed push webhook deploys a directory of manifests', () => {
 
   beforeAll(async () => {
     admin = adminClient(cluster);
-    git = TestGitRepo.create();
-    github = await startGitHubServer({ repos: { [repo]: git }, token: 'gh-test-token' });
-    runtime = await startNodeRuntime({
-      settings: {
-        ...DEFAULT_SETTINGS,
-        port: 0,
-        webhookSecrets: [secret],
-        repositories: [{ fullName: repo }],
-        targets: [
-          testTargetBinding(cluster, 'test', 'test-cluster', {
-            repositories: [repo],
-            namespaces: [namespace],
-            clusterResources: false,
-          }),
-        ],
-        githubApiUrl: github.url,
-        githubToken: 'gh-test-token',
-        secrets: { 'test-cluster': cluster.admin.token },
-      },
-      runJob: nodeReconciler(),
+    started = await startRepoRuntime({
+      cluster,
+      repo,
+      webhookSecret: secret,
+      githubToken: 'gh-test-token',
+      tokenSecret: 'test-cluster',
+      scope: { repositories: [repo], namespaces: [namespace], clusterResources: false },
       logger,
     });
+    ({ git, runtime } = started);
   });
 
   afterAll(async () => {
-    await runtime?.close();
-    await github?.close();
-    git?.remove();
+    await started?.close();
   });
 
   let first: string;

@@ -6,14 +6,11 @@
  * push touching a shared file reaches both.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { nodeReconciler } from '../../functions/node/reconciler.ts';
-import { DEFAULT_SETTINGS } from '../../functions/node/settings.ts';
-import { type NodeRuntime, startNodeRuntime } from '../../functions/node.ts';
+import type { NodeRuntime } from '../../functions/node.ts';
 import { MemoryLogger } from '../../lib/ports/logger.ts';
 import { type AdminRequest, adminClient, uniqueName } from '../env/admin.ts';
-import { testTargetBinding } from '../env/target-config.ts';
-import { TestGitRepo } from '../github-server/git-repo.ts';
-import { type GitHubServer, startGitHubServer } from '../github-server/server.ts';
+import { type RepoRuntime, startRepoRuntime } from '../env/repo-runtime.ts';
+import type { TestGitRepo } from '../github-server/git-repo.ts';
 import { pushDelivery } from '../github-server/webhook-delivery.ts';
 
 const secret = 'e2e-fanout-secret';
@@ -25,8 +22,8 @@ describe('a push reaches only the apps whose files it changed', () => {
   const namespace = uniqueName('e2e-fanout');
   const logger = new MemoryLogger();
   let git: TestGitRepo;
-  let github: GitHubServer;
   let runtime: NodeRuntime;
+  let started: RepoRuntime | undefined;
   let admin: AdminRequest;
   let head = ZERO;
 
@@ -73,28 +70,16 @@ describe('a push reaches only the apps whose files it changed', () => {
 
   beforeAll(async () => {
     admin = adminClient(cluster);
-    git = TestGitRepo.create();
-    github = await startGitHubServer({ repos: { [repo]: git }, token: 'gh-fanout' });
-    runtime = await startNodeRuntime({
-      settings: {
-        ...DEFAULT_SETTINGS,
-        port: 0,
-        webhookSecrets: [secret],
-        repositories: [{ fullName: repo }],
-        targets: [
-          testTargetBinding(cluster, 'test', 'test-cluster', {
-            repositories: [repo],
-            namespaces: [namespace],
-            clusterResources: false,
-          }),
-        ],
-        githubApiUrl: github.url,
-        githubToken: 'gh-fanout',
-        secrets: { 'test-cluster': cluster.admin.token },
-      },
-      runJob: nodeReconciler(),
+    started = await startRepoRuntime({
+      cluster,
+      repo,
+      webhookSecret: secret,
+      githubToken: 'gh-fanout',
+      tokenSecret: 'test-cluster',
+      scope: { repositories: [repo], namespaces: [namespace], clusterResources: false },
       logger,
     });
+    ({ git, runtime } = started);
     const created = await admin('POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
       kind: 'Namespace',
@@ -104,9 +89,7 @@ describe('a push reaches only the apps whose files it changed', () => {
   });
 
   afterAll(async () => {
-    await runtime?.close();
-    await github?.close();
-    git?.remove();
+    await started?.close();
   });
 
   it('the first push (a new branch) reaches every app; a reads b’s files and says so', async () => {

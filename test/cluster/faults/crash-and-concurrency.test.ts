@@ -10,17 +10,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../../../functions/cli.ts';
-import { nodeReconciler } from '../../../functions/node/reconciler.ts';
-import { DEFAULT_SETTINGS } from '../../../functions/node/settings.ts';
-import { type NodeRuntime, startNodeRuntime } from '../../../functions/node.ts';
+import type { NodeRuntime } from '../../../functions/node.ts';
 import type { KubeObject } from '../../../lib/core/object.ts';
 import { readInventory } from '../../../lib/inventory/applyset.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
 import { captureIo } from '../../env/cli-io.ts';
 import type { FaultProxy } from '../../env/fault-proxy.ts';
-import { testTargetBinding } from '../../env/target-config.ts';
-import { TestGitRepo } from '../../github-server/git-repo.ts';
-import { type GitHubServer, startGitHubServer } from '../../github-server/server.ts';
+import { type RepoRuntime, startRepoRuntime } from '../../env/repo-runtime.ts';
+import type { TestGitRepo } from '../../github-server/git-repo.ts';
+import type { GitHubServer } from '../../github-server/server.ts';
 import { pushDelivery } from '../../github-server/webhook-delivery.ts';
 import { adminKube, freshNamespace, leaseSpec } from '../engine/cluster.ts';
 import {
@@ -183,32 +181,24 @@ describe('a CLI apply racing a push deployed by plumbline serve', () => {
   let git: TestGitRepo;
   let github: GitHubServer;
   let runtime: NodeRuntime;
+  let started: RepoRuntime | undefined;
   const logger = new MemoryLogger();
 
   beforeAll(async () => {
-    git = TestGitRepo.create();
-    github = await startGitHubServer({ repos: { [repo]: git }, token: 'gh-race' });
-    runtime = await startNodeRuntime({
-      settings: {
-        ...DEFAULT_SETTINGS,
-        port: 0,
-        webhookSecrets: [secret],
-        repositories: [{ fullName: repo }],
-        targets: [testTargetBinding(cluster, 'test', 'race-token')],
-        githubApiUrl: github.url,
-        githubToken: 'gh-race',
-        secrets: { 'race-token': cluster.admin.token },
-      },
-      runJob: nodeReconciler(),
+    started = await startRepoRuntime({
+      cluster,
+      repo,
+      webhookSecret: secret,
+      githubToken: 'gh-race',
+      tokenSecret: 'race-token',
       logger,
       retry: { attempts: 4, delayMs: () => 300, isTransient: () => true },
     });
+    ({ git, github, runtime } = started);
   });
 
   afterAll(async () => {
-    await runtime?.close();
-    await github?.close();
-    git?.remove();
+    await started?.close();
   });
 
   it('runs one after the other, each truthful, the one that finished last on the cluster', async () => {

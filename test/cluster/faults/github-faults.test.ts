@@ -5,15 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { nodeReconciler } from '../../../functions/node/reconciler.ts';
-import { DEFAULT_SETTINGS } from '../../../functions/node/settings.ts';
-import { DEFAULT_RETRY, type NodeRuntime, startNodeRuntime } from '../../../functions/node.ts';
+import { DEFAULT_RETRY, type NodeRuntime } from '../../../functions/node.ts';
 import { readInventory } from '../../../lib/inventory/applyset.ts';
 import { retryAfterOf } from '../../../lib/jobs/transient.ts';
 import { MemoryLogger } from '../../../lib/ports/logger.ts';
-import { testTargetBinding } from '../../env/target-config.ts';
-import { TestGitRepo } from '../../github-server/git-repo.ts';
-import { type GitHubServer, startGitHubServer } from '../../github-server/server.ts';
+import { type RepoRuntime, startRepoRuntime } from '../../env/repo-runtime.ts';
+import type { TestGitRepo } from '../../github-server/git-repo.ts';
+import type { GitHubServer } from '../../github-server/server.ts';
 import { pushDelivery } from '../../github-server/webhook-delivery.ts';
 import { adminKube, freshNamespace } from '../engine/cluster.ts';
 import { expectTruthful, objectsAt, report } from './harness.ts';
@@ -24,23 +22,16 @@ const repo = 'acme/flaky';
 let git: TestGitRepo;
 let github: GitHubServer;
 let runtime: NodeRuntime;
+let started: RepoRuntime | undefined;
 const logger = new MemoryLogger();
 
 beforeAll(async () => {
-  git = TestGitRepo.create();
-  github = await startGitHubServer({ repos: { [repo]: git }, token: 'gh-flaky' });
-  runtime = await startNodeRuntime({
-    settings: {
-      ...DEFAULT_SETTINGS,
-      port: 0,
-      webhookSecrets: [secret],
-      repositories: [{ fullName: repo }],
-      targets: [testTargetBinding(cluster, 'test', 'flaky-token')],
-      githubApiUrl: github.url,
-      githubToken: 'gh-flaky',
-      secrets: { 'flaky-token': cluster.admin.token },
-    },
-    runJob: nodeReconciler(),
+  started = await startRepoRuntime({
+    cluster,
+    repo,
+    webhookSecret: secret,
+    githubToken: 'gh-flaky',
+    tokenSecret: 'flaky-token',
     logger,
     // As the production policy, with a short base so the suite stays quick: retry-after still wins.
     retry: {
@@ -48,12 +39,11 @@ beforeAll(async () => {
       delayMs: (attempt, error) => Math.max(100 * attempt, retryAfterOf(error) ?? 0),
     },
   });
+  ({ git, github, runtime } = started);
 });
 
 afterAll(async () => {
-  await runtime?.close();
-  await github?.close();
-  git?.remove();
+  await started?.close();
 });
 
 describe('GitHub faults during a push deploy', () => {
