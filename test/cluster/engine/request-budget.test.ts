@@ -7,12 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeReconciler } from '../../../functions/node/reconciler.ts';
-import { DEFAULT_SETTINGS } from '../../../functions/node/settings.ts';
-import { type NodeRuntime, startNodeRuntime } from '../../../functions/node.ts';
+import type { NodeRuntime } from '../../../functions/node.ts';
 import { silentLogger } from '../../../lib/ports/logger.ts';
-import { testTargetBinding } from '../../env/target-config.ts';
-import { TestGitRepo } from '../../github-server/git-repo.ts';
-import { type GitHubServer, startGitHubServer } from '../../github-server/server.ts';
+import { type RepoRuntime, startRepoRuntime } from '../../env/repo-runtime.ts';
+import type { TestGitRepo } from '../../github-server/git-repo.ts';
+import type { GitHubServer } from '../../github-server/server.ts';
 import { pushDelivery } from '../../github-server/webhook-delivery.ts';
 import { adminKube, cluster, freshNamespace } from './cluster.ts';
 
@@ -31,6 +30,7 @@ interface Seen {
 let git: TestGitRepo;
 let github: GitHubServer;
 let runtime: NodeRuntime;
+let started: RepoRuntime | undefined;
 let namespace: string;
 let head: string;
 const seen: Seen[] = [];
@@ -87,19 +87,12 @@ function githubRoute(method: string, path: string): string {
 
 beforeAll(async () => {
   namespace = await freshNamespace(adminKube().client, 'budget');
-  git = TestGitRepo.create();
-  github = await startGitHubServer({ repos: { [repo]: git }, token: 'gh-budget' });
-  runtime = await startNodeRuntime({
-    settings: {
-      ...DEFAULT_SETTINGS,
-      port: 0,
-      webhookSecrets: [secret],
-      repositories: [{ fullName: repo }],
-      targets: [testTargetBinding(cluster, 'test', 'budget-token')],
-      githubApiUrl: github.url,
-      githubToken: 'gh-budget',
-      secrets: { 'budget-token': cluster.admin.token },
-    },
+  started = await startRepoRuntime({
+    cluster,
+    repo,
+    webhookSecret: secret,
+    githubToken: 'gh-budget',
+    tokenSecret: 'budget-token',
     runJob: nodeReconciler({
       wrapTransport: (inner) => (input, init) => {
         const request = new Request(input, init);
@@ -110,6 +103,7 @@ beforeAll(async () => {
     }),
     logger: silentLogger,
   });
+  ({ git, github, runtime } = started);
   const config = [
     'apps:',
     ...Array.from({ length: APPS }, (_, i) => [
@@ -129,9 +123,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await runtime?.close();
-  await github?.close();
-  git?.remove();
+  await started?.close();
 });
 
 describe('requests per push and per sweep (regression guard)', () => {
