@@ -98,20 +98,25 @@ function appFiles(namespace: string, round: number): Record<string, string> {
   return files;
 }
 
-/** The workerd process Miniflare started for this process. */
+/** The workerd process Miniflare started for this process (the newest workerd child). */
 function workerdChild(): number {
+  let found: { pid: number; started: number } | undefined;
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && command === 'workerd') return Number(name);
+      // Fields after the command: state (3), ppid (4) ... starttime (22).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const started = Number(fields[19]);
+      if (Number(fields[1]) !== process.pid || command !== 'workerd') continue;
+      if (!found || started > found.started) found = { pid: Number(name), started };
     } catch {
       // The process ended while listing: not ours.
     }
   }
-  throw new Error('no workerd child process found (Miniflare did not start one?)');
+  if (!found) throw new Error('no workerd child process found (Miniflare did not start one?)');
+  return found.pid;
 }
 
 /** CPU of every thread of `pid` so far, ms (schedstat: nanoseconds on the CPU). */
