@@ -103,7 +103,7 @@ async function jobRows(context: SuiteContext): Promise<Row[]> {
     const free =
       cpu < WORKERS_CPU_MS.free
         ? "within the Free plan's 10 ms"
-        : `${(cpu / WORKERS_CPU_MS.free).toFixed(0)}× the Free plan's 10 ms`;
+        : `${(cpu / WORKERS_CPU_MS.free).toFixed(cpu < 10 * WORKERS_CPU_MS.free ? 1 : 0)}× the Free plan's 10 ms`;
     return {
       suite: 'workerd',
       case: `${what} (${n})`,
