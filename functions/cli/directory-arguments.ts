@@ -4,6 +4,8 @@
  * with 0; a usage error goes to stderr with the command's help and ends it with 2, as in every
  * sub-command.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from './command.ts';
 
@@ -51,4 +53,18 @@ function parse(args: string[]) {
     allowPositionals: true,
     options: { root: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
   });
+}
+
+/**
+ * The nearest ancestor of `dir` (itself included) holding `.git`; outside a repository, the
+ * working directory when `dir` is inside it, else `dir` itself.
+ */
+export function repositoryRoot(dir: string): string {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, '.git'))) return current;
+    if (dirname(current) === current) break;
+  }
+  const cwd = process.cwd();
+  const inside = relative(cwd, dir);
+  return inside === '..' || inside.startsWith(`..${sep}`) ? dir : cwd;
 }

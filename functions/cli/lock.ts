@@ -19,8 +19,7 @@ import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { helmSupportFromEnv } from '../node/helm-support.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
 import type { CommandMain } from './command.ts';
-import { parseDirectoryArguments } from './directory-arguments.ts';
-import { repositoryRoot } from './render.ts';
+import { parseDirectoryArguments, repositoryRoot } from './directory-arguments.ts';
 
 const help = `Usage: plumbline lock [options] DIR...
 

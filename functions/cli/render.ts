@@ -5,14 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { PlumblineError } from '../../lib/errors.ts';
 import { DirectoryFileTree } from '../node/directory-tree.ts';
 import { helmSupportFromEnv } from '../node/helm-support.ts';
 import { sopsDecryptorFromEnv } from '../node/sops-env.ts';
 import type { CommandMain } from './command.ts';
-import { parseDirectoryArguments } from './directory-arguments.ts';
+import { parseDirectoryArguments, repositoryRoot } from './directory-arguments.ts';
 
 const help = `Usage: plumbline render [options] DIR...
 
@@ -28,20 +28,6 @@ Options:
                 DIR, else the working directory when DIR is inside it)
   -h, --help    show this help
 `;
-
-/**
- * The nearest ancestor of `dir` (itself included) holding `.git`; outside a repository, the
- * working directory when `dir` is inside it, else `dir` itself.
- */
-export function repositoryRoot(dir: string): string {
-  for (let current = dir; ; current = dirname(current)) {
-    if (existsSync(join(current, '.git'))) return current;
-    if (dirname(current) === current) break;
-  }
-  const cwd = process.cwd();
-  const inside = relative(cwd, dir);
-  return inside === '..' || inside.startsWith(`..${sep}`) ? dir : cwd;
-}
 
 /**
  * Node tuning for a one-shot render, before the renderer loads: cache compiled modules between
