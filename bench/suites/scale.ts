@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { adminClient } from '../../test/env/admin.ts';
@@ -35,6 +35,9 @@ const TOKEN = 'bench-token';
 const ZERO = '0'.repeat(40);
 const NAMESPACES = 10;
 const server = fileURLToPath(new URL('../scale/server.ts', import.meta.url));
+const sandboxWorker = fileURLToPath(
+  new URL('../../functions/node/render-sandbox-worker.ts', import.meta.url),
+);
 
 /** Flux's published anchor (fluxcd/flux-benchmark RESULTS.md, 1,000 Kustomizations). */
 const FLUX = { seconds: 4 * 60 + 15, memoryMiB: 175, cores: 16 };
@@ -116,7 +119,11 @@ function componentsCpu(dir: string): Record<string, number> {
 }
 
 /** Sends a command to the server and waits for its answer. */
-function ask(child: ChildProcess, cmd: string): Promise<ServerReply> {
+function ask(
+  child: ChildProcess,
+  cmd: string,
+  extra: { name?: string } = {},
+): Promise<ServerReply> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: ServerReply) => {
       if (message.cmd !== cmd) return;
@@ -128,7 +135,7 @@ function ask(child: ChildProcess, cmd: string): Promise<ServerReply> {
       reject(new Error(`the server exited (${code}) during ${cmd}`));
     child.on('message', onMessage);
     child.once('exit', onExit);
-    child.send({ cmd });
+    child.send({ cmd, ...extra });
   });
 }
 
@@ -146,6 +153,9 @@ function total(counts: Record<string, number>): number {
 
 async function scaleSuite(context: SuiteContext): Promise<Row[]> {
   const apps = Number(process.env.BENCH_SCALE_APPS ?? (context.quick ? 50 : 1000));
+  // BENCH_SCALE_PROFILE=dir: a CPU profile of the server per phase, `dir/cold-start.cpuprofile`...
+  const profileDir = process.env.BENCH_SCALE_PROFILE && resolve(process.env.BENCH_SCALE_PROFILE);
+  const profileName = (phase: string) => phase.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
   const dir = join(context.tmp, 'scale');
   mkdirSync(dir, { recursive: true });
   context.log(
@@ -155,12 +165,15 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
   const git = TestGitRepo.create();
   const github = await startGitHubServer({ repos: { 'bench/scale': git }, token: TOKEN });
   const bundle = await bundleNodeEntry(server, dir, 'scale-server');
+  // The server renders each app in a worker thread, which it finds beside its bundle.
+  await bundleNodeEntry(sandboxWorker, dir, 'render-sandbox-worker');
   const logFile = join(dir, 'server.log');
   writeFileSync(logFile, '');
   const child = fork(bundle, [], {
     env: {
       ...process.env,
       BENCH_LOG: logFile,
+      ...(profileDir ? { BENCH_SCALE_PROFILE: profileDir } : {}),
       PLUMBLINE_WEBHOOK_SECRETS: SECRET,
       PLUMBLINE_REPOSITORIES: 'bench/scale',
       PLUMBLINE_TARGETS: JSON.stringify([
@@ -233,9 +246,11 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
       const clusterBefore = total(countsBefore.clusterRequests);
       const loadBefore = loadNow();
       const logBefore = readFileSync(logFile).byteLength;
+      if (profileDir) await ask(child, 'profile-start');
       const started = performance.now();
       const reply = await run();
       const wallMs = performance.now() - started;
+      if (profileDir) await ask(child, 'profile-stop', { name: profileName(name) });
       const planeAfter = componentsCpu(plane.cluster.dir);
       const planeCpu = Object.fromEntries(
         Object.entries(planeAfter).map(([k, v]) => [k, v - (planeBefore[k] ?? 0)]),
@@ -299,7 +314,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
     const cms = ((configMaps.body.items as unknown[]) ?? []).length;
     if (applied !== apps || cms !== apps * 15) {
       throw new Error(
-        `cold start applied ${applied} ApplySets and ${cms} ConfigMaps, expected ${apps} and ${apps * 15}`,
+        `cold start applied ${applied} ApplySets and ${cms} ConfigMaps, expected ${apps} and ${apps * 15}; the server ${cold.problems}`,
       );
     }
     const coldCase = `cold start: ${apps} apps x 20 objects from scratch`;
