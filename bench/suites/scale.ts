@@ -15,7 +15,6 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { adminClient } from '../../test/env/admin.ts';
 import { startControlPlane } from '../../test/env/control-plane.ts';
 import { testTargetSetting } from '../../test/env/target-config.ts';
@@ -27,13 +26,13 @@ import { loadNow } from '../measure/machine.ts';
 import { bundleNodeEntry } from '../measure/node-bundle.ts';
 import { mib } from '../measure/stats.ts';
 import type { Row } from '../measure/table.ts';
+import { appManifests, appName, NAMESPACES } from '../scale/app-manifests.ts';
 import type { ServerReply } from '../scale/server.ts';
 import type { Suite, SuiteContext } from '../suite.ts';
 
 const SECRET = 'bench-secret';
 const TOKEN = 'bench-token';
 const ZERO = '0'.repeat(40);
-const NAMESPACES = 10;
 const server = fileURLToPath(new URL('../scale/server.ts', import.meta.url));
 const sandboxWorker = fileURLToPath(
   new URL('../../functions/node/render-sandbox-worker.ts', import.meta.url),
@@ -41,64 +40,6 @@ const sandboxWorker = fileURLToPath(
 
 /** Flux's published anchor (fluxcd/flux-benchmark RESULTS.md, 1,000 Kustomizations). */
 const FLUX = { seconds: 4 * 60 + 15, memoryMiB: 175, cores: 16 };
-
-function appName(i: number): string {
-  return `app-${String(i).padStart(4, '0')}`;
-}
-
-/** The 20 objects of app `i`: a Deployment with its ServiceAccount, Service and RBAC, 15 ConfigMaps. */
-function appManifests(i: number, revision: number): string {
-  const name = appName(i);
-  const namespace = `scale-${i % NAMESPACES}`;
-  const meta = (n: string) => ({ name: n, namespace, labels: { app: name } });
-  const objects: Record<string, unknown>[] = [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(name) },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: meta(name),
-      spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: meta(name),
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: {
-            serviceAccountName: name,
-            containers: [{ name: 'app', image: `registry.example.com/${name}:1.${revision}` }],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: meta(name),
-      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: meta(name),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace }],
-    },
-  ];
-  for (let c = 0; c < 15; c++) {
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: meta(`${name}-cm-${c}`),
-      data: { app: name, index: String(c), setting: `value-${c}` },
-    });
-  }
-  return objects.map((o) => stringify(o)).join('---\n');
-}
 
 /** CPU ms of every process whose command line names `dir` (the control plane's components). */
 function componentsCpu(dir: string): Record<string, number> {
