@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +100,33 @@ describe('createRenderSandbox', { timeout: 90_000 }, () => {
   });
 });
 
+describe("the sandbox's compile cache", { timeout: 90_000 }, () => {
+  it('is private to the process, fills with the first worker, serves the next and goes with close', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'sandbox-cache-test-'));
+    try {
+      const cached = createRenderSandbox({ cacheParent: parent });
+      const tree = new MemoryFileTree(files);
+      const expected = await renderApp(tree, 'app', { decryptor });
+      expect(await cached(tree, 'app', { decryptor })).toEqual(expected);
+      const [dir, ...others] = readdirSync(parent);
+      expect(others).toEqual([]);
+      expect(dir).toMatch(/^plumbline-sandbox-cache-/);
+      const path = join(parent, dir as string);
+      // Only this user may write code into it.
+      expect(statSync(path).mode & 0o777).toBe(0o700);
+      expect(readdirSync(path, { recursive: true }).length).toBeGreaterThan(0);
+      // Later workers read the cache and render the same.
+      for (let i = 0; i < 2; i++)
+        expect(await cached(tree, 'app', { decryptor })).toEqual(expected);
+      expect(readdirSync(parent)).toEqual([dir]);
+      await cached.close();
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the helm environment of the sandbox', () => {
   it("carries helm's own variables and nothing else of the process", () => {
     const env = {
@@ -134,20 +161,25 @@ describe('a process using the sandbox', () => {
       new URL('../../../functions/node/render-sandbox.ts', import.meta.url),
     );
     const treeModule = fileURLToPath(new URL('../../../lib/source/file-tree.ts', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'plumbline-sandbox-exit-'));
+    const cacheParent = join(dir, 'cache');
+    mkdirSync(cacheParent);
     const script = `
       const { createRenderSandbox } = await import(${JSON.stringify(sandboxModule)});
       const { MemoryFileTree } = await import(${JSON.stringify(treeModule)});
-      const render = createRenderSandbox();
+      const render = createRenderSandbox({ cacheParent: ${JSON.stringify(cacheParent)} });
       const ok = await render(new MemoryFileTree({ 'app/cm.yaml': 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: a}\\n' }), 'app');
       const failed = await render(new MemoryFileTree({ 'app/cm.yaml': 'metadata: [x\\n' }), 'app').catch(() => 'failed');
       console.log(ok.objects.length, failed);
     `;
     // A hang is what this guards against; the limit is far above a render's time.
-    const dir = mkdtempSync(join(tmpdir(), 'plumbline-sandbox-exit-'));
     const file = join(dir, 'render.mjs');
     writeFileSync(file, script);
     const result = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 80_000 });
+    // Its compile cache went with it.
+    const left = readdirSync(cacheParent);
     rmSync(dir, { recursive: true, force: true });
+    expect(left).toEqual([]);
     expect(result.stderr).toBe('');
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
