@@ -239,8 +239,11 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         reply,
       };
     };
-    const describe = (p: Awaited<ReturnType<typeof phase>>) =>
-      `server CPU ${(p.cpuMs / 1000).toFixed(0)} s; meanwhile ${Object.entries(p.planeCpu)
+    /** The server's CPU, also per unit of work (`per object`, `per app`) when given. */
+    const describe = (p: Awaited<ReturnType<typeof phase>>, per?: [number, string]) =>
+      `server CPU ${(p.cpuMs / 1000).toFixed(1)} s${
+        per ? ` (${(p.cpuMs / per[0]).toFixed(1)} ms ${per[1]})` : ''
+      }; meanwhile ${Object.entries(p.planeCpu)
         .sort((a, b) => b[1] - a[1])
         .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`)
         .join(', ')}; load ${p.load.map((l) => l.toFixed(1)).join(' -> ')}; ${p.problems}`;
@@ -268,7 +271,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         plumbline: cold.wallMs,
         reference: { tool: `Flux, published (${FLUX.cores} cores)`, value: FLUX.seconds * 1000 },
         target: { text: '< Flux on 16 cores', met: cold.wallMs < FLUX.seconds * 1000 },
-        note: `on this machine's 2 cores, shared with the API server, etcd, the controller manager, KWOK and other work; ${describe(cold)}. Flux's figure is from fluxcd/flux-benchmark (4 objects per app), not measured here`,
+        note: `on this machine's 2 cores, shared with the API server, etcd, the controller manager, KWOK and other work; ${describe(cold, [apps * 20, 'per object'])}. Flux's figure is from fluxcd/flux-benchmark (4 objects per app), not measured here`,
       },
       {
         suite: 'scale',
@@ -307,7 +310,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         metric: 'wall',
         unit: 'ms',
         plumbline: sweep.wallMs,
-        note: `${inSync} apps reported in sync; ${describe(sweep)}`,
+        note: `${inSync} apps reported in sync; ${describe(sweep, [apps, 'per app'])}`,
       },
       {
         suite: 'scale',
