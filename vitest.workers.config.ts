@@ -12,6 +12,7 @@ export default defineConfig({
     cloudflareTest(({ inject }) => {
       const fixture = inject('workers');
       const origin = inject('workersOrigin');
+      const accessTeam = inject('workersAccessTeam');
       return {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
@@ -44,6 +45,10 @@ export default defineConfig({
             origin,
             githubAppHost: WORKERS_TEST.githubAppHost,
             githubAppId: WORKERS_TEST.githubAppId,
+            accessTeam: {
+              teamDomain: accessTeam.teamDomain,
+              keys: [{ ...accessTeam.publicJwk, kid: accessTeam.kid, alg: 'RS256', use: 'sig' }],
+            },
           }),
         },
       };

@@ -37,6 +37,7 @@ import { createStatusApp } from '../lib/status/status-app.ts';
 import { createApp, DEFAULT_BODY_TIMEOUT_MS } from '../lib/webhook/app.ts';
 import { gitCacheDirectory, gitSourcesFor } from './node/git-sources.ts';
 import { githubAppFile, saveGitHubApp } from './node/github-app-file.ts';
+import { processDeliveryReads } from './node/process-delivery-reads.ts';
 import type { NodeSettings } from './node/settings.ts';
 
 /** What the Node runtime is started with. */
@@ -223,6 +224,8 @@ export async function startNodeRuntime(options: NodeRuntimeOptions): Promise<Nod
       registry: context.registry,
       gitHostFor: context.gitHostFor,
       queue: jobs,
+      // The jobs of a delivery run here too: they reuse what the webhook read for it.
+      deliveryReads: processDeliveryReads,
       logger,
       maxBodyBytes: settings.maxBodyBytes,
       bodyTimeoutMs,

@@ -165,6 +165,8 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         branch: 'main',
         before,
         after,
+        // The file lists GitHub puts in the payload: they narrow the fan-out.
+        ...(before === ZERO ? {} : { commits: git.pushedCommits(before, after) }),
       });
       const response = await fetch(`${url}/webhooks/github`, {
         method: 'POST',

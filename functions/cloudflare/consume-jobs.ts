@@ -7,7 +7,7 @@
 import { messageOf } from '../../lib/errors.ts';
 import { type Job, jobKey } from '../../lib/jobs/job.ts';
 import type { Logger } from '../../lib/ports/logger.ts';
-import { retryDelaySeconds } from './job-verdict.ts';
+import { retryDelayOf, retryDelaySeconds } from './job-verdict.ts';
 import type { AppJobsNamespace, AppJobsRpc, MessageBatch, QueueMessage } from './worker-env.ts';
 
 /** What the consumer needs. */
@@ -56,7 +56,7 @@ async function runMessage(deps: ConsumeDeps, message: QueueMessage<unknown>): Pr
       message.ack();
       return;
     }
-    const delaySeconds = retryDelaySeconds(message.attempts, deps.retryBaseSeconds);
+    const delaySeconds = retryDelayOf(verdict, message.attempts, deps.retryBaseSeconds);
     deps.logger.log('warn', 'job will be retried', {
       ...fields,
       reason: verdict.reason,

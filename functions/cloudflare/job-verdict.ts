@@ -11,7 +11,7 @@
 import { backoffDelay } from '../../lib/core/backoff.ts';
 import { messageOf, PlumblineError } from '../../lib/errors.ts';
 import type { FlowOutcome } from '../../lib/flows/run-flow.ts';
-import { isTransient } from '../../lib/jobs/transient.ts';
+import { isTransient, retryAfterOf } from '../../lib/jobs/transient.ts';
 
 /** The consumer's decision for one message. */
 export type JobVerdict =
@@ -21,7 +21,12 @@ export type JobVerdict =
       status: string;
       reason?: string;
     }
-  | { action: 'retry'; reason: string };
+  | {
+      action: 'retry';
+      reason: string;
+      /** How long the failing side asked to wait (GitHub's `retry-after` or rate-limit reset). */
+      retryAfterMs?: number;
+    };
 
 /** A thrown error as one line: the stage first, as users see failures elsewhere. */
 function describeError(error: unknown): string {
@@ -44,9 +49,9 @@ export function verdictOf(outcome: FlowOutcome): JobVerdict {
 /** Retry a transient failure; ack (as failed) anything else a flow threw. */
 export function verdictOfError(error: unknown): JobVerdict {
   const reason = describeError(error);
-  return isTransient(error)
-    ? { action: 'retry', reason }
-    : { action: 'ack', status: 'failed', reason };
+  if (!isTransient(error)) return { action: 'ack', status: 'failed', reason };
+  const retryAfterMs = retryAfterOf(error);
+  return { action: 'retry', reason, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }
 
 /**
@@ -60,4 +65,23 @@ export function retryDelaySeconds(
 ): number {
   const ms = backoffDelay(attempt, { baseMs: baseSeconds * 1000, capMs: 15 * 60 * 1000 }, random);
   return Math.round(ms / 1000);
+}
+
+/** The longest delay Queues accept for a retry (12 hours). */
+export const MAX_QUEUE_DELAY_SECONDS = 12 * 60 * 60;
+
+/**
+ * The delay before retry `attempt` of a message: the backoff, or longer when the failing side
+ * named a time (a rate limit resets at a known moment; retrying before it only spends attempts
+ * toward the dead-letter queue), within what Queues accept.
+ */
+export function retryDelayOf(
+  verdict: { retryAfterMs?: number },
+  attempt: number,
+  baseSeconds: number,
+  random: () => number = Math.random,
+): number {
+  const backoff = retryDelaySeconds(attempt, baseSeconds, random);
+  const asked = Math.ceil((verdict.retryAfterMs ?? 0) / 1000);
+  return Math.min(Math.max(backoff, asked), MAX_QUEUE_DELAY_SECONDS);
 }

@@ -17,7 +17,7 @@ import { CredentialsError } from '../../lib/errors.ts';
 import type { FlowDeps } from '../../lib/flows/flow-deps.ts';
 import { runFlow } from '../../lib/flows/run-flow.ts';
 import { createHostAccess, type HostAccess } from '../../lib/hosts/host-access.ts';
-import { DeliveryReads } from '../../lib/jobs/delivery-reads.ts';
+import type { DeliveryReads } from '../../lib/jobs/delivery-reads.ts';
 import type { JobContext, RunJob } from '../../lib/jobs/job-context.ts';
 import type { RegisteredRepo } from '../../lib/ports/repo-registry.ts';
 import type { HelmSupport } from '../../lib/render/helm-renderer.ts';
@@ -27,6 +27,7 @@ import { nodeKubeClient, nodeKubeFetch } from './kube-transport.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
 import { holderIdentity, isLocalHolderAlive } from './lease-holder.ts';
 import { localHostShell } from './local-host.ts';
+import { processDeliveryReads } from './process-delivery-reads.ts';
 import {
   createRenderSandbox,
   type RenderSandboxOptions,
@@ -65,6 +66,8 @@ export interface NodeReconcilerOptions {
    * holds no credential); `false` renders in this process.
    */
   sandbox?: RenderSandboxOptions | false;
+  /** Reads shared by a delivery's jobs (default: the process's, shared with its webhook). */
+  deliveryReads?: DeliveryReads;
 }
 
 /** Reads kubeconfig and AWS settings from the environment, as kubectl and the AWS SDK name them. */
@@ -122,8 +125,9 @@ export function nodeFlowDeps(
   // charts included: the worker builds helm support from the same environment.
   const render =
     options.sandbox === false ? undefined : createRenderSandbox({ helmEnv, ...options.sandbox });
-  // One push or sweep fans out into a job per app: they share the trusted configuration read.
-  const deliveryReads = new DeliveryReads();
+  // One push or sweep fans out into a job per app: they share the trusted configuration read
+  // (with the webhook too, which read it for the same delivery in this process).
+  const deliveryReads = options.deliveryReads ?? processDeliveryReads;
   let clusters: ClusterAccess | undefined;
   let hosts: HostAccess | undefined;
   let decryptors: ((repo: RegisteredRepo) => FileDecryptor) | undefined;

@@ -129,3 +129,37 @@ export function appImpact(
   }
   return { app, affected: false, reason: 'no file it reads changed' };
 }
+
+/** Is `path` under `dir` (`''` is the repository root, which holds everything)? */
+export function isUnder(path: string, dir: string): boolean {
+  return dir === '' || path === dir || path.startsWith(`${dir}/`);
+}
+
+/** A file an app's render read from under another app's path. */
+export interface BorrowedFile {
+  file: string;
+  /** The app whose path holds it. */
+  owner: string;
+}
+
+/**
+ * The files `app` read (`files`, from its render) that lie outside its own path and under the
+ * path of another app of its branch: a push touching only those reaches the owner, not `app`
+ * (the sweep deploys it). Listed so the job can say so; at most `limit` of them.
+ */
+export function borrowedFiles(
+  app: AppConfig,
+  apps: readonly AppConfig[],
+  files: readonly string[],
+  limit = 5,
+): BorrowedFile[] {
+  const others = apps.filter((a) => a.name !== app.name && a.branch === app.branch);
+  const out: BorrowedFile[] = [];
+  for (const file of files) {
+    if (isUnder(file, app.path)) continue;
+    const owner = others.find((a) => isUnder(file, a.path));
+    if (owner) out.push({ file, owner: owner.name });
+    if (out.length >= limit) break;
+  }
+  return out;
+}

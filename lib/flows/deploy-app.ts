@@ -32,7 +32,7 @@ import { describeCharts } from '../report/chart-summary.ts';
 import { planMarkdown } from '../report/markdown.ts';
 import { type Redacted, redacted } from '../report/redacted.ts';
 import { changeSetSummary } from '../report/summary.ts';
-import { appImpact, changedFiles } from './affected-apps.ts';
+import { appImpact, borrowedFiles, changedFiles } from './affected-apps.ts';
 import type { DeployOutcome, DeployPlanInfo } from './deploy-outcome.ts';
 import { deploymentRecorder, reportRefusedTarget, statusContext } from './deployment-record.ts';
 import { bestEffort, type FlowDeps } from './flow-deps.ts';
@@ -126,6 +126,13 @@ async function deployInScope(job: ReconcileJob, deps: JobDeps): Promise<DeployOu
   }
   if (!rendered) {
     return applyAndRecord(resolved, undefined, renderError, undefined, deps, job.deliveryId);
+  }
+  const borrowed = borrowedFiles(resolved.app, resolved.config.apps, rendered.files);
+  if (borrowed.length > 0) {
+    log('warn', "the app reads files under another app's path", {
+      files: borrowed.map((b) => `${b.file} (${b.owner})`),
+      hint: "A push touching only those files deploys the other app, and this one at the next sweep: move shared files outside every app's path (they then reach every app).",
+    });
   }
   let client: KubeClient | undefined;
   let reason: string | undefined;

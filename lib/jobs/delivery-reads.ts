@@ -1,9 +1,9 @@
 /**
- * Reads shared by the jobs of one delivery. A push fans out into one job per app of its
- * branch, and a sweep into one per app; each job resolves its app against the trusted
- * configuration and the branch head. Those reads are the same for every job of the delivery,
- * so the runtime shares them: a push touching one app of 200 reads the trusted branch and its
- * head once, not 200 times.
+ * Reads shared by the jobs of one delivery. A push fans out into one job per app it can
+ * affect, and a sweep into one per app; each job resolves its app against the trusted
+ * configuration and the branch head. Those reads are the same for every job of the delivery
+ * (and for the webhook that received it, when it runs in the same process), so the runtime
+ * shares them: a sweep of 200 apps reads the trusted branch and its head once, not 200 times.
  *
  * Sharing is by delivery, never by time alone: a newer push is a new delivery and reads
  * afresh, so a job never deploys an older head than the push that caused it. Entries expire

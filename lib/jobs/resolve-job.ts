@@ -105,10 +105,8 @@ export async function resolveReconcileJob(
   if (!repo) return { kind: 'skip', reason: `repository ${job.repo} is no longer configured` };
   const { source, github } = repoAccess(repo, deps);
   const shared = <T>(key: string, load: () => Promise<T>): Promise<T> =>
-    deps.deliveryReads
-      ? deps.deliveryReads.read(`${repo.fullName}\u0000${job.deliveryId}`, key, load)
-      : load();
-  const trusted = await shared('trusted configuration', () => loadTrustedConfig(repo, source));
+    deliveryRead(deps.deliveryReads, repo, job.deliveryId, key, load);
+  const trusted = await trustedConfigOf(repo, source, job.deliveryId, deps.deliveryReads);
   if (!trusted) {
     return { kind: 'skip', reason: `no plumbline.yaml on the trusted branch of ${repo.fullName}` };
   }
@@ -142,6 +140,33 @@ export async function resolveReconcileJob(
   if (app.kind === 'kubernetes' && cluster)
     return { kind: 'ready', ...common, app, target: cluster };
   throw new Error('unreachable: every app kind has its target');
+}
+
+/** `load`, shared by everything reading `key` of `repo` for one delivery when `reads` is given. */
+function deliveryRead<T>(
+  reads: DeliveryReads | undefined,
+  repo: RegisteredRepo,
+  deliveryId: string,
+  key: string,
+  load: () => Promise<T>,
+): Promise<T> {
+  return reads ? reads.read(`${repo.fullName}\u0000${deliveryId}`, key, load) : load();
+}
+
+/**
+ * The trusted configuration of `repo` for delivery `deliveryId`. With `reads`, the webhook
+ * that received the delivery and every job it enqueued share one read (on Node they run in
+ * one process): the jobs then render the head the webhook saw, never an older one.
+ */
+export function trustedConfigOf(
+  repo: RegisteredRepo,
+  source: GitSource,
+  deliveryId: string,
+  reads?: DeliveryReads,
+): Promise<TrustedConfig | undefined> {
+  return deliveryRead(reads, repo, deliveryId, 'trusted configuration', () =>
+    loadTrustedConfig(repo, source),
+  );
 }
 
 /** How a repository is read, and whether its outcomes go to GitHub. */

@@ -79,14 +79,22 @@ interface Jwk extends JsonWebKey {
 
 const jwksCache = new Map<string, { keys: Jwk[]; fetchedAt: number }>();
 const JWKS_TTL_MS = 3_600_000;
+/**
+ * A token signed by a key the cached set lacks (Access rotated its signing key) fetches the
+ * set again, at most this often: forged `kid`s cannot make every request fetch.
+ */
+const JWKS_REFETCH_MS = 60_000;
 
 async function accessKeys(
   access: AccessSettings,
   fetcher: typeof fetch,
   now: number,
+  kid?: unknown,
 ): Promise<Jwk[]> {
   const cached = jwksCache.get(access.teamDomain);
-  if (cached && now - cached.fetchedAt < JWKS_TTL_MS) return cached.keys;
+  const fresh = cached && now - cached.fetchedAt < JWKS_TTL_MS;
+  const knows = cached?.keys.some((k) => k.kid === kid) === true;
+  if (cached && fresh && (knows || now - cached.fetchedAt < JWKS_REFETCH_MS)) return cached.keys;
   const response = await fetcher(`https://${access.teamDomain}/cdn-cgi/access/certs`);
   if (!response.ok) throw new Error(`Cloudflare Access certs: HTTP ${response.status}`);
   const body = (await response.json()) as { keys?: Jwk[] };
@@ -130,7 +138,7 @@ export async function verifyAccessJwt(
   const seconds = now / 1000;
   if (typeof claims.exp !== 'number' || claims.exp <= seconds) return undefined;
   if (typeof claims.nbf === 'number' && claims.nbf > seconds + 60) return undefined;
-  const keys = await accessKeys(access, fetcher, now);
+  const keys = await accessKeys(access, fetcher, now, header.kid);
   const key = keys.find((k) => k.kid === header.kid && k.kty === 'RSA');
   if (!key) return undefined;
   const publicKey = await crypto.subtle.importKey(

@@ -75,8 +75,15 @@ export function safeHref(url: string | undefined): string | undefined {
   }
 }
 
-/** The whole page around `content`. */
-export function page(title: string, content: Child, options: { nav?: boolean } = {}) {
+/** How often a page reloads itself: the overview always, an app's page while it has work. */
+export const REFRESH_SECONDS = { overview: 30, busyApp: 5 } as const;
+
+/** The whole page around `content`; `refreshSeconds` reloads it (a page left open stays current). */
+export function page(
+  title: string,
+  content: Child,
+  options: { nav?: boolean; refreshSeconds?: number } = {},
+) {
   return h(
     Fragment,
     null,
@@ -87,6 +94,9 @@ export function page(title: string, content: Child, options: { nav?: boolean } =
         h('meta', { charset: 'utf-8' }),
         h('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
         h('meta', { name: 'referrer', content: 'same-origin' }),
+        options.refreshSeconds
+          ? h('meta', { 'http-equiv': 'refresh', content: String(options.refreshSeconds) })
+          : null,
         h('title', null, `${title} · Plumbline`),
         h('style', { dangerouslySetInnerHTML: { __html: STYLE } }),
       ),
@@ -319,9 +329,10 @@ export function overviewPage(doc: OverviewDocument, setupNeeded: boolean) {
         { class: 'muted' },
         'As of ',
         when(doc.generatedAt),
-        '. Each app shows what its last run saw; the sweep refreshes it.',
+        `. Each app shows what its last run saw; the sweep refreshes it. This page reloads every ${REFRESH_SECONDS.overview} s.`,
       ),
     ),
+    { refreshSeconds: REFRESH_SECONDS.overview },
   );
 }
 
@@ -499,6 +510,9 @@ export function appPage(doc: AppDocument, records: readonly HistoryRecord[]) {
           )
         : null,
     ),
+    // While the app has a job queued or running (here or elsewhere), follow it; otherwise
+    // leave the reader be (a reload would lose their place in the timeline).
+    status.lease ? { refreshSeconds: REFRESH_SECONDS.busyApp } : {},
   );
 }
 

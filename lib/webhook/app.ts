@@ -1,16 +1,20 @@
 /**
  * The webhook function as a Hono app: `POST /webhooks/github` and `GET /healthz`. It verifies
  * the signature over the raw body, reads `plumbline.yaml` at the branch head to find the apps
- * tracking a pushed branch and enqueues one level-triggered reconcile job per app (the
- * consumer decides which the push affects); a pull request opened, updated, reopened or closed
- * enqueues one plan job. No cluster work happens here; the consumer does it.
+ * tracking a pushed branch and enqueues one level-triggered reconcile job per app the push can
+ * affect (`push-scope.ts`: the payload's file lists narrow the fan-out, conservatively; each
+ * job still decides from the render and the cluster whether its app changed); a pull request
+ * opened, updated, reopened or closed enqueues one plan job. No cluster work happens here.
  */
 import { Hono } from 'hono';
 import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
+import type { AppConfig } from '../config/repo-config.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../config/runtime-settings.ts';
-import { appsTracking, loadTrustedConfig } from '../config/trusted-config.ts';
+import { appsTracking } from '../config/trusted-config.ts';
 import { ConfigError, messageOf, PlumblineError, WebhookError } from '../errors.ts';
+import type { DeliveryReads } from '../jobs/delivery-reads.ts';
 import type { Job, PlanJob, ReconcileJob } from '../jobs/job.ts';
+import { trustedConfigOf } from '../jobs/resolve-job.ts';
 import type { Clock } from '../ports/clock.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { GitHost } from '../ports/git-host.ts';
@@ -24,6 +28,7 @@ import {
   type PushEvent,
   PushEventSchema,
 } from './push-event.ts';
+import { pushScope, selectApps } from './push-scope.ts';
 import { BodyRefusedError, readBoundedBody } from './read-bounded-body.ts';
 import { SignatureVerifier } from './verify-signature.ts';
 
@@ -42,6 +47,11 @@ export interface WebhookDeps {
   gitHostFor: (repo: RegisteredRepo) => GitHost;
   /** Where reconcile jobs go. */
   queue: Queue<Job>;
+  /**
+   * Reads shared with the jobs of each delivery, when they run in this process (Node): the
+   * trusted configuration the webhook reads is then the one its jobs use.
+   */
+  deliveryReads?: DeliveryReads;
   logger: Logger;
   clock?: Clock;
   /** Larger bodies are refused with 413 (default 1 MiB). */
@@ -59,6 +69,8 @@ export interface WebhookAnswer {
   reason?: string;
   /** Apps a reconcile job was enqueued for. */
   apps?: string[];
+  /** Apps tracking the pushed branch that no changed file can reach: no job was enqueued. */
+  untouched?: number;
   /** The pull request a plan job was enqueued for. */
   pullRequest?: number;
 }
@@ -111,6 +123,7 @@ export function createApp(deps: WebhookDeps): Hono {
       event,
       ...(answer.reason ? { reason: clip(answer.reason) } : {}),
       ...(answer.apps ? { apps: answer.apps } : {}),
+      ...(answer.untouched ? { untouched: answer.untouched } : {}),
       ms: clock.now().getTime() - started,
     });
     const status = answer.status === 'pong' ? 200 : 202;
@@ -173,7 +186,7 @@ export async function route(
   }
 }
 
-/** A push: enqueue a reconcile job for every app tracking the pushed branch. */
+/** A push: enqueue a reconcile job for every app tracking the pushed branch that it can affect. */
 async function onPush(
   deps: WebhookDeps,
   deliveryId: string,
@@ -195,15 +208,20 @@ async function onPush(
   }
   // Only the trusted configuration decides which apps a push concerns; the pushed branch's own
   // plumbline.yaml is never read here. Level-triggered: read at the trusted head now.
-  let apps: string[];
+  let tracking: AppConfig[];
   let trustedBranch: string;
   try {
-    const trusted = await loadTrustedConfig(repo, deps.gitHostFor(repo));
+    const trusted = await trustedConfigOf(
+      repo,
+      deps.gitHostFor(repo),
+      deliveryId,
+      deps.deliveryReads,
+    );
     if (!trusted) {
       return { status: 'ignored', reason: `no ${REPO_CONFIG_FILE} on the trusted branch` };
     }
     trustedBranch = trusted.branch;
-    apps = appsTracking(trusted, branch).map((app) => app.name);
+    tracking = appsTracking(trusted, branch);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     deps.logger.log('error', `${repo.fullName}: trusted ${REPO_CONFIG_FILE}: ${error.message}`, {
@@ -213,10 +231,21 @@ async function onPush(
     });
     return { status: 'ignored', reason: `the trusted ${REPO_CONFIG_FILE} is invalid` };
   }
-  if (apps.length === 0) {
+  if (tracking.length === 0) {
     return {
       status: 'ignored',
       reason: `no app of the trusted configuration (${REPO_CONFIG_FILE} on ${clip(trustedBranch, 100)}) tracks branch ${clip(branch, 100)}`,
+    };
+  }
+  const selection = selectApps(tracking, pushScope(push));
+  const apps = selection.affected.map((app) => app.name);
+  const untouched = selection.untouched.length;
+  if (apps.length === 0) {
+    return {
+      status: 'ignored',
+      reason: `no changed file reaches the ${untouched} app${untouched === 1 ? '' : 's'} tracking branch ${clip(branch, 100)}`,
+      apps,
+      untouched,
     };
   }
   for (const app of apps) {
@@ -232,7 +261,12 @@ async function onPush(
     };
     await deps.queue.send(job);
   }
-  return { status: 'accepted', apps };
+  return {
+    status: 'accepted',
+    apps,
+    ...(untouched > 0 ? { untouched } : {}),
+    reason: clip(selection.reason),
+  };
 }
 
 /** A pull request opened, updated, reopened or closed: one level-triggered plan job. */

@@ -6,8 +6,11 @@ export const PushEventSchema = z.object({
   ref: z.string(),
   before: z.string(),
   after: z.string(),
+  created: z.boolean().optional(),
   deleted: z.boolean().optional(),
   forced: z.boolean().optional(),
+  /** The pushed commits with their file lists: validated by `push-scope.ts`, only a hint. */
+  commits: z.unknown().optional(),
   repository: z.object({ full_name: z.string() }),
 });
 

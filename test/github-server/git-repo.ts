@@ -19,6 +19,14 @@ const GIT_ENV = {
   GIT_COMMITTER_EMAIL: 'test@plumbline.invalid',
 };
 
+/** One commit of a push, as a push payload lists it. */
+export interface PushedCommit {
+  id: string;
+  added: string[];
+  modified: string[];
+  removed: string[];
+}
+
 /** A git repository owned by a test. */
 export class TestGitRepo {
   /** The work tree (and `.git` inside it). */
@@ -93,6 +101,33 @@ export class TestGitRepo {
     this.git(['checkout', '--quiet', '--force', '-B', base, `refs/heads/${base}`]);
     this.git(['merge', '--quiet', '--no-ff', '--no-gpg-sign', '-m', message, `refs/heads/${head}`]);
     return this.head(base);
+  }
+
+  /**
+   * The commits of a push from `before` to `after`, oldest first, with their file lists as
+   * GitHub's push payload gives them (each against its first parent; a rename is a removal
+   * and an addition).
+   */
+  pushedCommits(before: string, after: string): PushedCommit[] {
+    const range = /^0{40}$/.test(before) ? [after] : [`${before}..${after}`];
+    const shas = this.git(['rev-list', '--reverse', ...range])
+      .split('\n')
+      .filter((line) => line !== '');
+    return shas.map((id) => {
+      const parent = this.tryGit(['rev-parse', '--verify', '--quiet', `${id}^1`])?.trim();
+      const diff = parent
+        ? this.git(['diff', '--name-status', '--no-renames', parent, id])
+        : this.git(['diff-tree', '-r', '--root', '--no-commit-id', '--name-status', id]);
+      const commit: PushedCommit = { id, added: [], modified: [], removed: [] };
+      for (const line of diff.split('\n')) {
+        const [status, path] = line.split('\t');
+        if (!status || path === undefined) continue;
+        if (status === 'A') commit.added.push(path);
+        else if (status === 'D') commit.removed.push(path);
+        else commit.modified.push(path);
+      }
+      return commit;
+    });
   }
 
   /** Points `branch` at `sha` (a force push). */

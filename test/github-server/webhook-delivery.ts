@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
+import type { PushedCommit } from './git-repo.ts';
 
 /** A delivery ready to POST: headers and the exact body bytes that were signed. */
 export interface WebhookDelivery {
@@ -82,6 +83,13 @@ export interface PushDeliveryOptions {
   /** Sha after the push (all zeros for a deleted branch). */
   after: string;
   deliveryId?: string;
+  /**
+   * The pushed commits with their file lists (`TestGitRepo.pushedCommits` gives GitHub's);
+   * default: the example's one commit, which adds `README.md` (outside every app).
+   */
+  commits?: readonly PushedCommit[];
+  /** `forced` in the payload (default false). */
+  forced?: boolean;
 }
 
 /** A signed `push` delivery built from GitHub's branch-push example. */
@@ -94,14 +102,19 @@ export async function pushDelivery(options: PushDeliveryOptions): Promise<Webhoo
   payload.after = options.after;
   payload.created = options.before === ZERO_SHA;
   payload.deleted = options.after === ZERO_SHA;
-  payload.forced = false;
+  payload.forced = options.forced ?? false;
   payload.compare = `https://github.com/${options.repo}/compare/${options.before.slice(0, 12)}...${options.after.slice(0, 12)}`;
   const commits = payload.commits as Payload[];
   if (payload.deleted) {
     payload.commits = [];
     payload.head_commit = null;
   } else {
-    for (const commit of commits) commit.id = options.after;
+    if (options.commits) {
+      const [example] = commits;
+      payload.commits = options.commits.map((commit) => ({ ...example, ...commit }));
+    } else {
+      for (const commit of commits) commit.id = options.after;
+    }
     if (payload.head_commit) (payload.head_commit as Payload).id = options.after;
   }
   return signedDelivery('push', JSON.stringify(payload), options.secret, options.deliveryId);

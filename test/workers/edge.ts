@@ -9,6 +9,7 @@
  * - `https://<attackerHost>` is an attacker's API server: it records every request (method,
  *   path, headers) and answers like an API server; `ATTACKER_RECORD_PATH` on it returns the
  *   record, for the hostile tests to assert it is empty.
+ * - `https://<accessTeam>/cdn-cgi/access/certs` publishes the Access team's signing keys.
  * - `http://127.0.0.1:*` (the GitHub test server) is passed through.
  * - `https://<githubAppHost>` answers the requests a GitHub App makes before reading a
  *   repository: its installation and an installation token for a well-formed RS256 App JWT,
@@ -27,6 +28,8 @@ export interface EdgeOptions {
   origin: { server: string; caPem: string };
   githubAppHost: string;
   githubAppId: string;
+  /** The Cloudflare Access team: its certs URL publishes `keys`. */
+  accessTeam?: { teamDomain: string; keys: Record<string, unknown>[] };
 }
 
 /** The installation token the emulated GitHub hands out for `installationId`. */
@@ -95,6 +98,11 @@ export function createEdge(options: EdgeOptions): (request: Request) => Promise<
         headers: Object.fromEntries(request.headers),
       });
       return Response.json({ kind: 'APIVersions', versions: ['v1'] });
+    }
+    if (options.accessTeam && url.hostname === options.accessTeam.teamDomain) {
+      return url.pathname === '/cdn-cgi/access/certs'
+        ? Response.json({ keys: options.accessTeam.keys })
+        : new Response('Not Found', { status: 404 });
     }
     if (url.hostname === options.githubAppHost) {
       return githubApp(request, url, options.githubAppId);

@@ -33,6 +33,8 @@ export interface WorkersFixture {
   caPem: string;
   deliveries: {
     push: DeliveryFixture;
+    /** A push to main that lists no changed file (the head did not move). */
+    pushUnchanged: DeliveryFixture;
     pushOtherRepo: DeliveryFixture;
     pullRequestOpened: DeliveryFixture;
     /** A push to branch `evil`, whose plumbline.yaml redefines `staging` at the attacker. */
@@ -84,6 +86,8 @@ export const WORKERS_TEST = {
   statusToken: 'status-token-value',
   githubAppHost: 'github-app.test',
   githubAppId: '4242',
+  accessTeamDomain: 'acme-team.cloudflareaccess.com',
+  accessAudience: 'status-page-aud-tag',
 } as const;
 
 /** Where the edge reports what reached the attacker's host (never forwarded, never recorded). */

@@ -4,6 +4,7 @@
  * (which cannot run Node helpers). Everything is handed over with `provide('workers')`.
  */
 
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,15 @@ apps:
     before: ZERO_SHA,
     after: head,
   });
+  // A delivery whose head did not move and lists no commit: no file reaches any app.
+  const pushUnchanged = await pushDelivery({
+    secret: WORKERS_TEST.webhookSecret,
+    repo: WORKERS_TEST.repo,
+    branch: 'main',
+    before: head,
+    after: head,
+    commits: [],
+  });
   const pushOtherRepo = await pushDelivery({
     secret: WORKERS_TEST.webhookSecret,
     repo: 'someone/else',
@@ -131,6 +141,7 @@ apps:
     caPem: controlPlane.cluster.caPem,
     deliveries: {
       push: { headers: push.headers, body: push.body },
+      pushUnchanged: { headers: pushUnchanged.headers, body: pushUnchanged.body },
       pushOtherRepo: { headers: pushOtherRepo.headers, body: pushOtherRepo.body },
       pullRequestOpened: { headers: pullRequestOpened.headers, body: pullRequestOpened.body },
       pushEvil: { headers: pushEvil.headers, body: pushEvil.body },
@@ -150,6 +161,16 @@ apps:
     hostKey: sshd.hostKey,
     caPrivateKey: readFileSync(caFile, 'utf8'),
     destination: join(sshKeys, 'dest'),
+  });
+  // The Cloudflare Access team in front of the status page: the edge publishes its public key
+  // at the team's certs URL; tests in workerd sign assertions with the private one.
+  const accessKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  project.provide('workersAccessTeam', {
+    teamDomain: WORKERS_TEST.accessTeamDomain,
+    audience: WORKERS_TEST.accessAudience,
+    kid: 'workers-test-key',
+    publicJwk: accessKeys.publicKey.export({ format: 'jwk' }) as Record<string, unknown>,
+    privateJwk: accessKeys.privateKey.export({ format: 'jwk' }) as Record<string, unknown>,
   });
   // The edge (Access + Tunnel) in the config reaches the API server through this.
   project.provide('workersOrigin', {
@@ -171,6 +192,14 @@ apps:
 declare module 'vitest' {
   export interface ProvidedContext {
     workersOrigin: { server: string; caPem: string };
+    /** The Access team of the status page: its signing key pair (JWK) and the app's audience. */
+    workersAccessTeam: {
+      teamDomain: string;
+      audience: string;
+      kid: string;
+      publicJwk: Record<string, unknown>;
+      privateJwk: Record<string, unknown>;
+    };
     workersSsh: {
       host: string;
       port: number;

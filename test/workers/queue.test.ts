@@ -10,9 +10,17 @@ import {
 } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { type JobVerdict, retryDelaySeconds } from '../../functions/cloudflare/job-verdict.ts';
+import { consumeJobs } from '../../functions/cloudflare/consume-jobs.ts';
+import {
+  type JobVerdict,
+  MAX_QUEUE_DELAY_SECONDS,
+  retryDelayOf,
+  retryDelaySeconds,
+  verdictOfError,
+} from '../../functions/cloudflare/job-verdict.ts';
 import type { MessageBatch, WorkerEnv } from '../../functions/cloudflare/worker-env.ts';
 import worker, { type AppJobs } from '../../functions/cloudflare.ts';
+import { GitHubError } from '../../lib/errors.ts';
 import { jobKey, type ReconcileJob } from '../../lib/jobs/job.ts';
 import { silentLogger } from '../../lib/ports/logger.ts';
 
@@ -83,6 +91,47 @@ describe('the queue consumer', () => {
     expect(retryDelaySeconds(3, 0)).toBe(0);
     // Equal jitter: between half and all of the exponential delay.
     expect(retryDelaySeconds(2, 30, () => 0)).toBe(30);
+  });
+
+  it('waits as long as GitHub asked when it rate limits, within what Queues accept', async () => {
+    const limited = new GitHubError('GET /repos/acme/deploy: rate limited', 403, {
+      rateLimited: true,
+      retryAfterMs: 120_500,
+    });
+    const verdict = verdictOfError(new Error('reconcile failed', { cause: limited }));
+    expect(verdict).toMatchObject({ action: 'retry', retryAfterMs: 120_500 });
+    const full = () => 1;
+    expect(retryDelayOf(verdict as { retryAfterMs?: number }, 1, 30, full)).toBe(121);
+    // The backoff still wins when it is longer; the asked time is capped at 12 hours.
+    expect(retryDelayOf({ retryAfterMs: 5_000 }, 3, 30, full)).toBe(120);
+    expect(retryDelayOf({ retryAfterMs: 48 * 3_600_000 }, 1, 30, full)).toBe(
+      MAX_QUEUE_DELAY_SECONDS,
+    );
+    expect(verdictOfError(new GitHubError('server error', 502))).toEqual({
+      action: 'retry',
+      reason: 'github: server error',
+    });
+
+    // The consumer hands that delay to the queue.
+    const delays: (number | undefined)[] = [];
+    const message = {
+      id: 'm-limited',
+      attempts: 1,
+      timestamp: new Date(),
+      body: job('q-limited'),
+      ack: () => {},
+      retry: (options?: { delaySeconds?: number }) => delays.push(options?.delaySeconds),
+    };
+    await consumeJobs({ queue: 'plumbline-jobs', messages: [message] } as never, {
+      appJobs: {
+        idFromName: (name: string) => name,
+        get: () => ({ run: async () => verdict }),
+      } as never,
+      logger: silentLogger,
+      deadLetterQueue: 'plumbline-jobs-dlq',
+      retryBaseSeconds: 1,
+    });
+    expect(delays).toEqual([121]);
   });
 
   it('drops a message that is not a job instead of retrying it forever', async () => {

@@ -1,12 +1,13 @@
 /**
  * The history in D1 and the status routes inside workerd: the same SQL store as on Node,
  * over the `HISTORY` binding of wrangler.toml (window functions, batches, retention), and the
- * page and API behind the status token (Cloudflare Access is the other way in: its JWT check
- * is unit-tested with a real key pair in `test/unit/status/status-access.test.ts`).
+ * page and API behind the status token, or behind Cloudflare Access: an assertion signed by the
+ * team's key (published at its certs URL by the emulated edge) for the application's audience
+ * is verified in workerd with its own WebCrypto.
  */
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { d1Database } from '../../functions/cloudflare/d1-history.ts';
 import type { WorkerEnv } from '../../functions/cloudflare/worker-env.ts';
 import worker from '../../functions/cloudflare.ts';
@@ -122,6 +123,68 @@ describe('the status page and API on Workers', () => {
       createExecutionContext(),
     );
     expect(response.status).toBe(401);
+  });
+
+  it('lets in a Cloudflare Access assertion signed by the team for this application, and only that', async () => {
+    const team = inject('workersAccessTeam');
+    const accessEnv = {
+      ...testEnv,
+      PLUMBLINE_ACCESS_TEAM_DOMAIN: team.teamDomain,
+      PLUMBLINE_ACCESS_AUD: team.audience,
+    } as WorkerEnv;
+    const privateKey = await crypto.subtle.importKey(
+      'jwk',
+      team.privateJwk as JsonWebKey,
+      { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    const b64url = (bytes: Uint8Array) =>
+      btoa(String.fromCharCode(...bytes))
+        .replaceAll('+', '-')
+        .replaceAll('/', '_')
+        .replace(/=+$/, '');
+    const text = (value: unknown) => b64url(new TextEncoder().encode(JSON.stringify(value)));
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      aud: [team.audience],
+      iss: `https://${team.teamDomain}`,
+      iat: now,
+      exp: now + 600,
+      email: 'mona@acme.example',
+    };
+    const sign = async (body: Record<string, unknown>, kid = team.kid) => {
+      const signed = `${text({ alg: 'RS256', kid, typ: 'JWT' })}.${text(body)}`;
+      const signature = await crypto.subtle.sign(
+        'RSASSA-PKCS1-v1_5',
+        privateKey,
+        new TextEncoder().encode(signed),
+      );
+      return `${signed}.${b64url(new Uint8Array(signature))}`;
+    };
+    const overview = (assertion: string) =>
+      worker.fetch(
+        new Request(`${BASE}/api/v1/overview`, {
+          headers: { 'cf-access-jwt-assertion': assertion },
+        }),
+        accessEnv,
+        createExecutionContext(),
+      );
+
+    const admitted = await overview(await sign(claims));
+    expect(admitted.status).toBe(200);
+    expect(((await admitted.json()) as { apps: unknown[] }).apps).toBeInstanceOf(Array);
+
+    const valid = await sign(claims);
+    const refused = [
+      await sign({ ...claims, aud: ['another-application'] }),
+      await sign({ ...claims, iss: 'https://evil.cloudflareaccess.com' }),
+      await sign({ ...claims, exp: now - 1 }),
+      await sign(claims, 'unknown-key'),
+      `${valid.split('.').slice(0, 2).join('.')}.${valid.split('.')[2]?.slice(0, -4)}AAAA`,
+      'a.b.c',
+    ];
+    for (const assertion of refused) expect((await overview(assertion)).status).toBe(401);
   });
 
   it('says on the GitHub setup page that credentials are configured', async () => {

@@ -56,11 +56,26 @@ describe('the Worker webhook', () => {
     expect(await response.json()).toEqual({
       status: 'accepted',
       apps: ['web', 'flaky', 'private'],
+      reason: 'new branch: no previous commit to compare with',
     });
     expect(
       sent.map((job) => job.kind === 'reconcile' && `${job.repo}#${job.app}@${job.branch}`),
     ).toEqual(['acme/deploy#web@main', 'acme/deploy#flaky@main', 'acme/deploy#private@main']);
     expect(sent[0]?.deliveryId).toBe(headers['x-github-delivery']);
+  });
+
+  it('narrows the fan-out with the same rule as Node: a push no file of which reaches an app enqueues nothing', async () => {
+    const { env: testEnv, sent } = recordingEnv();
+    const { headers, body } = fixture.deliveries.pushUnchanged;
+    const response = await post(testEnv, body, headers);
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({
+      status: 'ignored',
+      reason: 'no changed file reaches the 3 apps tracking branch main',
+      apps: [],
+      untouched: 3,
+    });
+    expect(sent).toEqual([]);
   });
 
   it('enqueues a plan job for an opened pull request, keyed by the pull request', async () => {

@@ -73,11 +73,12 @@ describe('GitHub faults during a push deploy', () => {
       ),
     };
     const sha = git.commit(files, 'first');
-    const branch = /\/branches\/main$/;
-    // The webhook reads the head once (left alone); the job's first read meets a 503, its
-    // second a secondary rate limit asking for 2 seconds, its third goes through.
-    github.injectFault({ path: branch, status: 503, times: 1, after: 1 });
-    github.injectFault({ path: branch, status: 403, retryAfterSeconds: 2, times: 1 });
+    // The tree at the head is the job's own read (the webhook's reads of the trusted branch
+    // are shared with the job on Node): its first download meets a 503, its second a secondary
+    // rate limit asking for 2 seconds, its third goes through.
+    const tarball = /\/tarball\//;
+    github.injectFault({ path: tarball, status: 503, times: 1 });
+    github.injectFault({ path: tarball, status: 403, retryAfterSeconds: 2, times: 1 });
     const delivery = await pushDelivery({
       secret,
       repo,
@@ -93,10 +94,10 @@ describe('GitHub faults during a push deploy', () => {
     expect(response.status).toBe(202);
     await runtime.queue.idle();
 
-    const reads = github.requests.filter((r) => branch.test(r.path));
-    expect(reads.map((r) => r.fault ?? 200)).toEqual([200, 503, 403, 200]);
-    const limited = reads[2];
-    const after = reads[3];
+    const reads = github.requests.filter((r) => tarball.test(r.path));
+    expect(reads.map((r) => r.fault ?? 200)).toEqual([503, 403, 200]);
+    const limited = reads[1];
+    const after = reads[2];
     expect((after?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(2_000);
     expect(runtime.queue.stats()).toMatchObject({ retried: 2, failed: 0 });
     const inventory = await readInventory(adminKube().client, 'faulty', ns);

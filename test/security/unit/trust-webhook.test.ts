@@ -249,7 +249,11 @@ describe('payload keys stay data', () => {
     const hostile = await signedDelivery('push', body, SECRET);
     const response = await post(hostile);
     expect(response.status).toBe(202);
-    expect(await response.json()).toEqual({ status: 'accepted', apps: ['web'] });
+    expect(await response.json()).toEqual({
+      status: 'accepted',
+      apps: ['web'],
+      reason: 'new branch: no previous commit to compare with',
+    });
     expect(queue.sent.map((s) => s.message)).toEqual([
       {
         kind: 'reconcile',

@@ -114,7 +114,11 @@ describe('plumbline serve', () => {
       body: delivery.body,
     });
     expect(response.status).toBe(202);
-    expect(await response.json()).toEqual({ status: 'accepted', apps: ['web'] });
+    expect(await response.json()).toEqual({
+      status: 'accepted',
+      apps: ['web'],
+      reason: 'new branch: no previous commit to compare with',
+    });
     await seen;
     expect(jobs).toEqual([
       {

@@ -11,7 +11,7 @@ const access = { teamDomain: 'acme.cloudflareaccess.com', audience: 'aud-tag-123
 const b64url = (data: ArrayBuffer | Uint8Array | string) =>
   Buffer.from(typeof data === 'string' ? data : new Uint8Array(data)).toString('base64url');
 
-async function team() {
+async function team(teamDomain = 'acme.cloudflareaccess.com') {
   const keys = (await crypto.subtle.generateKey(
     {
       name: 'RSASSA-PKCS1-v1_5',
@@ -24,10 +24,12 @@ async function team() {
   )) as CryptoKeyPair;
   const jwk = { ...(await crypto.subtle.exportKey('jwk', keys.publicKey)), kid: 'k1' };
   let fetched = 0;
+  /** The keys the team publishes (a rotation adds one). */
+  const published: Record<string, unknown>[] = [jwk];
   const fetcher = (async (url: string) => {
     fetched += 1;
-    expect(url).toBe('https://acme.cloudflareaccess.com/cdn-cgi/access/certs');
-    return Response.json({ keys: [jwk] });
+    expect(url).toBe(`https://${teamDomain}/cdn-cgi/access/certs`);
+    return Response.json({ keys: published });
   }) as unknown as typeof fetch;
   const sign = async (claims: Record<string, unknown>, kid = 'k1') => {
     const head = b64url(JSON.stringify({ alg: 'RS256', kid }));
@@ -39,7 +41,7 @@ async function team() {
     );
     return `${head}.${body}.${b64url(signature)}`;
   };
-  return { fetcher, sign, fetched: () => fetched };
+  return { fetcher, sign, fetched: () => fetched, published, keys };
 }
 
 describe('Cloudflare Access assertions', () => {
@@ -79,6 +81,47 @@ describe('Cloudflare Access assertions', () => {
         now + 1,
       ),
     ).toBeUndefined();
+  });
+});
+
+describe('Cloudflare Access key rotation', () => {
+  it('fetches the keys again for a token signed by a new key, at most once a minute', async () => {
+    const rotating = { teamDomain: 'rotating.cloudflareaccess.com', audience: 'aud-tag-123' };
+    const now = Date.parse('2026-12-01T00:00:00Z');
+    const claims = {
+      aud: [rotating.audience],
+      iss: 'https://rotating.cloudflareaccess.com',
+      exp: now / 1000 + 3600,
+      email: 'mona@acme.example',
+    };
+    const current = await team(rotating.teamDomain);
+    expect(await verifyAccessJwt(await current.sign(claims), rotating, current.fetcher, now)).toBe(
+      'mona@acme.example',
+    );
+    expect(current.fetched()).toBe(1);
+    // Access rotates: a new key (k2) is published and signs new tokens.
+    const next = await team(rotating.teamDomain);
+    current.published.push({
+      ...(await crypto.subtle.exportKey('jwk', next.keys.publicKey)),
+      kid: 'k2',
+    });
+    const rotated = await next.sign(claims, 'k2');
+    // Within a minute of the last fetch, an unknown key is refused without fetching.
+    expect(await verifyAccessJwt(rotated, rotating, current.fetcher, now + 30_000)).toBeUndefined();
+    expect(current.fetched()).toBe(1);
+    // After it, the set is fetched once more and the new key accepted, well before the hour.
+    expect(await verifyAccessJwt(rotated, rotating, current.fetcher, now + 90_000)).toBe(
+      'mona@acme.example',
+    );
+    expect(current.fetched()).toBe(2);
+    // Forged kids in a flood fetch at most once a minute.
+    for (let i = 0; i < 20; i++) {
+      const forged = await next.sign(claims, `forged-${i}`);
+      expect(await verifyAccessJwt(forged, rotating, current.fetcher, now + 100_000 + i)).toBe(
+        undefined,
+      );
+    }
+    expect(current.fetched()).toBe(2);
   });
 });
 

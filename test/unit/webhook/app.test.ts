@@ -66,8 +66,9 @@ async function json(response: Response): Promise<Record<string, unknown>> {
 }
 
 describe('webhook: push', () => {
-  it('enqueues a reconcile job for every app tracking the pushed branch', async () => {
+  it('enqueues a reconcile job for every app tracking the pushed branch when a shared file changed', async () => {
     const { post, queue, before, after } = setup();
+    // GitHub's example commit adds README.md: outside every app's path.
     const delivery = await pushDelivery({
       secret: SECRET,
       repo: 'acme/deploy',
@@ -77,7 +78,11 @@ describe('webhook: push', () => {
     });
     const response = await post(delivery);
     expect(response.status).toBe(202);
-    expect(await json(response)).toEqual({ status: 'accepted', apps: ['web', 'api'] });
+    expect(await json(response)).toEqual({
+      status: 'accepted',
+      apps: ['web', 'api'],
+      reason: "README.md is outside every app's path",
+    });
     expect(queue.sent.map((s) => s.message)).toEqual([
       {
         kind: 'reconcile',
@@ -97,6 +102,92 @@ describe('webhook: push', () => {
       },
     ]);
   });
+
+  it('enqueues jobs only for the apps whose path holds a changed file, and counts the others', async () => {
+    const { post, queue, logger, before, after } = setup();
+    const delivery = await pushDelivery({
+      secret: SECRET,
+      repo: 'acme/deploy',
+      branch: 'main',
+      before,
+      after,
+      commits: [{ id: after, added: ['apps/web/a.yaml'], modified: [], removed: [] }],
+    });
+    const response = await post(delivery);
+    expect(response.status).toBe(202);
+    expect(await json(response)).toEqual({
+      status: 'accepted',
+      apps: ['web'],
+      untouched: 1,
+      reason: '1 changed file under the paths of 1 app',
+    });
+    expect(queue.sent.map((s) => s.message)).toEqual([
+      {
+        kind: 'reconcile',
+        repo: 'acme/deploy',
+        app: 'web',
+        branch: 'main',
+        deliveryId: delivery.deliveryId,
+        since: before,
+      },
+    ]);
+    expect(logger.entries.at(-1)?.fields).toMatchObject({ apps: ['web'], untouched: 1 });
+  });
+
+  it('enqueues nothing when no changed file reaches an app of the branch', async () => {
+    const { post, queue, before } = setup();
+    const delivery = await pushDelivery({
+      secret: SECRET,
+      repo: 'acme/deploy',
+      branch: 'main',
+      before,
+      after: before,
+      commits: [],
+    });
+    const response = await post(delivery);
+    expect(response.status).toBe(202);
+    expect(await json(response)).toEqual({
+      status: 'ignored',
+      reason: 'no changed file reaches the 2 apps tracking branch main',
+      apps: [],
+      untouched: 2,
+    });
+    expect(queue.sent).toEqual([]);
+  });
+
+  it.each([
+    ['a force push', { forced: true }, 'force push: history was rewritten'],
+    ['a new branch', { before: ZERO }, 'new branch: no previous commit to compare with'],
+    [
+      'a payload without commits',
+      { commits: undefined, drop: true },
+      'the delivery lists no commits',
+    ],
+  ])(
+    'enqueues every app of the branch for %s, however few files it lists',
+    async (_, o, reason) => {
+      const { post, queue, before, after } = setup();
+      const options = o as { forced?: boolean; before?: string; drop?: boolean };
+      const delivery = await pushDelivery({
+        secret: SECRET,
+        repo: 'acme/deploy',
+        branch: 'main',
+        before: options.before ?? before,
+        after,
+        commits: [{ id: after, added: ['apps/web/a.yaml'], modified: [], removed: [] }],
+        ...(options.forced ? { forced: true } : {}),
+      });
+      let body = delivery;
+      if (options.drop) {
+        const payload = JSON.parse(delivery.body) as Record<string, unknown>;
+        delete payload.commits;
+        body = await signedDelivery('push', JSON.stringify(payload), SECRET);
+      }
+      const response = await post(body);
+      expect(await json(response)).toEqual({ status: 'accepted', apps: ['web', 'api'], reason });
+      expect(queue.sent).toHaveLength(2);
+    },
+  );
 
   it('reads plumbline.yaml at the branch head, not at the pushed commit', async () => {
     const { post, queue, gitHost, before, after } = setup();
