@@ -10,7 +10,7 @@
  * this process, only ciphertext goes to it and plaintext comes back into the sandbox, where
  * the render needs it. The result comes back as plain data, every mapping again a data map.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,7 @@ export interface RenderSandboxOptions {
    * renders asked to inflate charts (default: the helm settings of this process's environment).
    */
   helmEnv?: Record<string, string>;
-  /** Where the sandbox makes its private compile cache directory (default: the OS temp dir). */
+  /** Where the user's compile cache directory for the sandbox lives (default: the OS temp dir). */
   cacheParent?: string;
 }
 
@@ -106,17 +106,17 @@ interface SandboxSettings {
   timeoutMs: number;
   workerUrl: URL;
   helmEnv: Record<string, string>;
-  /** The sandbox's private V8 code cache (made with the first worker, removed by `close`). */
+  /** The user's V8 code cache for the render code (looked up with the first worker). */
   compileCache: { parent: string; dir?: string | undefined };
 }
 
 /**
- * What each worker runs first: it turns on Node's compile cache in the sandbox's private
- * directory, then loads the worker entry. Every worker compiles the same render code; with the
- * cache, all but the first take V8's code from it instead of compiling 1.4 MB of source again
- * (about a third of a worker's start-up, and a fresh worker renders each app). Node checks each
- * entry against the source's checksum; the directory is made by this process, readable and
- * writable by its user only (`mkdtemp`), so no other user can plant code in it.
+ * What each worker runs first: it turns on Node's compile cache in the user's cache directory
+ * for the sandbox, then loads the worker entry. Every worker compiles the same render code;
+ * with the cache, all but the first take V8's code from it instead of compiling 1.4 MB of
+ * source again (about a third of a worker's start-up, and a fresh worker renders each app).
+ * Node checks each entry against its source's checksum and the entry's own; see
+ * `compileCacheDir` for who may write there.
  */
 const workerBootstrap = `
 const { workerData } = require('node:worker_threads');
@@ -124,16 +124,33 @@ if (workerData.compileCache) require('node:module').enableCompileCache(workerDat
 import(workerData.entry);
 `;
 
-/** The sandbox's compile cache directory, made on first use; `undefined` if it cannot be. */
+/**
+ * The compile cache directory, `<parent>/plumbline-sandbox-cache-<uid>`: one per user, kept
+ * across processes (a process stopped by a signal leaves nothing extra; the next CLI run finds
+ * the code compiled), used only when it is a real directory owned by this user and closed to
+ * everyone else. One that another user made first (the temp dir is shared), a symlink, or a
+ * directory others may write to is not used: renders then compile as before. Without a user id
+ * (Windows) there is no cache.
+ */
 function compileCacheDir(settings: SandboxSettings): string | undefined {
   if (settings.compileCache.dir === undefined) {
-    try {
-      const dir = mkdtempSync(join(settings.compileCache.parent, 'plumbline-sandbox-cache-'));
-      settings.compileCache.dir = dir;
-      // The CLI's sweep and the Action end without closing the sandbox: leave nothing behind.
-      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    } catch {
-      settings.compileCache.dir = '';
+    settings.compileCache.dir = '';
+    const uid = process.getuid?.();
+    if (uid !== undefined) {
+      const dir = join(settings.compileCache.parent, `plumbline-sandbox-cache-${uid}`);
+      try {
+        mkdirSync(dir, { mode: 0o700 });
+      } catch {
+        // Already there (checked below), or cannot be made: then no cache.
+      }
+      try {
+        const stat = lstatSync(dir);
+        if (stat.isDirectory() && stat.uid === uid && (stat.mode & 0o077) === 0) {
+          settings.compileCache.dir = dir;
+        }
+      } catch {
+        // Not there: no cache.
+      }
     }
   }
   return settings.compileCache.dir || undefined;
@@ -168,9 +185,6 @@ export function createRenderSandbox(options: RenderSandboxOptions = {}): RenderS
       const idle = standby;
       standby = undefined;
       await idle?.terminate();
-      const cache = settings.compileCache.dir;
-      settings.compileCache.dir = undefined;
-      if (cache) rmSync(cache, { recursive: true, force: true });
     },
   });
 }

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,29 +110,61 @@ describe('createRenderSandbox', { timeout: 90_000 }, () => {
 });
 
 describe("the sandbox's compile cache", { timeout: 90_000 }, () => {
-  it('is private to the process, fills with the first worker, serves the next and goes with close', async () => {
+  const uid = process.getuid?.() ?? 0;
+  const cacheName = `plumbline-sandbox-cache-${uid}`;
+  const withParent = async (test: (parent: string) => Promise<void>) => {
     const parent = mkdtempSync(join(tmpdir(), 'sandbox-cache-test-'));
     try {
-      const cached = createRenderSandbox({ cacheParent: parent });
-      const tree = new MemoryFileTree(files);
-      const expected = await renderApp(tree, 'app', { decryptor });
-      expect(await cached(tree, 'app', { decryptor })).toEqual(expected);
-      const [dir, ...others] = readdirSync(parent);
-      expect(others).toEqual([]);
-      expect(dir).toMatch(/^plumbline-sandbox-cache-/);
-      const path = join(parent, dir as string);
-      // Only this user may write code into it.
-      expect(statSync(path).mode & 0o777).toBe(0o700);
-      expect(readdirSync(path, { recursive: true }).length).toBeGreaterThan(0);
-      // Later workers read the cache and render the same.
-      for (let i = 0; i < 2; i++)
-        expect(await cached(tree, 'app', { decryptor })).toEqual(expected);
-      expect(readdirSync(parent)).toEqual([dir]);
-      await cached.close();
-      expect(readdirSync(parent)).toEqual([]);
+      await test(parent);
     } finally {
       rmSync(parent, { recursive: true, force: true });
     }
+  };
+  const tree = new MemoryFileTree(files);
+
+  it("is the user's own, fills with the first worker and serves the next, in this process and the next", async () => {
+    await withParent(async (parent) => {
+      const expected = await renderApp(tree, 'app', { decryptor });
+      const first = createRenderSandbox({ cacheParent: parent });
+      expect(await first(tree, 'app', { decryptor })).toEqual(expected);
+      expect(readdirSync(parent)).toEqual([cacheName]);
+      const dir = join(parent, cacheName);
+      // Only this user may read or write code there.
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      const entries = readdirSync(dir, { recursive: true });
+      expect(entries.length).toBeGreaterThan(0);
+      // Later workers read the cache and render the same.
+      for (let i = 0; i < 2; i++) expect(await first(tree, 'app', { decryptor })).toEqual(expected);
+      await first.close();
+      // Kept for the next process (one directory per user, whatever stops a process).
+      const second = createRenderSandbox({ cacheParent: parent });
+      expect(await second(tree, 'app', { decryptor })).toEqual(expected);
+      await second.close();
+      expect(readdirSync(parent)).toEqual([cacheName]);
+    });
+  });
+
+  it('is not used when others may write to it, or when it is a symlink', async () => {
+    await withParent(async (parent) => {
+      const expected = await renderApp(tree, 'app', { decryptor });
+      const open = join(parent, cacheName);
+      mkdirSync(open);
+      chmodSync(open, 0o777);
+      const sandbox = createRenderSandbox({ cacheParent: parent });
+      expect(await sandbox(tree, 'app', { decryptor })).toEqual(expected);
+      await sandbox.close();
+      expect(readdirSync(open)).toEqual([]);
+    });
+    await withParent(async (parent) => {
+      const expected = await renderApp(tree, 'app', { decryptor });
+      const elsewhere = join(parent, 'elsewhere');
+      mkdirSync(elsewhere, { mode: 0o700 });
+      symlinkSync(elsewhere, join(parent, cacheName));
+      const sandbox = createRenderSandbox({ cacheParent: parent });
+      expect(await sandbox(tree, 'app', { decryptor })).toEqual(expected);
+      await sandbox.close();
+      expect(readdirSync(elsewhere)).toEqual([]);
+    });
   });
 });
 
@@ -176,10 +217,7 @@ describe('a process using the sandbox', () => {
     const file = join(dir, 'render.mjs');
     writeFileSync(file, script);
     const result = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 80_000 });
-    // Its compile cache went with it.
-    const left = readdirSync(cacheParent);
     rmSync(dir, { recursive: true, force: true });
-    expect(left).toEqual([]);
     expect(result.stderr).toBe('');
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
