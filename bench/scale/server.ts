@@ -4,10 +4,15 @@
  * so its CPU and peak memory are its own, plus an IPC hook the benchmark drives it with:
  *   `{cmd: 'idle'}`   answers once every queued job has run;
  *   `{cmd: 'sweep'}`  enqueues a sweep of every app (what the timer does) and answers when done;
- *   `{cmd: 'counts'}` answers the cluster requests made so far, by method.
+ *   `{cmd: 'counts'}` answers the cluster requests made so far, by method;
+ *   `{cmd: 'profile-start'}` / `{cmd: 'profile-stop', name}` take a V8 CPU profile of the
+ *   server between the two (written as `<BENCH_SCALE_PROFILE>/<name>.cpuprofile`), so each
+ *   phase can be profiled alone without a flag on the whole process.
  * Logs go to the file named by BENCH_LOG (warnings and errors are counted for the report).
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { nodeReconciler, reconcilerOptionsFromEnv } from '../../functions/node/reconciler.ts';
 import { loadSettings } from '../../functions/node/settings.ts';
 import { startNodeRuntime } from '../../functions/node.ts';
@@ -75,9 +80,31 @@ const reply = (cmd: string, extra: Partial<ServerReply> = {}) =>
     errors,
     ...extra,
   });
-process.on('message', (message: { cmd: string }) => {
+const profileDir = process.env.BENCH_SCALE_PROFILE;
+let profiler: Session | undefined;
+process.on('message', (message: { cmd: string; name?: string }) => {
   void (async () => {
-    if (message.cmd === 'idle') {
+    if (message.cmd === 'profile-start' && profileDir) {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      // 1 ms (the default) keeps the profiler's own cost small over a minutes-long phase.
+      await profiler.post('Profiler.setSamplingInterval', { interval: 1000 });
+      await profiler.post('Profiler.start');
+      reply('profile-start');
+    } else if (message.cmd === 'profile-stop' && profiler && profileDir) {
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      mkdirSync(profileDir, { recursive: true });
+      writeFileSync(
+        join(profileDir, `${message.name ?? 'phase'}.cpuprofile`),
+        JSON.stringify(profile),
+      );
+      reply('profile-stop');
+    } else if (message.cmd.startsWith('profile-')) {
+      reply(message.cmd);
+    } else if (message.cmd === 'idle') {
       await runtime.queue.idle();
       reply('idle');
     } else if (message.cmd === 'sweep') {

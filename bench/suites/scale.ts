@@ -13,9 +13,8 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { adminClient } from '../../test/env/admin.ts';
 import { startControlPlane } from '../../test/env/control-plane.ts';
 import { testTargetSetting } from '../../test/env/target-config.ts';
@@ -27,75 +26,20 @@ import { loadNow } from '../measure/machine.ts';
 import { bundleNodeEntry } from '../measure/node-bundle.ts';
 import { mib } from '../measure/stats.ts';
 import type { Row } from '../measure/table.ts';
+import { appManifests, appName, NAMESPACES } from '../scale/app-manifests.ts';
 import type { ServerReply } from '../scale/server.ts';
 import type { Suite, SuiteContext } from '../suite.ts';
 
 const SECRET = 'bench-secret';
 const TOKEN = 'bench-token';
 const ZERO = '0'.repeat(40);
-const NAMESPACES = 10;
 const server = fileURLToPath(new URL('../scale/server.ts', import.meta.url));
+const sandboxWorker = fileURLToPath(
+  new URL('../../functions/node/render-sandbox-worker.ts', import.meta.url),
+);
 
 /** Flux's published anchor (fluxcd/flux-benchmark RESULTS.md, 1,000 Kustomizations). */
 const FLUX = { seconds: 4 * 60 + 15, memoryMiB: 175, cores: 16 };
-
-function appName(i: number): string {
-  return `app-${String(i).padStart(4, '0')}`;
-}
-
-/** The 20 objects of app `i`: a Deployment with its ServiceAccount, Service and RBAC, 15 ConfigMaps. */
-function appManifests(i: number, revision: number): string {
-  const name = appName(i);
-  const namespace = `scale-${i % NAMESPACES}`;
-  const meta = (n: string) => ({ name: n, namespace, labels: { app: name } });
-  const objects: Record<string, unknown>[] = [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(name) },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: meta(name),
-      spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: meta(name),
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: {
-            serviceAccountName: name,
-            containers: [{ name: 'app', image: `registry.example.com/${name}:1.${revision}` }],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: meta(name),
-      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: meta(name),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace }],
-    },
-  ];
-  for (let c = 0; c < 15; c++) {
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: meta(`${name}-cm-${c}`),
-      data: { app: name, index: String(c), setting: `value-${c}` },
-    });
-  }
-  return objects.map((o) => stringify(o)).join('---\n');
-}
 
 /** CPU ms of every process whose command line names `dir` (the control plane's components). */
 function componentsCpu(dir: string): Record<string, number> {
@@ -116,7 +60,11 @@ function componentsCpu(dir: string): Record<string, number> {
 }
 
 /** Sends a command to the server and waits for its answer. */
-function ask(child: ChildProcess, cmd: string): Promise<ServerReply> {
+function ask(
+  child: ChildProcess,
+  cmd: string,
+  extra: { name?: string } = {},
+): Promise<ServerReply> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: ServerReply) => {
       if (message.cmd !== cmd) return;
@@ -128,7 +76,7 @@ function ask(child: ChildProcess, cmd: string): Promise<ServerReply> {
       reject(new Error(`the server exited (${code}) during ${cmd}`));
     child.on('message', onMessage);
     child.once('exit', onExit);
-    child.send({ cmd });
+    child.send({ cmd, ...extra });
   });
 }
 
@@ -146,6 +94,9 @@ function total(counts: Record<string, number>): number {
 
 async function scaleSuite(context: SuiteContext): Promise<Row[]> {
   const apps = Number(process.env.BENCH_SCALE_APPS ?? (context.quick ? 50 : 1000));
+  // BENCH_SCALE_PROFILE=dir: a CPU profile of the server per phase, `dir/cold-start.cpuprofile`...
+  const profileDir = process.env.BENCH_SCALE_PROFILE && resolve(process.env.BENCH_SCALE_PROFILE);
+  const profileName = (phase: string) => phase.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
   const dir = join(context.tmp, 'scale');
   mkdirSync(dir, { recursive: true });
   context.log(
@@ -155,12 +106,15 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
   const git = TestGitRepo.create();
   const github = await startGitHubServer({ repos: { 'bench/scale': git }, token: TOKEN });
   const bundle = await bundleNodeEntry(server, dir, 'scale-server');
+  // The server renders each app in a worker thread, which it finds beside its bundle.
+  await bundleNodeEntry(sandboxWorker, dir, 'render-sandbox-worker');
   const logFile = join(dir, 'server.log');
   writeFileSync(logFile, '');
   const child = fork(bundle, [], {
     env: {
       ...process.env,
       BENCH_LOG: logFile,
+      ...(profileDir ? { BENCH_SCALE_PROFILE: profileDir } : {}),
       PLUMBLINE_WEBHOOK_SECRETS: SECRET,
       PLUMBLINE_REPOSITORIES: 'bench/scale',
       PLUMBLINE_TARGETS: JSON.stringify([
@@ -235,9 +189,11 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
       const clusterBefore = total(countsBefore.clusterRequests);
       const loadBefore = loadNow();
       const logBefore = readFileSync(logFile).byteLength;
+      if (profileDir) await ask(child, 'profile-start');
       const started = performance.now();
       const reply = await run();
       const wallMs = performance.now() - started;
+      if (profileDir) await ask(child, 'profile-stop', { name: profileName(name) });
       const planeAfter = componentsCpu(plane.cluster.dir);
       const planeCpu = Object.fromEntries(
         Object.entries(planeAfter).map(([k, v]) => [k, v - (planeBefore[k] ?? 0)]),
@@ -285,8 +241,11 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         reply,
       };
     };
-    const describe = (p: Awaited<ReturnType<typeof phase>>) =>
-      `server CPU ${(p.cpuMs / 1000).toFixed(0)} s; meanwhile ${Object.entries(p.planeCpu)
+    /** The server's CPU, also per unit of work (`per object`, `per app`) when given. */
+    const describe = (p: Awaited<ReturnType<typeof phase>>, per?: [number, string]) =>
+      `server CPU ${(p.cpuMs / 1000).toFixed(1)} s${
+        per ? ` (${(p.cpuMs / per[0]).toFixed(1)} ms ${per[1]})` : ''
+      }; meanwhile ${Object.entries(p.planeCpu)
         .sort((a, b) => b[1] - a[1])
         .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`)
         .join(', ')}; load ${p.load.map((l) => l.toFixed(1)).join(' -> ')}; ${p.problems}`;
@@ -301,7 +260,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
     const cms = ((configMaps.body.items as unknown[]) ?? []).length;
     if (applied !== apps || cms !== apps * 15) {
       throw new Error(
-        `cold start applied ${applied} ApplySets and ${cms} ConfigMaps, expected ${apps} and ${apps * 15}`,
+        `cold start applied ${applied} ApplySets and ${cms} ConfigMaps, expected ${apps} and ${apps * 15}; the server ${cold.problems}`,
       );
     }
     const coldCase = `cold start: ${apps} apps x 20 objects from scratch`;
@@ -314,7 +273,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         plumbline: cold.wallMs,
         reference: { tool: `Flux, published (${FLUX.cores} cores)`, value: FLUX.seconds * 1000 },
         target: { text: '< Flux on 16 cores', met: cold.wallMs < FLUX.seconds * 1000 },
-        note: `on this machine's 2 cores, shared with the API server, etcd, the controller manager, KWOK and other work; ${describe(cold)}. Flux's figure is from fluxcd/flux-benchmark (4 objects per app), not measured here`,
+        note: `on this machine's 2 cores, shared with the API server, etcd, the controller manager, KWOK and other work; ${describe(cold, [apps * 20, 'per object'])}. Flux's figure is from fluxcd/flux-benchmark (4 objects per app), not measured here`,
       },
       {
         suite: 'scale',
@@ -353,7 +312,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         metric: 'wall',
         unit: 'ms',
         plumbline: sweep.wallMs,
-        note: `${inSync} apps reported in sync; ${describe(sweep)}`,
+        note: `${inSync} apps reported in sync; ${describe(sweep, [apps, 'per app'])}`,
       },
       {
         suite: 'scale',

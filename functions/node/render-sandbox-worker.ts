@@ -4,6 +4,7 @@
  * parent over the message port, and only ciphertext goes out. Whatever the repository does to
  * this thread's objects stays in this thread, which ends with the render.
  */
+import * as nodeModule from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import type { FileDecryptor } from '../../lib/core/decryptor.ts';
 import { cloneData } from '../../lib/render/data-map.ts';
@@ -45,6 +46,11 @@ const pending = new Map<
   { resolve: (value: unknown) => void; reject: (e: Error) => void }
 >();
 let nextId = 0;
+
+// The render code is compiled by now: write it to the sandbox's compile cache (when the sandbox
+// turned one on) while waiting, so the next worker need not compile it again; a worker is
+// stopped as soon as it answers, before Node would write the cache at its exit.
+nodeModule.flushCompileCache?.();
 
 // The worker starts before it has work (a warm standby); its one job is the first message.
 const job = await new Promise<SandboxJob>((resolve) => {

@@ -16,8 +16,7 @@ import {
   parseResourceList,
   type ResourceInfo,
 } from './discovery.ts';
-import { kubeErrorOf, parseStatus } from './errors.ts';
-import { isTransientAnswer } from './transient.ts';
+import { isTransientResponse, kubeErrorOf } from './errors.ts';
 
 /** Options of a server-side apply. */
 export interface ApplyOptions {
@@ -225,7 +224,7 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
         continue;
       }
       const text = await response.text();
-      if (!isTransientAnswer(response.status, parseStatus(text)) || attempt === retry.attempts) {
+      if (!isTransientResponse(response.status, text) || attempt === retry.attempts) {
         return { status: response.status, text };
       }
       const asked = retryAfterMs(response.headers.get('retry-after'));

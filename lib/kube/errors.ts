@@ -125,6 +125,15 @@ export function parseStatus(text: string): KubeStatus | undefined {
   }
 }
 
+/**
+ * `isTransientAnswer` for a raw answer: the body is parsed as a `Status` only when the status
+ * could make it matter (5xx), so a successful answer (a LIST of hundreds of objects, say) is
+ * not parsed once here and again by its reader.
+ */
+export function isTransientResponse(status: number, text: string): boolean {
+  return isTransientAnswer(status, status >= 500 ? parseStatus(text) : undefined);
+}
+
 /** Builds the error for a failed request: `<object>: <verb> failed (<status> <reason>): <message>`. */
 export function kubeErrorOf(
   status: number,

@@ -5,7 +5,6 @@
  * CLI, pull request comments and `applyPlan` all read.
  */
 
-import { stringify } from 'yaml';
 import { splitHelmHooks } from '../apply/helm-hooks.ts';
 import { applyOrder } from '../apply/order.ts';
 import { sha256Digest } from '../core/encoding.ts';
@@ -34,6 +33,7 @@ import {
   type MaskOptions,
   maskPair,
 } from '../secrets/mask.ts';
+import { diffYaml } from './diff-yaml.ts';
 import { planDigest } from './digest.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
@@ -106,7 +106,7 @@ interface Planned {
 }
 
 function toYaml(object: KubeObject | undefined): string {
-  return object ? stringify(object, { lineWidth: 0 }) : '';
+  return object ? diffYaml(object) : '';
 }
 
 /** The masked unified diff between live and planned objects, both normalized. */

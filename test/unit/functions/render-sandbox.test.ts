@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +109,65 @@ describe('createRenderSandbox', { timeout: 90_000 }, () => {
   });
 });
 
+describe("the sandbox's compile cache", { timeout: 90_000 }, () => {
+  const uid = process.getuid?.() ?? 0;
+  const cacheName = `plumbline-sandbox-cache-${uid}`;
+  const withParent = async (test: (parent: string) => Promise<void>) => {
+    const parent = mkdtempSync(join(tmpdir(), 'sandbox-cache-test-'));
+    try {
+      await test(parent);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  };
+  const tree = new MemoryFileTree(files);
+
+  it("is the user's own, fills with the first worker and serves the next, in this process and the next", async () => {
+    await withParent(async (parent) => {
+      const expected = await renderApp(tree, 'app', { decryptor });
+      const first = createRenderSandbox({ cacheParent: parent });
+      expect(await first(tree, 'app', { decryptor })).toEqual(expected);
+      expect(readdirSync(parent)).toEqual([cacheName]);
+      const dir = join(parent, cacheName);
+      // Only this user may read or write code there.
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      const entries = readdirSync(dir, { recursive: true });
+      expect(entries.length).toBeGreaterThan(0);
+      // Later workers read the cache and render the same.
+      for (let i = 0; i < 2; i++) expect(await first(tree, 'app', { decryptor })).toEqual(expected);
+      await first.close();
+      // Kept for the next process (one directory per user, whatever stops a process).
+      const second = createRenderSandbox({ cacheParent: parent });
+      expect(await second(tree, 'app', { decryptor })).toEqual(expected);
+      await second.close();
+      expect(readdirSync(parent)).toEqual([cacheName]);
+    });
+  });
+
+  it('is not used when others may write to it, or when it is a symlink', async () => {
+    await withParent(async (parent) => {
+      const expected = await renderApp(tree, 'app', { decryptor });
+      const open = join(parent, cacheName);
+      mkdirSync(open);
+      chmodSync(open, 0o777);
+      const sandbox = createRenderSandbox({ cacheParent: parent });
+      expect(await sandbox(tree, 'app', { decryptor })).toEqual(expected);
+      await sandbox.close();
+      expect(readdirSync(open)).toEqual([]);
+    });
+    await withParent(async (parent) => {
+      const expected = await renderApp(tree, 'app', { decryptor });
+      const elsewhere = join(parent, 'elsewhere');
+      mkdirSync(elsewhere, { mode: 0o700 });
+      symlinkSync(elsewhere, join(parent, cacheName));
+      const sandbox = createRenderSandbox({ cacheParent: parent });
+      expect(await sandbox(tree, 'app', { decryptor })).toEqual(expected);
+      await sandbox.close();
+      expect(readdirSync(elsewhere)).toEqual([]);
+    });
+  });
+});
+
 describe('the helm environment of the sandbox', () => {
   it("carries helm's own variables and nothing else of the process", () => {
     const env = {
@@ -134,16 +202,18 @@ describe('a process using the sandbox', () => {
       new URL('../../../functions/node/render-sandbox.ts', import.meta.url),
     );
     const treeModule = fileURLToPath(new URL('../../../lib/source/file-tree.ts', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'plumbline-sandbox-exit-'));
+    const cacheParent = join(dir, 'cache');
+    mkdirSync(cacheParent);
     const script = `
       const { createRenderSandbox } = await import(${JSON.stringify(sandboxModule)});
       const { MemoryFileTree } = await import(${JSON.stringify(treeModule)});
-      const render = createRenderSandbox();
+      const render = createRenderSandbox({ cacheParent: ${JSON.stringify(cacheParent)} });
       const ok = await render(new MemoryFileTree({ 'app/cm.yaml': 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: a}\\n' }), 'app');
       const failed = await render(new MemoryFileTree({ 'app/cm.yaml': 'metadata: [x\\n' }), 'app').catch(() => 'failed');
       console.log(ok.objects.length, failed);
     `;
     // A hang is what this guards against; the limit is far above a render's time.
-    const dir = mkdtempSync(join(tmpdir(), 'plumbline-sandbox-exit-'));
     const file = join(dir, 'render.mjs');
     writeFileSync(file, script);
     const result = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 80_000 });
