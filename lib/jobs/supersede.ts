@@ -6,6 +6,7 @@
  * nothing older. Node applies the rule when a newer job replaces a waiting one (`mergeJobs`);
  * Workers when a job arrives after a finished run (`isCoveredByRun`, in the `AppJobs` object).
  */
+import { ZERO_SHA } from '../flows/affected-apps.ts';
 import type { Job, ReconcileJob } from './job.ts';
 
 /**
@@ -13,8 +14,6 @@ import type { Job, ReconcileJob } from './job.ts';
  * covered only when it was enqueued this long before the covering run started.
  */
 export const CLOCK_SKEW_MARGIN_MS = 2_000;
-
-const ZERO_SHA = '0'.repeat(40);
 
 /**
  * The commit a reconcile may narrow its look to, or `undefined` when it must compare the

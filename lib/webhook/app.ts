@@ -12,6 +12,7 @@ import type { AppConfig } from '../config/repo-config.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../config/runtime-settings.ts';
 import { appsTracking } from '../config/trusted-config.ts';
 import { ConfigError, messageOf, PlumblineError, WebhookError } from '../errors.ts';
+import { ZERO_SHA } from '../flows/affected-apps.ts';
 import type { DeliveryReads } from '../jobs/delivery-reads.ts';
 import type { Job, PlanJob, ReconcileJob } from '../jobs/job.ts';
 import { trustedConfigOf } from '../jobs/resolve-job.ts';
@@ -77,8 +78,6 @@ export interface WebhookAnswer {
 
 /** Pull request actions that lead to a plan job (`closed` marks the comment outdated). */
 const PLANNED_ACTIONS = new Set(['opened', 'synchronize', 'reopened', 'closed']);
-
-const ZERO_SHA = /^0{40}$/;
 
 /** Builds the webhook app. */
 export function createApp(deps: WebhookDeps): Hono {
@@ -203,7 +202,7 @@ async function onPush(
     return { status: 'ignored', reason: `${clip(push.ref, 100)} is not a branch` };
   }
   const branch = push.ref.slice('refs/heads/'.length);
-  if (push.deleted === true || ZERO_SHA.test(push.after)) {
+  if (push.deleted === true || push.after === ZERO_SHA) {
     return { status: 'ignored', reason: `branch ${clip(branch, 100)} was deleted` };
   }
   // Only the trusted configuration decides which apps a push concerns; the pushed branch's own
@@ -256,7 +255,7 @@ async function onPush(
       app,
       branch,
       deliveryId,
-      ...(ZERO_SHA.test(push.before) ? {} : { since: push.before }),
+      ...(push.before === ZERO_SHA ? {} : { since: push.before }),
       ...(push.forced === true ? { forced: true } : {}),
     };
     await deps.queue.send(job);

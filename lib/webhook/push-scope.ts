@@ -24,6 +24,7 @@
 import * as z from 'zod';
 import { REPO_CONFIG_FILE } from '../config/parse-repo-config.ts';
 import type { AppConfig } from '../config/repo-config.ts';
+import { ZERO_SHA } from '../flows/affected-apps.ts';
 import { chartLockFile } from '../render/helm-lock.ts';
 
 /** GitHub lists at most this many commits in a push payload: at the cap, the list may be cut. */
@@ -34,8 +35,6 @@ export const MAX_LISTED_PATHS = 20_000;
 
 /** The longest file path read (Git allows long ones; GitHub's tree API caps near 4,096 bytes). */
 export const MAX_PATH_LENGTH = 4096;
-
-const ZERO_SHA = /^0{40}$/;
 
 const PathList = z.array(z.string().max(MAX_PATH_LENGTH)).max(MAX_LISTED_PATHS);
 
@@ -72,7 +71,7 @@ function isRepoPath(path: string): boolean {
 
 /** The files a push changed, from its payload, or why they cannot be known from it. */
 export function pushScope(push: PushFacts): PushScope {
-  if (ZERO_SHA.test(push.before) || push.created === true) {
+  if (push.before === ZERO_SHA || push.created === true) {
     return { kind: 'unlisted', reason: 'new branch: no previous commit to compare with' };
   }
   if (push.forced === true)
