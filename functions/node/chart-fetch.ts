@@ -6,7 +6,7 @@
  */
 import { type LookupAddress, lookup } from 'node:dns';
 import { isIP } from 'node:net';
-import type { Agent } from 'undici';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 /** True for addresses a chart source may not resolve to without the operator's consent. */
 export function isInternalAddress(address: string): boolean {
@@ -27,28 +27,10 @@ export function isInternalAddress(address: string): boolean {
   return v6 === '::1' || v6 === '::' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6);
 }
 
-/**
- * A fetch whose connections only reach public addresses, or the hosts in `allowed`. undici
- * (about 1 MB of code) is loaded on the first chart download, not when a render starts: most
- * renders fetch no chart, and loading it cost every `plumbline render` ~15 ms of start-up.
- */
+/** A fetch whose connections only reach public addresses, or the hosts in `allowed`. */
 export function chartSourceFetch(allowed: readonly string[]): typeof fetch {
   const allow = new Set(allowed.map((h) => h.toLowerCase().replace(/:\d+$/, '')));
-  let client: Promise<{ agent: Agent; fetch: typeof import('undici').fetch }> | undefined;
-  const load = async () => {
-    const undici = await import('undici');
-    return { agent: guardedAgent(undici.Agent, allow), fetch: undici.fetch };
-  };
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
-    client ??= load();
-    const { agent, fetch: undiciFetch } = await client;
-    return undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never);
-  }) as unknown as typeof fetch;
-}
-
-/** undici's Agent with the DNS lookup that refuses internal addresses unless allowed. */
-function guardedAgent(AgentClass: typeof Agent, allow: ReadonlySet<string>): Agent {
-  return new AgentClass({
+  const agent = new Agent({
     connect: {
       lookup(hostname, options, callback) {
         const host = hostname.toLowerCase();
@@ -69,4 +51,9 @@ function guardedAgent(AgentClass: typeof Agent, allow: ReadonlySet<string>): Age
       },
     },
   });
+  return ((input: RequestInfo | URL, init?: RequestInit) =>
+    undiciFetch(
+      input as never,
+      { ...(init as object), dispatcher: agent } as never,
+    )) as unknown as typeof fetch;
 }
