@@ -14,6 +14,7 @@ import { readRepoConfig, type TrustedConfig } from '../config/trusted-config.ts'
 import { ConfigError } from '../errors.ts';
 import type { ChangedFile, Comparison, GitSource, RepoRef } from '../ports/git-source.ts';
 import type { RenderResult } from '../render/index.ts';
+import { isWithin } from '../render/loader.ts';
 import { dirname } from '../source/file-tree.ts';
 
 /** The all-zero sha GitHub sends as `before` when a branch is created. */
@@ -130,11 +131,6 @@ export function appImpact(
   return { app, affected: false, reason: 'no file it reads changed' };
 }
 
-/** Is `path` under `dir` (`''` is the repository root, which holds everything)? */
-export function isUnder(path: string, dir: string): boolean {
-  return dir === '' || path === dir || path.startsWith(`${dir}/`);
-}
-
 /** A file an app's render read from under another app's path. */
 export interface BorrowedFile {
   file: string;
@@ -156,8 +152,8 @@ export function borrowedFiles(
   const others = apps.filter((a) => a.name !== app.name && a.branch === app.branch);
   const out: BorrowedFile[] = [];
   for (const file of files) {
-    if (isUnder(file, app.path)) continue;
-    const owner = others.find((a) => isUnder(file, a.path));
+    if (isWithin(file, app.path)) continue;
+    const owner = others.find((a) => isWithin(file, a.path));
     if (owner) out.push({ file, owner: owner.name });
     if (out.length >= limit) break;
   }

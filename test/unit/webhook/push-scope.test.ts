@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AppConfig, KubernetesAppConfig } from '../../../lib/config/repo-config.ts';
-import { borrowedFiles, isUnder } from '../../../lib/flows/affected-apps.ts';
+import { borrowedFiles } from '../../../lib/flows/affected-apps.ts';
+import { isWithin } from '../../../lib/render/loader.ts';
 import {
   MAX_LISTED_PATHS,
   MAX_PUSH_COMMITS,
@@ -151,7 +152,7 @@ describe('pushScope: what a push payload lists', () => {
           const scope = pushScope(push([commit({ modified: paths })]));
           const selected = names(selectApps(APPS, scope).affected);
           for (const path of paths) {
-            for (const a of APPS) if (isUnder(path, a.path)) expect(selected).toContain(a.name);
+            for (const a of APPS) if (isWithin(path, a.path)) expect(selected).toContain(a.name);
           }
         },
       ),
@@ -227,7 +228,7 @@ describe('selectApps: which apps a listed push can affect', () => {
   it('property: any changed file outside every app’s path selects every app', () => {
     fc.assert(
       fc.property(apps, fc.array(file, { maxLength: 6 }), file, (generated, inside, outside) => {
-        fc.pre(generated.every((a) => !isUnder(outside, a.path)));
+        fc.pre(generated.every((a) => !isWithin(outside, a.path)));
         const scope = pushScope(push([commit({ modified: [...inside, outside] })]));
         const selection = selectApps(generated, scope);
         expect(names(selection.affected)).toEqual(names(generated));
@@ -239,10 +240,10 @@ describe('selectApps: which apps a listed push can affect', () => {
   it('property: exactly the apps holding a changed file are selected when every file is inside some app', () => {
     fc.assert(
       fc.property(apps, fc.array(file, { minLength: 1, maxLength: 6 }), (generated, paths) => {
-        fc.pre(paths.every((p) => generated.some((a) => isUnder(p, a.path))));
+        fc.pre(paths.every((p) => generated.some((a) => isWithin(p, a.path))));
         fc.pre(paths.every((p) => p !== 'plumbline.yaml' && !p.endsWith('plumbline.lock.yaml')));
         const selection = selectApps(generated, pushScope(push([commit({ added: paths })])));
-        const expected = generated.filter((a) => paths.some((p) => isUnder(p, a.path)));
+        const expected = generated.filter((a) => paths.some((p) => isWithin(p, a.path)));
         expect(names(selection.affected)).toEqual(names(expected));
         expect(selection.affected.length + selection.untouched.length).toBe(generated.length);
       }),
