@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -123,6 +124,20 @@ describe('the npm package', () => {
     expect(published.bin).toEqual({ plumbline: 'dist/plumbline.js' });
     expect(published.dependencies ?? {}).toEqual({});
     expect(published.engines.node).toBe(`>=${MINIMUM_NODE}`);
+  });
+
+  it('builds a dist that says it is ES modules, wherever it is copied', () => {
+    // Without it, Node parses every chunk as CommonJS first, fails, and parses it again as a
+    // module: the benchmarks run the build from a directory outside any package.
+    const declared = JSON.parse(readFileSync(join(root, 'dist/package.json'), 'utf8'));
+    expect(declared).toEqual({ type: 'module' });
+    const copy = join(work, 'dist-copy');
+    cpSync(join(root, 'dist'), copy, { recursive: true });
+    const run = spawnSync(process.execPath, [join(copy, 'plumbline.js'), '--version'], {
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 
   it('installs offline with no dependency of its own, and links an executable bin', () => {
