@@ -5,6 +5,9 @@
  *   `{cmd: 'idle'}`   answers once every queued job has run;
  *   `{cmd: 'sweep'}`  enqueues a sweep of every app (what the timer does) and answers when done;
  *   `{cmd: 'counts'}` answers the cluster requests made so far, by method;
+ *   `{cmd: 'memory'}` answers, in `memory`, what the server holds: its V8 heap after a full
+ *   collection (the benchmark forks it with --expose-gc), asked after a phase is measured, so
+ *   what a phase keeps can be told from what it only passed through;
  *   `{cmd: 'profile-start'}` / `{cmd: 'profile-stop', name}` take a V8 CPU profile of the
  *   server between the two (written as `<BENCH_SCALE_PROFILE>/<name>.cpuprofile`), so each
  *   phase can be profiled alone without a flag on the whole process.
@@ -28,6 +31,12 @@ export interface ServerReply {
   clusterRoutes: Record<string, number>;
   warnings: number;
   errors: number;
+  /**
+   * Answering `memory`, MiB: V8 heap used after a full collection and the heap V8 keeps
+   * committed, memory outside it that V8 knows of (array buffers and other external memory),
+   * and the RSS then.
+   */
+  memory?: { heapMiB: number; heapTotalMiB: number; externalMiB: number; rssMiB: number };
 }
 
 const send = (message: ServerReply) => process.send?.(message);
@@ -71,6 +80,18 @@ const runtime = await startNodeRuntime({
     },
   }),
 });
+/** The heap after a full collection (when --expose-gc gave `gc`), and the RSS then. */
+function heldMemory(): NonNullable<ServerReply['memory']> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const usage = process.memoryUsage();
+  const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+  return {
+    heapMiB: mib(usage.heapUsed),
+    heapTotalMiB: mib(usage.heapTotal),
+    externalMiB: mib(usage.external),
+    rssMiB: mib(usage.rss),
+  };
+}
 const reply = (cmd: string, extra: Partial<ServerReply> = {}) =>
   send({
     cmd,
@@ -113,6 +134,8 @@ process.on('message', (message: { cmd: string; name?: string }) => {
       reply('sweep', { apps });
     } else if (message.cmd === 'counts') {
       reply('counts');
+    } else if (message.cmd === 'memory') {
+      reply('memory', { memory: heldMemory() });
     } else if (message.cmd === 'stop') {
       await runtime.close();
       reply('stop');

@@ -111,6 +111,12 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
   const logFile = join(dir, 'server.log');
   writeFileSync(logFile, '');
   const child = fork(bundle, [], {
+    // --expose-gc lets the server collect fully before it says what it holds after each
+    // phase; BENCH_SERVER_FLAGS adds Node flags to try (e.g. --max-semi-space-size=16).
+    execArgv: [
+      '--expose-gc',
+      ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ],
     env: {
       ...process.env,
       BENCH_LOG: logFile,
@@ -225,15 +231,20 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
           );
         problems.set(text, (problems.get(text) ?? 0) + 1);
       }
+      const cpuMs = (procCpuMs(pid) ?? 0) - cpuBefore;
+      const peakMiB = mib(procStatusKb(pid, 'VmHWM') ?? 0);
+      // Asked once the phase is measured: the full collection it runs is not the phase's work.
+      const { memory } = await ask(child, 'memory');
       return {
+        memory,
         problems:
           problems.size === 0 ? 'nothing logged at warn or error' : `logged: ${byCount(problems)}`,
         discovery,
         githubRoutes: byCount([...githubRoutes]),
         clusterRoutes: byCount(clusterRoutes),
         wallMs,
-        cpuMs: (procCpuMs(pid) ?? 0) - cpuBefore,
-        peakMiB: mib(procStatusKb(pid, 'VmHWM') ?? 0),
+        cpuMs,
+        peakMiB,
         github: github.requests.length - githubBefore,
         cluster: total(reply.clusterRequests) - clusterBefore,
         planeCpu,
@@ -241,6 +252,11 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         reply,
       };
     };
+    /** What the server holds at the phase's end, for the peak RSS rows. */
+    const held = (p: Awaited<ReturnType<typeof phase>>) =>
+      p.memory
+        ? `peak of this phase (VmHWM reset at its start); held at its end, after a full collection: V8 heap ${p.memory.heapMiB} MiB used of ${p.memory.heapTotalMiB} MiB committed, external (buffers) ${p.memory.externalMiB} MiB, RSS ${p.memory.rssMiB} MiB`
+        : 'peak of this phase (VmHWM reset at its start)';
     /** The server's CPU, also per unit of work (`per object`, `per app`) when given. */
     const describe = (p: Awaited<ReturnType<typeof phase>>, per?: [number, string]) =>
       `server CPU ${(p.cpuMs / 1000).toFixed(1)} s${
@@ -298,6 +314,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         unit: 'MiB',
         plumbline: cold.peakMiB,
         reference: { tool: 'Flux kustomize-controller, published', value: FLUX.memoryMiB },
+        note: held(cold),
       },
     );
 
@@ -340,6 +357,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         metric: 'server peak RSS',
         unit: 'MiB',
         plumbline: sweep.peakMiB,
+        note: held(sweep),
       },
     );
 
@@ -386,6 +404,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
         metric: 'server peak RSS',
         unit: 'MiB',
         plumbline: one.peakMiB,
+        note: held(one),
       },
     );
     await ask(child, 'stop');
