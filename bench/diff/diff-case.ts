@@ -7,26 +7,10 @@
  * the diff in one process shows no growth when the diff stays under the peak the start-up
  * already reached, so it cannot tell a small diff from a free one.)
  */
-
-import { readFileSync } from 'node:fs';
 import { resourceUsage } from 'node:process';
 import { unifiedDiff } from '../../lib/plan/unified-diff.ts';
+import { procStatusKb } from '../measure/child-process.ts';
 import { diffTexts } from './texts.ts';
-
-/**
- * This process's own peak RSS in KiB: Linux's VmHWM, the high-water mark of this address space.
- * Not `getrusage`'s maxRSS, which a child inherits from the process that forked it (the
- * benchmark's own, larger than any case here) and so reads the parent's peak.
- */
-function peakRssKb(): number {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (match) return Number(match[1]);
-  } catch {
-    // Not Linux: fall back to getrusage.
-  }
-  return resourceUsage().maxRSS;
-}
 
 /** What the child prints. */
 export interface DiffCaseResult {
@@ -50,7 +34,9 @@ const cpu = process.cpuUsage(cpuBefore);
 const result: DiffCaseResult = {
   ms,
   cpuMs: (cpu.user + cpu.system) / 1000,
-  peakKb: peakRssKb(),
+  // VmHWM: the high-water mark of this address space. Not getrusage's maxRSS, which a child
+  // inherits from the process that forked it (the benchmark, larger than any case here).
+  peakKb: procStatusKb(process.pid, 'VmHWM') ?? resourceUsage().maxRSS,
   lines: diff.split('\n').length,
   tail: diff.split('\n').at(-2) ?? '',
 };

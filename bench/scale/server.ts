@@ -20,6 +20,7 @@ import { nodeReconciler, reconcilerOptionsFromEnv } from '../../functions/node/r
 import { loadSettings } from '../../functions/node/settings.ts';
 import { startNodeRuntime } from '../../functions/node.ts';
 import { jsonLogger } from '../../lib/ports/logger.ts';
+import { mib } from '../measure/stats.ts';
 
 /** What the server answers on IPC. */
 export interface ServerReply {
@@ -84,12 +85,12 @@ const runtime = await startNodeRuntime({
 function heldMemory(): NonNullable<ServerReply['memory']> {
   (globalThis as { gc?: () => void }).gc?.();
   const usage = process.memoryUsage();
-  const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+  const tenths = (bytes: number) => Math.round(mib(bytes / 1024) * 10) / 10;
   return {
-    heapMiB: mib(usage.heapUsed),
-    heapTotalMiB: mib(usage.heapTotal),
-    externalMiB: mib(usage.external),
-    rssMiB: mib(usage.rss),
+    heapMiB: tenths(usage.heapUsed),
+    heapTotalMiB: tenths(usage.heapTotal),
+    externalMiB: tenths(usage.external),
+    rssMiB: tenths(usage.rss),
   };
 }
 const reply = (cmd: string, extra: Partial<ServerReply> = {}) =>

@@ -235,6 +235,7 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
       const peakMiB = mib(procStatusKb(pid, 'VmHWM') ?? 0);
       // Asked once the phase is measured: the full collection it runs is not the phase's work.
       const { memory } = await ask(child, 'memory');
+      if (!memory) throw new Error('the server answered memory without its figures');
       return {
         memory,
         problems:
@@ -253,10 +254,8 @@ async function scaleSuite(context: SuiteContext): Promise<Row[]> {
       };
     };
     /** What the server holds at the phase's end, for the peak RSS rows. */
-    const held = (p: Awaited<ReturnType<typeof phase>>) =>
-      p.memory
-        ? `peak of this phase (VmHWM reset at its start); held at its end, after a full collection: V8 heap ${p.memory.heapMiB} MiB used of ${p.memory.heapTotalMiB} MiB committed, external (buffers) ${p.memory.externalMiB} MiB, RSS ${p.memory.rssMiB} MiB`
-        : 'peak of this phase (VmHWM reset at its start)';
+    const held = ({ memory }: Awaited<ReturnType<typeof phase>>) =>
+      `peak of this phase (VmHWM reset at its start); held at its end, after a full collection: V8 heap ${memory.heapMiB} MiB used of ${memory.heapTotalMiB} MiB committed, external (buffers) ${memory.externalMiB} MiB, RSS ${memory.rssMiB} MiB`;
     /** The server's CPU, also per unit of work (`per object`, `per app`) when given. */
     const describe = (p: Awaited<ReturnType<typeof phase>>, per?: [number, string]) =>
       `server CPU ${(p.cpuMs / 1000).toFixed(1)} s${
