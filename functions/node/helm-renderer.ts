@@ -8,9 +8,8 @@
  * through the kernel's pipe buffer only, so decrypted values never touch the disk.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { Socket } from 'node:net';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { type FileHandle, mkdir, mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -189,23 +188,36 @@ function makeFifos(dir: string, count: number): string[] {
 /**
  * Writes `bytes` into a named pipe once helm opens it for reading (a non-blocking open fails
  * until then, so no thread waits on it), and gives up when helm has exited without reading.
+ * The descriptor has one owner, a FileHandle closed once here: handed to a `net.Socket`, it was
+ * closed twice when the render's worker thread was stopped, and the second close could hit a
+ * descriptor another thread had opened since (libuv aborted the process on its own io_uring).
  */
 async function feedFifo(path: string, bytes: Uint8Array, exited: () => boolean): Promise<void> {
-  let fd: number | undefined;
-  while (fd === undefined) {
+  let handle: FileHandle | undefined;
+  while (handle === undefined) {
     try {
-      fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+      handle = await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || exited()) return;
       await sleep(2);
     }
   }
-  const pipe = new Socket({ fd, readable: false, writable: true });
-  await new Promise<void>((resolve) => {
-    pipe.on('error', () => resolve()); // helm stopped reading: its exit status tells why
-    pipe.end(bytes, () => resolve());
-  });
-  pipe.destroy();
+  try {
+    let offset = 0;
+    while (offset < bytes.byteLength) {
+      try {
+        const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
+        offset += bytesWritten;
+      } catch (error) {
+        // The pipe is full until helm reads on; any other failure (EPIPE: helm stopped
+        // reading) ends the feeding, and helm's exit status tells why.
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || exited()) return;
+        await sleep(2);
+      }
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Where helm reads the chart: the directory written out, or the cached archive. */

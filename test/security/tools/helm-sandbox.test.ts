@@ -86,6 +86,23 @@ describe('helm runs in a sandbox', () => {
     expect(result.objects[0]?.data).toEqual({ namespace: 'default' });
   });
 
+  it('feeds values larger than a pipe holds (64 KiB) whole, across partial writes', async () => {
+    const big = 'x'.repeat(300_000);
+    const files = {
+      'app/kustomization.yaml': `helmCharts:\n- name: sized\n  valuesInline:\n    big: ${big}\n`,
+      ...chartFiles('app/charts/sized', {
+        name: 'sized',
+        values: 'big: ""\n',
+        templates: {
+          'cm.yaml':
+            'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sized\ndata:\n  size: {{ len .Values.big | quote }}\n',
+        },
+      }),
+    };
+    const result = await render(files, nodeHelmRenderer({ helm: binary('helm') }));
+    expect(result.objects[0]?.data).toEqual({ size: '300000' });
+  });
+
   it('stops helm at its time limit', async () => {
     const error = await renderError(
       { 'app/kustomization.yaml': 'helmCharts:\n- name: probe\n', ...probeChart },
